@@ -1,0 +1,94 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { AppError, RateLimited } from './errors.js';
+import authPlugin from './plugins/auth.js';
+import docsPlugin from './plugins/docs.js';
+import metricsPlugin from './plugins/metrics.js';
+import mongoPlugin from './plugins/mongo.js';
+import queuesPlugin from './plugins/queues.js';
+import redisPlugin from './plugins/redis.js';
+import healthRoutes from './health-routes.js';
+import authRoutes from './auth/auth-routes.js';
+import orgRoutes from './orgs/org-routes.js';
+import userRoutes from './users/user-routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+  }
+}
+
+export interface BuildOptions {
+  /** Fastify logger setting. @defaultValue `{ level: config.LOG_LEVEL }` */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Fastify's own error codes that are the client's fault, and the API.md code for each. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'Malformed JSON body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'bad_request', message: 'Empty JSON body' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'Request body is larger than allowed' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Unsupported content type' },
+};
+
+/**
+ * Builds the whole application: the one factory used by `src/server.ts` and by
+ * every test. The caller listens (or injects) and closes it.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.LOG_LEVEL },
+    bodyLimit: config.BODY_LIMIT,
+    ajv: { customOptions: { allErrors: true } },
+    // Prototype-poisoning keys in JSON are refused, not silently stripped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  app.decorate('config', config);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      if (error instanceof RateLimited && error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, details: error.details ?? [] } });
+    }
+    if (error.validation) {
+      const where = error.validationContext ?? 'request';
+      return reply.code(400).send({
+        error: {
+          code: 'validation_failed',
+          message: `The ${where} does not match the schema`,
+          details: error.validation.map((e) => ({ ...e, in: where })),
+        },
+      });
+    }
+    const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
+    if (known) return reply.code(known.status).send({ error: { code: known.code, message: known.message ?? error.message, details: [] } });
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status < 500) {
+      // JSON syntax errors and prototype-poisoning refusals land here (SyntaxError, 400).
+      const message = error instanceof SyntaxError ? 'Malformed JSON body' : error.message;
+      return reply.code(status).send({ error: { code: 'bad_request', message, details: [] } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'internal_error', message: 'Internal server error', details: [] } });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}`, details: [] } }),
+  );
+
+  await app.register(docsPlugin);
+  await app.register(mongoPlugin);
+  await app.register(redisPlugin);
+  await app.register(queuesPlugin);
+  await app.register(metricsPlugin);
+  await app.register(authPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(orgRoutes);
+  await app.register(userRoutes);
+
+  return app;
+}

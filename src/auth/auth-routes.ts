@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { RateLimited } from '../errors.js';
+import { userSchema } from '../users/user-routes.js';
+import { userView } from '../users/user-service.js';
+
+export default async function authRoutes(app: FastifyInstance) {
+  // Per-address limit, far above a school lab logging in at once; the
+  // per-account limit on wrong passwords lives in AuthService.
+  await app.register(rateLimit, {
+    global: false,
+    redis: app.redis,
+    nameSpace: 'ratelimit:',
+    skipOnError: false,
+    errorResponseBuilder: (_req, ctx) => new RateLimited('Too many login attempts from this address', Math.ceil(ctx.ttl / 1000)),
+  });
+
+  app.post<{ Body: { username: string; password: string } }>('/api/auth/login', {
+    config: { rateLimit: { max: app.config.LOGIN_MAX_PER_ADDRESS, timeWindow: 60_000 } },
+    schema: {
+      tags: ['auth'],
+      summary: 'Log in with username and password',
+      body: {
+        type: 'object',
+        required: ['username', 'password'],
+        additionalProperties: false,
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 128 },
+          password: { type: 'string', minLength: 1, maxLength: 256 },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['token', 'user'],
+          properties: { token: { type: 'string' }, user: userSchema },
+        },
+      },
+    },
+  }, async (request) => app.auth.login(request.body.username, request.body.password));
+
+  app.post('/api/auth/logout', {
+    onRequest: app.authenticate,
+    schema: { tags: ['auth'], summary: 'Revoke the token used for this call', security: [{ bearer: [] }], response: { 204: { type: 'null' } } },
+  }, async (request, reply) => {
+    await app.auth.logout(request.principal);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me', {
+    onRequest: app.authenticate,
+    schema: { tags: ['auth'], summary: 'The caller', security: [{ bearer: [] }], response: { 200: userSchema } },
+  }, async (request) => userView(await app.users.get(request.principal, request.principal.id)));
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+
+/** The validated process configuration; see ARCHITECTURE.md, "Configuration". */
+export interface Config {
+  /** HTTP port. @defaultValue 3000 */
+  PORT: number;
+  /** Listen address. @defaultValue 127.0.0.1 */
+  HOST: string;
+  /** MongoDB connection string; when absent the embedded FerretDB is used. */
+  MONGODB_URI?: string;
+  /** Sector database; @defaultValue the same server as MONGODB_URI, database `sector`. */
+  SECTOR_MONGODB_URI?: string;
+  /** @defaultValue redis://127.0.0.1:6379 */
+  REDIS_URL: string;
+  /** BullMQ prefix. @defaultValue exam */
+  QUEUE_PREFIX: string;
+  /** Prefix of every other Redis key the engine writes. @defaultValue app: */
+  REDIS_KEY_PREFIX: string;
+  /** HMAC secret for bearer tokens; required in production. */
+  JWT_SECRET: string;
+  /** Token lifetime in seconds. @defaultValue 43200 (12 h, one exam day) */
+  JWT_TTL_SECONDS: number;
+  /** Bootstrap administrator. @defaultValue admin in development */
+  ADMIN_USERNAME: string;
+  /** @defaultValue admin-demo-2025 in development */
+  ADMIN_PASSWORD: string;
+  /** @defaultValue MOET */
+  ROOT_ORG_CODE: string;
+  /** @defaultValue info */
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** @defaultValue development */
+  NODE_ENV: 'development' | 'production' | 'test';
+  /** Largest accepted request body in bytes. @defaultValue 16777216 (16 MiB: rosters, bulk items, imports) */
+  BODY_LIMIT: number;
+  /** Wrong passwords per account before login answers 429. @defaultValue 5 */
+  LOGIN_MAX_FAILURES: number;
+  /** How long an account stays locked after too many failures, in seconds. @defaultValue 900 */
+  LOGIN_LOCK_SECONDS: number;
+  /** Login attempts per client address per minute (a whole school lab shares one address). @defaultValue 1000 */
+  LOGIN_MAX_PER_ADDRESS: number;
+  /** Folder for the embedded FerretDB data and local secrets. @defaultValue .data */
+  DATA_DIR: string;
+  /** Port of the embedded FerretDB. @defaultValue 27217 */
+  FERRETDB_PORT: number;
+}
+
+const schema = {
+  type: 'object',
+  properties: {
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    SECTOR_MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' },
+    QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.:{}-]+$', default: 'exam' },
+    REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.:{}-]+$', default: 'app:' },
+    JWT_SECRET: { type: 'string', minLength: 32 },
+    JWT_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 604800, default: 43200 },
+    ADMIN_USERNAME: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{3,64}$' },
+    ADMIN_PASSWORD: { type: 'string', minLength: 8, maxLength: 256 },
+    ROOT_ORG_CODE: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'MOET' },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    NODE_ENV: { enum: ['development', 'production', 'test'], default: 'development' },
+    BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 268435456, default: 16777216 },
+    LOGIN_MAX_FAILURES: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+    LOGIN_LOCK_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
+    LOGIN_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
+    DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
+    FERRETDB_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 27217 },
+  },
+} as const;
+
+const KEYS = Object.keys(schema.properties) as (keyof Config)[];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true });
+const validate = ajv.compile(schema);
+
+/**
+ * Reads and validates the configuration once. Throws {@link ConfigError} naming
+ * every bad variable; callers print it and stop.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.slice(1) || String(e.params.missingProperty ?? '');
+      return `${name} ${e.message ?? 'is invalid'}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = raw as unknown as Config;
+  const production = config.NODE_ENV === 'production';
+  if (production) {
+    const missing = (['JWT_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD'] as const).filter((k) => !config[k]);
+    if (missing.length) {
+      throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set when NODE_ENV=production`);
+    }
+  } else {
+    config.ADMIN_USERNAME ??= 'admin';
+    config.ADMIN_PASSWORD ??= 'admin-demo-2025';
+    config.JWT_SECRET ??= localSecret(config.DATA_DIR);
+  }
+  return config;
+}
+
+/**
+ * A development secret kept in the data folder, so every API process and
+ * worker on this machine signs and checks tokens with the same key.
+ */
+function localSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+/** The MongoDB URI in force: the configured one or the embedded FerretDB. */
+export function mongoUri(config: Config): string {
+  return config.MONGODB_URI ?? `mongodb://127.0.0.1:${config.FERRETDB_PORT}/exam`;
+}
+
+/** The sector database URI: configured, or database `sector` on the main server. */
+export function sectorUri(config: Config): string {
+  if (config.SECTOR_MONGODB_URI) return config.SECTOR_MONGODB_URI;
+  const url = new URL(mongoUri(config));
+  url.pathname = '/sector';
+  return url.toString();
+}

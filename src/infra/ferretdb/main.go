@@ -1,0 +1,55 @@
+// Command ferretdb-embedded runs FerretDB 1.24 on its SQLite backend for the
+// exam engine's embedded default.
+//
+// It wraps FerretDB's embeddable package instead of using the binary that
+// `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` produces,
+// because that binary panics at start-up outside FerretDB's own build system
+// (it requires a generated build/version/version.txt). Telemetry is disabled
+// by the embeddable package, and it opens no debug listener.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite URI of the data directory (with trailing slash)")
+	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	flag.Parse()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(os.Stderr, "bad --log-level: %s\n", err)
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Handler:   "sqlite",
+		SQLiteURL: *sqliteURL,
+		Logger:    logger,
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ferretdb: %s\n", err)
+		os.Exit(1)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fmt.Fprintf(os.Stderr, "ferretdb listening on %s\n", f.MongoDBURI())
+	if err := f.Run(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "ferretdb: %s\n", err)
+		os.Exit(1)
+	}
+}

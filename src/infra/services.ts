@@ -1,0 +1,179 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { dataDir, projectRoot } from './paths.js';
+
+/**
+ * The embedded default of ARCHITECTURE.md: FerretDB 1.24 on SQLite in the
+ * data folder when no MONGODB_URI is set, and a local redis-server when none
+ * answers and REDIS_URL was not given. Idempotent: what already answers is
+ * used as it is, and only what this module started is ever stopped.
+ */
+
+export interface StartedService {
+  name: 'ferretdb' | 'redis';
+  pid: number;
+  port: number;
+}
+
+const FERRETDB_MODULE = 'src/infra/ferretdb';
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Sends a raw PING and expects +PONG, so an unrelated listener is not mistaken for Redis. */
+export function redisAnswers(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    let data = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      if (data.includes('\r\n')) done(data.startsWith('+PONG'));
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not answer within ${timeoutMs} ms`);
+}
+
+function goBinary(): string {
+  for (const candidate of ['go', '/usr/local/go/bin/go']) {
+    const probe = spawnSync(candidate, ['version'], { stdio: 'ignore' });
+    if (probe.status === 0) return candidate;
+  }
+  throw new Error('FerretDB is not built yet and Go is not installed: install Go, or set MONGODB_URI to a MongoDB server');
+}
+
+/**
+ * Builds the FerretDB 1.24.2 runner (a thin main around FerretDB's embeddable
+ * package, fetched from the Go module proxy) when the binary is missing.
+ */
+export function ensureFerretBinary(dir: string): string {
+  const bin = path.join(dir, 'bin', 'ferretdb-embedded');
+  if (existsSync(bin)) return bin;
+  mkdirSync(path.dirname(bin), { recursive: true });
+  const result = spawnSync(goBinary(), ['build', '-o', bin, '.'], {
+    cwd: path.join(projectRoot(), FERRETDB_MODULE),
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  if (result.status !== 0) throw new Error('building FerretDB failed (see the go output above)');
+  return bin;
+}
+
+function spawnDetached(cmd: string, args: string[], logFile: string): number {
+  const log = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  if (!child.pid) throw new Error(`could not start ${cmd}`);
+  return child.pid;
+}
+
+export async function ensureFerret(config: Pick<Config, 'DATA_DIR' | 'FERRETDB_PORT'>): Promise<StartedService | null> {
+  const port = config.FERRETDB_PORT;
+  if (await portOpen(port)) return null;
+  const dir = dataDir(config.DATA_DIR);
+  const bin = ensureFerretBinary(dir);
+  const data = path.join(dir, 'ferretdb');
+  mkdirSync(data, { recursive: true });
+  const pid = spawnDetached(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${data}/`, '--log-level=warn'], path.join(dir, 'ferretdb.log'));
+  await waitFor(() => portOpen(port), 30_000, `FerretDB on port ${port}`);
+  return { name: 'ferretdb', pid, port };
+}
+
+export async function ensureRedis(config: Pick<Config, 'DATA_DIR'>, port = 6379): Promise<StartedService | null> {
+  if (await redisAnswers(port)) return null;
+  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  if (probe.status !== 0) throw new Error(`Redis does not answer on port ${port} and redis-server is not installed`);
+  const dir = dataDir(config.DATA_DIR);
+  mkdirSync(dir, { recursive: true });
+  const pid = spawnDetached('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], path.join(dir, 'redis.log'));
+  await waitFor(() => redisAnswers(port), 10_000, `Redis on port ${port}`);
+  return { name: 'redis', pid, port };
+}
+
+/**
+ * Starts what the configuration leaves to the embedded default and returns
+ * what it started (empty when everything already answered).
+ */
+export async function ensureEmbeddedServices(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<StartedService[]> {
+  const started: StartedService[] = [];
+  if (!config.MONGODB_URI) {
+    const ferret = await ensureFerret(config);
+    if (ferret) started.push(ferret);
+  }
+  if (!env.REDIS_URL) {
+    const redis = await ensureRedis(config);
+    if (redis) started.push(redis);
+  }
+  return started;
+}
+
+export async function stopServices(services: StartedService[]): Promise<void> {
+  for (const s of services) {
+    try {
+      process.kill(s.pid, 'SIGTERM');
+    } catch {
+      continue; // already gone
+    }
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && alive(s.pid)) await new Promise((r) => setTimeout(r, 50));
+    if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remembers what `services up` started, for `services down`. */
+export function stateFile(configuredDataDir: string): string {
+  return path.join(dataDir(configuredDataDir), 'services.json');
+}
+
+export function recordStarted(configuredDataDir: string, services: StartedService[]): void {
+  const file = stateFile(configuredDataDir);
+  const previous: StartedService[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
+  writeFileSync(file, JSON.stringify([...previous.filter((p) => alive(p.pid)), ...services], null, 2));
+}
+
+export async function stopRecorded(configuredDataDir: string): Promise<StartedService[]> {
+  const file = stateFile(configuredDataDir);
+  if (!existsSync(file)) return [];
+  const services: StartedService[] = JSON.parse(readFileSync(file, 'utf8'));
+  await stopServices(services);
+  rmSync(file);
+  return services;
+}

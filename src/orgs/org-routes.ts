@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import { idParams } from '../users/user-routes.js';
+import { ORG_KINDS } from './org-model.js';
+import { orgView, type NewOrg } from './org-service.js';
+
+const orgSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    code: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string', enum: ORG_KINDS },
+    parentId: { type: ['string', 'null'] },
+    path: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export default async function orgRoutes(app: FastifyInstance) {
+  app.addHook('onRequest', app.authenticate);
+
+  app.post<{ Body: NewOrg }>('/api/orgs', {
+    schema: {
+      tags: ['orgs'],
+      summary: 'Add an organisation below a parent (admin of the parent or above)',
+      security: [{ bearer: [] }],
+      body: {
+        type: 'object',
+        required: ['code', 'name', 'kind', 'parentId'],
+        additionalProperties: false,
+        properties: {
+          code: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+          name: { type: 'string', minLength: 1, maxLength: 300 },
+          kind: { type: 'string', enum: ORG_KINDS },
+          parentId: { type: 'string', minLength: 1, maxLength: 64 },
+        },
+      },
+      response: { 201: orgSchema },
+    },
+  }, async (request, reply) => {
+    const org = await app.orgs.create(request.principal, app.access, { ...request.body, name: request.body.name.normalize('NFC') });
+    return reply.code(201).send(orgView(org));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/orgs/:id', {
+    schema: { tags: ['orgs'], summary: 'An organisation', security: [{ bearer: [] }], params: idParams, response: { 200: orgSchema } },
+  }, async (request) => orgView(await app.orgs.get(request.params.id)));
+
+  app.get<{ Querystring: { parentId?: string } }>('/api/orgs', {
+    schema: {
+      tags: ['orgs'],
+      summary: 'Children of an organisation (the root when parentId is absent)',
+      security: [{ bearer: [] }],
+      querystring: { type: 'object', additionalProperties: false, properties: { parentId: { type: 'string', minLength: 1, maxLength: 64 } } },
+      response: { 200: { type: 'object', properties: { orgs: { type: 'array', items: orgSchema } } } },
+    },
+  }, async (request) => ({ orgs: (await app.orgs.children(request.query.parentId ?? null)).map(orgView) }));
+}

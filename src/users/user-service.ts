@@ -1,0 +1,171 @@
+import { Conflict, Forbidden, NotFound } from '../errors.js';
+import { hashPassword } from '../auth/passwords.js';
+import type { Access, Principal } from '../orgs/access.js';
+import type { OrgService } from '../orgs/org-service.js';
+import type { RoleGrant, User, UserModel } from './user-model.js';
+
+export interface NewUser {
+  username: string;
+  password: string;
+  displayName: string;
+  studentId?: string;
+  roles: RoleGrant[];
+}
+
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+  studentId?: string;
+  roles: RoleGrant[];
+  active: boolean;
+  createdAt: string;
+}
+
+/** The public shape of a user: an allow-list, so no hash can ever leak. */
+export function userView(user: User): UserView {
+  const view: UserView = {
+    id: user._id,
+    username: user.username,
+    displayName: user.displayName,
+    roles: user.roles.map((g) => ({ role: g.role, orgId: g.orgId })),
+    active: user.active,
+    createdAt: user.createdAt.toISOString(),
+  };
+  if (user.studentId) view.studentId = user.studentId;
+  return view;
+}
+
+/** Only candidates get the lighter hash cost (see passwords.ts). */
+function costFor(roles: RoleGrant[]) {
+  return roles.length > 0 && roles.every((g) => g.role === 'candidate') ? 'candidate' : 'staff';
+}
+
+const BULK_CONCURRENCY = 8;
+
+export class UserService {
+  constructor(
+    private readonly User: UserModel,
+    private readonly orgs: OrgService,
+    private readonly access: Access,
+  ) {}
+
+  /** Checks that the actor administers every organisation the new roles name. */
+  private async assertMayGrant(actor: Principal, roles: RoleGrant[]): Promise<void> {
+    for (const orgId of new Set(roles.map((g) => g.orgId))) {
+      if (!(await this.orgs.pathOf(orgId))) throw new NotFound('Organisation');
+      if (!(await this.access.holds(actor, 'admin', orgId))) {
+        throw new Forbidden('Only an administrator of that organisation or above may give roles there');
+      }
+    }
+  }
+
+  private async build(input: NewUser, actor: Principal | null): Promise<User> {
+    const doc = new this.User({
+      username: input.username,
+      usernameKey: input.username.toLowerCase(),
+      passwordHash: await hashPassword(input.password, costFor(input.roles)),
+      displayName: input.displayName.normalize('NFC'),
+      studentId: input.studentId,
+      roles: input.roles,
+      createdBy: actor?.id,
+    });
+    return doc.toObject();
+  }
+
+  async create(actor: Principal | null, input: NewUser): Promise<User> {
+    if (actor) await this.assertMayGrant(actor, input.roles);
+    const user = await this.build(input, actor);
+    try {
+      await this.User.collection.insertOne(user as never);
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw new Conflict('duplicate_username', `Username ${input.username} is taken`);
+      throw err;
+    }
+    return user;
+  }
+
+  /**
+   * Creates up to 5,000 users; a bad row never stops the others. Rows are
+   * checked and hashed first, then written in one unordered insert, and
+   * duplicate usernames are reported per row.
+   */
+  async bulkCreate(actor: Principal, inputs: NewUser[]): Promise<{ created: number; failed: { index: number; error: { code: string; message: string } }[] }> {
+    const failed: { index: number; error: { code: string; message: string } }[] = [];
+    const ready: { index: number; user: User }[] = [];
+    const seen = new Map<string, number>();
+    const allowed = new Map<string, boolean>();
+
+    for (const [index, input] of inputs.entries()) {
+      const key = input.username.toLowerCase();
+      if (seen.has(key)) {
+        failed.push({ index, error: { code: 'duplicate_username', message: `Username repeats row ${seen.get(key)}` } });
+        continue;
+      }
+      seen.set(key, index);
+    }
+    const rows = inputs.map((input, index) => ({ input, index })).filter((r) => !failed.some((f) => f.index === r.index));
+
+    let next = 0;
+    const work = async () => {
+      while (next < rows.length) {
+        const { input, index } = rows[next++]!;
+        try {
+          for (const orgId of new Set(input.roles.map((g) => g.orgId))) {
+            if (!allowed.has(orgId)) {
+              allowed.set(orgId, (await this.orgs.pathOf(orgId)) !== null && (await this.access.holds(actor, 'admin', orgId)));
+            }
+            if (!allowed.get(orgId)) throw new Forbidden(`Not an administrator of organisation ${orgId}`);
+          }
+          ready.push({ index, user: await this.build(input, actor) });
+        } catch (err) {
+          const e = err as { code?: string; message: string };
+          failed.push({ index, error: { code: typeof e.code === 'string' ? e.code : 'failed', message: e.message } });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: BULK_CONCURRENCY }, work));
+
+    ready.sort((a, b) => a.index - b.index);
+    let created = ready.length;
+    if (ready.length > 0) {
+      try {
+        await this.User.collection.insertMany(ready.map((r) => r.user as never), { ordered: false });
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: { index: number; code?: number; errmsg?: string }[] }).writeErrors;
+        if (!writeErrors) throw err;
+        for (const we of writeErrors) {
+          const row = ready[we.index]!;
+          created--;
+          failed.push({
+            index: row.index,
+            error: we.code === 11000
+              ? { code: 'duplicate_username', message: `Username ${row.user.username} is taken` }
+              : { code: 'failed', message: 'Could not be stored' },
+          });
+        }
+      }
+    }
+    failed.sort((a, b) => a.index - b.index);
+    return { created, failed };
+  }
+
+  /** A user is visible to themselves and to administrators above any of their roles. */
+  async get(actor: Principal, id: string): Promise<User> {
+    const user = await this.User.findById(id).lean();
+    if (!user) throw new NotFound('User');
+    if (user._id === actor.id) return user;
+    for (const g of user.roles) {
+      if (await this.access.holds(actor, 'admin', g.orgId)) return user;
+    }
+    throw new NotFound('User');
+  }
+
+  async findByUsername(username: string): Promise<User | null> {
+    return this.User.findOne({ usernameKey: username.toLowerCase() }).lean();
+  }
+
+  async count(): Promise<number> {
+    return this.User.estimatedDocumentCount();
+  }
+}

@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from '../src/config.js';
+import { ensureEmbeddedServices } from '../src/infra/services.js';
+import { createWorkerContext } from './context.js';
+import { REGISTRATIONS } from './registry.js';
+import { startWorkers } from './runner.js';
+
+/**
+ * Worker entry point: `node dist/workers/index.js`. Any number may run. On
+ * SIGTERM/SIGINT it stops taking jobs and lets in-flight ones finish; a job
+ * cut off by SIGKILL is picked up again by another worker once its lock lapses.
+ */
+async function main() {
+  const config = loadConfig();
+  await ensureEmbeddedServices(config);
+  const ctx = await createWorkerContext(config);
+  const running = startWorkers(ctx);
+  await Promise.all(running.workers.map((w) => w.waitUntilReady()));
+  console.log(`workers ready: ${REGISTRATIONS.map((r) => r.queue).join(', ') || '(none registered)'}`);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`workers: ${signal}, finishing jobs in flight`);
+    await running.close();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

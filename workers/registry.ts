@@ -1,0 +1,19 @@
+import type { Job } from 'bullmq';
+import type { QueueName, QueuePayloads } from '../src/queues/queues.js';
+import type { WorkerContext } from './context.js';
+
+/** A processor for queue N, built once per worker process from the shared context. */
+export type ProcessorFactory<N extends QueueName> = (ctx: WorkerContext) => (job: Job<QueuePayloads[N]>) => Promise<unknown>;
+
+export interface Registration<N extends QueueName> {
+  queue: N;
+  factory: ProcessorFactory<N>;
+  /** Jobs processed at once by one worker process. @defaultValue 1 */
+  concurrency?: number;
+}
+
+/**
+ * The processors this build runs. Each queue's processor lives in its own file
+ * beside this one and calls the domain services in src/.
+ */
+export const REGISTRATIONS: Registration<QueueName>[] = [];
