@@ -11,6 +11,7 @@ import healthRoutes from './health-routes.js';
 import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
 import userRoutes from './users/user-routes.js';
+import auditRoutes from './audit/audit-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authRoutes);
   await app.register(orgRoutes);
   await app.register(userRoutes);
+  await app.register(auditRoutes);
 
   return app;
 }

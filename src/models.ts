@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { createAuditModel } from './audit/audit-model.js';
 import { createOrgModel } from './orgs/org-model.js';
 import { createUserModel } from './users/user-model.js';
 
@@ -8,6 +9,7 @@ import { createUserModel } from './users/user-model.js';
  */
 export function createModels(conn: Connection) {
   return {
+    Audit: createAuditModel(conn),
     Org: createOrgModel(conn),
     User: createUserModel(conn),
   };

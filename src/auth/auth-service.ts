@@ -48,7 +48,7 @@ export class AuthService {
     const claims = await this.tokens.check(token);
     const user = await this.User.findById(claims.sub).lean();
     if (!user || !user.active) throw new Unauthenticated('Account is not active');
-    if (user.tokensValidAfter && claims.iat * 1000 < user.tokensValidAfter.getTime() - 999) {
+    if (user.tokensValidAfter && (claims.iatMs ?? claims.iat * 1000) < user.tokensValidAfter.getTime()) {
       throw new Unauthenticated('Token revoked');
     }
     const principal: Principal = {

@@ -7,6 +7,8 @@ export interface TokenClaims {
   sub: string;
   jti: string;
   iat: number;
+  /** Issue time in milliseconds: revocation by time must not round to a whole second. */
+  iatMs?: number;
   exp: number;
 }
 
@@ -29,7 +31,7 @@ export class TokenService {
 
   issue(userId: string): { token: string; jti: string } {
     const jti = randomUUID();
-    return { token: this.sign({ sub: userId, jti }), jti };
+    return { token: this.sign({ sub: userId, jti, iatMs: Date.now() }), jti };
   }
 
   /** Checks signature, expiry and revocation; throws Unauthenticated. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit/audit-routes.js';
 import { idParams } from '../users/user-routes.js';
 import { ORG_KINDS } from './org-model.js';
 import { orgView, type NewOrg } from './org-service.js';
@@ -39,6 +40,12 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
   }, async (request, reply) => {
     const org = await app.orgs.create(request.principal, app.access, { ...request.body, name: request.body.name.normalize('NFC') });
+    await app.audit.record(auditContext(request), {
+      orgId: org._id,
+      action: 'org.create',
+      target: `org:${org._id}`,
+      summary: { code: org.code, name: org.name, kind: org.kind, parentId: org.parentId },
+    });
     return reply.code(201).send(orgView(org));
   });
 

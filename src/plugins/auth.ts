@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit-service.js';
 import { AuthService } from '../auth/auth-service.js';
 import { TokenService } from '../auth/tokens.js';
 import { Unauthenticated } from '../errors.js';
@@ -14,6 +15,8 @@ declare module 'fastify' {
     access: Access;
     users: UserService;
     auth: AuthService;
+    /** The hash-chained audit trail. */
+    audit: AuditService;
     /** onRequest hook: requires a valid bearer token and sets `request.principal`. */
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   }
@@ -44,6 +47,7 @@ export default fp(
     app.decorate('access', access);
     app.decorate('users', users);
     app.decorate('auth', auth);
+    app.decorate('audit', new AuditService(app.models.Audit, orgs));
     app.decorateRequest('principal', null as unknown as Principal);
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const token = bearerToken(request.headers.authorization);

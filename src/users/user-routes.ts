@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ajv, detailsOf } from '../validation.js';
 import { ROLES } from './user-model.js';
-import { userView, type NewUser } from './user-service.js';
+import { auditContext } from '../audit/audit-routes.js';
+import { userView, type NewUser, type UserPatch } from './user-service.js';
 
 export const roleGrantSchema = {
   type: 'object',
@@ -44,7 +45,16 @@ export default async function userRoutes(app: FastifyInstance) {
 
   app.post<{ Body: NewUser }>('/api/users', {
     schema: { tags: ['users'], summary: 'Create a user (admin of an ancestor organisation)', security: [{ bearer: [] }], body: newUserSchema, response: { 201: userSchema } },
-  }, async (request, reply) => reply.code(201).send(userView(await app.users.create(request.principal, request.body))));
+  }, async (request, reply) => {
+    const user = await app.users.create(request.principal, request.body);
+    await app.audit.record(auditContext(request), {
+      orgId: user.roles[0]!.orgId,
+      action: 'user.create',
+      target: `user:${user._id}`,
+      summary: { username: user.username, roles: user.roles },
+    });
+    return reply.code(201).send(userView(user));
+  });
 
   app.post<{ Body: { users: NewUser[] } }>('/api/users/bulk', {
     schema: {
@@ -90,13 +100,62 @@ export default async function userRoutes(app: FastifyInstance) {
       }
     });
     const { created, failed } = await app.users.bulkCreate(request.principal, good);
+    const orgIds = [...new Set(good.flatMap((u) => u.roles.map((g) => g.orgId)))];
+    await app.audit.record(auditContext(request), {
+      orgId: orgIds.length === 1 ? orgIds[0]! : request.principal.roles[0]!.orgId,
+      action: 'user.bulk_create',
+      target: `roster:${request.id}`,
+      summary: { created, failed: failed.length + invalid.length, orgIds },
+    });
     const all = [...invalid, ...failed.map((f) => ({ index: goodIndex[f.index]!, error: f.error }))].sort((a, b) => a.index - b.index);
     return { created, failed: all };
+  });
+
+  app.patch<{ Params: { id: string }; Body: UserPatch }>('/api/users/:id', {
+    schema: {
+      tags: ['users'],
+      summary: 'Change a user; password change, deactivation and role removal end their sessions at once',
+      security: [{ bearer: [] }],
+      params: idParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          displayName: newUserSchema.properties.displayName,
+          studentId: newUserSchema.properties.studentId,
+          roles: newUserSchema.properties.roles,
+          password: newUserSchema.properties.password,
+          currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
+          active: { type: 'boolean' },
+        },
+      },
+      response: { 200: userSchema },
+    },
+  }, async (request) => {
+    const { user, revoked, changed } = await app.users.update(request.principal, request.params.id, request.body);
+    if (revoked) await app.redis.publish(revocationChannel(app.config.REDIS_KEY_PREFIX), JSON.stringify({ userId: user._id, at: Date.now() }));
+    await app.audit.record(auditContext(request), {
+      orgId: user.roles[0]?.orgId ?? request.principal.roles[0]!.orgId,
+      action: 'user.update',
+      target: `user:${user._id}`,
+      summary: { changed, revoked, ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.active !== undefined ? { active: request.body.active } : {}) },
+    });
+    return userView(user);
   });
 
   app.get<{ Params: { id: string } }>('/api/users/:id', {
     schema: { tags: ['users'], summary: 'A user', security: [{ bearer: [] }], params: idParams, response: { 200: userSchema } },
   }, async (request) => userView(await app.users.get(request.principal, request.params.id)));
+}
+
+/**
+ * Redis channel on which user revocations are announced to every API process,
+ * so open exam sockets of that user end at once. Pub/sub channels carry no
+ * ioredis keyPrefix, so the prefix is part of the name.
+ */
+export function revocationChannel(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}revocations`;
 }
 
 export const idParams = {

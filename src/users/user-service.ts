@@ -1,5 +1,5 @@
 import { Conflict, Forbidden, NotFound } from '../errors.js';
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
 import type { RoleGrant, User, UserModel } from './user-model.js';
@@ -10,6 +10,16 @@ export interface NewUser {
   displayName: string;
   studentId?: string;
   roles: RoleGrant[];
+}
+
+export interface UserPatch {
+  displayName?: string;
+  studentId?: string;
+  roles?: RoleGrant[];
+  password?: string;
+  /** Required when users change their own password. */
+  currentPassword?: string;
+  active?: boolean;
 }
 
 export interface UserView {
@@ -159,6 +169,56 @@ export class UserService {
       if (await this.access.holds(actor, 'admin', g.orgId)) return user;
     }
     throw new NotFound('User');
+  }
+
+  /**
+   * Changes a user. Password change, deactivation and removal of a role end
+   * every session the user has at once (tokens issued before now are refused
+   * on every process). Returns what changed for the audit trail.
+   */
+  async update(actor: Principal, id: string, patch: UserPatch): Promise<{ user: User; revoked: boolean; changed: string[] }> {
+    const user = await this.get(actor, id);
+    const isSelf = user._id === actor.id;
+    const administers = await Promise.all(user.roles.map((g) => this.access.holds(actor, 'admin', g.orgId)));
+    const mayAdminister = user.roles.length > 0 ? administers.every(Boolean) : false;
+    if (!mayAdminister) {
+      // Users may change only their own password, and only with the current one.
+      const onlyPassword = Object.keys(patch).every((k) => k === 'password' || k === 'currentPassword');
+      if (!isSelf || !onlyPassword || patch.password === undefined) throw new Forbidden('Only an administrator of all the user\'s organisations may change it');
+      if (!patch.currentPassword || !(await verifyPassword(patch.currentPassword, user.passwordHash))) throw new Forbidden('The current password is wrong');
+    }
+    if (patch.roles) await this.assertMayGrant(actor, patch.roles);
+    const set: Partial<User> = {};
+    const changed: string[] = [];
+    let revoked = false;
+    if (patch.displayName !== undefined) {
+      set.displayName = patch.displayName.normalize('NFC');
+      changed.push('displayName');
+    }
+    if (patch.studentId !== undefined) {
+      set.studentId = patch.studentId;
+      changed.push('studentId');
+    }
+    if (patch.roles) {
+      set.roles = patch.roles;
+      changed.push('roles');
+      const kept = new Set(patch.roles.map((g) => `${g.role}@${g.orgId}`));
+      if (user.roles.some((g) => !kept.has(`${g.role}@${g.orgId}`))) revoked = true;
+    }
+    if (patch.password !== undefined) {
+      set.passwordHash = await hashPassword(patch.password, costFor(patch.roles ?? user.roles));
+      changed.push('password');
+      revoked = true;
+    }
+    if (patch.active !== undefined && patch.active !== user.active) {
+      set.active = patch.active;
+      changed.push('active');
+      if (!patch.active) revoked = true;
+    }
+    if (revoked) set.tokensValidAfter = new Date();
+    const updated = await this.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean();
+    if (!updated) throw new NotFound('User');
+    return { user: updated, revoked, changed };
   }
 
   async findByUsername(username: string): Promise<User | null> {

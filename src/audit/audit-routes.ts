@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Forbidden, NotFound } from '../errors.js';
+import type { AuditRecord } from './audit-model.js';
+import type { AuditContext } from './audit-service.js';
+
+/** Who and where, for an audit record written while serving this request. */
+export function auditContext(request: FastifyRequest, role?: { role: string; orgId: string }): AuditContext {
+  const ctx: AuditContext = { actorId: request.principal?.id ?? null, requestId: String(request.id), ip: request.ip };
+  if (role) {
+    ctx.actorRole = role.role;
+    ctx.actorOrgId = role.orgId;
+  }
+  return ctx;
+}
+
+function recordView(r: AuditRecord) {
+  return {
+    id: r._id,
+    chain: r.chain,
+    seq: r.seq,
+    at: r.at.toISOString(),
+    actorId: r.actorId,
+    actorRole: r.actorRole,
+    actorOrgId: r.actorOrgId,
+    action: r.action,
+    target: r.target,
+    summary: r.summary ?? {},
+    requestId: r.requestId,
+    ip: r.ip,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+const recordSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, chain: { type: 'string' }, seq: { type: 'integer' }, at: { type: 'string' },
+    actorId: { type: ['string', 'null'] }, actorRole: { type: 'string' }, actorOrgId: { type: 'string' },
+    action: { type: 'string' }, target: { type: 'string' }, summary: { type: 'object', additionalProperties: true },
+    requestId: { type: 'string' }, ip: { type: 'string' }, prevHash: { type: 'string' }, hash: { type: 'string' },
+  },
+} as const;
+
+const AUDIT_READERS = ['admin', 'exam_manager'] as const;
+
+export default async function auditRoutes(app: FastifyInstance) {
+  app.addHook('onRequest', app.authenticate);
+
+  app.get<{ Querystring: { target?: string; actor?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/api/audit', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Audit records of the organisations where the caller is admin or exam manager (and below), newest first',
+      security: [{ bearer: [] }],
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          target: { type: 'string', maxLength: 200 },
+          actor: { type: 'string', maxLength: 64 },
+          from: { type: 'string', format: 'date-time' },
+          to: { type: 'string', format: 'date-time' },
+          cursor: { type: 'string', maxLength: 500 },
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+        },
+      },
+      response: { 200: { type: 'object', properties: { records: { type: 'array', items: recordSchema }, nextCursor: { type: ['string', 'null'] } } } },
+    },
+  }, async (request) => {
+    const orgIds = app.access.grantOrgs(request.principal, AUDIT_READERS);
+    if (orgIds.length === 0) throw new Forbidden('Only administrators and exam managers read the audit trail');
+    const q = request.query;
+    const page = await app.audit.search({
+      orgIds,
+      limit: q.limit ?? 100,
+      ...(q.target ? { target: q.target } : {}),
+      ...(q.actor ? { actor: q.actor } : {}),
+      ...(q.from ? { from: new Date(q.from) } : {}),
+      ...(q.to ? { to: new Date(q.to) } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    });
+    return { records: page.records.map(recordView), nextCursor: page.nextCursor };
+  });
+
+  app.get<{ Querystring: { chain: string } }>('/api/audit/verify', {
+    schema: {
+      tags: ['audit'],
+      summary: "Recomputes an organisation's hash chain and reports the first broken record",
+      security: [{ bearer: [] }],
+      querystring: { type: 'object', required: ['chain'], additionalProperties: false, properties: { chain: { type: 'string', minLength: 1, maxLength: 64 } } },
+      response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, firstBrokenAt: { type: 'string' } } } },
+    },
+  }, async (request) => {
+    const chain = request.query.chain;
+    if (!(await app.orgs.pathOf(chain))) throw new NotFound('Audit chain');
+    if (!(await app.access.holds(request.principal, AUDIT_READERS, chain))) throw new Forbidden();
+    return app.audit.verify(chain);
+  });
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
+import { ValidationFailed } from '../errors.js';
+import type { OrgService } from '../orgs/org-service.js';
+import type { AuditModel, AuditRecord } from './audit-model.js';
+
+/** Who did it, from where: taken from the request by the routes. */
+export interface AuditContext {
+  actorId: string | null;
+  actorRole?: string;
+  actorOrgId?: string;
+  requestId?: string;
+  ip?: string;
+}
+
+export interface AuditEntry {
+  /** The organisation whose chain records it (the owner of the changed thing). */
+  orgId: string;
+  action: string;
+  target: string;
+  summary?: Record<string, unknown>;
+}
+
+export const GENESIS = '0'.repeat(64);
+
+/** The hash of a record: sha256 over its canonical JSON, without the hash itself. */
+export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
+  const { _id, chain, seq, at, actorId, actorRole, actorOrgId, action, target, orgPath, summary, requestId, ip, prevHash } = record;
+  const canonical = stringify({ _id, chain, seq, at: at.toISOString(), actorId, actorRole, actorOrgId, action, target, orgPath, summary, requestId, ip, prevHash });
+  return createHash('sha256').update(canonical ?? '').digest('hex');
+}
+
+const MAX_APPEND_TRIES = 50;
+
+/**
+ * The append-only, hash-chained audit trail. No transactions are needed: the
+ * record's `_id` is its chain position, so a concurrent append at the same
+ * position fails on the unique `_id` and retries on top of the winner.
+ */
+export class AuditService {
+  constructor(
+    private readonly Audit: AuditModel,
+    private readonly orgs: OrgService,
+  ) {}
+
+  async record(ctx: AuditContext, entry: AuditEntry): Promise<AuditRecord> {
+    const orgPath = (await this.orgs.pathOf(entry.orgId)) ?? [entry.orgId];
+    for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
+      const last = await this.Audit.findOne({ chain: entry.orgId }, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
+      const seq = (last?.seq ?? 0) + 1;
+      const base: Omit<AuditRecord, 'hash'> = {
+        _id: `${entry.orgId}:${seq}`,
+        chain: entry.orgId,
+        seq,
+        at: new Date(),
+        actorId: ctx.actorId,
+        action: entry.action,
+        target: entry.target,
+        orgPath,
+        prevHash: last?.hash ?? GENESIS,
+      };
+      if (ctx.actorRole) base.actorRole = ctx.actorRole;
+      if (ctx.actorOrgId) base.actorOrgId = ctx.actorOrgId;
+      if (entry.summary) base.summary = entry.summary;
+      if (ctx.requestId) base.requestId = ctx.requestId;
+      if (ctx.ip) base.ip = ctx.ip;
+      const record: AuditRecord = { ...base, hash: recordHash(base) };
+      try {
+        await this.Audit.collection.insertOne(record as never);
+        return record;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    }
+    throw new Error(`audit chain ${entry.orgId} is too busy`);
+  }
+
+  /** Walks a chain in order and reports the first record whose hash or link does not hold. */
+  async verify(chain: string): Promise<{ ok: boolean; checked: number; firstBrokenAt?: string }> {
+    let checked = 0;
+    let prevHash = GENESIS;
+    let expectedSeq = 1;
+    const cursor = this.Audit.find({ chain }).sort({ seq: 1 }).lean().cursor();
+    for await (const record of cursor) {
+      checked++;
+      const { hash, ...rest } = record as AuditRecord;
+      const broken =
+        record.seq !== expectedSeq ||
+        record._id !== `${chain}:${record.seq}` ||
+        record.prevHash !== prevHash ||
+        recordHash({ ...rest, at: new Date(record.at) }) !== hash;
+      if (broken) {
+        await cursor.close();
+        // A missing record shows as a gap: the break is at the first absent position.
+        const at = record.seq !== expectedSeq ? `${chain}:${expectedSeq}` : record._id;
+        return { ok: false, checked, firstBrokenAt: at };
+      }
+      prevHash = hash;
+      expectedSeq++;
+    }
+    return { ok: true, checked };
+  }
+
+  async search(filter: { orgIds: string[]; target?: string; actor?: string; from?: Date; to?: Date; cursor?: string; limit: number }) {
+    const query: Record<string, unknown> = { orgPath: { $in: filter.orgIds } };
+    if (filter.target) query.target = filter.target;
+    if (filter.actor) query.actorId = filter.actor;
+    if (filter.from || filter.to) {
+      query.at = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
+    }
+    // Newest first; the cursor is the (at, _id) of the last record returned.
+    if (filter.cursor) {
+      const [atMs, id] = decodeCursor(filter.cursor);
+      query.$or = [{ at: { $lt: new Date(atMs) } }, { at: new Date(atMs), _id: { $lt: id } }];
+    }
+    const records = await this.Audit.find(query).sort({ at: -1, _id: -1 }).limit(filter.limit + 1).lean();
+    const page = records.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return { records: page, nextCursor: records.length > filter.limit && last ? encodeCursor(last.at.getTime(), last._id) : null };
+  }
+}
+
+function encodeCursor(atMs: number, id: string): string {
+  return Buffer.from(JSON.stringify([atMs, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = null;
+  }
+  if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return [value[0], value[1]];
+  throw new ValidationFailed('Invalid cursor', [{ instancePath: '/cursor', message: 'is not a cursor this server issued' }]);
+}
