@@ -12,6 +12,7 @@ import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
 import userRoutes from './users/user-routes.js';
 import auditRoutes from './audit/audit-routes.js';
+import webPlugin from './plugins/web.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(orgRoutes);
   await app.register(userRoutes);
   await app.register(auditRoutes);
+  await app.register(webPlugin);
 
   return app;
 }

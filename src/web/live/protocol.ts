@@ -1,0 +1,83 @@
+/**
+ * The frames of the live exam WebSocket `/ws` (API.md, "Live exam"), as the
+ * browser sees them.
+ */
+import type { CandidateItem, ItemResponse } from '../items/types.js';
+
+export type EventKind = 'blur' | 'focus' | 'fullscreen_exit' | 'paste' | 'offline';
+
+/** A client frame before it gets its `seq`. */
+export type FrameBody =
+  | { type: 'answer'; itemId: string; response: ItemResponse | null }
+  | { type: 'flag'; itemId: string; flagged: boolean }
+  | { type: 'event'; kind: EventKind }
+  | { type: 'submit' };
+
+/** A client frame as sent and as kept in the outbox. */
+export type SeqFrame = FrameBody & { seq: number };
+
+export interface ProtocolError {
+  code: string;
+  message: string;
+}
+
+export interface StateMessage {
+  type: 'state';
+  attemptId: string;
+  formCode: string;
+  items: CandidateItem[];
+  answers: Record<string, ItemResponse | null>;
+  flags: string[];
+  lastSeq: number;
+  endsAt: string;
+  serverNow: string;
+}
+export interface AckMessage {
+  type: 'ack';
+  seq: number;
+}
+export interface NackMessage {
+  type: 'nack';
+  seq: number;
+  error: ProtocolError;
+}
+export interface TimeMessage {
+  type: 'time';
+  endsAt: string;
+  serverNow: string;
+}
+export interface SubmittedMessage {
+  type: 'submitted';
+  attemptId: string;
+  at: string;
+}
+export type EndReason = 'time_up' | 'submitted' | 'replaced' | 'closed';
+export interface EndedMessage {
+  type: 'ended';
+  reason: EndReason;
+}
+export interface ErrorMessage {
+  type: 'error';
+  error: ProtocolError;
+}
+export interface PongMessage {
+  type: 'pong';
+}
+
+export type ServerMessage = StateMessage | AckMessage | NackMessage | TimeMessage | SubmittedMessage | EndedMessage | ErrorMessage | PongMessage;
+
+const SERVER_TYPES = new Set(['state', 'ack', 'nack', 'time', 'submitted', 'ended', 'error', 'pong']);
+
+/** Parses a server frame; anything unknown or malformed is null (and ignored). */
+export function parseServerMessage(data: unknown): ServerMessage | null {
+  if (typeof data !== 'string') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!value || typeof value !== 'object') return null;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' && SERVER_TYPES.has(type) ? (value as ServerMessage) : null;
+}

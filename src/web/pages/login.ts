@@ -1,0 +1,71 @@
+import { ApiError, login } from '../api.js';
+import { h } from '../dom.js';
+import { hasMessage, t } from '../i18n.js';
+import type { Page } from './types.js';
+
+/** The message for an API error, in the current language. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    const key = `error.${err.code}`;
+    return hasMessage(key) ? t(key) : t('error.generic', { message: err.message });
+  }
+  return t('error.generic', { message: err instanceof Error ? err.message : String(err) });
+}
+
+let pendingNotice: string | null = null;
+
+/** A message the next login page shows once (e.g. "your session has expired"). */
+export function noticeOnLogin(message: string): void {
+  pendingNotice = message;
+}
+
+export const loginPage: Page = (ctx) => {
+  const username = h('input', { id: 'login-username', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true });
+  const password = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const error = h('p', { class: 'form-error', role: 'alert', id: 'login-error' });
+  const submit = h('button', { type: 'submit', class: 'button button--primary button--wide' }, t('login.submit'));
+  const form = h(
+    'form',
+    { class: 'form', novalidate: true, 'aria-describedby': 'login-error' },
+    h('div', { class: 'field' }, h('label', { for: username.id }, t('login.username')), username),
+    h('div', { class: 'field' }, h('label', { for: password.id }, t('login.password')), password),
+    error,
+    submit,
+  );
+  if (pendingNotice) {
+    error.textContent = pendingNotice;
+    pendingNotice = null;
+  }
+  ctx.root.replaceChildren(
+    h('section', { class: 'card card--narrow', 'aria-labelledby': 'login-title' }, h('h1', { id: 'login-title' }, t('login.heading')), h('p', { class: 'muted' }, t('login.intro')), form),
+  );
+  username.focus();
+
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    if (!username.value.trim() || !password.value) {
+      error.textContent = t('login.missing');
+      (username.value.trim() ? password : username).focus();
+      return;
+    }
+    busy = true;
+    submit.disabled = true;
+    submit.textContent = t('login.busy');
+    error.textContent = '';
+    try {
+      const session = await login(username.value.trim(), password.value);
+      ctx.setSession(session);
+      const next = new URLSearchParams(location.search).get('next');
+      ctx.navigate(next && next.startsWith('/exam/') ? next : '/');
+    } catch (err) {
+      error.textContent = errorText(err);
+      password.value = '';
+      password.focus();
+      busy = false;
+      submit.disabled = false;
+      submit.textContent = t('login.submit');
+    }
+  });
+};

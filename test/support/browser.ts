@@ -1,0 +1,84 @@
+/**
+ * Browser test helpers: build the web client, launch headless Chromium, and
+ * collect what a page complains about (script errors, CSP violations).
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { projectRoot } from '../../src/infra/paths.js';
+
+const run = promisify(execFile);
+
+/** Where tests put screenshots (gitignored). */
+export const ARTIFACTS_DIR = path.join(projectRoot(), 'test-artifacts');
+
+/** Chromium as installed by `apt-get install chromium`; override with CHROMIUM_PATH. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface TestLike {
+  teardown(fn: () => unknown): void;
+}
+
+/**
+ * Compiles src/web and copies its static files into a fresh temporary
+ * folder (never dist/web, which other runs may be serving) and returns it.
+ * The folder is removed at teardown.
+ */
+export async function buildWebClient(t: TestLike): Promise<string> {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'exam-web-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const root = projectRoot();
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  await run(process.execPath, [tsc, '-p', path.join(root, 'src', 'web', 'tsconfig.json'), '--outDir', out], { cwd: root });
+  await run(process.execPath, [path.join(root, 'src', 'web', 'build', 'copy-static.mjs'), '--out', out], { cwd: root });
+  return out;
+}
+
+/** Headless Chromium, closed at teardown. */
+export async function launchBrowser(t: TestLike): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t.teardown(() => browser.close());
+  return browser;
+}
+
+export interface PageProblems {
+  /** Uncaught errors and console errors, except the reports below. */
+  errors: string[];
+  /**
+   * Reports of inline handlers or styles that the CSP blocked. Chrome files one
+   * for every such attribute it meets, even while DOMParser builds an inert
+   * document, so item HTML with hostile attributes produces them harmlessly.
+   */
+  blockedByCsp: string[];
+}
+
+/** Collects what a page complains about from now on. */
+export function watchProblems(page: Page): PageProblems {
+  const problems: PageProblems = { errors: [], blockedByCsp: [] };
+  page.on('pageerror', (err) => problems.errors.push(`pageerror: ${err.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.errors.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (/^(Executing inline event handler|Applying inline style) violates the following Content Security Policy directive[\s\S]*The action has been blocked\.$/.test(text)) {
+      problems.blockedByCsp.push(text);
+    } else problems.errors.push(`console: ${text}`);
+  });
+  return problems;
+}
+
+/** Saves a full-page screenshot as test-artifacts/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const file = path.join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
