@@ -11,6 +11,13 @@ import healthRoutes from './health-routes.js';
 import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
 import userRoutes from './users/user-routes.js';
+import bankPlugin from './bank/bank-routes.js';
+import interopRoutes from './interop/interop-routes.js';
+import blueprintRoutes from './assembly/blueprint-routes.js';
+import examRoutes from './exams/exam-routes.js';
+import livePlugin from './live/live-plugin.js';
+import analysisRoutes from './analysis/analysis-routes.js';
+import gradingPlugin from './grading/grading-routes.js';
 import auditRoutes from './audit/audit-routes.js';
 import webPlugin from './plugins/web.js';
 
@@ -91,6 +98,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authRoutes);
   await app.register(orgRoutes);
   await app.register(userRoutes);
+  await app.register(bankPlugin);
+  await app.register(interopRoutes);
+  await app.register(blueprintRoutes);
+  await app.register(examRoutes);
+  await app.register(livePlugin);
+  await app.register(analysisRoutes);
+  await app.register(gradingPlugin);
   await app.register(auditRoutes);
   await app.register(webPlugin);
 

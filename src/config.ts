@@ -45,6 +45,24 @@ export interface Config {
   DATA_DIR: string;
   /** Port of the embedded FerretDB. @defaultValue 27217 */
   FERRETDB_PORT: number;
+  /** BullMQ job lock of the workers, in ms; a job whose worker died is retried after it lapses. @defaultValue 30000 */
+  WORKER_LOCK_MS: number;
+  /** How often workers look for stalled jobs, in ms. @defaultValue 30000 */
+  WORKER_STALLED_MS: number;
+  /** First retry delay of a failed job, in ms; doubles per attempt. @defaultValue 1000 */
+  JOB_BACKOFF_MS: number;
+  /** Longest retry delay, in ms. @defaultValue 60000 */
+  JOB_BACKOFF_MAX_MS: number;
+  /** Attempts per grading job when an exam is graded as a whole. @defaultValue 500 */
+  GRADING_BATCH_SIZE: number;
+  /** Live exam: how long answer frames are collected before one group-commit write, in ms. @defaultValue 5 */
+  LIVE_COMMIT_WINDOW_MS: number;
+  /** Live exam: WebSocket ping interval; a socket that missed the previous pong is dropped, in ms. @defaultValue 20000 */
+  LIVE_HEARTBEAT_MS: number;
+  /** Live exam: after a deadline, how long the API waits for the autosubmit worker before handing in itself, in ms. @defaultValue 10000 */
+  LIVE_AUTOSUBMIT_FALLBACK_MS: number;
+  /** Item analysis: exams with more graded attempts than this are analysed by a bulk job (202) instead of inside the request. @defaultValue 20000 */
+  ANALYSIS_INLINE_LIMIT: number;
 }
 
 const schema = {
@@ -70,6 +88,15 @@ const schema = {
     LOGIN_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
     FERRETDB_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 27217 },
+    WORKER_LOCK_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
+    WORKER_STALLED_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
+    JOB_BACKOFF_MS: { type: 'integer', minimum: 10, maximum: 3600000, default: 1000 },
+    JOB_BACKOFF_MAX_MS: { type: 'integer', minimum: 10, maximum: 86400000, default: 60000 },
+    GRADING_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+    LIVE_COMMIT_WINDOW_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 5 },
+    LIVE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 20000 },
+    LIVE_AUTOSUBMIT_FALLBACK_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 10000 },
+    ANALYSIS_INLINE_LIMIT: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000 },
   },
 } as const;
 

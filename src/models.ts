@@ -1,7 +1,15 @@
 import type { Connection } from 'mongoose';
 import { createAuditModel } from './audit/audit-model.js';
 import { createOrgModel } from './orgs/org-model.js';
+import { createBlueprintModel } from './assembly/blueprint-model.js';
+import { createExamModel, createFormModel } from './exams/exam-model.js';
 import { createUserModel } from './users/user-model.js';
+import { createBankModels } from './bank/item-model.js';
+import { createAttemptModel } from './live/attempt-model.js';
+import { createAttemptLogModel } from './live/log-model.js';
+import { createRepinModel, createResultModel } from './grading/result-model.js';
+import { createSectorMarkModel } from './sector/mark-model.js';
+import { createAnalysisModel } from './analysis/analysis-model.js';
 
 /**
  * Every model of the main database, bound to one connection. The API and the
@@ -12,6 +20,16 @@ export function createModels(conn: Connection) {
     Audit: createAuditModel(conn),
     Org: createOrgModel(conn),
     User: createUserModel(conn),
+    ...createBankModels(conn),
+    Blueprint: createBlueprintModel(conn),
+    Exam: createExamModel(conn),
+    Form: createFormModel(conn),
+    Attempt: createAttemptModel(conn),
+    AttemptLog: createAttemptLogModel(conn),
+    Result: createResultModel(conn),
+    Repin: createRepinModel(conn),
+    SectorMark: createSectorMarkModel(conn),
+    Analysis: createAnalysisModel(conn),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { Connection } from 'mongoose';
 import { Redis } from 'ioredis';
-import { mongoUri, type Config } from '../src/config.js';
+import { mongoUri, sectorUri, type Config } from '../src/config.js';
 import { createModels, ensureIndexes, type Models } from '../src/models.js';
 import { connectMongo } from '../src/plugins/mongo.js';
 import { closeQueues, createQueues, type Queues } from '../src/queues/queues.js';
+import { SectorStore } from '../src/sector/sector-service.js';
 
 /** What every processor may use: the same models and producers as the API. */
 export interface WorkerContext {
@@ -14,6 +15,8 @@ export interface WorkerContext {
   workerConnection: Redis;
   /** Producers, for processors that queue follow-up jobs. */
   queues: Queues;
+  /** The sector database, connected at first use: workers start while it is down. */
+  sector: SectorStore;
   close(): Promise<void>;
 }
 
@@ -26,13 +29,16 @@ export async function createWorkerContext(config: Config): Promise<WorkerContext
   workerConnection.on('error', () => {});
   producerConnection.on('error', () => {});
   const queues = createQueues(producerConnection, config.QUEUE_PREFIX);
+  const sector = new SectorStore(sectorUri(config));
   return {
     config,
     mongo,
     models,
     workerConnection,
     queues,
+    sector,
     async close() {
+      await sector.close();
       await closeQueues(queues);
       producerConnection.disconnect();
       workerConnection.disconnect();

@@ -173,3 +173,44 @@ export interface BankReader {
   /** Exact pinned revisions, key included; missing pairs are simply absent. */
   revisions(pins: { itemId: string; revision: number }[]): Promise<ItemRevision[]>;
 }
+
+/**
+ * What item analysis learns about an item from real responses. It is kept on
+ * the item, not in a revision: statistics describe how candidates answered,
+ * not what the author wrote, so recording them must not start a review.
+ */
+export interface ItemStatistics {
+  /** Share of candidates answering right (classical p-value), 0..1. */
+  difficulty?: number;
+  discrimination?: number;
+  pointBiserial?: number;
+  /** Number of responses the figures come from. */
+  n?: number;
+  /** The exam the figures were computed from. */
+  examId?: string;
+  /** The revision that exam pinned (the figures describe it, not later edits). */
+  revision?: number;
+  /** Rasch (1PL) difficulty in logits, on that exam's scale (its calibrated items average 0). */
+  raschDifficulty?: number;
+  /** Standard error of raschDifficulty. */
+  raschSE?: number;
+  updatedAt?: Date;
+}
+
+/** A shared passage ("ngữ liệu") that several items refer to by `stimulusId`. */
+export interface Stimulus {
+  id: string;
+  title: string;
+  /** Same safe HTML subset as stems. */
+  content: string;
+  subject: string;
+  grade?: number;
+  topic?: string;
+  language?: 'vi' | 'en';
+  tags?: string[];
+  sharing: Sharing;
+  ownerOrgId: string;
+  orgPath: string[];
+  authorId: string;
+  createdAt: Date;
+}

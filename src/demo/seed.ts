@@ -83,4 +83,85 @@ export async function seedDemo(base: string, admin: { username: string; password
   const bulk = await call(base, token, 'POST', '/api/users/bulk', { users: rows });
   const unexpected = (bulk.body?.failed ?? []).filter((f: { error: { code: string } }) => f.error.code !== 'duplicate_username');
   if (bulk.status !== 200 || unexpected.length) throw new Error(`demo seed: users: ${JSON.stringify(bulk.body)}`);
+
+  await seedExam(base);
+}
+
+async function loginAs(base: string, username: string): Promise<string> {
+  const res = await call(base, null, 'POST', '/api/auth/login', { username, password: DEMO_PASSWORD });
+  if (res.status !== 200) throw new Error(`demo seed: login ${username}: ${res.status}`);
+  return res.body.token;
+}
+
+function must(res: { status: number; body: unknown }, status: number, what: string) {
+  if (res.status !== status) throw new Error(`demo seed: ${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  return res.body as Record<string, unknown>;
+}
+
+/** A small approved maths bank in the 2025 format and one open exam for the demo candidates. */
+async function seedExam(base: string): Promise<void> {
+  const author = await loginAs(base, 'gv.toan');
+  const existing = await call(base, author, 'GET', '/api/items?limit=1');
+  if (existing.status === 200 && (existing.body.items ?? []).length > 0) return;
+  const reviewer = await loginAs(base, 'tt.toan');
+  const manager = await loginAs(base, 'ql.thi');
+
+  const common = { subject: 'math', grade: 12, language: 'vi', sharing: 'subtree' };
+  const items: Record<string, unknown>[] = [];
+  for (const [topic, name] of [['ham-so', 'hàm số'], ['tich-phan', 'tích phân']] as const) {
+    for (let i = 1; i <= 4; i++) {
+      items.push({
+        ...common, type: 'single_choice', topic, cognitiveLevel: i <= 2 ? 1 : 2,
+        stem: `<p>Câu ${i} về ${name}: giá trị của \\(${i} + ${i}\\) bằng</p>`,
+        options: [{ id: 'A', text: String(2 * i) }, { id: 'B', text: String(2 * i + 1) }, { id: 'C', text: String(i) }, { id: 'D', text: 'Không xác định', fixed: true }],
+        correct: ['A'],
+      });
+    }
+    items.push({
+      ...common, type: 'true_false_cluster', topic, cognitiveLevel: 2,
+      stem: `<p>Cho hàm số \\(f(x) = x^2 - 4x + 3\\). Xét tính đúng sai của các mệnh đề (${name}):</p>`,
+      statements: [
+        { id: 'a', text: 'Đồ thị đi qua điểm (1; 0).' },
+        { id: 'b', text: 'Hàm số đồng biến trên ℝ.' },
+        { id: 'c', text: 'Giá trị nhỏ nhất của hàm số là −1.' },
+        { id: 'd', text: '\\(f(3) = 1\\).' },
+      ],
+      values: { a: true, b: false, c: true, d: false },
+    });
+    items.push({
+      ...common, type: 'numeric', topic, cognitiveLevel: 3,
+      stem: `<p>Tính \\(\\int_0^1 3x^2\\,dx\\) (${name}).</p>`, value: 1, tolerance: 0.01,
+    });
+  }
+  const created = must(await call(base, author, 'POST', '/api/items/bulk', { items }), 200, 'items');
+  const ids = (created.results as { id?: string }[]).map((r) => r.id).filter((id): id is string => Boolean(id));
+  for (const id of ids) {
+    must(await call(base, author, 'POST', `/api/items/${id}/status`, { status: 'in_review' }), 200, 'to review');
+    must(await call(base, reviewer, 'POST', `/api/items/${id}/status`, { status: 'approved' }), 200, 'approve');
+  }
+
+  const blueprint = must(await call(base, manager, 'POST', '/api/blueprints', {
+    title: 'Toán 12 – Kiểm tra thử (demo)', subject: 'math', grade: 12, durationMinutes: 45,
+    sections: [
+      { title: 'Phần I', type: 'single_choice', pointsPerItem: 0.5, shuffleItems: true, shuffleOptions: true,
+        cells: [{ topic: 'ham-so', cognitiveLevel: 1, count: 1 }, { topic: 'tich-phan', cognitiveLevel: 1, count: 1 }, { topic: 'ham-so', cognitiveLevel: 2, count: 1 }, { topic: 'tich-phan', cognitiveLevel: 2, count: 1 }] },
+      { title: 'Phần II', type: 'true_false_cluster', pointsPerItem: 1, cells: [{ topic: 'ham-so', cognitiveLevel: 2, count: 1 }, { topic: 'tich-phan', cognitiveLevel: 2, count: 1 }] },
+      { title: 'Phần III', type: 'numeric', pointsPerItem: 1, cells: [{ topic: 'ham-so', cognitiveLevel: 3, count: 1 }, { topic: 'tich-phan', cognitiveLevel: 3, count: 1 }] },
+    ],
+    constraints: { maxItemOverlap: 1, difficultyTolerance: 0.2 },
+  }), 201, 'blueprint');
+
+  const candidateIds: string[] = [];
+  for (const u of DEMO_USERS.filter((d) => d.role === 'candidate')) {
+    const me = must(await call(base, await loginAs(base, u.username), 'GET', '/api/me'), 200, 'candidate');
+    candidateIds.push(String(me.id));
+  }
+  const now = Date.now();
+  const exam = must(await call(base, manager, 'POST', '/api/exams', {
+    title: 'Toán 12 – Kiểm tra thử (demo)', blueprintId: blueprint.id, formCount: 2,
+    opensAt: new Date(now - 60_000).toISOString(), closesAt: new Date(now + 7 * 24 * 3600_000).toISOString(),
+    durationMinutes: 45, candidateIds, showResults: 'after_submit',
+  }), 201, 'exam');
+  must(await call(base, manager, 'POST', `/api/exams/${exam.id}/assemble`, {}), 200, 'assemble');
+  must(await call(base, manager, 'POST', `/api/exams/${exam.id}/publish`, {}), 200, 'publish');
 }

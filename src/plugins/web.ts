@@ -20,8 +20,33 @@ export interface WebPluginOptions {
   root?: string;
 }
 
+/** Paths of the staff app (src/web/staff/routes.ts renders the same ones). */
+export const STAFF_CLIENT_ROUTES = [
+  '/staff',
+  '/staff/items',
+  '/staff/items/new',
+  '/staff/items/:itemId',
+  '/staff/items/:itemId/history',
+  '/staff/stimuli/new',
+  '/staff/stimuli/:stimulusId',
+  '/staff/review',
+  '/staff/review/:itemId',
+  '/staff/blueprints',
+  '/staff/blueprints/new',
+  '/staff/blueprints/:blueprintId',
+  '/staff/exams',
+  '/staff/exams/new',
+  '/staff/exams/:examId',
+  '/staff/exams/:examId/forms/:code',
+  '/staff/exams/:examId/forms/:code/print',
+  '/staff/exams/:examId/monitor',
+  '/staff/exams/:examId/grading',
+  '/staff/exams/:examId/results',
+  '/staff/exams/:examId/analysis',
+] as const;
+
 /** Paths the client's router renders; each answers with index.html. */
-export const CLIENT_ROUTES = ['/', '/login', '/exam/:examId'] as const;
+export const CLIENT_ROUTES = ['/', '/login', '/exam/:examId', ...STAFF_CLIENT_ROUTES] as const;
 
 /**
  * No inline script, no eval, nothing from other origins. KaTeX styles its

@@ -6,14 +6,54 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
  * type error on both sides.
  */
 export interface QueuePayloads {
-  /** Score a batch of submitted attempts. */
-  grading: { attemptIds: string[] };
+  /**
+   * Score a batch of submitted attempts. `runId` and `examId` are set when the
+   * batch belongs to a whole-exam run (a bulk `grade-exam` job).
+   */
+  grading: { attemptIds: string[]; runId?: string; examId?: string };
   /** Submit an attempt at its deadline, whether or not a socket is open. */
   autosubmit: { attemptId: string };
-  /** Upsert graded attempts into the sector database. */
-  sector: { attemptIds: string[] };
-  /** A long tracked job: whole-exam grading or regrading, imports. */
-  bulk: { kind: 'grade-exam'; examId: string; mode: 'all' | 'regrade'; requestedBy: string };
+  /**
+   * Upsert graded attempts into the sector database. Grading sends the
+   * results it just stored along (`results`), sparing the push a read; the
+   * version guard makes a stale copy harmless.
+   */
+  sector: { attemptIds: string[]; results?: SectorPushItem[] };
+  /** A long tracked job: whole-exam grading or regrading, item analysis of a large exam, imports. */
+  bulk: { kind: 'grade-exam'; examId: string; mode: 'all' | 'regrade'; requestedBy: string; plan?: GradingRunPlan } | AnalyseExamPayload;
+}
+
+/**
+ * The batches a whole-exam run split its attempts into, saved on the bulk job
+ * once they are queued, so that a run taken over after a crash waits for the
+ * same batches instead of queueing them again.
+ */
+export interface GradingRunPlan {
+  total: number;
+  children: { id: string; n: number }[];
+}
+
+/** Item analysis of an exam too large to analyse inside a request (GET /api/exams/:id/analysis answers 202). */
+export interface AnalyseExamPayload {
+  kind: 'analyse-exam';
+  examId: string;
+  requestedBy: string;
+}
+
+/** A graded result as a sector job carries it (JSON: `gradedAt` is an ISO string). */
+export interface SectorPushItem {
+  _id: string;
+  examId: string;
+  studentId: string | null;
+  schoolOrgId: string;
+  orgPath: string[];
+  formCode: string;
+  score: number;
+  maxScore: number;
+  score10: number;
+  status: 'graded' | 'pending_manual';
+  gradedAt: string;
+  version: number;
 }
 
 export type QueueName = keyof QueuePayloads;

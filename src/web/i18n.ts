@@ -4,9 +4,11 @@
  * comes from here, so the staff app can reuse the same dictionary.
  */
 
+import { staffEn, staffVi } from './staff/strings.js';
+
 export type Lang = 'vi' | 'en';
 
-const vi = {
+const student = {
   'app.title': 'Thi trực tuyến',
   'app.skip': 'Chuyển đến nội dung chính',
   'app.noscript': 'Cần bật JavaScript để làm bài thi.',
@@ -131,9 +133,13 @@ const vi = {
   'nack.already_submitted': 'bài đã được nộp',
 };
 
+/** Every message: the student client's and the staff app's (staff/strings.ts). */
+const vi = { ...student, ...staffVi };
+
 export type MessageKey = keyof typeof vi;
 
 const en: Record<MessageKey, string> = {
+  ...staffEn,
   'app.title': 'Online exam',
   'app.skip': 'Skip to main content',
   'app.noscript': 'JavaScript is needed to sit the exam.',

@@ -1,6 +1,9 @@
 /**
- * Entry point of the student client: the page shell (header, language
- * switch, sign-out) and a small history-API router over the pages.
+ * Entry point of the web client: the page shell (header, language switch,
+ * sign-out) and a small history-API router over the pages: the candidates'
+ * pages at `/`, `/login`, `/exam/:id`, and the staff app under `/staff`
+ * (staff/routes.ts). Staff without a candidate role who open `/` are taken
+ * to `/staff`; candidates never get the staff pages.
  */
 import { clearSession, loadSession, logout, saveSession, type Session } from './api.js';
 import { h } from './dom.js';
@@ -9,6 +12,8 @@ import { examPage } from './pages/exam.js';
 import { examsPage } from './pages/exams.js';
 import { loginPage, noticeOnLogin } from './pages/login.js';
 import type { Page, PageContext } from './pages/types.js';
+import { isStaff } from './staff/roles.js';
+import { STAFF_ROUTES } from './staff/routes.js';
 
 interface Route {
   pattern: RegExp;
@@ -16,12 +21,15 @@ interface Route {
   /** Names of the pattern's groups, in order. */
   params?: string[];
   auth: boolean;
+  /** Staff app pages: signed-in staff only, laid out wider. */
+  staff?: boolean;
 }
 
 const ROUTES: Route[] = [
   { pattern: /^\/$/, page: examsPage, auth: true },
   { pattern: /^\/login$/, page: loginPage, auth: false },
   { pattern: /^\/exam\/([^/]+)$/, page: examPage, params: ['examId'], auth: true },
+  ...STAFF_ROUTES.map((r) => ({ ...r, auth: true, staff: true })),
 ];
 
 let session: Session | null = loadSession();
@@ -96,6 +104,12 @@ function render(): void {
     history.replaceState(null, '', '/');
     return render();
   }
+  const staffUser = !!session && isStaff(session.user);
+  const candidate = !!session && session.user.roles.some((g) => g.role === 'candidate');
+  if ((route.staff && !staffUser) || (route.page === examsPage && staffUser && !candidate)) {
+    history.replaceState(null, '', route.staff ? '/' : '/staff');
+    return render();
+  }
   const match = route.pattern.exec(path)!;
   const params: Record<string, string> = {};
   route.params?.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
@@ -112,7 +126,12 @@ function render(): void {
     },
   };
   main.replaceChildren();
+  main.classList.toggle('app-main--wide', !!route.staff);
   disposePage = route.page(ctx) ?? null;
+  // A new staff screen is announced by moving focus to its heading, unless the screen focused a field itself.
+  if (route.staff && (document.activeElement === document.body || !main.contains(document.activeElement))) {
+    main.querySelector<HTMLElement>('h1')?.focus();
+  }
 }
 
 window.addEventListener('popstate', render);

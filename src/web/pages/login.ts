@@ -58,7 +58,7 @@ export const loginPage: Page = (ctx) => {
       const session = await login(username.value.trim(), password.value);
       ctx.setSession(session);
       const next = new URLSearchParams(location.search).get('next');
-      ctx.navigate(next && next.startsWith('/exam/') ? next : '/');
+      ctx.navigate(next && (next.startsWith('/exam/') || next.startsWith('/staff')) ? next : '/');
     } catch (err) {
       error.textContent = errorText(err);
       password.value = '';

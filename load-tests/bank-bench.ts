@@ -1,0 +1,365 @@
+/**
+ * Question-bank benchmark: inserts N generated items through POST /api/items/bulk
+ * over real HTTP, then measures search latency (filtered, q, filtered + q) over
+ * that bank, and the same queries sent straight to the database, so that what
+ * the database costs is visible next to what the API adds.
+ *
+ *   npm run bench:bank -- --items 100000 [--batch 1000] [--concurrency 2] [--queries 20] [--out file.json] [--keep]
+ *
+ * The app is built in this process and listens on an ephemeral port; requests
+ * go through fetch like any client's. The database is BENCH_MONGODB_URI or,
+ * by default, a FerretDB 1.24 of its own (the embedded default's binary, on a
+ * free port with a temporary data folder), so that other work on the shared
+ * development FerretDB does not blur the figures; it is stopped and removed
+ * at the end. Redis is REDIS_URL or the local one.
+ * Results: load-tests/results/bank-bench.json (or --out).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import type { Filter } from 'mongodb';
+import seedrandom from 'seedrandom';
+import { buildApp } from '../src/app.js';
+import type { ItemType } from '../src/bank/item-types.js';
+import { queryTokens } from '../src/bank/search-tokens.js';
+import { loadConfig } from '../src/config.js';
+import { ensureFerretBinary, ensureRedis, portOpen, stopServices } from '../src/infra/services.js';
+import { dataDir, projectRoot } from '../src/infra/paths.js';
+
+const { values: args } = parseArgs({
+  options: {
+    items: { type: 'string', default: '5000' },
+    batch: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '2' },
+    queries: { type: 'string', default: '20' },
+    keep: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'load-tests/results/bank-bench.json' },
+  },
+});
+const N = Number(args.items);
+const BATCH = Number(args.batch);
+const CONCURRENCY = Number(args.concurrency);
+const QUERIES = Number(args.queries);
+
+const rng = seedrandom('bank-bench-v1');
+const pick = <T>(list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
+const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+
+const SUBJECTS = ['math', 'physics', 'chemistry', 'biology', 'literature', 'history', 'geography', 'english'] as const;
+const TOPICS = ['ham-so', 'dao-ham', 'tich-phan', 'luong-giac', 'hinh-hoc', 'xac-suat', 'dao-dong', 'dien-tu', 'phan-ung', 'di-truyen'] as const;
+// Words of real Vietnamese stems, with their tones: what authors type and searchers look for.
+const WORDS = [
+  'phương', 'trình', 'hàm', 'số', 'đồ', 'thị', 'nghiệm', 'bậc', 'hai', 'giá', 'trị', 'lớn', 'nhất', 'nhỏ', 'đạo', 'tích', 'phân',
+  'đường', 'tròn', 'tam', 'giác', 'vuông', 'cạnh', 'góc', 'diện', 'tích', 'thể', 'khối', 'chóp', 'lăng', 'trụ', 'xác', 'suất',
+  'biến', 'cố', 'dao', 'động', 'điều', 'hòa', 'chu', 'kỳ', 'tần', 'dòng', 'điện', 'xoay', 'chiều', 'phản', 'ứng', 'oxi', 'hóa',
+  'khử', 'nguyên', 'tố', 'di', 'truyền', 'gen', 'tế', 'bào', 'văn', 'bản', 'tác', 'giả', 'nhân', 'vật', 'lịch', 'sử', 'chiến',
+  'dịch', 'địa', 'lý', 'khí', 'hậu', 'dân', 'cư', 'kinh', 'tế', 'tính', 'giải', 'chứng', 'minh', 'khẳng', 'định', 'đúng', 'sai',
+] as const;
+
+const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+const stem = () => `<p>${words(int(8, 20))}${rng() < 0.4 ? ` \\(x^${int(2, 4)} - ${int(1, 9)}x + ${int(1, 9)} = 0\\)` : ''}</p>${rng() < 0.2 ? `<p><b>${words(4)}</b></p>` : ''}`;
+const labelled = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i + 1}`, text: words(int(2, 6)) }));
+
+const TYPE_MIX: [ItemType, number][] = [
+  ['single_choice', 0.55], ['multiple_choice', 0.1], ['true_false', 0.05], ['true_false_cluster', 0.12], ['numeric', 0.08],
+  ['short_text', 0.04], ['matching', 0.02], ['ordering', 0.02], ['cloze', 0.01], ['essay', 0.01],
+];
+
+function generateItem(i: number): Record<string, unknown> {
+  let r = rng();
+  let type: ItemType = 'single_choice';
+  for (const [t, share] of TYPE_MIX) {
+    if (r < share) { type = t; break; }
+    r -= share;
+  }
+  const common = {
+    type, stem: stem(), subject: pick(SUBJECTS), grade: int(6, 12), topic: pick(TOPICS), cognitiveLevel: int(1, 4),
+    tags: [`bo-${i % 50}`], sharing: pick(['org', 'subtree', 'national'] as const),
+  };
+  switch (type) {
+    case 'single_choice': return { ...common, options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: words(int(2, 6)) })), correct: [pick(['A', 'B', 'C', 'D'])] };
+    case 'multiple_choice': return { ...common, options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: words(int(2, 6)) })), correct: ['A', 'C'], scoring: 'partial' };
+    case 'true_false': return { ...common, value: rng() < 0.5 };
+    case 'true_false_cluster': return { ...common, statements: labelled('', 4).map((s, k) => ({ ...s, id: 'abcd'[k]! })), values: { a: true, b: false, c: rng() < 0.5, d: true } };
+    case 'numeric': return { ...common, value: int(-100, 100) / 4, tolerance: 0.01 };
+    case 'short_text': return { ...common, accepted: [words(2)] };
+    case 'matching': return { ...common, premises: labelled('p', 3), choices: labelled('c', 4), pairs: { p1: 'c2', p2: 'c1', p3: 'c4' } };
+    case 'ordering': return { ...common, elements: labelled('e', 4), order: ['e2', 'e1', 'e4', 'e3'] };
+    case 'cloze': return { ...common, text: `<p>${words(5)} {{b1}} ${words(5)} {{b2}}.</p>`, blanks: [{ id: 'b1', accepted: [words(1)] }, { id: 'b2', value: int(1, 50) }] };
+    case 'essay': return { ...common, rubric: [{ criterion: words(4), maxPoints: 2 }, { criterion: words(3), maxPoints: 1 }], maxWords: 400 };
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const summary = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { n: s.length, p50: round(percentile(s, 50)), p95: round(percentile(s, 95)), max: round(s[s.length - 1] ?? NaN), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+};
+
+/** The app's and its queues' Redis keys all start with the bench's own name. */
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A FerretDB for this run only: the embedded default's binary on a free port and a temporary folder. */
+async function privateFerret(configuredDataDir: string): Promise<{ uri: string; pid: number; stop: () => Promise<void> }> {
+  const bin = ensureFerretBinary(dataDir(configuredDataDir));
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'bank-bench-ferret-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  while (!(await portOpen(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the private FerretDB did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    uri: `mongodb://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main() {
+  const stamp = Date.now().toString(36);
+  const name = `bench_bank_${stamp}`;
+  const baseEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: process.env.DATA_DIR ?? '.data/test' } as Record<string, string | undefined>;
+  const services = loadConfig(baseEnv);
+  const ferret = process.env.BENCH_MONGODB_URI ? null : await privateFerret(services.DATA_DIR);
+  const redis = process.env.REDIS_URL ? null : await ensureRedis(services);
+  try {
+    await run(baseEnv, name, stamp, process.env.BENCH_MONGODB_URI ?? ferret!.uri, ferret?.pid ?? null);
+  } finally {
+    await ferret?.stop();
+    if (redis) await stopServices([redis]);
+  }
+}
+
+/**
+ * CPU time of the private FerretDB and of this process (the API and its
+ * client), in ms. On a machine shared with other jobs wall-clock time
+ * mostly measures the queue for the two cores; CPU time is what the work
+ * itself costs, and says what an idle machine would do.
+ */
+function cpuMs(dbPid: number | null): { db: number | null; app: number } {
+  const app = process.cpuUsage();
+  let db: number | null = null;
+  if (dbPid !== null) {
+    try {
+      // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 per second on Linux).
+      const fields = readFileSync(`/proc/${dbPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      db = (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      db = null;
+    }
+  }
+  return { db, app: (app.user + app.system) / 1000 };
+}
+
+function cpuSince(before: { db: number | null; app: number }, dbPid: number | null) {
+  const now = cpuMs(dbPid);
+  return { dbMs: before.db !== null && now.db !== null ? now.db - before.db : null, appMs: Math.round(now.app - before.app) };
+}
+
+async function run(baseEnv: Record<string, string | undefined>, name: string, stamp: string, mongoBase: string, dbPid: number | null) {
+  const privateDb = dbPid !== null;
+  const config = loadConfig({
+    ...baseEnv,
+    MONGODB_URI: `${mongoBase}/${name}`,
+    QUEUE_PREFIX: name,
+    REDIS_KEY_PREFIX: `${name}:`,
+    ADMIN_USERNAME: 'benchadmin',
+    ADMIN_PASSWORD: 'bench-admin-password',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789abcdef',
+  });
+  const app = await buildApp(config, { logger: false });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const http = async (method: string, url: string, token: string | null, body?: unknown) => {
+    const res = await fetch(address + url, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text);
+  };
+
+  const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  try {
+    const admin = await http('POST', '/api/auth/login', null, { username: 'benchadmin', password: 'bench-admin-password' });
+    const rootId = admin.user.roles[0].orgId as string;
+    const dep = await http('POST', '/api/orgs', admin.token, { code: `DEP-${stamp}`, name: 'Sở GD&ĐT', kind: 'department', parentId: rootId });
+    const school = await http('POST', '/api/orgs', admin.token, { code: `SCH-${stamp}`, name: 'THPT Chu Văn An', kind: 'school', parentId: dep.id });
+    await http('POST', '/api/users', admin.token, { username: 'benchauthor', password: 'bench-author-pass', displayName: 'Tác giả', roles: [{ role: 'author', orgId: school.id }, { role: 'reviewer', orgId: school.id }] });
+    const author = (await http('POST', '/api/auth/login', null, { username: 'benchauthor', password: 'bench-author-pass' })).token as string;
+
+    // ---- insert
+    console.log(`inserting ${N} items, ${BATCH} per call, ${CONCURRENCY} calls in flight …`);
+    const batches = Math.ceil(N / BATCH);
+    const batchMs: number[] = [];
+    let failed = 0;
+    let nextBatch = 0;
+    let done = 0;
+    // Bodies are generated before the clock starts: making them is the client's work, not the server's.
+    const bodies = Array.from({ length: batches }, (_, b) =>
+      JSON.stringify({ items: Array.from({ length: Math.min(BATCH, N - b * BATCH) }, (_, i) => generateItem(b * BATCH + i)) }),
+    );
+    const t0 = performance.now();
+    const insertCpu = cpuMs(dbPid);
+    const worker = async () => {
+      while (nextBatch < batches) {
+        const b = nextBatch++;
+        const size = Math.min(BATCH, N - b * BATCH);
+        const s = performance.now();
+        const res = await http('POST', '/api/items/bulk', author, bodies[b]!);
+        batchMs.push(performance.now() - s);
+        failed += (res.results as { error?: unknown }[]).filter((r) => r.error).length;
+        done += size;
+        bodies[b] = '';
+        if (b % 10 === 0) console.log(`  ${done} items, ${Math.round(done / ((performance.now() - t0) / 1000))} items/s`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const insertSeconds = (performance.now() - t0) / 1000;
+    const spent = cpuSince(insertCpu, dbPid);
+    const perThousand = (ms: number | null) => (ms === null ? null : Math.round((ms / N) * 1000));
+    const cpuPer1000 = { databaseMs: perThousand(spent.dbMs), appMs: Math.round((spent.appMs / N) * 1000) };
+    const insert = {
+      items: N,
+      failed,
+      seconds: Math.round(insertSeconds * 10) / 10,
+      itemsPerSecond: Math.round(N / insertSeconds),
+      batchMs: summary(batchMs),
+      cpuPer1000Items: cpuPer1000,
+      // What the CPU cost allows on an otherwise idle two-core machine: with the database on one core
+      // and the app on the other (the busier one sets the pace), or with both sharing both cores.
+      idleTwoCoreItemsPerSecond:
+        cpuPer1000.databaseMs === null
+          ? null
+          : {
+              onePerCore: Math.round(1_000_000 / Math.max(cpuPer1000.databaseMs, cpuPer1000.appMs)),
+              sharingBothCores: Math.round(2_000_000 / (cpuPer1000.databaseMs + cpuPer1000.appMs)),
+            },
+    };
+    console.log('insert', insert);
+
+    // ---- search, through the API and straight against the database
+    const me = await http('GET', '/api/me', author);
+    const caller = await app.bank.caller({ id: me.id, roles: me.roles });
+    const items = app.mongo.db!.collection<{ _id: string }>('items');
+    type Kind = 'filtered' | 'q' | 'filteredQ';
+    const queries: Record<Kind, () => Record<string, string>> = {
+      filtered: () => ({ subject: pick(SUBJECTS), grade: String(int(6, 12)), cognitiveLevel: String(int(1, 4)) }),
+      q: () => ({ q: pick(WORDS) }),
+      filteredQ: () => ({ subject: pick(SUBJECTS), grade: String(int(6, 12)), q: `${pick(WORDS)} ${pick(WORDS)}` }),
+    };
+    const dbFilter = (p: Record<string, string>): Filter<{ _id: string }> => ({
+      $and: [
+        app.bank.visibilityFilter(caller) as Filter<{ _id: string }>,
+        ...(p.subject ? [{ subject: p.subject }] : []),
+        ...(p.grade ? [{ grade: Number(p.grade) }] : []),
+        ...(p.cognitiveLevel ? [{ cognitiveLevel: Number(p.cognitiveLevel) }] : []),
+        ...(p.q ? [{ tokens: { $all: queryTokens(p.q) } }] : []),
+      ],
+    });
+    const search: Record<string, unknown> = {};
+    for (const kind of Object.keys(queries) as Kind[]) {
+      const apiMs: number[] = [];
+      const dbMs: number[] = [];
+      const apiCpu: { dbMs: number | null; appMs: number }[] = [];
+      const dbOnlyCpu: (number | null)[] = [];
+      let results = 0;
+      for (let i = 0; i < QUERIES + 1; i++) {
+        const params = queries[kind]();
+        const c1 = cpuMs(dbPid);
+        const s = performance.now();
+        const page = await http('GET', `/api/items?${new URLSearchParams({ ...params, limit: '50' })}`, author);
+        const ms = performance.now() - s;
+        const viaApi = cpuSince(c1, dbPid);
+        const c2 = cpuMs(dbPid);
+        const d = performance.now();
+        await items.find(dbFilter(params), { projection: { tokens: 0 } }).sort({ _id: 1 }).limit(51).toArray();
+        const db = performance.now() - d;
+        const direct = cpuSince(c2, dbPid);
+        if (i === 0) continue; // warm-up
+        apiMs.push(ms);
+        dbMs.push(db);
+        apiCpu.push(viaApi);
+        dbOnlyCpu.push(direct.dbMs);
+        results += page.items.length;
+      }
+      const mean = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : Math.round(xs.reduce<number>((a, b) => a + (b ?? 0), 0) / (xs.length || 1)));
+      search[kind] = {
+        api: summary(apiMs),
+        databaseOnly: summary(dbMs),
+        meanCpuMsPerQuery: { viaApi: { database: mean(apiCpu.map((c) => c.dbMs)), app: mean(apiCpu.map((c) => c.appMs)) }, databaseOnly: mean(dbOnlyCpu) },
+        meanItemsPerPage: Math.round((results / QUERIES) * 10) / 10,
+      };
+      console.log(kind, search[kind]);
+    }
+    const point: number[] = [];
+    const sample = await items.find({}, { projection: { _id: 1 } }).limit(20).toArray();
+    for (const doc of sample) {
+      const s = performance.now();
+      await http('GET', `/api/items/${String(doc._id)}`, author);
+      point.push(performance.now() - s);
+    }
+    const build = await app.mongo.db!.admin().command({ buildInfo: 1 });
+    const results = {
+      benchmark: 'bank',
+      date: new Date().toISOString(),
+      command: `npm run bench:bank -- --items ${N} --batch ${BATCH} --concurrency ${CONCURRENCY} --queries ${QUERIES}`,
+      note: 'Wall-clock figures on a machine shared with other jobs mostly measure the queue for its cores; cpu* figures are the work itself.',
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      loadAverageDuringRun: { before: loadBefore, after: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+      database: { ferretdb: build.ferretdbVersion ?? null, mongodbVersion: build.version, private: privateDb },
+      insert,
+      search,
+      getById: summary(point),
+    };
+    const out = path.resolve(projectRoot(), args.out);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+    console.log(JSON.stringify(results, null, 2));
+  } finally {
+    if (!args.keep) await app.mongo.dropDatabase().catch(() => {});
+    await app.close();
+    await dropRedisKeys(config.REDIS_URL, name);
+  }
+}
+
+await main();

@@ -1,0 +1,411 @@
+/**
+ * Grading benchmark: N submitted 40-item attempts, written straight into the
+ * attempts collection, graded end to end — queue → scores → results → sector
+ * records — by separate worker processes (`workers/index.ts`), first one,
+ * then two. The clock runs from queueing the whole-exam job
+ * (`kind: grade-exam`, mode `all`) until every grading batch has finished and
+ * the sector queue is empty; then the bench checks that the sector database
+ * holds exactly N records.
+ *
+ *   npm run bench:grading -- [--attempts 100000] [--workers 1,2] [--batch 500] [--out file.json] [--keep]
+ *
+ * The exam is made through the HTTP API (40 approved items: 28 single choice,
+ * 6 true/false clusters, 6 numeric; 4 forms); the N candidates and their
+ * attempts are inserted directly (responses drawn with seedrandom: about 60 %
+ * right). The database is BENCH_MONGODB_URI or, by default, a FerretDB 1.24 of
+ * its own (the embedded default's binary, a free port, a temporary folder), so
+ * other work on the shared development FerretDB does not blur the figures.
+ *
+ * Where the time goes: the grading and sector jobs report how long they
+ * spent reading, scoring and writing; CPU seconds of the database process
+ * and of the worker processes (from /proc) say which side was busy.
+ * Results: load-tests/results/grading-bench.json (or --out).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
+import seedrandom from 'seedrandom';
+import { buildApp } from '../src/app.js';
+import type { ItemRevision } from '../src/bank/item-types.js';
+import { loadConfig, sectorUri, type Config } from '../src/config.js';
+import type { Form } from '../src/exams/exam-model.js';
+import { startExamGrading, type BatchResult, type RunSummary } from '../src/grading/grading-jobs.js';
+import { newId } from '../src/ids.js';
+import { dataDir } from '../src/infra/paths.js';
+import { ensureFerretBinary, portOpen } from '../src/infra/services.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt } from '../src/live/attempt-model.js';
+import { closeQueues, createQueues } from '../src/queues/queues.js';
+import type { PushOutcome } from '../src/sector/sector-service.js';
+
+const { values: args } = parseArgs({
+  options: {
+    attempts: { type: 'string', default: '10000' },
+    workers: { type: 'string', default: '1,2' },
+    batch: { type: 'string', default: '500' },
+    keep: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'load-tests/results/grading-bench.json' },
+  },
+});
+const N = Number(args.attempts);
+const WORKER_COUNTS = args.workers.split(',').map(Number);
+const BATCH = Number(args.batch);
+const INSERT_CHUNK = 1000;
+const TICKS = 100; // USER_HZ on Linux
+
+const rng = seedrandom('grading-bench-v1');
+const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function privateFerret(): Promise<{ uri: string; pid: number; stop(): Promise<void> }> {
+  const bin = ensureFerretBinary(dataDir('.data/test'));
+  const port = await freePort();
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'grading-bench-ferret-'));
+  const child: ChildProcess = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  while (!(await portOpen(port))) {
+    if (Date.now() > deadline) throw new Error('FerretDB did not start');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    uri: `mongodb://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      if (!args.keep) rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function itemBodies(topic: string) {
+  const common = (i: number) => ({ stem: `<p>Câu ${i + 1}: cho hàm số \\(y = x^3 - 3x + ${i}\\).</p>`, subject: 'math', grade: 12, topic, cognitiveLevel: 1, language: 'vi', sharing: 'org' });
+  const bodies: Record<string, unknown>[] = [];
+  for (let i = 0; i < 28; i++) {
+    bodies.push({ ...common(i), type: 'single_choice', options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: `Phương án ${id}` })), correct: [['A', 'B', 'C', 'D'][i % 4]] });
+  }
+  for (let i = 28; i < 34; i++) {
+    bodies.push({
+      ...common(i),
+      type: 'true_false_cluster',
+      statements: ['a', 'b', 'c', 'd'].map((id) => ({ id, text: `Mệnh đề ${id}` })),
+      values: { a: true, b: i % 2 === 0, c: false, d: i % 3 === 0 },
+    });
+  }
+  for (let i = 34; i < 40; i++) bodies.push({ ...common(i), type: 'numeric', value: i + 0.5, tolerance: 0.01 });
+  return bodies;
+}
+
+/** About 60 % right, of the right shape otherwise. */
+function answerFor(item: ItemRevision, pin: Form['items'][number]): unknown {
+  const right = rng() < 0.6;
+  switch (item.type) {
+    case 'single_choice':
+      return right ? item.correct[0] : pin.optionOrder?.find((o) => o !== item.correct[0]) ?? 'A';
+    case 'true_false_cluster':
+      return Object.fromEntries(Object.entries(item.values).map(([k, v]) => [k, rng() < 0.7 ? v : !v]));
+    case 'numeric':
+      return right ? String(item.value).replace('.', ',') : String(item.value + 1);
+    default:
+      return null;
+  }
+}
+
+async function setup(config: Config): Promise<{ examId: string; candidateIds: string[]; setupS: number }> {
+  const t0 = performance.now();
+  const app = await buildApp(config, { logger: false });
+  await app.ready();
+  try {
+    const call = async (token: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, status = 200) => {
+      const res = await app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${token}` } });
+      if (res.statusCode !== status) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+      return res.json();
+    };
+    const login = async (username: string, password: string) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })).json().token as string;
+    const admin = await login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
+    const rootId = (await call(admin, 'GET', '/api/me')).roles[0].orgId as string;
+    const dep = (await call(admin, 'POST', '/api/orgs', { code: 'BENCH-SGD', name: 'Sở GD&ĐT (bench)', kind: 'department', parentId: rootId }, 201)).id as string;
+    const school = (await call(admin, 'POST', '/api/orgs', { code: 'BENCH-THPT', name: 'THPT (bench)', kind: 'school', parentId: dep }, 201)).id as string;
+    const password = 'bench-password-123';
+    const user = async (username: string, role: string) => {
+      await call(admin, 'POST', '/api/users', { username, password, displayName: username, roles: [{ role, orgId: dep }] }, 201);
+      return login(username, password);
+    };
+    const [author, reviewer, manager] = [await user('bench_author', 'author'), await user('bench_reviewer', 'reviewer'), await user('bench_manager', 'exam_manager')];
+    const items = (await call(author, 'POST', '/api/items/bulk', { items: itemBodies('bench-grading') })).results as { id: string }[];
+    for (const { id } of items) {
+      await call(author, 'POST', `/api/items/${id}/status`, { status: 'in_review' });
+      await call(reviewer, 'POST', `/api/items/${id}/status`, { status: 'approved' });
+    }
+    const blueprint = await call(manager, 'POST', '/api/blueprints', {
+      title: 'Toán 12 – bench',
+      subject: 'math',
+      grade: 12,
+      durationMinutes: 90,
+      sections: [
+        { title: 'Phần I', type: 'single_choice', pointsPerItem: 0.25, cells: [{ topic: 'bench-grading', cognitiveLevel: 1, count: 28 }] },
+        { title: 'Phần II', type: 'true_false_cluster', pointsPerItem: 1, cells: [{ topic: 'bench-grading', cognitiveLevel: 1, count: 6 }] },
+        { title: 'Phần III', type: 'numeric', pointsPerItem: 0.5, cells: [{ topic: 'bench-grading', cognitiveLevel: 1, count: 6 }] },
+      ],
+    }, 201);
+    const now = Date.now();
+    const exam = await call(manager, 'POST', '/api/exams', {
+      title: 'Kiểm tra Toán 12 (bench)',
+      blueprintId: blueprint.id,
+      formCount: 4,
+      seed: 'grading-bench',
+      opensAt: new Date(now - 7200_000).toISOString(),
+      closesAt: new Date(now - 60_000).toISOString(),
+      durationMinutes: 90,
+      candidateIds: [],
+      showResults: 'after_close',
+    }, 201);
+    await call(manager, 'POST', `/api/exams/${exam.id}/assemble`);
+    await call(manager, 'POST', `/api/exams/${exam.id}/publish`);
+    log('exam published through the API');
+
+    // Candidates and their submitted attempts, straight into the database.
+    const candidateIds: string[] = [];
+    for (let start = 0; start < N; start += INSERT_CHUNK) {
+      const users = Array.from({ length: Math.min(INSERT_CHUNK, N - start) }, (_, k) => {
+        const i = start + k;
+        return {
+          _id: newId(),
+          username: `hs${i}`,
+          usernameKey: `hs${i}`,
+          passwordHash: 'bench-no-login',
+          displayName: `Học sinh ${i}`,
+          studentId: `HS${String(i).padStart(6, '0')}`,
+          roles: [{ role: 'candidate', orgId: school }],
+          active: true,
+          createdAt: new Date(),
+        };
+      });
+      await app.models.User.collection.insertMany(users as never[], { ordered: false });
+      candidateIds.push(...users.map((u) => u._id));
+    }
+    await app.models.Exam.updateOne({ _id: exam.id }, { $set: { candidateIds } });
+    const examDoc = (await app.models.Exam.findById(exam.id).lean())!;
+    const forms = await app.models.Form.find({ examId: exam.id, assemblyId: examDoc.assemblyId }).lean<Form[]>();
+    const revisions = new Map((await app.bank.revisions(forms.flatMap((f) => f.items))).map((r) => [`${r.itemId}@${r.revision}`, r]));
+    log(`${N} candidates inserted`);
+    const submittedAt = new Date(now - 120_000);
+    for (let start = 0; start < N; start += INSERT_CHUNK) {
+      const docs: Attempt[] = candidateIds.slice(start, start + INSERT_CHUNK).map((candidateId) => {
+        const formCode = app.exams.formCodeFor(examDoc, candidateId);
+        const form = forms.find((f) => f.code === formCode)!;
+        const answers: Record<string, unknown> = {};
+        for (const pin of form.items) answers[pin.itemId] = answerFor(revisions.get(`${pin.itemId}@${pin.revision}`)!, pin);
+        return {
+          _id: attemptIdFor(exam.id, candidateId),
+          examId: exam.id,
+          candidateId,
+          orgPath: examDoc.orgPath,
+          formCode,
+          status: 'submitted',
+          startedAt: new Date(now - 5400_000),
+          durationMinutes: 90,
+          closesAt: examDoc.closesAt,
+          endsAt: examDoc.closesAt,
+          extraMinutes: 0,
+          cp: emptyCheckpoint(),
+          answers,
+          flags: [],
+          lastSeq: 40,
+          eventCounts: {},
+          submittedAt,
+          submitReason: 'candidate',
+          createdAt: submittedAt,
+        };
+      });
+      await app.models.Attempt.collection.insertMany(docs as never[], { ordered: false });
+      if ((start / INSERT_CHUNK) % 10 === 9) log(`${start + docs.length} attempts inserted`);
+    }
+    log(`${N} submitted attempts inserted`);
+    return { examId: exam.id, candidateIds, setupS: (performance.now() - t0) / 1000 };
+  } finally {
+    await app.close();
+  }
+}
+
+interface Run {
+  workers: number;
+  attempts: number;
+  totalS: number;
+  attemptsPerS: number;
+  gradedS: number;
+  sectorRecords: number;
+  results: number;
+  planS: number;
+  gradingJobs: { jobs: number; readS: number; scoreS: number; writeS: number };
+  sectorJobs: { jobs: number; readS: number; sectorS: number; markS: number };
+  cpuS: { database: number; workers: number; wall: number };
+}
+
+async function clearRedis(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+async function runWith(workers: number, base: Config, env: NodeJS.ProcessEnv, examId: string, dbPid: number | null): Promise<Run> {
+  const prefix = `bench_grading_w${workers}_${Date.now().toString(36)}`;
+  const config = { ...base, QUEUE_PREFIX: prefix };
+  // A clean slate: no results, no marks, an empty sector database.
+  const main = await mongoose.createConnection(config.MONGODB_URI!).asPromise();
+  for (const c of ['results', 'sector_marks']) await main.db!.dropCollection(c).catch(() => {});
+  await main.close();
+  const sector = await mongoose.createConnection(sectorUri(config)).asPromise();
+  await sector.dropDatabase();
+
+  const execArgv = ['--import=@tapjs/typescript/import'];
+  const procs: ChildProcess[] = [];
+  for (let i = 0; i < workers; i++) {
+    const child = spawn(process.execPath, [...execArgv, 'workers/index.ts'], { env: { ...process.env, ...env, QUEUE_PREFIX: prefix, TS_NODE_TRANSPILE_ONLY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('workers ready')) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+    });
+    child.stdout!.resume();
+    child.stderr!.resume();
+    procs.push(child);
+  }
+  log(`${workers} worker process(es) ready`);
+
+  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = createQueues(connection, prefix);
+  const cpu0 = { db: dbPid ? cpuSeconds(dbPid) : Number.NaN, workers: procs.reduce((s, p) => s + cpuSeconds(p.pid!), 0) };
+  const t0 = performance.now();
+  const jobId = await startExamGrading(queues, examId, 'all', 'bench');
+  let gradedAt = 0;
+  let lastLog = 0;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const job = await queues.bulk.getJob(jobId);
+    const state = await job!.getState();
+    if (state === 'failed') throw new Error(`grading failed: ${job!.failedReason}`);
+    if (!gradedAt && state === 'completed') gradedAt = performance.now();
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      const p = job!.progress as { done?: number; total?: number };
+      const c = await queues.sector.getJobCounts('waiting', 'active', 'delayed', 'completed');
+      log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: graded ${p.done ?? 0}/${p.total ?? '?'}; sector jobs done ${c.completed}, waiting ${c.waiting + c.delayed}, active ${c.active}`);
+    }
+    if (gradedAt) {
+      const c = await queues.sector.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      if (c.waiting + c.active + c.delayed + c.prioritized === 0) break;
+    }
+  }
+  const t1 = performance.now();
+  const cpu1 = { db: dbPid ? cpuSeconds(dbPid) : Number.NaN, workers: procs.reduce((s, p) => s + cpuSeconds(p.pid!), 0) };
+  const bulk = await queues.bulk.getJob(jobId);
+  const summary = bulk!.returnvalue as RunSummary;
+  const gradingJobs = (await queues.grading.getJobs(['completed'], 0, -1)).map((j) => j.returnvalue as BatchResult);
+  const sectorJobs = (await queues.sector.getJobs(['completed'], 0, -1)).map((j) => j.returnvalue as PushOutcome);
+  const sectorRecords = await sector.db!.collection('exam_results').countDocuments({});
+  const main2 = await mongoose.createConnection(config.MONGODB_URI!).asPromise();
+  const results = await main2.db!.collection('results').countDocuments({});
+  await main2.close();
+  await sector.close();
+
+  for (const p of procs) p.kill('SIGTERM');
+  await Promise.all(procs.map((p) => (p.exitCode === null ? once(p, 'exit') : null)));
+  await closeQueues(queues);
+  connection.disconnect();
+  await clearRedis(config.REDIS_URL, prefix);
+
+  const sum = <T>(list: T[], f: (x: T) => number) => list.reduce((s, x) => s + f(x), 0) / 1000;
+  const totalS = (t1 - t0) / 1000;
+  return {
+    workers,
+    attempts: N,
+    totalS: Number(totalS.toFixed(1)),
+    attemptsPerS: Math.round(N / totalS),
+    gradedS: Number(((gradedAt - t0) / 1000).toFixed(1)),
+    sectorRecords,
+    results,
+    planS: summary.planMs / 1000,
+    gradingJobs: { jobs: gradingJobs.length, readS: sum(gradingJobs, (j) => j.timings.readMs), scoreS: sum(gradingJobs, (j) => j.timings.scoreMs), writeS: sum(gradingJobs, (j) => j.timings.writeMs) },
+    sectorJobs: { jobs: sectorJobs.length, readS: sum(sectorJobs, (j) => j.timings.readMs), sectorS: sum(sectorJobs, (j) => j.timings.sectorMs), markS: sum(sectorJobs, (j) => j.timings.markMs) },
+    cpuS: { database: Number((cpu1.db - cpu0.db).toFixed(1)), workers: Number((cpu1.workers - cpu0.workers).toFixed(1)), wall: Number(totalS.toFixed(1)) },
+  };
+}
+
+async function main() {
+  const ferret = process.env.BENCH_MONGODB_URI ? null : await privateFerret();
+  const base = process.env.BENCH_MONGODB_URI ?? ferret!.uri;
+  const env = {
+    MONGODB_URI: `${base}/bench_grading`,
+    SECTOR_MONGODB_URI: `${base}/bench_grading_sector`,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: '.data/test',
+    JWT_SECRET: 'grading-bench-secret-that-is-long-enough-0123456789',
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: 'bench-admin-password',
+    GRADING_BATCH_SIZE: String(BATCH),
+  };
+  const config = loadConfig({ ...process.env, ...env, QUEUE_PREFIX: 'bench_grading_setup', REDIS_KEY_PREFIX: 'bench_grading:' });
+  const runs: Run[] = [];
+  try {
+    log(`database: ${ferret ? `private FerretDB (pid ${ferret.pid})` : base}; ${N} attempts × 40 items; batches of ${BATCH}`);
+    const { examId, setupS } = await setup(config);
+    log(`setup took ${setupS.toFixed(0)} s (not timed below)`);
+    for (const w of WORKER_COUNTS) {
+      const run = await runWith(w, config, env, examId, ferret?.pid ?? null);
+      log(`${w} worker(s): ${run.totalS} s, ${run.attemptsPerS} attempts/s; ${run.sectorRecords} sector records, ${run.results} results`);
+      if (run.sectorRecords !== N || run.results !== N) throw new Error(`expected ${N} sector records and results, got ${run.sectorRecords} and ${run.results}`);
+      runs.push(run);
+    }
+  } finally {
+    await ferret?.stop();
+    await clearRedis(config.REDIS_URL, 'bench_grading_setup').catch(() => {});
+    await clearRedis(config.REDIS_URL, 'bench_grading').catch(() => {});
+  }
+  const report = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg() }, node: process.version, attempts: N, batch: BATCH, database: ferret ? 'private FerretDB 1.24 (SQLite)' : base, runs };
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

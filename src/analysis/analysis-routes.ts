@@ -1,0 +1,178 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { liveAttemptSource } from '../live/attempt-source.js';
+import { AnalysisService } from './analysis-service.js';
+import { analysisCsv, analysisHtml } from './analysis-views.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Item analysis of exams; the route and anything else that needs it share it. */
+    analysis: AnalysisService;
+  }
+}
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const num = { type: ['number', 'null'] } as const;
+
+const optionSchema = {
+  type: 'object',
+  properties: {
+    count: { type: 'integer' },
+    share: { type: 'number' },
+    pointBiserial: num,
+    key: { type: 'boolean' },
+    upperShare: num,
+    lowerShare: num,
+  },
+} as const;
+
+const itemSchema = {
+  type: 'object',
+  properties: {
+    itemId: { type: 'string' },
+    revision: { type: 'integer' },
+    number: { type: 'integer', description: 'Position in the first form, then items only other forms carry' },
+    type: { type: ['string', 'null'] },
+    topic: { type: ['string', 'null'] },
+    cognitiveLevel: { type: ['integer', 'null'] },
+    excerpt: { type: 'string', description: 'Start of the stem as plain text' },
+    maxPoints: { type: 'number' },
+    n: { type: 'integer', description: 'Graded attempts whose form carried the item' },
+    mean: num,
+    pValue: { ...num, description: 'Mean points / maxPoints (classical difficulty)' },
+    pointBiserial: { ...num, description: 'Correlation of the item score with the rest of the total' },
+    discrimination: { ...num, description: 'Upper minus lower 27% group, as a share of maxPoints' },
+    dichotomous: { type: 'boolean' },
+    omitted: { type: 'integer' },
+    options: { type: 'object', additionalProperties: optionSchema, description: 'By option id (true_false: "true"/"false")' },
+    flags: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { reason: { type: 'string' }, message: { type: 'string' }, optionId: { type: 'string' }, value: { type: 'number' } },
+      },
+    },
+    rasch: {
+      type: ['object', 'null'],
+      properties: { difficulty: { type: 'number' }, se: { type: 'number' }, infit: { type: 'number' }, outfit: { type: 'number' } },
+    },
+  },
+} as const;
+
+const reportSchema = {
+  type: 'object',
+  properties: {
+    examId: { type: 'string' },
+    examTitle: { type: 'string' },
+    subject: { type: 'string' },
+    grade: { type: 'integer' },
+    computedAt: { type: 'string', format: 'date-time' },
+    fingerprint: { type: 'string', description: 'What the grades looked like when computed; the cached report is reused while it holds' },
+    candidates: { type: 'integer' },
+    mean: num,
+    sd: num,
+    reliability: { type: 'object', description: 'kr20 when every item is dichotomous, else alpha', properties: { kr20: num, alpha: num } },
+    sem: num,
+    excluded: {
+      type: 'object',
+      properties: { pendingManual: { type: 'integer' }, otherRevision: { type: 'integer' }, invalid: { type: 'integer' } },
+    },
+    bank: { type: 'object', properties: { updated: { type: 'integer' }, minResponses: { type: 'integer' } } },
+    forms: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { itemCount: { type: 'integer' }, maxScore: { type: 'number' }, candidates: { type: 'integer' }, mean: { type: 'number' }, sd: num, reliability: num, sem: num },
+      },
+    },
+    distribution: {
+      type: 'object',
+      properties: {
+        binWidth: { type: 'number' },
+        mean: num,
+        sd: num,
+        bins: { type: 'array', items: { type: 'object', properties: { from: { type: 'number' }, to: { type: 'number' }, count: { type: 'integer' }, share: { type: 'number' } } } },
+      },
+    },
+    items: { type: 'array', items: itemSchema },
+    rasch: { type: ['object', 'null'], additionalProperties: true },
+  },
+} as const;
+
+const FORMATS = ['json', 'csv', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+
+async function routes(app: FastifyInstance) {
+  app.addHook('onRequest', app.authenticate);
+
+  app.get<{ Params: { id: string }; Querystring: { format: Format } }>('/api/exams/:id/analysis', {
+    schema: {
+      tags: ['analysis'],
+      summary: 'Item analysis of the graded attempts (exam_manager); ?format=csv (one row per item) or ?format=html (printable report with charts)',
+      description:
+        'Cached until a grade changes. Exams with more graded attempts than ANALYSIS_INLINE_LIMIT are analysed by a bulk job: ' +
+        'the answer is then 202 {jobId} (follow it at GET /api/jobs/:jobId) and the same request answers 200 once it is done.',
+      security: [{ bearer: [] }],
+      params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: FORMATS, default: 'json' } } },
+      response: {
+        200: {
+          content: {
+            'application/json': { schema: reportSchema },
+            'text/csv': { schema: { type: 'string' } },
+            'text/html': { schema: { type: 'string' } },
+          },
+        },
+        202: { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string' } } },
+      },
+    },
+  }, async (request, reply) => {
+    const exam = await app.exams.managed(request.principal, request.params.id);
+    const answer = await app.analysis.answer(exam, request.principal.id);
+    reply.header('cache-control', 'private, no-store');
+    if (answer.state === 'queued') return reply.code(202).send({ jobId: answer.jobId });
+    const { report } = answer;
+    reply.header('x-analysis-cache', answer.cached ? 'hit' : 'miss');
+    switch (request.query.format) {
+      case 'csv':
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="analysis-${exam._id}.csv"`)
+          .send(analysisCsv(report));
+      case 'html':
+        return reply
+          .type('text/html; charset=utf-8')
+          // Self-contained: inline styles and SVG, nothing fetched, no script.
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+          .send(analysisHtml(report));
+      default:
+        return reply.type('application/json; charset=utf-8').send(report);
+    }
+  });
+}
+
+/** GET /api/exams/:id/analysis, and `app.analysis` for whoever else needs it. */
+export default fp(
+  async (app) => {
+    app.decorate(
+      'analysis',
+      new AnalysisService({
+        Exam: app.models.Exam,
+        Form: app.models.Form,
+        Result: app.models.Result,
+        Analysis: app.models.Analysis,
+        attempts: liveAttemptSource(app.models.Attempt, app.models.Exam),
+        bank: app.bank,
+        bulk: app.queues.bulk,
+        inlineLimit: app.config.ANALYSIS_INLINE_LIMIT,
+      }),
+    );
+    await app.register(routes);
+  },
+  { name: 'analysis', dependencies: ['mongo', 'auth', 'queues', 'bank', 'exams'] },
+);

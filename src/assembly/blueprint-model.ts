@@ -1,0 +1,94 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { newId } from '../ids.js';
+import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
+
+/** One cell of the matrix: `count` items of the section's type, this topic and this level. */
+export interface BlueprintCell {
+  topic: string;
+  cognitiveLevel: CognitiveLevel;
+  count: number;
+}
+
+export interface BlueprintSection {
+  title: string;
+  /** Item type drawn by every cell; absent means any type. */
+  type?: ItemType;
+  /** Overrides each item's own points. */
+  pointsPerItem?: number;
+  /** Shuffle the order of items (stimulus groups move as a unit) inside the section. @defaultValue false */
+  shuffleItems?: boolean;
+  /** Shuffle options of choice items, except `fixed` ones; an item's own `shuffleOptions: false` wins. @defaultValue true */
+  shuffleOptions?: boolean;
+  cells: BlueprintCell[];
+}
+
+export interface BlueprintConstraints {
+  /** Largest share of items any two forms may have in common, where the bank allows. @defaultValue 0.3 */
+  maxItemOverlap: number;
+  /** Largest difference between the mean difficulties of any two forms, where the bank allows. @defaultValue 0.05 */
+  difficultyTolerance: number;
+}
+
+export const DEFAULT_CONSTRAINTS: BlueprintConstraints = { maxItemOverlap: 0.3, difficultyTolerance: 0.05 };
+
+/** What the assembler needs from a blueprint: the matrix and its targets. */
+export interface BlueprintSpec {
+  title: string;
+  subject: string;
+  grade: number;
+  durationMinutes?: number;
+  sections: BlueprintSection[];
+  constraints: BlueprintConstraints;
+}
+
+export interface Blueprint extends BlueprintSpec {
+  _id: string;
+  ownerOrgId: string;
+  /** Ancestors of the owner organisation, root first, ending with ownerOrgId. */
+  orgPath: string[];
+  createdBy: string;
+  createdAt: Date;
+}
+
+const cellSchema = new Schema<BlueprintCell>(
+  { topic: { type: String, required: true }, cognitiveLevel: { type: Number, required: true }, count: { type: Number, required: true } },
+  { _id: false },
+);
+
+const sectionSchema = new Schema<BlueprintSection>(
+  {
+    title: { type: String, required: true },
+    type: { type: String, enum: ITEM_TYPES },
+    pointsPerItem: { type: Number },
+    shuffleItems: { type: Boolean },
+    shuffleOptions: { type: Boolean },
+    cells: { type: [cellSchema], default: [] },
+  },
+  { _id: false },
+);
+
+const blueprintSchema = new Schema<Blueprint>(
+  {
+    _id: { type: String, default: newId },
+    title: { type: String, required: true },
+    subject: { type: String, required: true },
+    grade: { type: Number, required: true },
+    durationMinutes: { type: Number },
+    sections: { type: [sectionSchema], required: true },
+    constraints: {
+      maxItemOverlap: { type: Number, required: true },
+      difficultyTolerance: { type: Number, required: true },
+    },
+    ownerOrgId: { type: String, required: true },
+    orgPath: { type: [String], required: true, index: true },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, default: () => new Date() },
+  },
+  { versionKey: false },
+);
+
+export type BlueprintModel = Model<Blueprint>;
+
+export function createBlueprintModel(conn: Connection): BlueprintModel {
+  return conn.model<Blueprint>('Blueprint', blueprintSchema, 'blueprints');
+}

@@ -1,0 +1,228 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../errors.js';
+import { idParams } from '../users/user-routes.js';
+import { BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { questionSchemas } from './item-schemas.js';
+import { ITEM_STATUSES, ITEM_TYPES, SHARING, type ItemStatus } from './item-types.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The question bank; also the BankReader form assembly and grading use. */
+    bank: BankService;
+  }
+}
+
+const errorBody = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+    },
+  },
+} as const;
+
+/** Content fields differ per type (question-schemas/), so the answer schema lists the common ones and lets the rest through. */
+const itemView = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    revision: { type: 'integer' },
+    status: { type: 'string', enum: ITEM_STATUSES },
+    ownerOrgId: { type: 'string' },
+    authorId: { type: 'string', description: 'Author of this revision' },
+    createdAt: { type: 'string', format: 'date-time', description: 'When this revision was written' },
+    createdBy: { type: 'string', description: 'Creator of the item' },
+    latestRevision: { type: 'integer' },
+    approvedRevision: { type: ['integer', 'null'] },
+    keyIncluded: { type: 'boolean', description: 'False when the caller may read but not author or review the item: key and scoring data are left out' },
+    type: { type: 'string', enum: ITEM_TYPES },
+    sharing: { type: 'string', enum: SHARING },
+  },
+} as const;
+
+const itemBody = {
+  type: 'object',
+  description: 'An item: exactly one of the schemas of GET /api/question-schemas (by its `type`).',
+} as const;
+
+const stimulusView = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    title: { type: 'string' },
+    content: { type: 'string' },
+    subject: { type: 'string' },
+    sharing: { type: 'string', enum: SHARING },
+    ownerOrgId: { type: 'string' },
+    authorId: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: { type: 'string' }, revision: { type: 'integer' }, status: { type: 'string' }, type: { type: 'string' }, stimulusOrder: { type: 'integer' } },
+      },
+    },
+  },
+} as const;
+
+const searchProperties = {
+  subject: { type: 'string', minLength: 1, maxLength: 64 },
+  grade: { type: 'integer', minimum: 1, maximum: 20 },
+  topic: { type: 'string', minLength: 1, maxLength: 100 },
+  cognitiveLevel: { type: 'integer', minimum: 1, maximum: 4 },
+  type: { type: 'string', enum: ITEM_TYPES },
+  status: { type: 'string', enum: ITEM_STATUSES },
+  tag: { type: 'string', minLength: 1, maxLength: 100 },
+  q: { type: 'string', maxLength: 500, description: 'Words of the stem and options; case, diacritics (đ too) and Unicode normal form do not matter' },
+  stimulusId: { type: 'string', minLength: 1, maxLength: 64 },
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
+  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
+} as const;
+
+const searchQuery = {
+  type: 'object',
+  properties: searchProperties,
+  // Not additionalProperties: Fastify's ajv would silently drop a misspelt filter and list everything.
+  propertyNames: { enum: Object.keys(searchProperties) },
+} as const;
+
+const secured = [{ bearer: [] }];
+
+async function bankRoutes(app: FastifyInstance) {
+  app.addHook('onRequest', app.authenticate);
+
+  app.post('/api/items', {
+    schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
+  }, async (request, reply) => reply.code(201).send(await app.bank.create(request.principal, request.body)));
+
+  app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
+    schema: {
+      tags: ['bank'],
+      summary: `Write up to ${MAX_BULK} items in one call; every item answers with its id or its error`,
+      security: secured,
+      body: {
+        type: 'object',
+        required: ['items'],
+        additionalProperties: false,
+        properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BULK, items: {} } },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            results: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  index: { type: 'integer' },
+                  id: { type: 'string' },
+                  revision: { type: 'integer' },
+                  error: errorBody.properties.error,
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  }, async (request) => ({ results: await app.bank.bulkCreate(request.principal, request.body.items) }));
+
+  app.get<{ Querystring: SearchQuery }>('/api/items', {
+    schema: {
+      tags: ['bank'],
+      summary: 'Search the items the caller may see; cursor pagination in creation order',
+      security: secured,
+      querystring: searchQuery,
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemView }, nextCursor: { type: ['string', 'null'] } } } },
+    },
+  }, async (request) => app.bank.search(request.principal, request.query));
+
+  app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
+    schema: {
+      tags: ['bank'],
+      summary: 'An item: its latest revision, or revision N',
+      security: secured,
+      params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { revision: { type: 'integer', minimum: 1 } } },
+      response: { 200: itemView },
+    },
+  }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
+
+  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/items/:id', {
+    schema: {
+      tags: ['bank'],
+      summary: 'Write a new revision (latest + 1, draft) from the full item and the revision it was based on',
+      security: secured,
+      params: idParams,
+      body: { ...itemBody, required: ['revision'], properties: { revision: { type: 'integer', minimum: 1 } } },
+      response: { 200: itemView },
+    },
+  }, async (request) => app.bank.update(request.principal, request.params.id, request.body));
+
+  app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number } }>('/api/items/:id/status', {
+    schema: {
+      tags: ['bank'],
+      summary: 'Move a revision through draft → in_review → approved → retired (four-eyes: nobody reviews their own revision)',
+      security: secured,
+      params: idParams,
+      body: {
+        type: 'object',
+        required: ['status'],
+        additionalProperties: false,
+        properties: {
+          status: { type: 'string', enum: ITEM_STATUSES },
+          revision: { type: 'integer', minimum: 1, description: 'The revision to move; the latest when absent' },
+        },
+      },
+      response: { 200: itemView },
+    },
+  }, async (request) => app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision));
+
+  app.post('/api/stimuli', {
+    schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
+  }, async (request, reply) => reply.code(201).send(await app.bank.createStimulus(request.principal, request.body)));
+
+  app.get<{ Params: { id: string } }>('/api/stimuli/:id', {
+    schema: { tags: ['bank'], summary: 'A shared passage and the items attached to it', security: secured, params: idParams, response: { 200: stimulusView } },
+  }, async (request) => app.bank.getStimulus(request.principal, request.params.id));
+
+  app.get('/api/question-schemas', {
+    schema: { tags: ['bank'], summary: 'Names of the item JSON Schemas (bank roles)', security: secured, response: { 200: { type: 'object', properties: { schemas: { type: 'array', items: { type: 'string' } } } } } },
+  }, async (request) => {
+    await app.bank.caller(request.principal);
+    return { schemas: Object.keys(questionSchemas) };
+  });
+
+  app.get<{ Params: { name: string } }>('/api/question-schemas/:name', {
+    schema: {
+      tags: ['bank'],
+      summary: 'One item JSON Schema (draft 2020-12), as the server validates with it',
+      security: secured,
+      params: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z_]{1,40}$' } } },
+    },
+  }, async (request) => {
+    await app.bank.caller(request.principal);
+    const schema = questionSchemas[request.params.name];
+    if (!schema) throw new NotFound('Schema');
+    return schema;
+  });
+}
+
+/**
+ * The question bank: decorates `app.bank` (depend on the plugin name 'bank'
+ * to use it) and serves the item and stimulus routes.
+ */
+export default fp(
+  async (app) => {
+    app.decorate('bank', new BankService(app.models, app.access, app.orgs));
+    // Routes live in their own context so their auth hook stays theirs.
+    await app.register(bankRoutes);
+  },
+  { name: 'bank', dependencies: ['mongo', 'auth'] },
+);

@@ -1,0 +1,232 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FORMATS, type FormatName, type ParsedEntry } from '../interop/model.js';
+import { FORMAT_MODULES } from '../interop/formats.js';
+import { parseFailure, withDefaults, type ImportDefaults, type ImportReport } from '../interop/interop-service.js';
+
+/**
+ * `npm run import -- --format gift questions.txt [--url http://127.0.0.1:3000
+ * --user u --password p]`: reads a question file of any size with the same
+ * parsers as the server, then sends the items to POST /api/items/bulk in
+ * chunks, with a progress bar on stderr. Prints the report (as POST
+ * /api/items/import answers it) on stdout as JSON. Exit code 0 when every
+ * question was imported, 3 when some failed, 1 when the run could not go on.
+ */
+
+const USAGE = `usage: npm run import -- --format ${FORMATS.join('|')} FILE
+  [--url http://127.0.0.1:3000] [--user NAME] [--password PASSWORD]   (or EXAM_URL, EXAM_USER, EXAM_PASSWORD, EXAM_TOKEN)
+  [--subject S] [--grade N] [--topic T] [--level 1-4] [--language vi|en] [--points P] [--tag T] [--owner ORG_ID]
+  [--chunk N]   items per request (default 500, at most 1000)`;
+
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+}
+
+interface Options {
+  format: FormatName;
+  file: string;
+  url: string;
+  token?: string;
+  user?: string;
+  password?: string;
+  chunk: number;
+  defaults: ImportDefaults;
+}
+
+function number(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new CliError(`--${name} must be a number`);
+  return n;
+}
+
+export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', short: 'f' },
+      url: { type: 'string' },
+      user: { type: 'string', short: 'u' },
+      password: { type: 'string', short: 'p' },
+      token: { type: 'string' },
+      subject: { type: 'string' },
+      grade: { type: 'string' },
+      topic: { type: 'string' },
+      level: { type: 'string' },
+      language: { type: 'string' },
+      points: { type: 'string' },
+      tag: { type: 'string' },
+      owner: { type: 'string' },
+      chunk: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) throw new CliError(USAGE);
+  const format = values.format as FormatName | undefined;
+  if (!format || !FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}\n${USAGE}`);
+  if (positionals.length !== 1) throw new CliError(`give exactly one file\n${USAGE}`);
+  const chunk = number(values.chunk, 'chunk') ?? 500;
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 1000) throw new CliError('--chunk must be between 1 and 1000');
+  const level = number(values.level, 'level');
+  if (level !== undefined && level !== 1 && level !== 2 && level !== 3 && level !== 4) throw new CliError('--level must be 1, 2, 3 or 4');
+  if (values.language !== undefined && values.language !== 'vi' && values.language !== 'en') throw new CliError('--language must be vi or en');
+  const defaults: ImportDefaults = {
+    ...(values.subject ? { subject: values.subject } : {}),
+    ...(values.grade ? { grade: number(values.grade, 'grade') } : {}),
+    ...(values.topic ? { topic: values.topic } : {}),
+    ...(level !== undefined ? { cognitiveLevel: level } : {}),
+    ...(values.language ? { language: values.language } : {}),
+    ...(values.points ? { points: number(values.points, 'points') } : {}),
+    ...(values.tag ? { tags: [values.tag] } : {}),
+    ...(values.owner ? { ownerOrgId: values.owner } : {}),
+  };
+  const token = values.token ?? env.EXAM_TOKEN;
+  const user = values.user ?? env.EXAM_USER;
+  const password = values.password ?? env.EXAM_PASSWORD;
+  if (!token && !(user && password)) throw new CliError('give --user and --password (or EXAM_USER and EXAM_PASSWORD, or EXAM_TOKEN)');
+  return {
+    format,
+    file: positionals[0]!,
+    url: (values.url ?? env.EXAM_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    ...(token ? { token } : {}),
+    ...(user ? { user } : {}),
+    ...(password ? { password } : {}),
+    chunk,
+    defaults,
+  };
+}
+
+/** A progress bar that redraws in place on a terminal and prints a line per step elsewhere. */
+export class Progress {
+  private last = '';
+  constructor(
+    private readonly out: CliIo['stderr'],
+    private readonly total: number,
+  ) {}
+
+  update(done: number, note = ''): void {
+    const share = this.total === 0 ? 1 : done / this.total;
+    const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 40));
+    const filled = Math.round(share * width);
+    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} items ${Math.floor(share * 100)}%${note ? ` ${note}` : ''}`;
+    if (line === this.last) return;
+    this.last = line;
+    if (this.out.isTTY) this.out.write(`\r${line}`);
+    else this.out.write(`${line}\n`);
+  }
+
+  finish(): void {
+    if (this.out.isTTY) this.out.write('\n');
+  }
+}
+
+async function request(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    throw new CliError(`cannot reach ${url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: keep the text for the message.
+  }
+  return { status: res.status, body };
+}
+
+function apiMessage(body: unknown): string {
+  const error = (body as { error?: { message?: string } } | null)?.error;
+  return error?.message ?? String(body).slice(0, 200);
+}
+
+async function tokenFor(o: Options): Promise<string> {
+  if (o.token) return o.token;
+  const res = await request(`${o.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: o.user, password: o.password }),
+  });
+  if (res.status !== 200) throw new CliError(`login failed (${res.status}): ${apiMessage(res.body)}`);
+  return (res.body as { token: string }).token;
+}
+
+/** Runs one import; returns the report and the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<{ report: ImportReport; code: number }> {
+  const o = options(argv, io.env);
+  let file: Buffer;
+  try {
+    file = await readFile(o.file);
+  } catch (err) {
+    throw new CliError(`cannot read ${o.file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let entries: ParsedEntry[];
+  try {
+    entries = (await FORMAT_MODULES[o.format].parse(file)).items;
+  } catch (err) {
+    throw new CliError(`${path.basename(o.file)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (entries.length === 0) throw new CliError(`no questions found in ${o.file} read as ${o.format}`);
+  const token = await tokenFor(o);
+
+  const report: ImportReport = { imported: 0, ids: [], failed: [], warnings: [] };
+  const ready: { entry: ParsedEntry; input: Record<string, unknown> }[] = [];
+  for (const entry of entries) {
+    if (entry.warnings?.length) report.warnings.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), messages: entry.warnings });
+    if (entry.item) ready.push({ entry, input: withDefaults(entry.item, o.defaults) });
+    else report.failed.push(parseFailure(entry));
+  }
+  const progress = new Progress(io.stderr, entries.length);
+  let done = report.failed.length;
+  progress.update(done);
+  for (let start = 0; start < ready.length; start += o.chunk) {
+    const chunk = ready.slice(start, start + o.chunk);
+    const res = await request(`${o.url}/api/items/bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ items: chunk.map((c) => c.input) }),
+    });
+    if (res.status !== 200) {
+      progress.finish();
+      throw new CliError(`the server refused items ${chunk[0]!.entry.index}–${chunk[chunk.length - 1]!.entry.index} (${res.status}): ${apiMessage(res.body)}; ${report.imported} imported before that`);
+    }
+    const results = (res.body as { results: ({ index: number; id: string } | { index: number; error: ImportReport['failed'][number]['error'] })[] }).results;
+    for (const r of results) {
+      const { entry } = chunk[r.index]!;
+      if ('id' in r) {
+        report.ids.push(r.id);
+        report.imported++;
+      } else report.failed.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), error: r.error });
+    }
+    done += chunk.length;
+    progress.update(done, report.failed.length ? `(${report.failed.length} failed)` : '');
+  }
+  progress.finish();
+  report.failed.sort((a, b) => a.index - b.index);
+  for (const f of report.failed) io.stderr.write(`question ${f.index + 1}${f.line !== undefined ? ` (line ${f.line})` : ''}: ${f.error.message}\n`);
+  io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  return { report, code: report.failed.length ? 3 : 0 };
+}
+
+async function main(): Promise<void> {
+  try {
+    const { code } = await run(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: process.stderr, env: process.env });
+    process.exitCode = code;
+  } catch (err) {
+    process.stderr.write(`import: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

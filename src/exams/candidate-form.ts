@@ -1,0 +1,150 @@
+/**
+ * What a candidate may see of a form. Built from an allow-list: every field
+ * is copied by name from the pinned revision, so a key or scoring field added
+ * to items later can never reach a candidate by accident. The live WebSocket
+ * path and anything else candidate-facing must use these builders.
+ */
+import { createHash } from 'node:crypto';
+import type { ItemRevision, ItemType, Labelled } from '../bank/item-types.js';
+import { compareStrings, formCode, rngFor, type FormItem } from '../assembly/assembler.js';
+
+export interface CandidateOption {
+  id: string;
+  text: string;
+}
+
+/** One item as a candidate receives it: no key, no points, no scoring settings. */
+export interface CandidateItem {
+  itemId: string;
+  type: ItemType;
+  /** 1-based position on the form. */
+  number: number;
+  /** Index of the blueprint section. */
+  section: number;
+  stem: string;
+  /** Shared passage; fetch it separately (it carries no key). */
+  stimulusId?: string;
+  /** single_choice, multiple_choice: in delivery order. */
+  options?: CandidateOption[];
+  /** true_false_cluster: in authored order (a, b, c, d). */
+  statements?: CandidateOption[];
+  /** matching: premises in authored order, choices in delivery order. */
+  premises?: CandidateOption[];
+  choices?: CandidateOption[];
+  /** ordering: in delivery order. */
+  elements?: CandidateOption[];
+  /** cloze: the text with `{{blankId}}` markers and the blank ids. */
+  text?: string;
+  blanks?: { id: string }[];
+  /** essay: criterion names only (no maximum points). */
+  criteria?: string[];
+  maxWords?: number;
+}
+
+export interface CandidateFormInput {
+  items: readonly Pick<FormItem, 'itemId' | 'revision' | 'section' | 'optionOrder' | 'choiceOrder' | 'elementOrder'>[];
+}
+
+const labelled = (x: Labelled): CandidateOption => ({ id: String(x.id), text: String(x.text) });
+
+/** Puts `list` in the order of `ids`; anything not named keeps its place after them. */
+function inOrder<T extends { id: string }>(list: readonly T[], ids: readonly string[] | undefined): T[] {
+  if (!ids) return list.slice();
+  const byId = new Map(list.map((x) => [x.id, x]));
+  const out: T[] = [];
+  for (const id of ids) {
+    const x = byId.get(id);
+    if (x) {
+      out.push(x);
+      byId.delete(id);
+    }
+  }
+  return out.concat([...byId.values()]);
+}
+
+/**
+ * The candidate-facing items of a form, in delivery order. `revisions` are the
+ * pinned revisions (key included is fine: only allow-listed fields are read).
+ * Throws when a pinned revision is missing: a candidate never gets a partial form.
+ */
+export function candidateItems(form: CandidateFormInput, revisions: readonly ItemRevision[]): CandidateItem[] {
+  const byPin = new Map(revisions.map((r) => [`${r.itemId}\u0000${r.revision}`, r]));
+  return form.items.map((pin, i) => {
+    const item = byPin.get(`${pin.itemId}\u0000${pin.revision}`);
+    if (!item) throw new Error(`Pinned revision ${pin.itemId}@${pin.revision} is missing`);
+    const out: CandidateItem = { itemId: String(pin.itemId), type: item.type, number: i + 1, section: pin.section, stem: String(item.stem) };
+    if (item.stimulusId) out.stimulusId = String(item.stimulusId);
+    switch (item.type) {
+      case 'single_choice':
+      case 'multiple_choice':
+        out.options = inOrder(item.options, pin.optionOrder).map(labelled);
+        break;
+      case 'true_false_cluster':
+        out.statements = item.statements.map(labelled);
+        break;
+      case 'matching':
+        out.premises = item.premises.map(labelled);
+        out.choices = inOrder(item.choices, pin.choiceOrder).map(labelled);
+        break;
+      case 'ordering':
+        out.elements = inOrder(item.elements, pin.elementOrder).map(labelled);
+        break;
+      case 'cloze':
+        out.text = String(item.text);
+        out.blanks = item.blanks.map((b) => ({ id: String(b.id) }));
+        break;
+      case 'essay':
+        out.criteria = item.rubric.map((r) => String(r.criterion));
+        if (typeof item.maxWords === 'number') out.maxWords = item.maxWords;
+        break;
+      case 'true_false':
+      case 'numeric':
+      case 'short_text':
+        break;
+    }
+    return out;
+  });
+}
+
+/** What form assignment needs from an exam. */
+export interface AssignableExam {
+  seed: string;
+  formCount: number;
+  /** Codes of the assembled forms; defaults to "101".. for formCount. */
+  formCodes?: readonly string[];
+  candidateIds: readonly string[];
+}
+
+const assignments = new Map<string, Map<string, string>>();
+const MAX_CACHED_EXAMS = 64;
+
+/**
+ * The form code a candidate sits. Listed candidates are ranked by a seeded
+ * draw on (seed, candidate id) and dealt out in turn, so the codes are spread
+ * as evenly as possible (counts differ by at most one) and the same seed and
+ * roster give the same answer in any process. A candidate not on the roster
+ * gets a seeded draw of their own. Store the result on the attempt at first
+ * join: a later roster change must not move someone who already started.
+ */
+export function assignFormCode(exam: AssignableExam, candidateId: string): string {
+  const codes = exam.formCodes?.length ? [...exam.formCodes] : Array.from({ length: exam.formCount }, (_, i) => formCode(i));
+  if (codes.length === 0) throw new Error('The exam has no forms');
+  if (codes.length === 1) return codes[0]!;
+  const key = `${exam.seed}\u0000${codes.join(',')}\u0000${rosterFingerprint(exam.candidateIds)}`;
+  let deal = assignments.get(key);
+  if (!deal) {
+    const ranked = [...new Set(exam.candidateIds)]
+      .map((id) => ({ id, r: rngFor(exam.seed, 'candidate', id)() }))
+      .sort((a, b) => a.r - b.r || compareStrings(a.id, b.id));
+    deal = new Map(ranked.map((c, i) => [c.id, codes[i % codes.length]!]));
+    if (assignments.size >= MAX_CACHED_EXAMS) assignments.delete(assignments.keys().next().value!);
+    assignments.set(key, deal);
+  }
+  return deal.get(candidateId) ?? codes[Math.floor(rngFor(exam.seed, 'candidate', candidateId)() * codes.length)]!;
+}
+
+function rosterFingerprint(ids: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const id of ids) hash.update(id).update('\u0000');
+  return hash.digest('hex');
+}

@@ -1,0 +1,345 @@
+import { createReadStream, readdirSync } from 'node:fs';
+import path from 'node:path';
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import type { BankReader } from '../bank/item-types.js';
+import { auditContext } from '../audit/audit-routes.js';
+import { NotFound } from '../errors.js';
+import { ExamService, type ExamAudience, type NewExam } from './exam-service.js';
+import { SHOW_RESULTS, type Exam } from './exam-model.js';
+import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
+import { KATEX_DIST, printableForm } from './printable.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Exams and forms; the live exam and grading read exams, forms and candidate forms through it. */
+    exams: ExamService;
+  }
+}
+
+export interface ExamRoutesOptions {
+  /** Where assembly reads approved items and pinned revisions. @defaultValue `app.bank` */
+  bank?: BankReader;
+}
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const formParams = {
+  type: 'object',
+  required: ['id', 'code'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, code: { type: 'string', minLength: 1, maxLength: 8 } },
+} as const;
+
+export const newExamSchema = {
+  type: 'object',
+  required: ['title', 'blueprintId', 'formCount', 'opensAt', 'closesAt', 'durationMinutes', 'candidateIds', 'showResults'],
+  additionalProperties: false,
+  properties: {
+    title: { type: 'string', minLength: 1, maxLength: 300 },
+    blueprintId: { type: 'string', minLength: 1, maxLength: 64 },
+    formCount: { type: 'integer', minimum: 1, maximum: 100 },
+    seed: { anyOf: [{ type: 'string', minLength: 1, maxLength: 200 }, { type: 'integer' }] },
+    opensAt: { type: 'string', format: 'date-time' },
+    closesAt: { type: 'string', format: 'date-time' },
+    durationMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+    candidateIds: { type: 'array', maxItems: 100000, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    showResults: { type: 'string', enum: SHOW_RESULTS },
+    orgId: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
+
+const examSchema = {
+  type: 'object',
+  required: ['id', 'title', 'status', 'opensAt', 'closesAt', 'durationMinutes'],
+  properties: {
+    id: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'string' },
+    blueprintId: { type: 'string' },
+    subject: { type: 'string' },
+    grade: { type: 'integer' },
+    formCount: { type: 'integer' },
+    seed: { type: 'string' },
+    opensAt: { type: 'string', format: 'date-time' },
+    closesAt: { type: 'string', format: 'date-time' },
+    durationMinutes: { type: 'integer' },
+    candidateIds: { type: 'array', items: { type: 'string' } },
+    showResults: { type: 'string' },
+    ownerOrgId: { type: 'string' },
+    createdBy: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    formCodes: { type: 'array', items: { type: 'string' } },
+    overlap: { type: 'number' },
+    difficultySpread: { type: 'number' },
+    assembledAt: { type: 'string', format: 'date-time' },
+    publishedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const formSummarySchema = {
+  type: 'object',
+  required: ['code', 'itemCount', 'totalPoints', 'meanDifficulty', 'hash'],
+  properties: {
+    code: { type: 'string' },
+    itemCount: { type: 'integer' },
+    totalPoints: { type: 'number' },
+    meanDifficulty: { type: 'number' },
+    hash: { type: 'string' },
+  },
+} as const;
+
+const assembleSchema = {
+  type: 'object',
+  required: ['seed', 'forms', 'overlap', 'difficultySpread'],
+  properties: {
+    seed: { type: 'string' },
+    forms: { type: 'array', items: formSummarySchema },
+    overlap: { type: 'number', description: 'Largest share of items two forms have in common' },
+    difficultySpread: { type: 'number', description: 'Highest minus lowest form mean difficulty' },
+  },
+} as const;
+
+const managerFormSchema = {
+  type: 'object',
+  properties: {
+    examId: { type: 'string' },
+    examTitle: { type: 'string' },
+    examStatus: { type: 'string' },
+    code: { type: 'string' },
+    hash: { type: 'string' },
+    itemCount: { type: 'integer' },
+    totalPoints: { type: 'number' },
+    meanDifficulty: { type: 'number' },
+    sections: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, title: { type: 'string' } } } },
+    // Full item content (key included) in delivery order: open by design, exam managers only.
+    items: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+} as const;
+
+const answerKeySchema = {
+  type: 'object',
+  properties: {
+    forms: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                number: { type: 'integer' },
+                section: { type: 'integer' },
+                itemId: { type: 'string' },
+                revision: { type: 'integer' },
+                type: { type: 'string' },
+                points: { type: 'number' },
+                key: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** What each audience sees of an exam: candidates never see the roster or the seed. */
+export function examView(exam: Exam, audience: ExamAudience): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    id: exam._id,
+    title: exam.title,
+    status: exam.status,
+    subject: exam.subject,
+    grade: exam.grade,
+    opensAt: exam.opensAt.toISOString(),
+    closesAt: exam.closesAt.toISOString(),
+    durationMinutes: exam.durationMinutes,
+    showResults: exam.showResults,
+  };
+  if (audience === 'candidate') return base;
+  Object.assign(base, {
+    blueprintId: exam.blueprintId,
+    formCount: exam.formCount,
+    candidateIds: exam.candidateIds,
+    ownerOrgId: exam.ownerOrgId,
+    createdBy: exam.createdBy,
+    createdAt: exam.createdAt.toISOString(),
+    formCodes: exam.formCodes ?? [],
+  });
+  if (exam.publishedAt) base.publishedAt = exam.publishedAt.toISOString();
+  if (audience !== 'manager') return base;
+  base.seed = exam.seed;
+  if (typeof exam.overlap === 'number') base.overlap = exam.overlap;
+  if (typeof exam.difficultySpread === 'number') base.difficultySpread = exam.difficultySpread;
+  if (exam.assembledAt) base.assembledAt = exam.assembledAt.toISOString();
+  return base;
+}
+
+/** KaTeX's stylesheet and fonts for the printable forms (public, immutable, allow-listed by name). */
+const KATEX_FONTS = new Set(readdirSync(path.join(KATEX_DIST, 'fonts')));
+const FONT_TYPES: Record<string, string> = { '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
+
+async function katexAssets(app: FastifyInstance) {
+  const cache = 'public, max-age=31536000, immutable';
+  app.get('/static/katex/katex.min.css', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', cache).send(createReadStream(path.join(KATEX_DIST, 'katex.min.css'))),
+  );
+  app.get<{ Params: { file: string } }>('/static/katex/fonts/:file', { schema: { hide: true } }, async (request, reply) => {
+    const file = request.params.file;
+    if (!KATEX_FONTS.has(file)) throw new NotFound('Font');
+    return reply.type(FONT_TYPES[path.extname(file)] ?? 'application/octet-stream').header('cache-control', cache).send(createReadStream(path.join(KATEX_DIST, 'fonts', file)));
+  });
+}
+
+async function routes(app: FastifyInstance) {
+  app.addHook('onRequest', app.authenticate);
+  const security = [{ bearer: [] }];
+
+  app.post<{ Body: NewExam }>('/api/exams', {
+    schema: { tags: ['exams'], summary: 'Create an exam (exam_manager); the seed is generated when not given', security, body: newExamSchema, response: { 201: examSchema } },
+  }, async (request, reply) => {
+    const exam = await app.exams.create(request.principal, request.body);
+    await app.audit.record(auditContext(request), {
+      orgId: exam.ownerOrgId,
+      action: 'exam.create',
+      target: `exam:${exam._id}`,
+      summary: { title: exam.title, blueprintId: exam.blueprintId, formCount: exam.formCount, seed: exam.seed, candidates: exam.candidateIds.length },
+    });
+    return reply.code(201).send(examView(exam, 'manager'));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/exams/:id', {
+    schema: { tags: ['exams'], summary: 'An exam (managers: everything; proctors: no seed; candidates: the window only)', security, params: idParams, response: { 200: examSchema } },
+  }, async (request) => {
+    const { exam, audience } = await app.exams.read(request.principal, request.params.id);
+    return examView(exam, audience);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/exams/:id/assemble', {
+    schema: {
+      tags: ['exams'],
+      summary: 'Assemble the forms from the approved bank (replaces earlier draft forms; 409 exam_locked once published)',
+      security,
+      params: idParams,
+      response: { 200: assembleSchema },
+    },
+  }, async (request) => {
+    const result = await app.exams.assemble(request.principal, request.params.id);
+    const exam = (await app.exams.byId(request.params.id))!;
+    // The hashes make the drawn forms tamper-evident in the audit chain.
+    await app.audit.record(auditContext(request), {
+      orgId: exam.ownerOrgId,
+      action: 'exam.assemble',
+      target: `exam:${exam._id}`,
+      summary: { seed: result.seed, forms: result.forms.map((f) => `${f.code}:${f.hash}`), overlap: result.overlap, difficultySpread: result.difficultySpread },
+    });
+    return result;
+  });
+
+  app.post<{ Params: { id: string } }>('/api/exams/:id/publish', {
+    schema: {
+      tags: ['exams'],
+      summary: 'Publish the exam and freeze its forms',
+      security,
+      params: idParams,
+      response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } },
+    },
+  }, async (request) => {
+    const exam = await app.exams.publish(request.principal, request.params.id);
+    const forms = await app.exams.currentForms(exam);
+    await app.audit.record(auditContext(request), {
+      orgId: exam.ownerOrgId,
+      action: 'exam.publish',
+      target: `exam:${exam._id}`,
+      summary: { forms: forms.map((f) => `${f.code}:${f.hash}`) },
+    });
+    return { status: exam.status };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/exams/:id/forms', {
+    schema: { tags: ['exams'], summary: 'The current forms, without items (exam_manager)', security, params: idParams, response: { 200: { type: 'object', properties: { forms: { type: 'array', items: formSummarySchema } } } } },
+  }, async (request) => {
+    const exam = await app.exams.managed(request.principal, request.params.id);
+    const forms = await app.exams.currentForms(exam);
+    return { forms: forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })) };
+  });
+
+  app.get<{ Params: { id: string; code: string }; Querystring: { format?: 'json' | 'html' } }>('/api/exams/:id/forms/:code', {
+    schema: {
+      tags: ['exams'],
+      summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key',
+      security,
+      params: formParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } },
+      response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } } } } },
+    },
+  }, async (request, reply) => {
+    const { exam, form, revisions, blueprint } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
+    if (request.query.format === 'html') {
+      const stimuli = await app.exams.stimuliOf(revisions);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src data:")
+        .header('cache-control', 'private, no-store')
+        .send(printableForm({ exam, form, revisions, blueprint, stimuli }));
+    }
+    return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/answer-key', {
+    schema: {
+      tags: ['exams'],
+      summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
+      security,
+      params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
+      response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } } } } },
+    },
+  }, async (request, reply) => {
+    const { exam, forms, revisions } = await app.exams.managedForms(request.principal, request.params.id);
+    const rows = answerKeyRows(forms, revisions);
+    reply.header('cache-control', 'private, no-store');
+    if (request.query.format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="answer-key-${exam._id}.csv"`)
+        .send(answerKeyCsv(rows));
+    }
+    return reply.type('application/json; charset=utf-8').send({
+      forms: forms.map((f) => ({
+        code: f.code,
+        items: rows.filter((r) => r.formCode === f.code).map(({ formCode: _code, ...row }) => row),
+      })),
+    });
+  });
+}
+
+/** Decorates `app.exams` for the live exam and grading, and serves /api/exams and the KaTeX assets of printable forms. */
+export default fp<ExamRoutesOptions>(
+  async (app, options) => {
+    const bank = options.bank ?? app.bank;
+    app.decorate(
+      'exams',
+      new ExamService({
+        Exam: app.models.Exam,
+        Form: app.models.Form,
+        User: app.models.User,
+        blueprints: app.blueprints,
+        bank,
+        orgs: app.orgs,
+        access: app.access,
+        stimuli: (ids) => app.bank.stimuli(ids),
+      }),
+    );
+    await app.register(katexAssets);
+    await app.register(routes);
+  },
+  { name: 'exams', dependencies: ['mongo', 'auth', 'bank', 'blueprints'] },
+);

@@ -1,0 +1,337 @@
+import { randomBytes } from 'node:crypto';
+import type { BankReader, ItemRevision, ItemType, CognitiveLevel } from '../bank/item-types.js';
+import { assembleForms, type AssemblyResult } from '../assembly/assembler.js';
+import type { Blueprint } from '../assembly/blueprint-model.js';
+import { standing, resolveManagerOrg, type BlueprintService } from '../assembly/blueprint-service.js';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Access, Principal } from '../orgs/access.js';
+import type { OrgService } from '../orgs/org-service.js';
+import type { UserModel } from '../users/user-model.js';
+import type { Detail } from '../validation.js';
+import { assignFormCode, candidateItems, type CandidateItem } from './candidate-form.js';
+import type { Exam, ExamModel, Form, FormModel, ShowResults } from './exam-model.js';
+
+/** Body of POST /api/exams (already checked against its JSON Schema by the route). */
+export interface NewExam {
+  title: string;
+  blueprintId: string;
+  formCount: number;
+  /** Default: 128 random bits from node:crypto, stored and shown. */
+  seed?: string | number;
+  opensAt: string;
+  closesAt: string;
+  durationMinutes: number;
+  candidateIds: string[];
+  showResults: ShowResults;
+  /** Owner organisation; needed only when the caller is exam_manager at several. */
+  orgId?: string;
+}
+
+export interface AssembleSummary {
+  seed: string;
+  forms: { code: string; itemCount: number; totalPoints: number; meanDifficulty: number; hash: string }[];
+  overlap: number;
+  difficultySpread: number;
+}
+
+/** How the caller may see an exam. */
+export type ExamAudience = 'manager' | 'staff' | 'candidate';
+
+/** The form and everything needed to show or print it with its key. */
+export interface FormWithRevisions {
+  exam: Exam;
+  form: Form;
+  /** Keyed by `${itemId}@${revision}`. */
+  revisions: Map<string, ItemRevision>;
+  blueprint: Blueprint | null;
+}
+
+export const pinKey = (itemId: string, revision: number) => `${itemId}@${revision}`;
+
+/** Forms are keyed by exam, assembly and code, so every form read is a primary-key read. */
+export const formId = (examId: string, assemblyId: string, code: string) => `${examId}:${assemblyId}:${code}`;
+
+export interface ExamServiceDeps {
+  Exam: ExamModel;
+  Form: FormModel;
+  User: UserModel;
+  blueprints: BlueprintService;
+  bank: BankReader;
+  orgs: OrgService;
+  access: Access;
+  /** Reads shared passages for printable forms; without it passages are referred to, not printed. */
+  stimuli?: StimulusReader;
+}
+
+/** A shared passage as the printable form shows it. */
+export interface StimulusText {
+  id: string;
+  title?: string;
+  content: string;
+}
+
+export type StimulusReader = (ids: string[]) => Promise<StimulusText[]>;
+
+const MAX_CACHED_FORMS = 256;
+
+/**
+ * Exams: creation, assembly of forms, publication, and the read paths the
+ * live exam and grading use. Holds no state a second process would need; the
+ * only cache is of candidate forms of published exams, which never change.
+ */
+export class ExamService {
+  private readonly candidateCache = new Map<string, CandidateItem[]>();
+
+  constructor(private readonly deps: ExamServiceDeps) {}
+
+  async create(actor: Principal, input: NewExam): Promise<Exam> {
+    const problems: Detail[] = [];
+    const opensAt = new Date(input.opensAt);
+    const closesAt = new Date(input.closesAt);
+    if (!(closesAt.getTime() > opensAt.getTime())) problems.push({ instancePath: '/closesAt', message: 'must be after opensAt' });
+    const owner = await resolveManagerOrg(this.deps.orgs, this.deps.access, actor, input.orgId);
+    const blueprint = await this.deps.blueprints.byId(input.blueprintId);
+    if (!blueprint || !(await this.deps.blueprints.mayUse(actor, blueprint))) {
+      problems.push({ instancePath: '/blueprintId', message: 'no such blueprint' });
+    } else if (!owner.path.includes(blueprint.ownerOrgId)) {
+      problems.push({ instancePath: '/blueprintId', message: 'belongs to an organisation that is not this exam\'s organisation or above it' });
+    }
+    const candidateIds = [...new Set(input.candidateIds)];
+    if (candidateIds.length) {
+      const found = new Set((await this.deps.User.find({ _id: { $in: candidateIds } }, { _id: 1 }).lean()).map((u) => u._id));
+      input.candidateIds.forEach((id, i) => {
+        if (!found.has(id) && problems.length < 50) problems.push({ instancePath: `/candidateIds/${i}`, message: 'no such user' });
+      });
+    }
+    if (problems.length) throw new ValidationFailed('The exam is not valid', problems);
+    const exam = new this.deps.Exam({
+      title: input.title,
+      blueprintId: blueprint!._id,
+      subject: blueprint!.subject,
+      grade: blueprint!.grade,
+      formCount: input.formCount,
+      seed: input.seed === undefined ? randomBytes(16).toString('hex') : String(input.seed),
+      opensAt,
+      closesAt,
+      durationMinutes: input.durationMinutes,
+      candidateIds,
+      showResults: input.showResults,
+      status: 'draft',
+      ownerOrgId: owner.orgId,
+      orgPath: owner.path,
+      createdBy: actor.id,
+    });
+    await exam.save();
+    return exam.toObject();
+  }
+
+  /**
+   * Exam managers of the owner organisation (or above) see everything;
+   * proctors and administrators there see the staff view; listed candidates
+   * the candidate view; others with a role there 403; everyone else 404.
+   */
+  async read(actor: Principal, id: string): Promise<{ exam: Exam; audience: ExamAudience }> {
+    const exam = await this.deps.Exam.findById(id).lean();
+    if (!exam) throw new NotFound('Exam');
+    const s = standing(this.deps.access, actor, exam.orgPath);
+    if (s === 'manager') return { exam, audience: 'manager' };
+    if (this.deps.access.grantOrgs(actor, ['proctor', 'admin']).some((g) => exam.orgPath.includes(g))) return { exam, audience: 'staff' };
+    if (exam.candidateIds.includes(actor.id)) return { exam, audience: 'candidate' };
+    if (s === 'member') throw new Forbidden('You may not read this exam');
+    throw new NotFound('Exam');
+  }
+
+  /** The exam, when the caller manages it; 403 for others who may know it exists, else 404. */
+  async managed(actor: Principal, id: string): Promise<Exam> {
+    const exam = await this.deps.Exam.findById(id).lean();
+    if (!exam) throw new NotFound('Exam');
+    const s = standing(this.deps.access, actor, exam.orgPath);
+    if (s === 'manager') return exam;
+    if (s === 'member' || exam.candidateIds.includes(actor.id)) throw new Forbidden('Only an exam manager of the exam\'s organisation may do this');
+    throw new NotFound('Exam');
+  }
+
+  /**
+   * Draws the exam's forms from the approved bank and replaces any earlier
+   * draft forms. The new forms are written first and then switched to in one
+   * conditional update, so a publish racing with this either freezes the old
+   * forms (and this answers exam_locked) or the new ones, never a mixture.
+   */
+  async assemble(actor: Principal, id: string): Promise<AssembleSummary> {
+    const exam = await this.managed(actor, id);
+    if (exam.status !== 'draft') throw new Conflict('exam_locked', 'The exam is published; its forms are frozen');
+    const blueprint = await this.deps.blueprints.byId(exam.blueprintId);
+    if (!blueprint) throw new NotFound('Blueprint');
+    const pools = await this.pools(exam, blueprint);
+    const result = assembleForms({ blueprint, seed: exam.seed, formCount: exam.formCount, pools });
+    await this.store(exam, result);
+    return {
+      seed: exam.seed,
+      forms: result.forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })),
+      overlap: result.overlap,
+      difficultySpread: result.difficultySpread,
+    };
+  }
+
+  /** The approved pool of every cell, as the exam's organisation may use it; identical cells are read once. */
+  private async pools(exam: Exam, blueprint: Blueprint): Promise<ItemRevision[][][]> {
+    const reads = new Map<string, Promise<ItemRevision[]>>();
+    const read = (type: ItemType | undefined, topic: string, cognitiveLevel: CognitiveLevel) => {
+      const key = `${type ?? '*'}\u0000${topic}\u0000${cognitiveLevel}`;
+      let pending = reads.get(key);
+      if (!pending) {
+        const filter = { orgId: exam.ownerOrgId, subject: blueprint.subject, grade: blueprint.grade, topic, cognitiveLevel, ...(type ? { type } : {}) };
+        pending = this.deps.bank.approvedPool(filter);
+        reads.set(key, pending);
+      }
+      return pending;
+    };
+    return Promise.all(blueprint.sections.map((s) => Promise.all(s.cells.map((c) => read(s.type, c.topic, c.cognitiveLevel)))));
+  }
+
+  private async store(exam: Exam, result: AssemblyResult): Promise<void> {
+    const assemblyId = newId();
+    const docs: Form[] = result.forms.map((f) => ({
+      _id: formId(exam._id, assemblyId, f.code),
+      examId: exam._id,
+      assemblyId,
+      code: f.code,
+      items: f.items,
+      hash: f.hash,
+      itemCount: f.itemCount,
+      totalPoints: f.totalPoints,
+      meanDifficulty: f.meanDifficulty,
+    }));
+    await this.deps.Form.insertMany(docs, { lean: true });
+    const before = await this.deps.Exam.findOneAndUpdate(
+      { _id: exam._id, status: 'draft' },
+      {
+        $set: {
+          assemblyId,
+          formCodes: result.forms.map((f) => f.code),
+          overlap: result.overlap,
+          difficultySpread: result.difficultySpread,
+          assembledAt: new Date(),
+        },
+      },
+      // No projection: FerretDB's findAndModify does not take one.
+      { returnDocument: 'before' },
+    ).lean();
+    if (!before) {
+      await this.deps.Form.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+      throw new Conflict('exam_locked', 'The exam was published meanwhile; its forms are frozen');
+    }
+    if (before.assemblyId) {
+      const stale = before.assemblyId;
+      await this.deps.Form.deleteMany({ _id: { $in: before.formCodes.map((code) => formId(exam._id, stale, code)) } });
+    }
+  }
+
+  /** draft (with forms) → published; forms are frozen from then on. */
+  async publish(actor: Principal, id: string): Promise<Exam> {
+    await this.managed(actor, id);
+    const published = await this.deps.Exam.findOneAndUpdate(
+      { _id: id, status: 'draft', assemblyId: { $ne: null } },
+      { $set: { status: 'published', publishedAt: new Date() } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (published) return published;
+    const now = await this.deps.Exam.findById(id).lean();
+    if (!now) throw new NotFound('Exam');
+    if (now.status !== 'draft') throw new Conflict('invalid_transition', `The exam is already ${now.status}`);
+    throw new Conflict('invalid_transition', 'The exam has no forms yet: assemble it first');
+  }
+
+  /** One form with its pinned revisions (key included), for exam managers. */
+  async managedForm(actor: Principal, id: string, code: string): Promise<FormWithRevisions> {
+    const exam = await this.managed(actor, id);
+    const form = await this.currentForm(exam, code);
+    if (!form) throw new NotFound('Form');
+    return { exam, form, revisions: await this.revisionsOf([form]), blueprint: await this.deps.blueprints.byId(exam.blueprintId) };
+  }
+
+  /** Every current form with its pinned revisions, for the answer key. */
+  async managedForms(actor: Principal, id: string): Promise<{ exam: Exam; forms: Form[]; revisions: Map<string, ItemRevision> }> {
+    const exam = await this.managed(actor, id);
+    const forms = await this.currentForms(exam);
+    if (forms.length === 0) throw new NotFound('Form');
+    return { exam, forms, revisions: await this.revisionsOf(forms) };
+  }
+
+  // ---- Read paths for the live exam and grading (no caller checks: the caller did them). ----
+
+  /** The exam document: window (opensAt, closesAt), durationMinutes, candidateIds, showResults, status, formCodes, seed. */
+  async byId(id: string): Promise<Exam | null> {
+    return this.deps.Exam.findById(id).lean();
+  }
+
+  /** The current form with this code, or null (unknown code, or not assembled). */
+  async currentForm(exam: Pick<Exam, '_id' | 'assemblyId'>, code: string): Promise<Form | null> {
+    if (!exam.assemblyId) return null;
+    // A primary-key read: the only lookup FerretDB's SQLite backend serves from an index.
+    return this.deps.Form.findById(formId(exam._id, exam.assemblyId, code)).lean();
+  }
+
+  /** Every current form, by code. */
+  async currentForms(exam: Pick<Exam, '_id' | 'assemblyId' | 'formCodes'>): Promise<Form[]> {
+    if (!exam.assemblyId) return [];
+    const forms = await Promise.all(exam.formCodes.map((code) => this.currentForm(exam, code)));
+    return forms.filter((f): f is Form => f !== null);
+  }
+
+  /** The form code a candidate sits (see assignFormCode); store it on the attempt at first join. */
+  formCodeFor(exam: Pick<Exam, 'seed' | 'formCount' | 'formCodes' | 'candidateIds'>, candidateId: string): string {
+    return assignFormCode(exam, candidateId);
+  }
+
+  /**
+   * A form as a candidate receives it (allow-listed: no key, no scoring data),
+   * in delivery order. Cached per process for published exams, whose forms never change.
+   */
+  async candidateForm(exam: Pick<Exam, '_id' | 'assemblyId' | 'status'>, code: string): Promise<CandidateItem[]> {
+    const key = `${exam._id}:${exam.assemblyId}:${code}`;
+    const cached = this.candidateCache.get(key);
+    if (cached) return cached;
+    const form = await this.currentForm(exam, code);
+    if (!form) throw new NotFound('Form');
+    const revisions = await this.deps.bank.revisions(form.items.map((i) => ({ itemId: i.itemId, revision: i.revision })));
+    const items = candidateItems(form, revisions);
+    if (exam.status === 'published') {
+      if (this.candidateCache.size >= MAX_CACHED_FORMS) this.candidateCache.delete(this.candidateCache.keys().next().value!);
+      this.candidateCache.set(key, items);
+    }
+    return items;
+  }
+
+  /** The passages the revisions refer to, for printing (empty without a stimulus reader). */
+  async stimuliOf(revisions: Map<string, ItemRevision>): Promise<Map<string, { title?: string; content: string }>> {
+    const ids = [...new Set([...revisions.values()].map((r) => r.stimulusId).filter((id): id is string => typeof id === 'string'))];
+    if (!ids.length || !this.deps.stimuli) return new Map();
+    return new Map((await this.deps.stimuli(ids)).map((s) => [s.id, s]));
+  }
+
+  /**
+   * What the live path needs when a candidate joins: the exam (window,
+   * duration, status), the candidate's form code (`storedCode` from their
+   * attempt on a rejoin, else assigned now) and the allow-listed items.
+   * 404 for an unknown exam, 403 for someone not on the roster, 409
+   * invalid_transition while the exam is not published.
+   */
+  async deliveryFor(examId: string, candidateId: string, storedCode?: string): Promise<{ exam: Exam; formCode: string; items: CandidateItem[] }> {
+    const exam = await this.byId(examId);
+    if (!exam) throw new NotFound('Exam');
+    if (!exam.candidateIds.includes(candidateId)) throw new Forbidden('You are not a candidate of this exam');
+    if (exam.status !== 'published') throw new Conflict('invalid_transition', 'The exam is not published yet');
+    const formCode = storedCode ?? this.formCodeFor(exam, candidateId);
+    return { exam, formCode, items: await this.candidateForm(exam, formCode) };
+  }
+
+  /** Pinned revisions of the forms (key included), keyed by pinKey(itemId, revision). */
+  async revisionsOf(forms: readonly Form[]): Promise<Map<string, ItemRevision>> {
+    const pins = new Map<string, { itemId: string; revision: number }>();
+    for (const form of forms) for (const i of form.items) pins.set(pinKey(i.itemId, i.revision), { itemId: i.itemId, revision: i.revision });
+    const revisions = await this.deps.bank.revisions([...pins.values()]);
+    return new Map(revisions.map((r) => [pinKey(r.itemId, r.revision), r]));
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * The queued side of grading: what the grading, sector and bulk processors
+ * do (workers/ only wire these up), how a whole-exam run is started, and how
+ * any of these jobs reads back through GET /api/jobs/:jobId.
+ *
+ * A whole-exam run (`POST /api/exams/:id/grading`, `npm run grade`) is one
+ * bulk job that splits the exam's submitted attempts into batches of
+ * GRADING_BATCH_SIZE, queues one grading job per batch (so any number of
+ * worker processes share the work), and then follows them, publishing
+ * `{done, total}` as its progress until every batch has finished. Each batch
+ * queues the sector push of what it graded.
+ */
+import { DelayedError, UnrecoverableError, type Job, type JobState, type Queue } from 'bullmq';
+import { newId } from '../ids.js';
+import type { GradingRunPlan, QueuePayloads, Queues } from '../queues/queues.js';
+import type { SectorPushService, PushOutcome } from '../sector/sector-service.js';
+import type { BatchOutcome, GradingFailure, GradingService, ScoreChange } from './grading-service.js';
+import { BULK_JOB_OPTIONS, GRADING_JOB_OPTIONS, SECTOR_JOB_OPTIONS } from './job-options.js';
+
+export type GradeExamPayload = Extract<QueuePayloads['bulk'], { kind: 'grade-exam' }>;
+export type GradingMode = GradeExamPayload['mode'];
+type GradingJob = Job<QueuePayloads['grading']>;
+type SectorJob = Job<QueuePayloads['sector']>;
+type BulkJob = Job<GradeExamPayload>;
+
+/** A failure as GET /api/jobs/:jobId lists it. */
+export interface JobFailure {
+  reason: string;
+  attemptId?: string;
+  /** The batch job it happened in, for whole-exam runs. */
+  jobId?: string;
+}
+
+/** What one grading batch returns (and keeps in its progress when it fails). */
+export interface BatchResult {
+  attempts: number;
+  graded: number;
+  unchanged: number;
+  pendingManual: number;
+  changed: ScoreChange[];
+  skipped: GradingFailure[];
+  failed: GradingFailure[];
+  pushQueued: number;
+  timings: BatchOutcome['timings'];
+}
+
+/** The progress object of every job these processors run. */
+export interface JobProgress {
+  done: number;
+  total: number;
+  failed?: JobFailure[];
+  /** A failed batch keeps what it did manage here (failed jobs have no return value). */
+  outcome?: BatchResult;
+  /** A failed whole-exam run keeps its summary here. */
+  summary?: RunSummary;
+}
+
+/** How much the changed attempts moved: GET /api/jobs/:jobId `result` of a whole-exam run. */
+export interface RunSummary {
+  examId: string;
+  mode: GradingMode;
+  total: number;
+  graded: number;
+  /** Attempts whose score or per-item result changed (a first grading counts as a change). */
+  changed: number;
+  /** Of those, graded for the first time. */
+  firstGraded: number;
+  unchanged: number;
+  pendingManual: number;
+  skipped: number;
+  failed: number;
+  /** Of the attempts that had a score before and got a different one. */
+  delta: { count: number; min: number; max: number; mean: number; total: number } | null;
+  /** Number of attempts per score change, e.g. {"+0.25": 40, "-0.5": 3}. */
+  byDelta: Record<string, number>;
+  /** The first changes (at most CHANGES_LISTED), for a person to read. */
+  changes: (ScoreChange & { delta: number | null })[];
+  durationMs: number;
+  /** Of durationMs, finding the attempts and queueing the batches. */
+  planMs: number;
+}
+
+/** Rows of `changes` kept in a run summary. */
+export const CHANGES_LISTED = 1000;
+/** Entries of `failed` kept on a job. */
+const FAILURES_LISTED = 1000;
+
+/** Grades one batch and queues the sector push of what the sector database does not hold yet. */
+export async function processGradingJob(job: GradingJob, deps: { grading: GradingService; queues: Pick<Queues, 'sector'> }): Promise<BatchResult> {
+  const ids = job.data.attemptIds;
+  const outcome = await deps.grading.gradeBatch(ids);
+  // Queued even when some attempts are poison: the good ones in the batch still reach the sector database.
+  if (outcome.toPush.length) {
+    await deps.queues.sector.add('push', { attemptIds: outcome.toPush.map((r) => r._id), results: outcome.toPush }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
+  }
+  const result: BatchResult = {
+    attempts: ids.length,
+    graded: outcome.graded,
+    unchanged: outcome.unchanged,
+    pendingManual: outcome.pendingManual,
+    changed: outcome.changed,
+    skipped: outcome.skipped,
+    failed: outcome.failed,
+    pushQueued: outcome.toPush.length,
+    timings: outcome.timings,
+  };
+  if (outcome.failed.length) {
+    const failed = outcome.failed.slice(0, FAILURES_LISTED).map((f) => ({ attemptId: f.attemptId, reason: f.reason }));
+    await job.updateProgress({ done: ids.length, total: ids.length, failed, outcome: result } satisfies JobProgress);
+    const more = outcome.failed.length > 1 ? ` (and ${outcome.failed.length - 1} more)` : '';
+    throw new UnrecoverableError(`${outcome.failed[0]!.reason}${more}`);
+  }
+  return result;
+}
+
+/** Pushes a batch of results; after the last retry they are counted as failed in sector-sync. */
+export async function processSectorJob(job: SectorJob, deps: { push: SectorPushService }): Promise<Omit<PushOutcome, 'missing'> & { missing: number }> {
+  try {
+    const out = await deps.push.push(job.data.attemptIds, job.data.results);
+    return { ...out, missing: out.missing.length };
+  } catch (err) {
+    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (lastTry) await deps.push.markFailed(job.data.attemptIds, job.data.results, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
+
+/**
+ * Ids of sector jobs: named, so that GET /api/jobs/:jobId never confuses one
+ * with a job of another queue (BullMQ numbers unnamed jobs per queue).
+ */
+export function pushJobId(): string {
+  return `push-${newId()}`;
+}
+
+/** Queues a whole-exam run; the job id is what POST /api/exams/:id/grading answers. */
+export async function startExamGrading(queues: Pick<Queues, 'bulk'>, examId: string, mode: GradingMode, requestedBy: string): Promise<string> {
+  const jobId = `grade-${newId()}`;
+  await queues.bulk.add('grade-exam', { kind: 'grade-exam', examId, mode, requestedBy }, { ...BULK_JOB_OPTIONS, jobId });
+  return jobId;
+}
+
+export interface RunDeps {
+  grading: GradingService;
+  push: SectorPushService;
+  gradingQueue: Queue<QueuePayloads['grading']>;
+  /** Attempts per batch job. */
+  batchSize: number;
+  /** How often the run looks at its batches, in ms. @defaultValue 250 */
+  pollMs?: number;
+}
+
+/** How the worker running a job may ask for it back (SIGTERM). */
+export interface RunControl {
+  /** The job's lock token, to hand the job back. */
+  token?: string;
+  /** Aborted when the worker shuts down: the run hands its job back to the queue instead of waiting on. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The whole-exam run (bulk job). `all` grades every submitted attempt whose
+ * result is missing or not yet in the sector database; `regrade` re-scores
+ * every submitted attempt with the revisions the forms pin now (after a
+ * re-pin) and reports how many changed and by how much.
+ *
+ * A worker shutting down does not wait for the whole run: the run goes back
+ * to the queue (delayed a second) with its plan saved, and whichever worker
+ * takes it next follows the same batches.
+ */
+export async function runExamGrading(job: BulkJob, deps: RunDeps, control: RunControl = {}): Promise<RunSummary> {
+  const started = Date.now();
+  const { examId, mode } = job.data;
+  let plan = job.data.plan;
+  let planMs = 0;
+  if (!plan) {
+    const ids = await attemptsToGrade(deps, examId, mode);
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += deps.batchSize) chunks.push(ids.slice(i, i + deps.batchSize));
+    // Batch ids carry the run's attempt number: a run taken over after a crash before its plan was
+    // saved queues fresh batches, and grading them twice is harmless (idempotent).
+    const children = chunks.map((chunk, i) => ({ id: `${job.id}-${job.attemptsMade}-${i}`, chunk }));
+    if (children.length) {
+      await deps.gradingQueue.addBulk(
+        children.map((c) => ({ name: 'grade', data: { attemptIds: c.chunk, runId: job.id!, examId }, opts: { ...GRADING_JOB_OPTIONS, jobId: c.id } })),
+      );
+    }
+    plan = { total: ids.length, children: children.map((c) => ({ id: c.id, n: c.chunk.length })) } satisfies GradingRunPlan;
+    await job.updateData({ ...job.data, plan });
+    planMs = Date.now() - started;
+  }
+  await job.updateProgress({ done: 0, total: plan.total } satisfies JobProgress);
+  const batches = await followBatches(job, plan, deps, control);
+  const summary = summarise(examId, mode, plan.total, batches, Date.now() - started, planMs);
+  const failed = batches.flatMap((b) => b.failures);
+  if (failed.length) {
+    await job.updateProgress({ done: plan.total, total: plan.total, failed: failed.slice(0, FAILURES_LISTED), summary } satisfies JobProgress);
+    throw new UnrecoverableError(`${summary.failed} of ${plan.total} attempts could not be graded; first: ${failed[0]!.reason}`);
+  }
+  await job.updateProgress({ done: plan.total, total: plan.total, failed: [] } satisfies JobProgress);
+  return summary;
+}
+
+async function attemptsToGrade(deps: RunDeps, examId: string, mode: GradingMode): Promise<string[]> {
+  const submitted = await deps.grading.submittedIds(examId);
+  if (mode === 'regrade') return submitted;
+  const states = await deps.push.states(examId);
+  return submitted.filter((id) => states.get(id) !== 'pushed');
+}
+
+interface FinishedBatch {
+  n: number;
+  result: BatchResult | null;
+  failures: JobFailure[];
+}
+
+/** Waits for every batch, publishing `{done, total}` as they progress. */
+async function followBatches(job: BulkJob, plan: GradingRunPlan, deps: RunDeps, control: RunControl): Promise<FinishedBatch[]> {
+  const pollMs = deps.pollMs ?? 250;
+  const finished = new Map<string, FinishedBatch>();
+  let lastDone = -1;
+  while (finished.size < plan.children.length) {
+    const open = plan.children.filter((c) => !finished.has(c.id));
+    const jobs = await Promise.all(open.map((c) => deps.gradingQueue.getJob(c.id)));
+    for (const [i, c] of open.entries()) {
+      const child = jobs[i];
+      if (!child) {
+        // Trimmed from the queue before the run looked (removeOnComplete): it finished; its detail is gone.
+        finished.set(c.id, { n: c.n, result: null, failures: [] });
+        continue;
+      }
+      if (!child.finishedOn) continue;
+      const state = await child.getState();
+      if (state === 'completed') {
+        finished.set(c.id, { n: c.n, result: child.returnvalue as BatchResult, failures: [] });
+      } else if (state === 'failed') {
+        const progress = asProgress(child.progress);
+        const failures: JobFailure[] = progress?.failed?.length
+          ? progress.failed.map((f) => ({ ...f, jobId: c.id }))
+          : [{ jobId: c.id, reason: child.failedReason || 'failed' }];
+        finished.set(c.id, { n: c.n, result: progress?.outcome ?? null, failures });
+      }
+    }
+    const done = [...finished.values()].reduce((s, b) => s + b.n, 0);
+    const failed = [...finished.values()].flatMap((b) => b.failures).slice(0, FAILURES_LISTED);
+    if (done !== lastDone) {
+      await job.updateProgress({ done, total: plan.total, failed } satisfies JobProgress);
+      lastDone = done;
+    }
+    if (finished.size === plan.children.length) break;
+    if (control.signal?.aborted && control.token) {
+      await job.moveToDelayed(Date.now() + 1000, control.token);
+      throw new DelayedError('The worker is shutting down; the run continues on the next worker');
+    }
+    await pause(pollMs, control.signal);
+  }
+  return plan.children.map((c) => finished.get(c.id)!);
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function signed(x: number): string {
+  return x > 0 ? `+${x}` : String(x);
+}
+
+function summarise(examId: string, mode: GradingMode, total: number, batches: FinishedBatch[], durationMs: number, planMs: number): RunSummary {
+  const s: RunSummary = {
+    examId,
+    mode,
+    total,
+    graded: 0,
+    changed: 0,
+    firstGraded: 0,
+    unchanged: 0,
+    pendingManual: 0,
+    skipped: 0,
+    failed: 0,
+    delta: null,
+    byDelta: {},
+    changes: [],
+    durationMs,
+    planMs,
+  };
+  const deltas: number[] = [];
+  for (const b of batches) {
+    const r = b.result;
+    if (!r) {
+      // A batch whose detail is gone (trimmed) counts as graded unchanged; a failed one without detail as all failed.
+      if (b.failures.length === 0) {
+        s.graded += b.n;
+        s.unchanged += b.n;
+      } else s.failed += b.n;
+      continue;
+    }
+    s.failed += r.failed.length;
+    s.graded += r.graded;
+    s.unchanged += r.unchanged;
+    s.pendingManual += r.pendingManual;
+    s.skipped += r.skipped.length;
+    for (const c of r.changed) {
+      s.changed += 1;
+      const delta = c.before === null ? null : Math.round((c.after - c.before) * 100) / 100;
+      if (c.before === null) s.firstGraded += 1;
+      if (delta !== null && delta !== 0) {
+        deltas.push(delta);
+        const key = signed(delta);
+        s.byDelta[key] = (s.byDelta[key] ?? 0) + 1;
+      }
+      if (s.changes.length < CHANGES_LISTED) s.changes.push({ ...c, delta });
+    }
+  }
+  if (deltas.length) {
+    const sum = deltas.reduce((a, b) => a + b, 0);
+    s.delta = {
+      count: deltas.length,
+      min: Math.min(...deltas),
+      max: Math.max(...deltas),
+      mean: Math.round((sum / deltas.length) * 100) / 100,
+      total: Math.round(sum * 100) / 100,
+    };
+  }
+  return s;
+}
+
+function asProgress(p: unknown): JobProgress | null {
+  return typeof p === 'object' && p !== null && 'total' in p ? (p as JobProgress) : null;
+}
+
+/** GET /api/jobs/:jobId */
+export interface JobView {
+  id: string;
+  queue: 'bulk' | 'grading' | 'sector';
+  state: JobState | 'unknown';
+  progress: { done: number; total: number };
+  failed: JobFailure[];
+  result: unknown;
+  attemptsMade: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface FoundJob {
+  view: JobView;
+  /** The exam the job belongs to, when the job says (bulk and batch jobs); else the attempts to look it up by. */
+  examId: string | null;
+  attemptIds: string[];
+  requestedBy: string | null;
+}
+
+/** Finds a job in the bulk, grading or sector queue. */
+export async function findJob(queues: Pick<Queues, 'bulk'> & Partial<Pick<Queues, 'grading' | 'sector'>>, jobId: string): Promise<FoundJob | null> {
+  const bulk = await queues.bulk.getJob(jobId);
+  if (bulk) return { view: await viewOf('bulk', bulk, 0), examId: bulk.data.examId, attemptIds: [], requestedBy: bulk.data.requestedBy };
+  const grading = await queues.grading?.getJob(jobId);
+  if (grading) return { view: await viewOf('grading', grading, grading.data.attemptIds.length), examId: grading.data.examId ?? null, attemptIds: grading.data.attemptIds, requestedBy: null };
+  const sector = await queues.sector?.getJob(jobId);
+  if (sector) return { view: await viewOf('sector', sector, sector.data.attemptIds.length), examId: null, attemptIds: sector.data.attemptIds, requestedBy: null };
+  return null;
+}
+
+async function viewOf(queue: JobView['queue'], job: Job, size: number): Promise<JobView> {
+  const state = await job.getState();
+  const progress = asProgress(job.progress);
+  const total = progress?.total ?? size;
+  const done = progress?.done ?? (state === 'completed' ? total : 0);
+  let failed: JobFailure[] = progress?.failed ?? [];
+  if (state === 'failed' && failed.length === 0) failed = [{ reason: job.failedReason || 'failed' }];
+  return {
+    id: job.id!,
+    queue,
+    state,
+    progress: { done, total },
+    failed,
+    result: job.returnvalue ?? progress?.summary ?? progress?.outcome ?? null,
+    attemptsMade: job.attemptsMade,
+    createdAt: new Date(job.timestamp).toISOString(),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+  };
+}

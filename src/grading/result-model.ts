@@ -1,0 +1,148 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export const RESULT_STATUSES = ['graded', 'pending_manual'] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
+
+/** One item of a graded attempt, in delivery order. */
+export interface PerItemResult {
+  itemId: string;
+  /** The pinned revision the item was scored with. */
+  revision: number;
+  /** Unrounded (only totals are rounded); 0 while pending. */
+  points: number;
+  maxPoints: number;
+  status: 'scored' | 'pending';
+  /** Set when a person graded it (essays). */
+  manual?: boolean;
+  comment?: string;
+}
+
+/** A person's grade of one essay item; kept across regrades while the item's revision stays pinned. */
+export interface ManualGrade {
+  itemId: string;
+  revision: number;
+  points: number;
+  comment: string;
+  gradedBy: string;
+  gradedAt: Date;
+}
+
+/**
+ * The graded result of one attempt, keyed by the attempt id. `version` rises
+ * by one each time the score or a per-item result changes, never otherwise;
+ * the sector record carries it, so only a newer result replaces an older one.
+ * Where each version stands with the sector database is in `sector_marks`
+ * (src/sector/mark-model.ts), written by inserts only.
+ */
+export interface Result {
+  /** The attempt id. */
+  _id: string;
+  examId: string;
+  candidateId: string;
+  studentId: string | null;
+  /** The candidate's school (their candidate role's organisation), else the exam's organisation. */
+  schoolOrgId: string;
+  /** Ancestors of schoolOrgId, root first, ending with it. */
+  orgPath: string[];
+  formCode: string;
+  perItem: PerItemResult[];
+  manualGrades: ManualGrade[];
+  score: number;
+  maxScore: number;
+  score10: number;
+  status: ResultStatus;
+  gradedAt: Date;
+  version: number;
+}
+
+const perItemSchema = new Schema<PerItemResult>(
+  {
+    itemId: { type: String, required: true },
+    revision: { type: Number, required: true },
+    points: { type: Number, required: true },
+    maxPoints: { type: Number, required: true },
+    status: { type: String, enum: ['scored', 'pending'], required: true },
+    manual: { type: Boolean },
+    comment: { type: String },
+  },
+  { _id: false },
+);
+
+const manualGradeSchema = new Schema<ManualGrade>(
+  {
+    itemId: { type: String, required: true },
+    revision: { type: Number, required: true },
+    points: { type: Number, required: true },
+    comment: { type: String, default: '' },
+    gradedBy: { type: String, required: true },
+    gradedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const resultSchema = new Schema<Result>(
+  {
+    _id: { type: String, required: true },
+    examId: { type: String, required: true },
+    candidateId: { type: String, required: true },
+    studentId: { type: String, default: null },
+    schoolOrgId: { type: String, required: true },
+    orgPath: { type: [String], required: true },
+    formCode: { type: String, required: true },
+    perItem: { type: [perItemSchema], default: [] },
+    manualGrades: { type: [manualGradeSchema], default: [] },
+    score: { type: Number, required: true },
+    maxScore: { type: Number, required: true },
+    score10: { type: Number, required: true },
+    status: { type: String, enum: RESULT_STATUSES, required: true },
+    gradedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  { versionKey: false },
+);
+// Results of an exam, and the manual queue (status pending_manual). The push state lives in sector_marks.
+resultSchema.index({ examId: 1, status: 1 });
+
+export type ResultModel = Model<Result>;
+
+/** Idempotent per connection: other domains (item analysis) may ask for it too. */
+export function createResultModel(conn: Connection): ResultModel {
+  return (conn.models.Result as ResultModel | undefined) ?? conn.model<Result>('Result', resultSchema, 'results');
+}
+
+/** A re-pin of one item of an exam to a newer revision (the regrade rule); kept as history. */
+export interface Repin {
+  _id: string;
+  examId: string;
+  itemId: string;
+  from: number;
+  to: number;
+  /** Form codes that carried the item. */
+  forms: string[];
+  fromAssemblyId: string;
+  toAssemblyId: string;
+  by: string;
+  at: Date;
+}
+
+const repinSchema = new Schema<Repin>(
+  {
+    _id: { type: String, required: true },
+    examId: { type: String, required: true, index: true },
+    itemId: { type: String, required: true },
+    from: { type: Number, required: true },
+    to: { type: Number, required: true },
+    forms: { type: [String], default: [] },
+    fromAssemblyId: { type: String, required: true },
+    toAssemblyId: { type: String, required: true },
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export type RepinModel = Model<Repin>;
+
+export function createRepinModel(conn: Connection): RepinModel {
+  return (conn.models.Repin as RepinModel | undefined) ?? conn.model<Repin>('Repin', repinSchema, 'exam_repins');
+}

@@ -1,0 +1,87 @@
+/**
+ * Database access shaped for both MongoDB and the embedded FerretDB 1.24.
+ *
+ * FerretDB on SQLite answers only a filter that is exactly `{_id: value}`
+ * from an index; `$in`, ranges and any extra field scan the whole
+ * collection. It also stalls on one update command carrying a hundred or more
+ * statements. So grading reads by `_id` one document at a time (many at
+ * once), writes new documents with `insertMany`, and sends conditional
+ * updates in small commands. On MongoDB the same calls are simply fast.
+ */
+import type { mongo } from 'mongoose';
+
+/** Point reads in flight at once per batch. @defaultValue 16 */
+export const READ_CONCURRENCY = 16;
+/** Update statements per command (FerretDB stalls from about 100). */
+export const UPDATE_CHUNK = 50;
+/** Documents per insert command. */
+export const INSERT_CHUNK = 1000;
+
+/** The driver collection of a mongoose model (no mongoose casting or buffering on the hot path). */
+export function nativeOf<T extends { _id: string }>(model: { db: { db?: mongo.Db }; collection: { collectionName: string } }): mongo.Collection<T> {
+  const db = model.db.db;
+  if (!db) throw new Error('The MongoDB connection is not open');
+  return db.collection<T>(model.collection.collectionName);
+}
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(runners);
+  return out;
+}
+
+/** The documents with these ids (point reads), by id; missing ids are absent. */
+export async function readByIds<T extends { _id: string }>(
+  collection: mongo.Collection<T>,
+  ids: readonly string[],
+  projection?: mongo.Document,
+  concurrency = READ_CONCURRENCY,
+): Promise<Map<string, T>> {
+  const unique = [...new Set(ids)];
+  const docs = await mapLimit(unique, concurrency, (id) => collection.findOne({ _id: id } as mongo.Filter<T>, projection ? { projection } : {}));
+  const out = new Map<string, T>();
+  for (const d of docs) if (d) out.set(d._id, d as T);
+  return out;
+}
+
+/** The write errors of a bulk write error, or null when it is some other error. */
+export function writeErrorsOf(err: unknown): { code?: unknown; index?: unknown }[] | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const raw = (err as { writeErrors?: unknown }).writeErrors;
+  if (Array.isArray(raw)) return raw as { code?: unknown; index?: unknown }[];
+  if (raw && typeof raw === 'object') return [raw as { code?: unknown; index?: unknown }];
+  if ((err as { code?: unknown }).code === 11000) return [{ code: 11000 }];
+  return null;
+}
+
+/**
+ * Inserts the documents; those whose `_id` exists already are left as they
+ * are. Returns the ids that were duplicates. Any other error throws.
+ */
+export async function insertNew<T extends { _id: string }>(collection: mongo.Collection<T>, docs: readonly T[]): Promise<Set<string>> {
+  const duplicates = new Set<string>();
+  for (let i = 0; i < docs.length; i += INSERT_CHUNK) {
+    const chunk = docs.slice(i, i + INSERT_CHUNK);
+    try {
+      await collection.insertMany(chunk as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
+    } catch (err) {
+      const errors = writeErrorsOf(err);
+      if (!errors || errors.some((e) => e.code !== 11000)) throw err;
+      // Which ones: read back is not needed when the server names the index of each failed insert.
+      if (errors.every((e) => typeof e.index === 'number')) {
+        for (const e of errors) duplicates.add(chunk[e.index as number]!._id);
+      } else {
+        const present = await readByIds(collection, chunk.map((d) => d._id), { _id: 1 });
+        for (const d of chunk) if (present.has(d._id)) duplicates.add(d._id);
+      }
+    }
+  }
+  return duplicates;
+}

@@ -1,0 +1,206 @@
+import { PassThrough } from 'node:stream';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { BadRequest } from '../errors.js';
+import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
+import { FORMAT_MODULES } from './formats.js';
+import { InteropService, type ExportFilters, type ImportDefaults } from './interop-service.js';
+import { FORMATS, MAX_IMPORT_ITEMS, TooLarge, type FormatName } from './model.js';
+import { templateWorkbook } from './xlsx.js';
+
+const secured = [{ bearer: [] }];
+
+const errorObject = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+} as const;
+
+const importQuery = {
+  type: 'object',
+  required: ['format'],
+  additionalProperties: false,
+  properties: {
+    format: { type: 'string', enum: FORMATS },
+    subject: { type: 'string', minLength: 1, maxLength: 64, description: 'For items whose file gives no subject' },
+    grade: { type: 'integer', minimum: 1, maximum: 20 },
+    topic: { type: 'string', minLength: 1, maxLength: 100 },
+    cognitiveLevel: { type: 'integer', minimum: 1, maximum: 4 },
+    language: { type: 'string', enum: ['vi', 'en'] },
+    points: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+    tag: { type: 'string', minLength: 1, maxLength: 100, description: 'Added to every imported item (e.g. the file name)' },
+    ownerOrgId: { type: 'string', minLength: 1, maxLength: 64, description: 'Owning organisation when the author holds the role at several' },
+  },
+} as const;
+
+interface ImportQuery {
+  format: FormatName;
+  subject?: string;
+  grade?: number;
+  topic?: string;
+  cognitiveLevel?: CognitiveLevel;
+  language?: 'vi' | 'en';
+  points?: number;
+  tag?: string;
+  ownerOrgId?: string;
+}
+
+const importReply = {
+  type: 'object',
+  required: ['imported', 'ids', 'failed'],
+  properties: {
+    imported: { type: 'integer' },
+    ids: { type: 'array', items: { type: 'string' } },
+    failed: {
+      type: 'array',
+      items: { type: 'object', properties: { index: { type: 'integer' }, line: { type: 'integer' }, error: errorObject } },
+    },
+    warnings: {
+      type: 'array',
+      description: 'What the format said that the items could not keep (partial credit, weights, units)',
+      items: { type: 'object', properties: { index: { type: 'integer' }, line: { type: 'integer' }, messages: { type: 'array', items: { type: 'string' } } } },
+    },
+  },
+} as const;
+
+const exportQuery = {
+  type: 'object',
+  required: ['format'],
+  additionalProperties: false,
+  properties: {
+    format: { type: 'string', enum: FORMATS },
+    subject: { type: 'string', minLength: 1, maxLength: 64 },
+    grade: { type: 'integer', minimum: 1, maximum: 20 },
+    topic: { type: 'string', minLength: 1, maxLength: 100 },
+    cognitiveLevel: { type: 'integer', minimum: 1, maximum: 4 },
+    type: { type: 'string', enum: ITEM_TYPES },
+    status: { type: 'string', enum: ITEM_STATUSES },
+    tag: { type: 'string', minLength: 1, maxLength: 100 },
+    q: { type: 'string', maxLength: 500 },
+    stimulusId: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
+
+const binary = { description: 'The file', type: 'string', format: 'binary' } as const;
+
+async function fileOf(request: FastifyRequest): Promise<Buffer> {
+  if (request.isMultipart()) {
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') continue;
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        continue;
+      }
+      try {
+        return await part.toBuffer();
+      } catch (err) {
+        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLarge('The uploaded file is larger than allowed');
+        throw err;
+      }
+    }
+    throw new BadRequest('The multipart body has no file field named "file"');
+  }
+  if (!Buffer.isBuffer(request.body)) throw new BadRequest('Send the file as the request body or as the multipart field "file"');
+  return request.body;
+}
+
+async function interopRoutes(app: FastifyInstance) {
+  const interop = new InteropService(app.bank);
+
+  // This plugin's context only: import bodies are files, not JSON.
+  app.removeAllContentTypeParsers();
+  await app.register(multipart, { limits: { fileSize: app.config.BODY_LIMIT, files: 1, fields: 20, parts: 25 } });
+  // Any other content type (text, XML, zip, xlsx, octet-stream) is the file itself, as bytes.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: app.config.BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+  app.post<{ Querystring: ImportQuery }>('/api/items/import', {
+    onRequest: app.authenticate,
+    schema: {
+      tags: ['bank'],
+      summary: `Import a question file (up to ${MAX_IMPORT_ITEMS} questions): every question becomes a draft item of the caller's organisation; per-question results`,
+      description:
+        'The file is the raw request body (any content type) or the multipart field `file`. Questions that cannot become items are listed in `failed` with their index (and line), and never stop the others. Query fields other than `format` fill in what the file does not say.',
+      security: secured,
+      consumes: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'multipart/form-data'],
+      querystring: importQuery,
+      response: { 200: importReply, 400: { type: 'object', properties: { error: errorObject } }, 413: { type: 'object', properties: { error: errorObject } } },
+    },
+  }, async (request) => {
+    const { format, tag, ...rest } = request.query;
+    const defaults: ImportDefaults = { ...rest, ...(tag ? { tags: [tag] } : {}) };
+    return interop.importFile(request.principal, format, await fileOf(request), defaults);
+  });
+
+  app.get<{ Querystring: ExportFilters & { format: FormatName } }>('/api/items/export', {
+    onRequest: app.authenticate,
+    schema: {
+      tags: ['bank'],
+      summary: 'Export the items matching the search filters as a file, streamed',
+      description:
+        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts.',
+      security: secured,
+      querystring: exportQuery,
+      produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      response: { 200: binary },
+    },
+  }, async (request, reply) => {
+    const { format, ...filters } = request.query;
+    const module = FORMAT_MODULES[format];
+    if (filters.type !== undefined && !module.types.includes(filters.type)) {
+      throw new BadRequest(`The ${format} format cannot carry ${filters.type} items; it carries ${module.types.join(', ')}`);
+    }
+    const skipped = await interop.unsupportedPresent(request.principal, format, filters);
+    const out = new PassThrough();
+    let counts = { written: 0, withoutKey: 0 };
+    const done = interop.exportTo(request.principal, format, filters, out).then(
+      (c) => {
+        counts = c;
+        out.end();
+      },
+      (err: unknown) => {
+        // A client that hung up closed `out` first; anything else is a real failure.
+        if (out.destroyed) return;
+        request.log.error({ err }, 'export failed');
+        out.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    reply.raw.once('close', () => out.destroy());
+    reply
+      .header('content-type', module.contentType)
+      .header('content-disposition', `attachment; filename="items.${module.extension}"`)
+      .header('cache-control', 'no-store');
+    if (skipped.length) reply.header('x-export-skipped-types', skipped.join(','));
+    reply.trailer('x-export-items', async () => {
+      await done;
+      return String(counts.written);
+    });
+    reply.trailer('x-export-without-key', async () => {
+      await done;
+      return String(counts.withoutKey);
+    });
+    return reply.send(out);
+  });
+
+  let template: Promise<Buffer> | null = null;
+  app.get('/api/items/import/template.xlsx', {
+    schema: {
+      tags: ['bank'],
+      summary: 'The Vietnamese spreadsheet template for the 2025 formats (Phần I, II, III); import it back with format=xlsx',
+      produces: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      response: { 200: binary },
+    },
+  }, async (_request, reply) => {
+    template ??= templateWorkbook();
+    return reply
+      .header('content-type', FORMAT_MODULES.xlsx.contentType)
+      .header('content-disposition', 'attachment; filename="mau-cau-hoi-2025.xlsx"')
+      .send(await template);
+  });
+}
+
+/**
+ * Question files in and out: POST /api/items/import, GET /api/items/export,
+ * GET /api/items/import/template.xlsx. Its body parsers (raw files,
+ * multipart) stay inside this plugin.
+ */
+export default fp(interopRoutes, { name: 'interop', dependencies: ['bank', 'auth'], encapsulate: true });

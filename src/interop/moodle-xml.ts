@@ -1,0 +1,401 @@
+import type { Writable } from 'node:stream';
+import type { ClozeBlank, ItemContent, ItemType } from '../bank/item-types.js';
+import { defaultRubric, draft, labelled, matchingFromRows, matchingRows } from './drafts.js';
+import {
+  decodeText,
+  escapeHtml,
+  flagTags,
+  formatNumber,
+  ids,
+  ItemProblem,
+  messageOf,
+  metaTags,
+  parseNumber,
+  readMetaTags,
+  UnreadableFile,
+  writeChunk,
+  type ExportItem,
+  type FormatModule,
+  type ItemDraft,
+  type ItemSource,
+  type ParsedEntry,
+  type ParseResult,
+} from './model.js';
+import { attr, cdata, child, elements, escapeXml, parseXml, tagLines, textOf, type XElement } from './xml.js';
+
+/**
+ * Moodle XML (docs.moodle.org/en/Moodle_XML_format).
+ *
+ * multichoice single → single_choice; multichoice multiple → multiple_choice
+ * (partial: Moodle's fractions, right = positive); multichoiceset (the
+ * all-or-nothing plugin) → multiple_choice all_or_nothing; truefalse;
+ * shortanswer (usecase → caseSensitive); numerical (answer ± tolerance);
+ * matching (subquestions; one without text is a distractor); essay
+ * (maxwordlimit, a rubric table in graderinfo); ordering (the qtype_ordering
+ * plugin: ALL_OR_NOTHING / ABSOLUTE_POSITION); multianswer → cloze
+ * (SHORTANSWER, SHORTANSWER_C and NUMERICAL sub-questions). Everything else
+ * is reported by its Moodle name. Points are `defaultgrade`; classification
+ * travels as tags (`subject:…`, `grade:…`, `topic:…`, `level:…`, `lang:…`).
+ */
+
+export const MOODLE_TYPES: readonly ItemType[] = ['single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric', 'matching', 'ordering', 'cloze', 'essay'];
+
+/** Between a cloze item's stem and its text in `questiontext`; the bank never stores an `<hr>`, so it cannot be confused with content. */
+const CLOZE_SPLIT = /<hr\b[^>]*>/i;
+
+const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
+
+/** Text of a `<…><text>` field as HTML: plain text escaped, embedded files turned into data: URLs. */
+function richText(el: XElement | undefined, warnings: string[]): string {
+  if (!el) return '';
+  let html = textOf(child(el, 'text'));
+  const format = attr(el, 'format') ?? 'html';
+  if (format === 'plain_text') html = escapeHtml(html);
+  if (format === 'markdown') warnings.push('Markdown is kept as written, not converted to HTML');
+  for (const file of elements(el, 'file')) {
+    const name = attr(file, 'name') ?? '';
+    const mime = MIME[name.split('.').pop()?.toLowerCase() ?? ''];
+    if (!mime || attr(file, 'encoding') !== 'base64') continue;
+    const url = `data:${mime};base64,${textOf(file).replace(/\s+/g, '')}`;
+    for (const ref of new Set([name, encodeURIComponent(name), encodeURI(name)])) html = html.split(`@@PLUGINFILE@@/${ref}`).join(url);
+  }
+  return html.trim();
+}
+
+function num(el: XElement | undefined): number | undefined {
+  if (!el) return undefined;
+  const n = parseNumber(textOf(el));
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function bool(el: XElement | undefined): boolean | undefined {
+  if (!el) return undefined;
+  const s = textOf(el).trim().toLowerCase();
+  return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : undefined;
+}
+
+function fraction(a: XElement): number {
+  const n = parseNumber(attr(a, 'fraction') ?? '0');
+  return Number.isNaN(n) ? 0 : n;
+}
+
+const TEXT_BLANK = new Set(['SHORTANSWER', 'SA', 'MW']);
+const TEXT_BLANK_CASE = new Set(['SHORTANSWER_C', 'SAC', 'MWC']);
+const NUMBER_BLANK = new Set(['NUMERICAL', 'NM']);
+const CLOZE_CODE = /\{(\d*):([A-Za-z_]+):((?:\\.|[^\\}])*)\}/g;
+
+function unescapeCloze(s: string): string {
+  return s.replace(/\\(.)/g, '$1');
+}
+
+/** Moodle's embedded answers ("Cloze") codes → blanks and `{{bN}}` markers. */
+export function readCloze(html: string, warnings: string[]): { text: string; blanks: ClozeBlank[] } {
+  const blanks: ClozeBlank[] = [];
+  const weights = new Set<number>();
+  const text = html.replace(CLOZE_CODE, (_whole, weight: string, kind: string, body: string) => {
+    const type = kind.toUpperCase();
+    const id = ids.blank(blanks.length);
+    weights.add(weight === '' ? 1 : Number(weight));
+    const answers = body.split(/(?<!\\)~/).map((raw) => {
+      let rest = raw.trim();
+      let f = 0;
+      if (rest.startsWith('=')) {
+        f = 100;
+        rest = rest.slice(1);
+      } else {
+        const w = /^%(-?\d+(?:\.\d+)?)%/.exec(rest);
+        if (w) {
+          f = Number(w[1]);
+          rest = rest.slice(w[0].length);
+        }
+      }
+      const hash = rest.search(/(?<!\\)#/);
+      return { fraction: f, text: (hash === -1 ? rest : rest.slice(0, hash)).trim() };
+    });
+    const full = answers.filter((a) => a.fraction === 100);
+    for (const a of answers) if (a.fraction > 0 && a.fraction < 100) warnings.push(`Partial credit (${a.fraction}%) for cloze answer ${unescapeCloze(a.text)} is dropped`);
+    if (full.length === 0) throw new ItemProblem(`Moodle cloze sub-question ${blanks.length + 1} has no full-credit answer`);
+    if (TEXT_BLANK.has(type) || TEXT_BLANK_CASE.has(type)) {
+      const accepted = full.map((a) => unescapeCloze(a.text));
+      if (accepted.some((a) => /(?<!\\)\*/.test(a))) throw new ItemProblem('Moodle cloze answers with the * wildcard are not supported');
+      blanks.push({ id, accepted, ...(TEXT_BLANK_CASE.has(type) ? { caseSensitive: true } : {}) });
+    } else if (NUMBER_BLANK.has(type)) {
+      if (full.length > 1) throw new ItemProblem(`Moodle cloze NUMERICAL sub-question ${blanks.length + 1} has several full-credit answers`);
+      const [v, t] = unescapeCloze(full[0]!.text).split(':');
+      const value = parseNumber(v ?? '');
+      const tolerance = t === undefined ? 0 : parseNumber(t);
+      if (Number.isNaN(value) || Number.isNaN(tolerance)) throw new ItemProblem(`Moodle cloze NUMERICAL answer "${full[0]!.text}" is not a number`);
+      blanks.push({ id, value, tolerance });
+    } else {
+      throw new ItemProblem(`Moodle cloze sub-question type ${type} is not supported (text and numerical blanks only)`);
+    }
+    return `{{${id}}}`;
+  });
+  if (weights.size > 1) warnings.push('Unequal weights of the cloze sub-questions are replaced by equal shares');
+  if (blanks.length === 0) throw new ItemProblem('Moodle multianswer question has no sub-questions');
+  return { text, blanks };
+}
+
+/** Rubric rows written by {@link serializeItem} into `graderinfo`; other grader notes give the default rubric. */
+function readRubric(html: string): { criterion: string; maxPoints: number }[] | null {
+  if (!/class="exam-rubric"/.test(html)) return null;
+  const rows = [...html.matchAll(/<tr><td>([\s\S]*?)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => ({ criterion: m[1]!, maxPoints: parseNumber(m[2]!) }));
+  return rows.length && rows.every((r) => !Number.isNaN(r.maxPoints)) ? rows : null;
+}
+
+function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft {
+  const tags = elements(child(q, 'tags'), 'tag').map((t) => textOf(child(t, 'text')));
+  const { common, flags } = readMetaTags(tags);
+  const grade = num(child(q, 'defaultgrade'));
+  if (grade !== undefined && grade > 0) common.points = grade;
+  const stem = richText(child(q, 'questiontext'), warnings);
+  const shuffle = bool(child(q, 'shuffleanswers'));
+  const withShuffle = shuffle === undefined ? common : { ...common, shuffleOptions: shuffle };
+  const answers = elements(q, 'answer');
+  if (stem === '' && type !== 'multianswer' && type !== 'cloze') throw new ItemProblem('Moodle question has no question text');
+
+  switch (type) {
+    case 'multichoice':
+    case 'multichoiceset': {
+      const options = labelled(answers.map((a) => richText(a, warnings)), ids.option);
+      const single = type === 'multichoice' && bool(child(q, 'single')) !== false;
+      if (single) {
+        const right = answers.flatMap((a, i) => (fraction(a) === 100 ? [options[i]!.id] : []));
+        if (right.length !== 1) throw new ItemProblem(`Moodle single-answer multichoice has ${right.length} answers worth 100%; a single_choice item has one`);
+        answers.forEach((a, i) => {
+          const f = fraction(a);
+          if (f > 0 && f < 100) warnings.push(`Partial credit (${f}%) for option ${options[i]!.id} is dropped; it counts as wrong`);
+        });
+        return draft('single_choice', stem, withShuffle, { options, correct: right });
+      }
+      const correct = answers.flatMap((a, i) => (fraction(a) > 0 ? [options[i]!.id] : []));
+      if (correct.length === 0) throw new ItemProblem('Moodle multiple-answer question has no answer with a positive grade');
+      if (new Set(answers.map(fraction).filter((f) => f > 0)).size > 1) warnings.push('Unequal grades of the right answers are replaced by equal shares');
+      const scoring = type === 'multichoiceset' || flags.scoring === 'all_or_nothing' ? 'all_or_nothing' : 'partial';
+      return draft('multiple_choice', stem, withShuffle, { options, correct, scoring });
+    }
+    case 'truefalse': {
+      const right = answers.find((a) => fraction(a) === 100);
+      const word = right ? textOf(child(right, 'text')).trim().toLowerCase() : '';
+      if (word !== 'true' && word !== 'false') throw new ItemProblem('Moodle truefalse question has no answer "true" or "false" worth 100%');
+      return draft('true_false', stem, common, { value: word === 'true' });
+    }
+    case 'shortanswer': {
+      const accepted: string[] = [];
+      for (const a of answers) {
+        const f = fraction(a);
+        const text = textOf(child(a, 'text')).trim();
+        if (f === 100) {
+          if (/(?<!\\)\*/.test(text)) throw new ItemProblem(`Moodle shortanswer answer "${text}" uses the * wildcard, which is not supported`);
+          accepted.push(text.replace(/\\\*/g, '*'));
+        } else if (f > 0) warnings.push(`Partial credit (${f}%) for answer ${text} is dropped`);
+      }
+      if (accepted.length === 0) throw new ItemProblem('Moodle shortanswer question has no answer worth 100%');
+      return draft('short_text', stem, common, {
+        accepted,
+        caseSensitive: bool(child(q, 'usecase')) === true,
+        ...(flags.diacritics === 'ignore' ? { ignoreDiacritics: true } : {}),
+      });
+    }
+    case 'numerical': {
+      const full = answers.filter((a) => fraction(a) === 100);
+      if (full.length !== 1) throw new ItemProblem(`Moodle numerical question has ${full.length} answers worth 100%; a numeric item has exactly one`);
+      for (const a of answers) {
+        const f = fraction(a);
+        if (f > 0 && f < 100) warnings.push(`Partial credit (${f}%) for answer ${textOf(child(a, 'text')).trim()} is dropped`);
+      }
+      const value = parseNumber(textOf(child(full[0]!, 'text')));
+      if (Number.isNaN(value)) throw new ItemProblem('Moodle numerical answer is not a number');
+      if (elements(child(q, 'units'), 'unit').length) warnings.push('Units are dropped; the answer is the bare number');
+      return draft('numeric', stem, common, { value, tolerance: Math.abs(num(child(full[0]!, 'tolerance')) ?? 0) });
+    }
+    case 'matching': {
+      const rows = elements(q, 'subquestion').map((s) => ({ premise: richText(s, warnings), choice: textOf(child(child(s, 'answer'), 'text')).trim() }));
+      return draft('matching', stem, withShuffle, matchingFromRows(rows));
+    }
+    case 'ordering': {
+      const ordered = answers.map((a, i) => ({ text: richText(a, warnings), pos: fraction(a), i }));
+      const positions = new Set(ordered.map((o) => o.pos));
+      if (positions.size === ordered.length) ordered.sort((a, b) => a.pos - b.pos || a.i - b.i);
+      const elementsList = labelled(ordered.map((o) => o.text), ids.element);
+      const grading = textOf(child(q, 'gradingtype')).trim().toUpperCase();
+      if (grading && grading !== 'ALL_OR_NOTHING' && grading !== 'ABSOLUTE_POSITION') warnings.push(`Ordering grading type ${grading} is replaced by partial credit per element in its right place`);
+      return draft('ordering', stem, common, {
+        elements: elementsList,
+        order: elementsList.map((e) => e.id),
+        scoring: grading === 'ALL_OR_NOTHING' ? 'all_or_nothing' : 'partial',
+      });
+    }
+    case 'essay': {
+      const notes = richText(child(q, 'graderinfo'), warnings);
+      const maxWords = num(child(q, 'maxwordlimit'));
+      return draft('essay', stem, common, {
+        rubric: readRubric(notes) ?? defaultRubric(common.points, common.language),
+        ...(maxWords !== undefined && maxWords > 0 ? { maxWords } : {}),
+      });
+    }
+    case 'multianswer':
+    case 'cloze': {
+      const html = richText(child(q, 'questiontext'), warnings);
+      const split = CLOZE_SPLIT.exec(html);
+      const name = textOf(child(child(q, 'name'), 'text')).trim();
+      const stemPart = split ? html.slice(0, split.index).trim() : escapeHtml(name);
+      const body = split ? html.slice(split.index + split[0].length).trim() : html;
+      if (stemPart === '') throw new ItemProblem('Moodle multianswer question has no name or text to use as its stem');
+      return draft('cloze', stemPart, common, readCloze(body, warnings));
+    }
+    default:
+      throw new ItemProblem(`Moodle question type ${type} is not supported`);
+  }
+}
+
+export function parse(input: Buffer | string): ParseResult {
+  const text = decodeText(input);
+  const root = parseXml(text, 'The Moodle XML file');
+  if (root.name !== 'quiz') throw new UnreadableFile(`The Moodle XML file's root element is <${root.name}>, not <quiz>`);
+  const lines = tagLines(text, 'question');
+  const items: ParsedEntry[] = [];
+  elements(root, 'question').forEach((q, n) => {
+    const type = attr(q, 'type') ?? '';
+    if (type === 'category') return;
+    const index = items.length;
+    const line = lines[n];
+    const warnings: string[] = [];
+    try {
+      const item = parseQuestion(q, type, warnings);
+      items.push({ index, ...(line ? { line } : {}), item, ...(warnings.length ? { warnings } : {}) });
+    } catch (err) {
+      items.push({ index, ...(line ? { line } : {}), error: messageOf(err) });
+    }
+  });
+  return { items };
+}
+
+// ------------------------------------------------------------------ write
+
+function plainName(html: string): string {
+  const text = html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return [...text].slice(0, 80).join('') || 'question';
+}
+
+function textField(tag: string, html: string, indent = '    '): string {
+  return `${indent}<${tag} format="html"><text>${cdata(html)}</text></${tag}>\n`;
+}
+
+function answer(fractionValue: number, html: string, extra = ''): string {
+  return `    <answer fraction="${formatNumber(Math.round(fractionValue * 100000) / 100000)}" format="html"><text>${cdata(html)}</text>${extra}<feedback format="html"><text></text></feedback></answer>\n`;
+}
+
+function clozeCode(blank: ClozeBlank): string {
+  const esc = (s: string) => s.replace(/[\\}#~/"]/g, (c) => `\\${c}`);
+  if ('value' in blank) return `{1:NUMERICAL:=${formatNumber(blank.value)}:${formatNumber(blank.tolerance ?? 0)}}`;
+  return `{1:${blank.caseSensitive ? 'SHORTANSWER_C' : 'SHORTANSWER'}:${blank.accepted.map((a) => `=${esc(a)}`).join('~')}}`;
+}
+
+/** One `<question>` element. */
+export function serializeItem(item: ExportItem | ItemContent): string {
+  const flags: Record<string, string> = {};
+  if (item.type === 'short_text' && item.ignoreDiacritics) flags.diacritics = 'ignore';
+  const tags = [...metaTags(item, { points: true, shuffle: item.type === 'single_choice' || item.type === 'multiple_choice' || item.type === 'matching' }), ...flagTags(flags)];
+  let moodleType: string;
+  let body = '';
+  let questionText = item.stem;
+  const shuffle = `    <shuffleanswers>${item.shuffleOptions === false ? 'false' : 'true'}</shuffleanswers>\n`;
+  switch (item.type) {
+    case 'single_choice':
+      moodleType = 'multichoice';
+      body = `    <single>true</single>\n${shuffle}    <answernumbering>ABCD</answernumbering>\n${item.options.map((o) => answer(item.correct.includes(o.id) ? 100 : 0, o.text)).join('')}`;
+      break;
+    case 'multiple_choice': {
+      const share = 100 / item.correct.length;
+      if (item.scoring === 'all_or_nothing') {
+        moodleType = 'multichoiceset';
+        body = `${shuffle}    <answernumbering>ABCD</answernumbering>\n${item.options.map((o) => answer(item.correct.includes(o.id) ? 100 : 0, o.text)).join('')}`;
+      } else {
+        moodleType = 'multichoice';
+        body = `    <single>false</single>\n${shuffle}    <answernumbering>ABCD</answernumbering>\n${item.options.map((o) => answer(item.correct.includes(o.id) ? share : -share, o.text)).join('')}`;
+      }
+      break;
+    }
+    case 'true_false':
+      moodleType = 'truefalse';
+      body = `    <answer fraction="${item.value ? 100 : 0}" format="moodle_auto_format"><text>true</text><feedback format="html"><text></text></feedback></answer>\n    <answer fraction="${item.value ? 0 : 100}" format="moodle_auto_format"><text>false</text><feedback format="html"><text></text></feedback></answer>\n`;
+      break;
+    case 'short_text':
+      moodleType = 'shortanswer';
+      body = `    <usecase>${item.caseSensitive ? 1 : 0}</usecase>\n${item.accepted.map((a) => `    <answer fraction="100" format="moodle_auto_format"><text>${escapeXml(a.replace(/\*/g, '\\*'))}</text><feedback format="html"><text></text></feedback></answer>\n`).join('')}`;
+      break;
+    case 'numeric':
+      moodleType = 'numerical';
+      body = `    <answer fraction="100" format="moodle_auto_format"><text>${formatNumber(item.value)}</text><feedback format="html"><text></text></feedback><tolerance>${formatNumber(item.tolerance ?? 0)}</tolerance></answer>\n    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0</unitpenalty>\n    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n`;
+      break;
+    case 'matching':
+      moodleType = 'matching';
+      body = `${shuffle}${matchingRows(item)
+        .map((r) => `    <subquestion format="html"><text>${cdata(r.premise)}</text><answer><text>${escapeXml(r.choice)}</text></answer></subquestion>\n`)
+        .join('')}`;
+      break;
+    case 'ordering': {
+      moodleType = 'ordering';
+      const text = new Map(item.elements.map((e) => [e.id, e.text]));
+      body =
+        `    <layouttype>VERTICAL</layouttype>\n    <selecttype>ALL</selecttype>\n    <selectcount>0</selectcount>\n` +
+        `    <gradingtype>${item.scoring === 'partial' ? 'ABSOLUTE_POSITION' : 'ALL_OR_NOTHING'}</gradingtype>\n    <showgrading>SHOW</showgrading>\n    <numberingstyle>none</numberingstyle>\n` +
+        item.order.map((id, i) => `    <answer fraction="${i + 1}" format="html"><text>${cdata(text.get(id) ?? '')}</text></answer>\n`).join('');
+      break;
+    }
+    case 'cloze': {
+      moodleType = 'multianswer';
+      const byId = new Map(item.blanks.map((b) => [b.id, clozeCode(b)]));
+      questionText = `${item.stem}<hr />${item.text.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, id: string) => byId.get(id) ?? whole)}`;
+      break;
+    }
+    case 'essay': {
+      moodleType = 'essay';
+      const rubric = `<table class="exam-rubric">${item.rubric.map((r) => `<tr><td>${r.criterion}</td><td>${formatNumber(r.maxPoints)}</td></tr>`).join('')}</table>`;
+      body =
+        `    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n    <responsefieldlines>15</responsefieldlines>\n` +
+        `    <minwordlimit></minwordlimit>\n    <maxwordlimit>${item.maxWords ?? ''}</maxwordlimit>\n    <attachments>0</attachments>\n    <attachmentsrequired>0</attachmentsrequired>\n` +
+        textField('graderinfo', rubric) +
+        '    <responsetemplate format="html"><text></text></responsetemplate>\n';
+      break;
+    }
+    default:
+      throw new Error(`Moodle XML cannot carry ${item.type} items`);
+  }
+  const id = 'id' in item ? item.id : '';
+  return (
+    `  <question type="${moodleType}">\n` +
+    `    <name><text>${escapeXml(plainName(item.stem))}</text></name>\n` +
+    textField('questiontext', questionText) +
+    '    <generalfeedback format="html"><text></text></generalfeedback>\n' +
+    `    <defaultgrade>${formatNumber(item.points ?? 1)}</defaultgrade>\n` +
+    '    <penalty>0</penalty>\n    <hidden>0</hidden>\n' +
+    `    <idnumber>${escapeXml(id)}</idnumber>\n` +
+    body +
+    (tags.length ? `    <tags>\n${tags.map((t) => `      <tag><text>${escapeXml(t)}</text></tag>\n`).join('')}    </tags>\n` : '') +
+    '  </question>\n'
+  );
+}
+
+export async function write(source: ItemSource, out: Writable): Promise<void> {
+  await writeChunk(out, '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n');
+  for await (const item of source.all()) await writeChunk(out, serializeItem(item));
+  await writeChunk(out, '</quiz>\n');
+}
+
+export const moodleXml: FormatModule = {
+  name: 'moodle-xml',
+  types: MOODLE_TYPES,
+  contentType: 'application/xml; charset=utf-8',
+  extension: 'moodle.xml',
+  parse,
+  write,
+};

@@ -1,0 +1,116 @@
+import type { ItemContent } from '../bank/item-types.js';
+import type { CandidateItem } from '../exams/candidate-form.js';
+import type { Exam, ExamModel, FormModel } from '../exams/exam-model.js';
+import { pinKey, type ExamService } from '../exams/exam-service.js';
+import type { LiveExam, LiveExamSource } from './live-service.js';
+
+export interface ExamSourceOptions {
+  /** How long an exam read is reused, in ms (a join storm reads the same exam thousands of times). @defaultValue 2000 */
+  examTtlMs?: number;
+  /** Forms and exams kept per process. @defaultValue 256 */
+  maxEntries?: number;
+}
+
+/** A small map that forgets its oldest entry when full. */
+class Bounded<V> extends Map<string, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(key: string, value: V): this {
+    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value!);
+    return super.set(key, value);
+  }
+}
+
+/**
+ * The live path's view of exams and forms, on top of the exams module
+ * (`app.exams`). Exams are cached for a couple of seconds with one read in
+ * flight per exam; forms of published exams never change, so they are kept.
+ */
+export function examSource(deps: { exams: ExamService; Exam: ExamModel; Form: FormModel }, options: ExamSourceOptions = {}): LiveExamSource {
+  const ttl = options.examTtlMs ?? 2000;
+  const max = options.maxEntries ?? 256;
+  const examCache = new Bounded<{ at: number; value: Promise<LiveExam | null> }>(max);
+  const formItemCache = new Bounded<Promise<ReadonlyMap<string, ItemContent>>>(max);
+  const candidateItemCache = new Bounded<Promise<readonly CandidateItem[]>>(max);
+
+  const readExam = async (examId: string): Promise<LiveExam | null> => {
+    const exam = await deps.exams.byId(examId);
+    return exam ? { exam, candidates: new Set(exam.candidateIds) } : null;
+  };
+
+  return {
+    exam(examId) {
+      const hit = examCache.get(examId);
+      if (hit && performance.now() - hit.at < ttl) return hit.value;
+      const value = readExam(examId);
+      examCache.set(examId, { at: performance.now(), value });
+      value.catch(() => examCache.delete(examId));
+      return value;
+    },
+
+    async publishedFor(candidateId) {
+      return deps.Exam.find({ candidateIds: candidateId, status: 'published' }, { candidateIds: 0 }).lean<Exam[]>();
+    },
+
+    formCodeFor(exam, candidateId) {
+      return deps.exams.formCodeFor(exam, candidateId);
+    },
+
+    candidateItems(exam, formCode): Promise<readonly CandidateItem[]> {
+      // One build per form and process, even when a join storm asks for it a thousand times at once.
+      const key = `${exam._id}:${exam.assemblyId}:${formCode}`;
+      let value = candidateItemCache.get(key);
+      if (!value) {
+        value = deps.exams.candidateForm(exam, formCode);
+        if (exam.status === 'published') {
+          candidateItemCache.set(key, value);
+          value.catch(() => candidateItemCache.delete(key));
+        }
+      }
+      return value;
+    },
+
+    formItems(exam, formCode) {
+      const key = `${exam._id}:${exam.assemblyId}:${formCode}`;
+      let value = formItemCache.get(key);
+      if (!value) {
+        value = (async () => {
+          // Forms are keyed `${examId}:${assemblyId}:${code}`: a read by _id, which every backend answers from an index.
+          const form = await deps.Form.findById(key).lean();
+          if (!form) throw new Error(`form ${formCode} of exam ${exam._id} is missing`);
+          const revisions = await deps.exams.revisionsOf([form]);
+          const byItem = new Map<string, ItemContent>();
+          for (const pin of form.items) {
+            const revision = revisions.get(pinKey(pin.itemId, pin.revision));
+            if (!revision) throw new Error(`pinned revision ${pin.itemId}@${pin.revision} is missing`);
+            byItem.set(pin.itemId, revision);
+          }
+          return byItem;
+        })();
+        formItemCache.set(key, value);
+        value.catch(() => formItemCache.delete(key));
+      }
+      return value;
+    },
+  };
+}
+
+/** For processes that never serve a join (workers): exams by id, nothing else. */
+export function modelExamSource(Exam: ExamModel): LiveExamSource {
+  const unsupported = (): never => {
+    throw new Error('forms are not available in this process');
+  };
+  return {
+    async exam(examId) {
+      const exam = await Exam.findById(examId).lean<Exam>();
+      return exam ? { exam, candidates: new Set(exam.candidateIds) } : null;
+    },
+    async publishedFor() {
+      return [];
+    },
+    formCodeFor: unsupported,
+    candidateItems: unsupported,
+    formItems: unsupported,
+  };
+}

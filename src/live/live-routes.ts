@@ -1,0 +1,141 @@
+/**
+ * HTTP side of the live exam: extensions and the monitor (proctors and exam
+ * managers of the exam's organisation), and the candidate's list of exams.
+ */
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Forbidden } from '../errors.js';
+import type { Principal } from '../orgs/access.js';
+import { EVENT_KINDS } from './attempt-model.js';
+import type { LiveService } from './live-service.js';
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const eventCountsSchema = {
+  type: 'object',
+  description: 'Integrity events by kind',
+  properties: Object.fromEntries(EVENT_KINDS.map((k) => [k, { type: 'integer' }])),
+} as const;
+
+const extensionBody = {
+  type: 'object',
+  required: ['candidateId', 'extraMinutes'],
+  additionalProperties: false,
+  properties: {
+    candidateId: { type: 'string', minLength: 1, maxLength: 64 },
+    extraMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+  },
+} as const;
+
+const extensionResponse = {
+  type: 'object',
+  required: ['candidateId', 'endsAt', 'extraMinutes'],
+  properties: {
+    candidateId: { type: 'string' },
+    endsAt: { type: ['string', 'null'], format: 'date-time', description: 'The new deadline; null until the candidate starts' },
+    extraMinutes: { type: 'integer', description: 'All extra minutes granted so far' },
+  },
+} as const;
+
+const monitorResponse = {
+  type: 'object',
+  required: ['candidates'],
+  properties: {
+    candidates: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['candidateId', 'state', 'connected', 'answered', 'lastSeenAt', 'events'],
+        properties: {
+          candidateId: { type: 'string' },
+          state: { type: 'string', enum: ['not_started', 'in_progress', 'submitted'] },
+          connected: { type: 'boolean' },
+          answered: { type: 'integer' },
+          lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
+          events: eventCountsSchema,
+        },
+      },
+    },
+  },
+} as const;
+
+const myExamsResponse = {
+  type: 'object',
+  required: ['exams'],
+  properties: {
+    exams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'title', 'opensAt', 'closesAt', 'durationMinutes', 'status'],
+        properties: {
+          id: { type: 'string' },
+          title: { type: 'string' },
+          opensAt: { type: 'string', format: 'date-time' },
+          closesAt: { type: 'string', format: 'date-time' },
+          durationMinutes: { type: 'integer' },
+          status: { type: 'string', enum: ['upcoming', 'open', 'closed', 'in_progress', 'submitted'] },
+          attemptId: { type: ['string', 'null'] },
+          endsAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Proctors, exam managers (and administrators) of the exam's organisation; candidates get 403. */
+async function staffExam(app: FastifyInstance, actor: Principal, examId: string) {
+  const { exam, audience } = await app.exams.read(actor, examId);
+  if (audience === 'candidate') throw new Forbidden('Only proctors and exam managers of the exam may do this');
+  return exam;
+}
+
+export function liveRoutes(live: LiveService): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onRequest', app.authenticate);
+    const security = [{ bearer: [] }];
+
+    app.post<{ Params: { id: string }; Body: { candidateId: string; extraMinutes: number } }>('/api/exams/:id/extensions', {
+      schema: {
+        tags: ['live'],
+        summary: 'Give a candidate extra minutes (proctor, exam_manager); applies at once, also to a connected candidate',
+        security,
+        params: idParams,
+        body: extensionBody,
+        response: { 200: extensionResponse },
+      },
+    }, async (request) => {
+      const exam = await staffExam(app, request.principal, request.params.id);
+      return live.extend(exam._id, request.body.candidateId, request.body.extraMinutes, request.principal.id);
+    });
+
+    app.get<{ Params: { id: string } }>('/api/exams/:id/monitor', {
+      schema: {
+        tags: ['live'],
+        summary: 'Live state of every candidate of the exam (proctor, exam_manager)',
+        security,
+        params: idParams,
+        response: { 200: monitorResponse },
+      },
+    }, async (request, reply) => {
+      const exam = await staffExam(app, request.principal, request.params.id);
+      reply.header('cache-control', 'no-store');
+      return { candidates: await live.monitor(exam) };
+    });
+
+    app.get('/api/my/exams', {
+      schema: {
+        tags: ['live'],
+        summary: "The caller's exams as a candidate (published ones), with where they stand in each",
+        security,
+        response: { 200: myExamsResponse },
+      },
+    }, async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { exams: await live.myExams(request.principal.id) };
+    });
+  };
+}

@@ -1,0 +1,556 @@
+/**
+ * The live exam, without Fastify: join and resume, the deadline, hand-in,
+ * extensions and the proctors' monitor. The API's WebSocket sessions and the
+ * `autosubmit` worker call the same methods.
+ *
+ * Storage (see attempt-model.ts and log-model.ts): an attempt document per
+ * candidate and exam, and an append-only log per attempt. Every change to an
+ * attempt in progress is an insert of the next log entry; the insert's
+ * duplicate-key check orders concurrent writers (a replaced tab, the
+ * deadline job, an extension). The attempt document carries a snapshot of
+ * the log and, once submitted, the final answers graders read.
+ */
+import type { Queue } from 'bullmq';
+import type { mongo } from 'mongoose';
+import type { ItemContent } from '../bank/item-types.js';
+import type { CandidateItem } from '../exams/candidate-form.js';
+import type { Exam } from '../exams/exam-model.js';
+import { Conflict, NotFound, ServiceUnavailable, ValidationFailed } from '../errors.js';
+import type { QueuePayloads } from '../queues/queues.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from './attempt-model.js';
+import { nativeCollection, type AttemptLogStore } from './attempt-log.js';
+import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from './group-commit.js';
+import { logEntryId, type LogEntry, type LogFrame } from './log-model.js';
+import { CLOSE } from './protocol.js';
+import type { LivePresence } from './presence.js';
+import { applyEntry, computeEndsAt, stateFromCheckpoint, toCheckpoint, type LiveState } from './replay.js';
+import { decodeState, encodeState } from './state-cache.js';
+
+/** An exam as the live path reads it, with its roster as a set. */
+export interface LiveExam {
+  exam: Exam;
+  candidates: ReadonlySet<string>;
+}
+
+/** Where the live path reads exams and forms; the API builds it on `app.exams`. */
+export interface LiveExamSource {
+  /** The exam, or null. May be a few seconds stale (window and roster changes are rare). */
+  exam(examId: string): Promise<LiveExam | null>;
+  /** Published exams whose roster lists the candidate. */
+  publishedFor(candidateId: string): Promise<Exam[]>;
+  /** The form code a candidate sits (stored on the attempt at first join). */
+  formCodeFor(exam: Exam, candidateId: string): string;
+  /** The form as candidates receive it: allow-listed, no key. */
+  candidateItems(exam: Exam, formCode: string): Promise<readonly CandidateItem[]>;
+  /** The pinned revisions of the form by item id, to check response shapes. Never sent to anyone. */
+  formItems(exam: Exam, formCode: string): Promise<ReadonlyMap<string, ItemContent>>;
+}
+
+export interface LiveServiceDeps {
+  Attempt: AttemptModel;
+  log: AttemptLogStore;
+  exams: LiveExamSource;
+  queues: { grading: Queue<QueuePayloads['grading']>; autosubmit: Queue<QueuePayloads['autosubmit']> };
+  presence: LivePresence;
+  warn: (msg: string, err?: unknown) => void;
+  /** Group commit of attempt creation (a join storm creates thousands at once). */
+  commitOptions?: GroupCommitOptions;
+}
+
+/** A join the server refuses: an error frame, then the socket closes with `closeCode`. */
+export class JoinRefused extends Error {
+  override name = 'JoinRefused';
+  constructor(
+    readonly closeCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a session needs to know about its attempt. */
+export interface AttemptInfo {
+  attemptId: string;
+  examId: string;
+  candidateId: string;
+  formCode: string;
+  startedAt: Date;
+  durationMinutes: number;
+  closesAt: Date;
+}
+
+export type JoinResult =
+  | {
+      kind: 'state';
+      info: AttemptInfo;
+      state: LiveState;
+      /** Checkpoint position the attempt document holds (sessions write a new one every so often). */
+      checkpointN: number;
+      items: readonly CandidateItem[];
+      itemMap: ReadonlyMap<string, ItemContent>;
+    }
+  | { kind: 'submitted'; attemptId: string; at: Date; reason: SubmitReason }
+  | { kind: 'replaced' };
+
+export type AutoSubmitResult =
+  | { status: 'submitted' | 'already_submitted'; at: Date }
+  | { status: 'not_due'; endsAt: Date }
+  | { status: 'missing' };
+
+export interface MonitorRow {
+  candidateId: string;
+  state: 'not_started' | 'in_progress' | 'submitted';
+  connected: boolean;
+  answered: number;
+  lastSeenAt: string | null;
+  events: EventCounts;
+}
+
+export interface MyExamRow {
+  id: string;
+  title: string;
+  opensAt: string;
+  closesAt: string;
+  durationMinutes: number;
+  /** The candidate's standing: submitted, in_progress, or the window (upcoming, open, closed). */
+  status: 'upcoming' | 'open' | 'closed' | 'in_progress' | 'submitted';
+  attemptId: string | null;
+  endsAt: string | null;
+}
+
+/**
+ * How many log entries a session applies before it writes a snapshot onto the
+ * attempt document. Resumes normally start from the Redis cache; the snapshot
+ * bounds the log read when Redis lost it. Kept rare because on FerretDB an
+ * update by `_id` scans the table.
+ */
+export const CHECKPOINT_EVERY = 200;
+/** Rounds of "read what won, try again" before a writer gives up. */
+const MAX_CAS_ROUNDS = 20;
+/** A monitor entry older than this means the holding process is gone. */
+export const LIVE_STALE_MS = 60_000;
+
+export function infoOf(doc: Pick<Attempt, '_id' | 'examId' | 'candidateId' | 'formCode' | 'startedAt' | 'durationMinutes' | 'closesAt'>): AttemptInfo {
+  return {
+    attemptId: doc._id,
+    examId: doc.examId,
+    candidateId: doc.candidateId,
+    formCode: doc.formCode,
+    startedAt: new Date(doc.startedAt),
+    durationMinutes: doc.durationMinutes,
+    closesAt: new Date(doc.closesAt),
+  };
+}
+
+export function endsAtOf(info: Pick<AttemptInfo, 'startedAt' | 'durationMinutes' | 'closesAt'>, state: Pick<LiveState, 'extraMinutes'>): Date {
+  return computeEndsAt(info.startedAt, info.durationMinutes, state.extraMinutes, info.closesAt);
+}
+
+/** BullMQ job id of the deadline job of an attempt for one deadline (ids may not contain ':'). */
+export function deadlineJobId(attemptId: string, endsAt: Date): string {
+  return `${attemptId}-${endsAt.getTime()}`;
+}
+
+export class LiveService {
+  private readonly attempts: mongo.Collection<Attempt>;
+  private readonly creator: GroupCommitter<Attempt>;
+  private readonly checkpoints = new Map<string, { state: ReturnType<typeof toCheckpoint>; lastSeenAt: Date }>();
+  private checkpointing: Promise<void> | null = null;
+
+  constructor(private readonly deps: LiveServiceDeps) {
+    this.attempts = nativeCollection<Attempt>(deps.Attempt);
+    this.creator = new GroupCommitter<Attempt>(insertManyWriter(this.attempts), deps.commitOptions);
+  }
+
+  get log(): AttemptLogStore {
+    return this.deps.log;
+  }
+
+  get presence(): LivePresence {
+    return this.deps.presence;
+  }
+
+  // ---------------------------------------------------------------- join
+
+  /**
+   * Checks a join and returns the attempt's state, creating the attempt on
+   * the first join. Writes a join entry (a fence) before answering, so that
+   * an older connection of the same candidate can no longer write, and the
+   * state returned is exactly the log up to that fence.
+   */
+  async join(candidateId: string, examId: string, conn: string, gen: number): Promise<JoinResult> {
+    const live = await this.deps.exams.exam(examId);
+    if (!live || live.exam.status !== 'published') throw new JoinRefused(CLOSE.notFound, 'not_found', 'No such exam is open for candidates');
+    if (!live.candidates.has(candidateId)) throw new JoinRefused(CLOSE.forbidden, 'forbidden', 'You are not a candidate of this exam');
+    const { exam } = live;
+    const attemptId = attemptIdFor(examId, candidateId);
+    const loaded = await this.load(exam, attemptId, candidateId);
+    if ('submitted' in loaded) return { kind: 'submitted', attemptId, ...loaded.submitted };
+    const { info, state } = loaded;
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      if (state.submitted) {
+        // Make sure the hand-in was finished (final answers, grading) before saying so.
+        await this.autoSubmit(attemptId);
+        return { kind: 'submitted', attemptId, at: state.submitted.at, reason: state.submitted.reason };
+      }
+      if (state.gen > gen) return { kind: 'replaced' };
+      if (Date.now() >= endsAtOf(info, state).getTime()) {
+        const r = await this.autoSubmit(attemptId);
+        if (r.status === 'submitted' || r.status === 'already_submitted') return { kind: 'submitted', attemptId, at: r.at, reason: 'time_up' };
+        await this.catchUp(attemptId, state);
+        continue;
+      }
+      // The fence. Its insert is also the check that `state` is the whole log: had anything
+      // been written after it (a stale cache, a concurrent writer), this position is taken.
+      const fence = this.entry(info, state.n + 1, conn, gen, [{ type: 'join', gen, at: new Date() }]);
+      const outcome = await this.deps.log.append(fence);
+      if (outcome === 'ok') {
+        applyEntry(state, fence);
+        await this.scheduleDeadline(attemptId, endsAtOf(info, state));
+        const [items, itemMap] = await Promise.all([
+          this.deps.exams.candidateItems(exam, info.formCode),
+          this.deps.exams.formItems(exam, info.formCode),
+        ]);
+        return { kind: 'state', info, state, checkpointN: loaded.cpN, items, itemMap };
+      }
+      if (outcome === 'failed') throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
+      await this.catchUp(attemptId, state);
+    }
+    throw new ServiceUnavailable('unavailable', 'The attempt is changing too fast; try again');
+  }
+
+  /**
+   * The attempt and a state to start from, reading as little as possible:
+   * the Redis cache when it has the attempt (no database read at all), else
+   * a new attempt (one batched insert), else the attempt document and the
+   * log after its snapshot. On FerretDB every read by `_id` scans its whole
+   * table (its SQLite `_id` index is never used), so reads are what a join
+   * storm must avoid; inserts check uniqueness through the index and stay cheap.
+   */
+  private async load(
+    exam: Exam,
+    attemptId: string,
+    candidateId: string,
+  ): Promise<{ info: AttemptInfo; state: LiveState; cpN: number } | { submitted: { at: Date; reason: SubmitReason } }> {
+    const cached = await this.deps.presence.getState(attemptId);
+    const decoded = cached ? decodeState(cached.json, cached.n) : null;
+    if (decoded && decoded.info.attemptId === attemptId) return decoded;
+    const now = Date.now();
+    if (now >= exam.opensAt.getTime() && now < exam.closesAt.getTime()) {
+      const created = await this.createAttempt(exam, attemptId, candidateId, now);
+      if (created) return { info: infoOf(created), state: stateFromCheckpoint(created.cp), cpN: 0 };
+    }
+    const doc = await this.findAttempt(attemptId);
+    if (!doc) {
+      if (now < exam.opensAt.getTime()) throw new JoinRefused(CLOSE.notOpen, 'exam_not_open', 'The exam is not open yet');
+      throw new JoinRefused(CLOSE.notOpen, 'exam_closed', 'The exam is closed');
+    }
+    if (doc.status === 'submitted') {
+      if (!doc.gradingQueuedAt) await this.autoSubmit(attemptId);
+      return { submitted: { at: new Date(doc.submittedAt ?? doc.endsAt), reason: doc.submitReason ?? 'candidate' } };
+    }
+    const state = stateFromCheckpoint(doc.cp);
+    await this.catchUp(attemptId, state);
+    return { info: infoOf(doc), state, cpN: doc.cp?.n ?? 0 };
+  }
+
+  private async findAttempt(attemptId: string): Promise<Attempt | null> {
+    return this.attempts.findOne({ _id: attemptId });
+  }
+
+  /** Creates the attempt; null when it already exists. */
+  private async createAttempt(exam: Exam, attemptId: string, candidateId: string, now: number): Promise<Attempt | null> {
+    const startedAt = new Date(now);
+    const doc: Attempt = {
+      _id: attemptId,
+      examId: exam._id,
+      candidateId,
+      orgPath: exam.orgPath ?? [],
+      formCode: this.deps.exams.formCodeFor(exam, candidateId),
+      status: 'in_progress',
+      startedAt,
+      durationMinutes: exam.durationMinutes,
+      closesAt: new Date(exam.closesAt),
+      endsAt: computeEndsAt(startedAt, exam.durationMinutes, 0, new Date(exam.closesAt)),
+      extraMinutes: 0,
+      cp: emptyCheckpoint(),
+      answers: {},
+      flags: [],
+      lastSeq: 0,
+      eventCounts: {},
+      createdAt: startedAt,
+    };
+    const result = await this.creator.commit(() => doc);
+    if (result?.outcome === 'ok') return doc;
+    if (result?.outcome === 'duplicate') return null; // it exists: the caller reads it
+    throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
+  }
+
+  /** Applies the log entries after `state.n`; returns them. */
+  async catchUp(attemptId: string, state: LiveState): Promise<LogEntry[]> {
+    const entries = await this.deps.log.readAfter(attemptId, state.n);
+    for (const e of entries) applyEntry(state, e);
+    return entries;
+  }
+
+  entry(info: Pick<AttemptInfo, 'attemptId' | 'examId'>, n: number, conn: string, gen: number, frames: LogFrame[]): LogEntry {
+    return { _id: logEntryId(info.attemptId, n), attemptId: info.attemptId, examId: info.examId, n, conn, gen, at: new Date(), frames };
+  }
+
+  // ---------------------------------------------------------------- deadline and hand-in
+
+  /**
+   * Queues the deadline job. Its id names the attempt and the deadline, so a
+   * second call for the same deadline is a no-op and an extension adds a new
+   * job (the old one finds the attempt not due and does nothing). Best
+   * effort: with Redis away the socket's own fallback timer and the next
+   * join or extension schedule it again.
+   */
+  async scheduleDeadline(attemptId: string, endsAt: Date): Promise<void> {
+    try {
+      await this.deps.queues.autosubmit.add(
+        'autosubmit',
+        { attemptId },
+        { jobId: deadlineJobId(attemptId, endsAt), delay: Math.max(0, endsAt.getTime() - Date.now()) },
+      );
+    } catch (err) {
+      this.deps.warn('live: could not queue the deadline job', err);
+    }
+  }
+
+  /**
+   * Submits the attempt if its deadline has passed (the deadline job and the
+   * API's fallback timer both call this; whichever comes second finds it
+   * submitted). Also finishes a hand-in whose final write or grading job a
+   * crash interrupted.
+   */
+  async autoSubmit(attemptId: string): Promise<AutoSubmitResult> {
+    const doc = await this.findAttempt(attemptId);
+    if (!doc) return { status: 'missing' };
+    if (doc.status === 'submitted' && doc.gradingQueuedAt && doc.submittedAt) return { status: 'already_submitted', at: new Date(doc.submittedAt) };
+    const info = infoOf(doc);
+    const state = stateFromCheckpoint(doc.status === 'submitted' ? null : doc.cp);
+    await this.catchUp(attemptId, state);
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      if (state.submitted) {
+        await this.finalize(info, state);
+        return { status: 'already_submitted', at: state.submitted.at };
+      }
+      const endsAt = endsAtOf(info, state);
+      if (Date.now() < endsAt.getTime()) return { status: 'not_due', endsAt };
+      const entry = this.entry(info, state.n + 1, 'system:deadline', 0, [{ type: 'submit', reason: 'time_up', at: new Date() }]);
+      const outcome = await this.deps.log.append(entry);
+      if (outcome === 'ok') {
+        applyEntry(state, entry);
+        await this.finalize(info, state);
+        return { status: 'submitted', at: state.submitted!.at };
+      }
+      if (outcome === 'failed') throw new Error('writing the hand-in failed');
+      await this.catchUp(attemptId, state);
+    }
+    throw new Error('the attempt kept changing while it was being handed in');
+  }
+
+  /**
+   * After a submit entry is in the log: writes the final answers onto the
+   * attempt, queues grading (job id = attempt id, so at most one), and tells
+   * the proctors' monitor and the process holding the socket. Idempotent.
+   * Failures here do not undo the hand-in (the log holds it); the deadline
+   * job runs this again for any attempt whose `gradingQueuedAt` is unset.
+   */
+  async finalize(info: AttemptInfo, state: LiveState): Promise<void> {
+    const sub = state.submitted;
+    if (!sub) throw new Error('finalize needs a submitted state');
+    const endsAt = endsAtOf(info, state);
+    const answered = state.answers.size;
+    try {
+      await this.attempts.updateOne(
+        { _id: info.attemptId },
+        {
+          $set: {
+            status: 'submitted',
+            submittedAt: sub.at,
+            submitReason: sub.reason,
+            answers: Object.fromEntries(state.answers),
+            flags: [...state.flags],
+            lastSeq: state.lastSeq,
+            eventCounts: state.eventCounts,
+            extraMinutes: state.extraMinutes,
+            endsAt,
+            logN: sub.n,
+            cp: toCheckpoint(state),
+          },
+        },
+      );
+      await this.deps.queues.grading.add('grade', { attemptIds: [info.attemptId] }, { jobId: info.attemptId });
+      await this.attempts.updateOne({ _id: info.attemptId }, { $set: { gradingQueuedAt: new Date() } });
+    } catch (err) {
+      this.deps.warn('live: finishing a hand-in failed; the deadline job will finish it', err);
+    }
+    this.checkpoints.delete(info.attemptId);
+    await this.deps.presence.setStateNow(info.attemptId, state.n, encodeState(info, state, state.n));
+    await this.deps.presence.setSubmitted(info.examId, info.candidateId, { at: sub.at.toISOString(), reason: sub.reason, answered, events: state.eventCounts });
+    await this.deps.presence.publish({ t: 'submitted', attemptId: info.attemptId, at: sub.at.toISOString(), reason: sub.reason });
+  }
+
+  // ---------------------------------------------------------------- extensions
+
+  /**
+   * Grants extra minutes (they add up). Applies at once: the log gets an
+   * `extend` entry, the deadline job moves and the socket's process sends
+   * `time`. A candidate who has not started gets them when they start.
+   */
+  async extend(examId: string, candidateId: string, extraMinutes: number, by: string): Promise<{ candidateId: string; extraMinutes: number; endsAt: string | null }> {
+    const live = await this.deps.exams.exam(examId);
+    if (!live) throw new NotFound('Exam');
+    if (!live.candidates.has(candidateId)) throw new ValidationFailed('The candidate is not on this exam', [{ instancePath: '/candidateId', message: 'not a candidate of this exam' }]);
+    const attemptId = attemptIdFor(examId, candidateId);
+    let doc = await this.findAttempt(attemptId);
+    if (doc?.status === 'submitted') throw new Conflict('already_submitted', 'The candidate has already handed in');
+    const state = stateFromCheckpoint(doc?.cp);
+    await this.catchUp(attemptId, state);
+    const target = { attemptId, examId };
+    let done = false;
+    for (let round = 0; round < MAX_CAS_ROUNDS && !done; round++) {
+      if (state.submitted) throw new Conflict('already_submitted', 'The candidate has already handed in');
+      const entry = this.entry(target, state.n + 1, `system:extend:${by}`, 0, [{ type: 'extend', extraMinutes, by, at: new Date() }]);
+      const outcome = await this.deps.log.append(entry);
+      if (outcome === 'ok') {
+        applyEntry(state, entry);
+        done = true;
+      } else if (outcome === 'failed') {
+        throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
+      } else {
+        await this.catchUp(attemptId, state);
+      }
+    }
+    if (!done) throw new ServiceUnavailable('unavailable', 'The attempt kept changing; try again');
+    // The candidate may have started meanwhile: their join read the log before or after this entry.
+    doc ??= await this.findAttempt(attemptId);
+    if (!doc) return { candidateId, extraMinutes: state.extraMinutes, endsAt: null };
+    const info = infoOf(doc);
+    const endsAt = endsAtOf(info, state);
+    await this.attempts.updateOne({ _id: attemptId }, { $max: { endsAt, extraMinutes: state.extraMinutes } });
+    await this.scheduleDeadline(attemptId, endsAt);
+    await this.deps.presence.publish({ t: 'time', attemptId, endsAt: endsAt.toISOString() });
+    return { candidateId, extraMinutes: state.extraMinutes, endsAt: endsAt.toISOString() };
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Caches the session's state in Redis (within a second, or now), so a resume reads no log. */
+  cacheState(info: AttemptInfo, state: LiveState, cpN: number, now = false): Promise<void> | void {
+    if (now) return this.deps.presence.setStateNow(info.attemptId, state.n, encodeState(info, state, cpN));
+    this.deps.presence.setState(info.attemptId, () => ({ n: state.n, json: encodeState(info, state, cpN) }));
+  }
+
+  /**
+   * Queues a snapshot of a session's state onto the attempt document. Only
+   * `cp` is written, never the final fields, so a late snapshot cannot undo
+   * a hand-in; an old snapshot only makes the next resume read more entries.
+   */
+  checkpoint(attemptId: string, state: LiveState): void {
+    this.checkpoints.set(attemptId, { state: toCheckpoint(state), lastSeenAt: state.lastFrameAt ?? new Date() });
+    this.checkpointing ??= this.writeCheckpoints().finally(() => {
+      this.checkpointing = null;
+    });
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    // One write at a time: snapshots are a convenience and must not crowd out the group commits.
+    while (this.checkpoints.size > 0) {
+      const [attemptId, cp] = this.checkpoints.entries().next().value!;
+      this.checkpoints.delete(attemptId);
+      try {
+        await this.attempts.updateOne({ _id: attemptId }, { $set: { cp: cp.state, lastSeenAt: cp.lastSeenAt } });
+      } catch (err) {
+        this.deps.warn('live: checkpoint write failed (the log still holds everything)', err);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- reads for the API
+
+  /** GET /api/exams/:id/monitor: one row per candidate on the roster. */
+  async monitor(exam: Exam): Promise<MonitorRow[]> {
+    const { live, submitted } = await this.deps.presence.read(exam._id);
+    const now = Date.now();
+    const rows: MonitorRow[] = [];
+    const unknown: { index: number; candidateId: string }[] = [];
+    for (const candidateId of exam.candidateIds) {
+      const sub = submitted.get(candidateId);
+      const l = live.get(candidateId);
+      if (sub) {
+        rows.push({ candidateId, state: 'submitted', connected: false, answered: sub.answered, lastSeenAt: l?.lastSeenAt ?? sub.at, events: sub.events });
+      } else if (l) {
+        const connected = l.connected && now - l.hb < LIVE_STALE_MS;
+        rows.push({ candidateId, state: 'in_progress', connected, answered: l.answered, lastSeenAt: l.lastSeenAt, events: l.events });
+      } else {
+        unknown.push({ index: rows.length, candidateId });
+        rows.push({ candidateId, state: 'not_started', connected: false, answered: 0, lastSeenAt: null, events: {} });
+      }
+    }
+    // Without a live entry (never joined, or Redis lost it) the attempt document answers.
+    await mapLimit(unknown, 16, async ({ index, candidateId }) => {
+      const doc = await this.findAttempt(attemptIdFor(exam._id, candidateId));
+      if (!doc) return;
+      const row = rows[index]!;
+      if (doc.status === 'submitted') {
+        Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, lastSeenAt: (doc.submittedAt ?? doc.startedAt).toISOString() });
+      } else {
+        const lastSeen = doc.lastSeenAt ?? doc.startedAt;
+        Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, lastSeenAt: new Date(lastSeen).toISOString() });
+      }
+    });
+    return rows;
+  }
+
+  /** GET /api/my/exams: the candidate's published exams and where they stand in each. */
+  async myExams(candidateId: string): Promise<MyExamRow[]> {
+    const exams = await this.deps.exams.publishedFor(candidateId);
+    const now = Date.now();
+    const rows = await mapLimit(exams, 8, async (exam) => {
+      const attemptId = attemptIdFor(exam._id, candidateId);
+      const doc = await this.findAttempt(attemptId);
+      let status: MyExamRow['status'];
+      if (doc?.status === 'submitted') status = 'submitted';
+      else if (doc && now < new Date(doc.endsAt).getTime()) status = 'in_progress';
+      else if (doc) status = 'closed';
+      else if (now < exam.opensAt.getTime()) status = 'upcoming';
+      else if (now < exam.closesAt.getTime()) status = 'open';
+      else status = 'closed';
+      return {
+        id: exam._id,
+        title: exam.title,
+        opensAt: exam.opensAt.toISOString(),
+        closesAt: exam.closesAt.toISOString(),
+        durationMinutes: exam.durationMinutes,
+        status,
+        attemptId: doc ? attemptId : null,
+        endsAt: doc ? new Date(doc.endsAt).toISOString() : null,
+      };
+    });
+    return rows.sort((a, b) => (a.opensAt < b.opensAt ? -1 : a.opensAt > b.opensAt ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  /** Writes what is queued (attempt creations, checkpoints). */
+  async drain(): Promise<void> {
+    await this.creator.drain();
+    if (this.checkpointing) await this.checkpointing;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

@@ -1,0 +1,288 @@
+/**
+ * WebSocket `/ws`: the transport around {@link LiveSession}. Reads frames
+ * (size limit, flood limit, JSON, shape), runs the join, keeps the socket
+ * alive with pings, and maps sessions to sockets on this process.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { AppError } from '../errors.js';
+import { JoinRefused, type LiveService } from './live-service.js';
+import type { PresenceMessage } from './presence.js';
+import { CLOSE, MAX_FRAME_BYTES, parseClientFrame, TokenBucket, type ClientFrame, type ServerMessage } from './protocol.js';
+import { LiveSession, type SessionTransport } from './session.js';
+
+/** The join must arrive within this many ms (API.md). */
+export const JOIN_TIMEOUT_MS = 5000;
+/** Refused frames in a row (over the rate limit) before the socket is closed. */
+const FLOOD_CLOSE_AFTER = 500;
+
+export interface LiveSocketsOptions {
+  live: LiveService;
+  /** Interval of WebSocket pings; a socket that missed the previous pong is dropped. */
+  heartbeatMs: number;
+  /** See SessionOptions.fallbackMs. */
+  fallbackMs: number;
+}
+
+interface Conn {
+  ws: WebSocket;
+  alive: boolean;
+  bucket: TokenBucket;
+  refusedInRow: number;
+  state: 'waiting' | 'joining' | 'joined' | 'closed';
+  session: LiveSession | null;
+  joinTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * The sockets of this process and the session of each attempt held here.
+ * One per app; the live plugin closes it.
+ */
+export class LiveSockets {
+  readonly processId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly conns = new Set<Conn>();
+  private readonly sessions = new Map<string, LiveSession>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private counter = 0;
+  private lastGen = 0;
+  /** Breaks ties between processes joining in the same millisecond. */
+  private readonly salt = randomInt(1000);
+  private closing = false;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly opts: LiveSocketsOptions,
+  ) {}
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  start(): void {
+    this.heartbeat = setInterval(() => this.sweep(), this.opts.heartbeatMs);
+  }
+
+  /** A notice from another process (or this one) through Redis. */
+  onPresence(msg: PresenceMessage): void {
+    this.sessions.get(msg.attemptId)?.notify(msg);
+  }
+
+  /** A newer connection than any before it, on any process (see LogFrame 'join'). */
+  private nextGen(): number {
+    this.lastGen = Math.max(this.lastGen + 1, Date.now() * 1000 + this.salt);
+    return this.lastGen;
+  }
+
+  accept(ws: WebSocket): void {
+    if (this.closing) {
+      ws.close(CLOSE.goingAway, 'server shutting down');
+      return;
+    }
+    const c: Conn = { ws, alive: true, bucket: new TokenBucket(), refusedInRow: 0, state: 'waiting', session: null, joinTimer: null };
+    this.conns.add(c);
+    this.app.metrics.openSockets.inc();
+    c.joinTimer = setTimeout(() => {
+      c.joinTimer = null;
+      if (c.state === 'waiting') this.refuse(c, CLOSE.unauthenticated, 'unauthenticated', 'No join within 5 seconds');
+    }, JOIN_TIMEOUT_MS);
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(c, data, isBinary));
+    ws.on('close', () => this.onClose(c));
+    ws.on('error', () => {
+      // 'close' follows; a broken socket touches nobody else.
+    });
+  }
+
+  private send(c: Conn, msg: ServerMessage): void {
+    this.sendRaw(c, JSON.stringify(msg));
+  }
+
+  private sendRaw(c: Conn, text: string): void {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(text);
+  }
+
+  private refuse(c: Conn, closeCode: number, code: string, message: string): void {
+    this.send(c, { type: 'error', error: { code, message } });
+    c.state = 'closed';
+    c.ws.close(closeCode, code);
+  }
+
+  private onMessage(c: Conn, data: RawData, isBinary: boolean): void {
+    if (c.state === 'closed') return;
+    const rx = performance.now();
+    c.alive = true;
+    if (!c.bucket.take(rx)) {
+      if (++c.refusedInRow >= FLOOD_CLOSE_AFTER) return this.refuse(c, CLOSE.flood, 'rate_limited', 'Too many frames');
+      const seq = peekSeq(data);
+      const error = { code: 'rate_limited', message: 'Too many frames; slow down' };
+      return this.send(c, seq === undefined ? { type: 'error', error } : { type: 'nack', seq, error });
+    }
+    c.refusedInRow = 0;
+    const size = byteLength(data);
+    if (size > MAX_FRAME_BYTES) {
+      return this.send(c, { type: 'error', error: { code: 'payload_too_large', message: `Frames are at most ${MAX_FRAME_BYTES} bytes` } });
+    }
+    if (isBinary) return this.send(c, { type: 'error', error: { code: 'bad_request', message: 'Frames are JSON text' } });
+    const parsed = parseClientFrame(rawText(data));
+    if (!parsed.ok) {
+      if (c.state === 'waiting') return this.refuse(c, CLOSE.badJoin, parsed.error.code, `The first frame must be a join: ${parsed.error.message}`);
+      return this.send(c, parsed.seq === undefined ? { type: 'error', error: parsed.error } : { type: 'nack', seq: parsed.seq, error: parsed.error });
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'ping') return this.send(c, { type: 'pong' });
+    if (c.state === 'waiting') {
+      if (frame.type !== 'join') return this.refuse(c, CLOSE.badJoin, 'bad_request', 'The first frame must be a join');
+      void this.join(c, frame);
+      return;
+    }
+    if (frame.type === 'join') return this.send(c, { type: 'error', error: { code: 'bad_request', message: 'Already joined' } });
+    if (c.state !== 'joined' || !c.session) {
+      return this.send(c, { type: 'nack', seq: frame.seq, error: { code: 'not_joined', message: 'Wait for the state message before sending frames' } });
+    }
+    c.session.handle(frame, rx);
+  }
+
+  private async join(c: Conn, frame: Extract<ClientFrame, { type: 'join' }>): Promise<void> {
+    c.state = 'joining';
+    if (c.joinTimer) clearTimeout(c.joinTimer);
+    c.joinTimer = null;
+    let candidateId: string;
+    try {
+      candidateId = (await this.app.auth.authenticate(frame.token)).id;
+    } catch (err) {
+      if (err instanceof AppError) return this.refuse(c, CLOSE.unauthenticated, 'unauthenticated', err.message);
+      // Redis or MongoDB did not answer: not the client's fault, so a close it retries after.
+      this.app.log.warn({ err }, 'live: token check failed');
+      return this.refuse(c, CLOSE.serverError, 'unavailable', 'The token cannot be checked right now; try again');
+    }
+    if (c.state !== 'joining') return;
+    const conn = `${this.processId}:${++this.counter}`;
+    const gen = this.nextGen();
+    let result;
+    try {
+      result = await this.opts.live.join(candidateId, frame.examId, conn, gen);
+    } catch (err) {
+      if (c.state !== 'joining') return;
+      if (err instanceof JoinRefused) return this.refuse(c, err.closeCode, err.code, err.message);
+      this.app.log.warn({ err }, 'live: join failed');
+      return this.refuse(c, CLOSE.serverError, 'unavailable', 'The exam cannot be joined right now; try again');
+    }
+    if (c.state !== 'joining') return; // the socket went away meanwhile; the join entry it left is harmless
+    if (result.kind === 'submitted') {
+      this.send(c, { type: 'submitted', attemptId: result.attemptId, at: result.at.toISOString() });
+      this.send(c, { type: 'ended', reason: result.reason === 'time_up' ? 'time_up' : 'submitted' });
+      c.state = 'closed';
+      c.ws.close(CLOSE.normal, 'submitted');
+      return;
+    }
+    if (result.kind === 'replaced') {
+      this.send(c, { type: 'ended', reason: 'replaced' });
+      c.state = 'closed';
+      c.ws.close(CLOSE.normal, 'replaced');
+      return;
+    }
+    const transport: SessionTransport = {
+      send: (msg) => this.send(c, msg),
+      sendRaw: (text) => this.sendRaw(c, text),
+      close: (code, reason) => {
+        c.state = 'closed';
+        c.ws.close(code, reason);
+      },
+    };
+    const metrics = this.app.metrics;
+    const session = new LiveSession(this.opts.live, transport, result.info, result.state, result.checkpointN, result.items, result.itemMap, conn, gen, {
+      fallbackMs: this.opts.fallbackMs,
+      onAck: (seconds, answers) => {
+        if (answers > 0) {
+          metrics.saves.inc(answers);
+          metrics.ackLatency.observe(seconds);
+        }
+      },
+      onDone: (s) => {
+        if (this.sessions.get(s.attemptId) === s) this.sessions.delete(s.attemptId);
+      },
+    });
+    c.session = session;
+    c.state = 'joined';
+    const older = this.sessions.get(session.attemptId);
+    this.sessions.set(session.attemptId, session);
+    if (older && older.gen < gen) older.end('replaced');
+    session.start();
+    void this.opts.live.presence.publish({ t: 'replaced', attemptId: session.attemptId, gen });
+  }
+
+  private onClose(c: Conn): void {
+    if (!this.conns.delete(c)) return;
+    this.app.metrics.openSockets.dec();
+    if (c.joinTimer) clearTimeout(c.joinTimer);
+    c.joinTimer = null;
+    c.state = 'closed';
+    c.session?.detach();
+  }
+
+  /** Pings every socket; one that did not answer the previous ping is dropped. */
+  private sweep(): void {
+    for (const c of this.conns) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        c.ws.terminate();
+      }
+      c.session?.heartbeat();
+    }
+  }
+
+  /** Closes every socket with 1001 (clients reconnect to another process). */
+  shutdown(): void {
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    for (const c of this.conns) {
+      if (c.joinTimer) clearTimeout(c.joinTimer);
+      c.joinTimer = null;
+      c.session?.detach();
+      c.state = 'closed';
+      c.ws.close(CLOSE.goingAway, 'server shutting down');
+    }
+  }
+
+  /** Sockets that have not closed after shutdown() are cut. */
+  terminateAll(): void {
+    for (const c of this.conns) c.ws.terminate();
+  }
+}
+
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
+}
+
+/** The seq of a frame refused before parsing (rate limit), if it is cheap to find. */
+function peekSeq(data: RawData): number | undefined {
+  if (byteLength(data) > 4096) return undefined;
+  const m = /"seq"\s*:\s*(\d{1,15})/.exec(rawText(data));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Route `/ws`. */
+export function wsRoutes(sockets: LiveSockets): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => {
+      sockets.accept(socket);
+    });
+  };
+}

@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
+import { ResultsService, resultsCsv } from './results-service.js';
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+const rowSchema = {
+  type: 'object',
+  properties: {
+    candidateId: { type: 'string' },
+    studentId: { type: ['string', 'null'] },
+    displayName: { type: 'string' },
+    attemptId: { type: 'string' },
+    formCode: { type: 'string' },
+    score: { type: 'number' },
+    maxScore: { type: 'number' },
+    score10: { type: 'number' },
+    status: { type: 'string', enum: ['graded', 'pending_manual'] },
+    gradedAt: { type: 'string' },
+    version: { type: 'integer' },
+  },
+} as const;
+
+/** GET /api/exams/:id/results and GET /api/attempts/:id/result (registered by the grading plugin). */
+export default async function resultsRoutes(app: FastifyInstance) {
+  app.addHook('onRequest', app.authenticate);
+  const results = new ResultsService({ Result: app.models.Result, User: app.models.User, Attempt: app.models.Attempt, Exam: app.models.Exam });
+
+  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
+    schema: {
+      tags: ['results'],
+      summary: 'Every graded attempt of the exam (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
+      security: [{ bearer: [] }],
+      params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
+      response: { 200: { type: 'object', properties: { results: { type: 'array', items: rowSchema } } } },
+    },
+  }, async (request, reply) => {
+    const exam = await examFor(app.models.Exam, app.access, request.principal, request.params.id, EXAM_MANAGERS);
+    const rows = await results.examResults(exam);
+    if (request.query.format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="results-${exam._id}.csv"`)
+        // A string bypasses the JSON response schema.
+        .serializer((payload: unknown) => payload as string)
+        .send(resultsCsv(rows));
+    }
+    return { results: rows };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/attempts/:id/result', {
+    schema: {
+      tags: ['results'],
+      summary: 'An attempt\'s result with points per item: for its candidate when the exam\'s showResults allows (else 403); for staff of the exam',
+      security: [{ bearer: [] }],
+      params: idParams,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            attemptId: { type: 'string' },
+            examId: { type: 'string' },
+            examTitle: { type: 'string' },
+            candidateId: { type: 'string' },
+            studentId: { type: ['string', 'null'] },
+            formCode: { type: 'string' },
+            score: { type: 'number' },
+            maxScore: { type: 'number' },
+            score10: { type: 'number' },
+            status: { type: 'string' },
+            gradedAt: { type: 'string' },
+            version: { type: 'integer' },
+            perItem: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  number: { type: 'integer' },
+                  itemId: { type: 'string' },
+                  points: { type: 'number' },
+                  maxPoints: { type: 'number' },
+                  status: { type: 'string' },
+                  comment: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  }, async (request) =>
+    results.attemptResult(request.params.id, {
+      id: request.principal.id,
+      staff: async (exam) => {
+        await checkExam(app.access, request.principal, exam, [...EXAM_MANAGERS, ...GRADERS], async () => false);
+        return true;
+      },
+    }),
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * Results as people read them: an exam's results for its managers (JSON or
+ * CSV), and a candidate's own result when the exam's `showResults` allows.
+ * Read-only; grading writes results (src/grading).
+ */
+import { Forbidden, NotFound } from '../errors.js';
+import type { Exam, ExamModel } from '../exams/exam-model.js';
+import { csvField } from '../exams/form-views.js';
+import type { Result, ResultModel, ResultStatus } from '../grading/result-model.js';
+import { roundScore } from '../grading/scoring.js';
+import { nativeOf, readByIds } from '../grading/store.js';
+import type { AttemptModel } from '../live/attempt-model.js';
+import type { UserModel } from '../users/user-model.js';
+
+/** One row of GET /api/exams/:id/results. */
+export interface ResultRow {
+  candidateId: string;
+  studentId: string | null;
+  displayName: string;
+  attemptId: string;
+  formCode: string;
+  score: number;
+  maxScore: number;
+  score10: number;
+  status: ResultStatus;
+  gradedAt: string;
+  version: number;
+}
+
+/** GET /api/attempts/:id/result: points per item, never the key. */
+export interface AttemptResultView {
+  attemptId: string;
+  examId: string;
+  examTitle: string;
+  candidateId: string;
+  studentId: string | null;
+  formCode: string;
+  score: number;
+  maxScore: number;
+  score10: number;
+  status: ResultStatus;
+  gradedAt: string;
+  version: number;
+  perItem: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+}
+
+export interface ResultsDeps {
+  Result: ResultModel;
+  User: UserModel;
+  Attempt: AttemptModel;
+  Exam: ExamModel;
+  /** @defaultValue `() => new Date()` */
+  now?: () => Date;
+}
+
+type ResultHead = Omit<Result, 'perItem' | 'manualGrades'>;
+
+const collator = new Intl.Collator('vi', { sensitivity: 'base', numeric: true });
+
+export class ResultsService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ResultsDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Every result of the exam with the candidate's name, by student id then name (Vietnamese collation). */
+  async examResults(exam: Pick<Exam, '_id'>): Promise<ResultRow[]> {
+    const results = await this.deps.Result.find({ examId: exam._id }, { perItem: 0, manualGrades: 0 }).lean<ResultHead[]>();
+    const users = await readByIds(nativeOf<{ _id: string; displayName: string; studentId?: string }>(this.deps.User), results.map((r) => r.candidateId), { displayName: 1, studentId: 1 });
+    const rows = results.map((r) => ({
+      candidateId: r.candidateId,
+      studentId: r.studentId ?? users.get(r.candidateId)?.studentId ?? null,
+      displayName: users.get(r.candidateId)?.displayName ?? '',
+      attemptId: r._id,
+      formCode: r.formCode,
+      score: r.score,
+      maxScore: r.maxScore,
+      score10: r.score10,
+      status: r.status,
+      gradedAt: new Date(r.gradedAt).toISOString(),
+      version: r.version,
+    }));
+    return rows.sort((a, b) => collator.compare(a.studentId ?? '', b.studentId ?? '') || collator.compare(a.displayName, b.displayName) || (a.attemptId < b.attemptId ? -1 : 1));
+  }
+
+  /**
+   * The attempt's result for its candidate, as `showResults` allows:
+   * `never` — never; `after_submit` — once graded; `after_close` — once graded
+   * and the exam has closed. Staff (`staff: true`, checked by the caller) always.
+   */
+  async attemptResult(attemptId: string, viewer: { id: string; staff: (exam: Exam) => Promise<boolean> }): Promise<AttemptResultView> {
+    const attempt = await nativeOf<{ _id: string; examId: string; candidateId: string }>(this.deps.Attempt).findOne({ _id: attemptId }, { projection: { examId: 1, candidateId: 1 } });
+    if (!attempt) throw new NotFound('Attempt');
+    const exam = await this.deps.Exam.findById(attempt.examId, { candidateIds: 0 }).lean<Exam>();
+    if (!exam) throw new NotFound('Attempt');
+    const own = attempt.candidateId === viewer.id;
+    // The staff check throws 403/404 for callers with no business here.
+    if (!own && !(await viewer.staff(exam))) throw new NotFound('Attempt');
+    const result = await nativeOf<Result>(this.deps.Result).findOne({ _id: attemptId });
+    if (own) {
+      if (exam.showResults === 'never') throw new Forbidden('The results of this exam are not shown to candidates');
+      if (exam.showResults === 'after_close' && this.now().getTime() < new Date(exam.closesAt).getTime()) {
+        throw new Forbidden(`Results are shown after the exam closes (${new Date(exam.closesAt).toISOString()})`);
+      }
+      if (!result || result.status !== 'graded') throw new Forbidden('The result is not ready yet: the attempt is not fully graded');
+    } else if (!result) {
+      throw new NotFound('Result');
+    }
+    return {
+      attemptId,
+      examId: exam._id,
+      examTitle: exam.title,
+      candidateId: result.candidateId,
+      studentId: result.studentId ?? null,
+      formCode: result.formCode,
+      score: result.score,
+      maxScore: result.maxScore,
+      score10: result.score10,
+      status: result.status,
+      gradedAt: new Date(result.gradedAt).toISOString(),
+      version: result.version,
+      perItem: result.perItem.map((p, i) => ({
+        number: i + 1,
+        itemId: p.itemId,
+        points: roundScore(p.points),
+        maxPoints: roundScore(p.maxPoints),
+        status: p.status,
+        ...(p.comment ? { comment: p.comment } : {}),
+      })),
+    };
+  }
+}
+
+/** UTF-8 with a BOM, so spreadsheet programs show Vietnamese names as written; CRLF rows (RFC 4180). */
+export function resultsCsv(rows: readonly ResultRow[]): string {
+  const header = ['student_id', 'display_name', 'candidate_id', 'attempt_id', 'form_code', 'score', 'max_score', 'score10', 'status', 'graded_at'];
+  const lines = rows.map((r) =>
+    [r.studentId ?? '', r.displayName.normalize('NFC'), r.candidateId, r.attemptId, r.formCode, r.score, r.maxScore, r.score10, r.status, r.gradedAt].map(csvField).join(','),
+  );
+  return `\uFEFF${[header.join(','), ...lines].join('\r\n')}\r\n`;
+}

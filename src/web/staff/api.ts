@@ -1,0 +1,670 @@
+/**
+ * The staff app's side of the HTTP API (API.md): typed calls over the same
+ * fetch wrapper and error class as the student client, plus file upload
+ * (raw body) and download (a blob saved through a temporary link), which
+ * need the bearer token and so cannot be plain links.
+ */
+import { ApiError, request, type Session } from '../api.js';
+import type { ItemType } from '../items/types.js';
+
+export type ItemStatus = 'draft' | 'in_review' | 'approved' | 'retired';
+export type Sharing = 'private' | 'org' | 'subtree' | 'national';
+export type CognitiveLevel = 1 | 2 | 3 | 4;
+
+export interface Choice {
+  id: string;
+  text: string;
+  fixed?: boolean;
+}
+
+export interface Labelled {
+  id: string;
+  text: string;
+}
+
+export interface ClozeBlank {
+  id: string;
+  accepted?: string[];
+  caseSensitive?: boolean;
+  ignoreDiacritics?: boolean;
+  value?: number;
+  tolerance?: number;
+}
+
+export interface RubricRow {
+  criterion: string;
+  maxPoints: number;
+}
+
+/**
+ * The authored content of an item (ITEMS.md): the common fields and every
+ * type's own fields, optional here because one editor holds any type.
+ */
+export interface ItemContent {
+  type: ItemType;
+  stem: string;
+  subject: string;
+  grade: number;
+  topic: string;
+  cognitiveLevel: CognitiveLevel;
+  tags?: string[];
+  language?: 'vi' | 'en';
+  points?: number;
+  difficulty?: number;
+  sharing?: Sharing;
+  stimulusId?: string;
+  stimulusOrder?: number;
+  shuffleOptions?: boolean;
+  ownerOrgId?: string;
+  options?: Choice[];
+  correct?: string[];
+  scoring?: 'all_or_nothing' | 'partial';
+  value?: boolean | number;
+  statements?: Labelled[];
+  values?: Record<string, boolean>;
+  ladder?: number[];
+  tolerance?: number;
+  accepted?: string[];
+  caseSensitive?: boolean;
+  ignoreDiacritics?: boolean;
+  premises?: Labelled[];
+  choices?: Labelled[];
+  pairs?: Record<string, string>;
+  elements?: Labelled[];
+  order?: string[];
+  text?: string;
+  blanks?: ClozeBlank[];
+  rubric?: RubricRow[];
+  maxWords?: number;
+}
+
+export interface ItemStats {
+  difficulty?: number;
+  discrimination?: number;
+  pointBiserial?: number;
+  n?: number;
+}
+
+/** One revision of an item as GET /api/items answers it. */
+export interface ItemView extends ItemContent {
+  id: string;
+  revision: number;
+  status: ItemStatus;
+  ownerOrgId: string;
+  /** Author of this revision. */
+  authorId: string;
+  createdAt: string;
+  createdBy: string;
+  latestRevision: number;
+  approvedRevision: number | null;
+  keyIncluded: boolean;
+  stats?: ItemStats;
+}
+
+/** Fields of an item answer that belong to the server, not to the content. */
+export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats'] as const;
+
+export interface ItemSearch {
+  subject?: string;
+  grade?: number | string;
+  topic?: string;
+  cognitiveLevel?: number | string;
+  type?: string;
+  status?: string;
+  tag?: string;
+  q?: string;
+  stimulusId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ItemPage {
+  items: ItemView[];
+  nextCursor: string | null;
+}
+
+export interface Stimulus {
+  id: string;
+  title: string;
+  content: string;
+  subject: string;
+  grade?: number;
+  topic?: string;
+  language?: 'vi' | 'en';
+  sharing?: Sharing;
+  ownerOrgId?: string;
+  authorId?: string;
+  createdAt?: string;
+  items?: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
+}
+
+export interface ImportResult {
+  imported: number;
+  ids: string[];
+  failed: { index: number; line?: number; error: { code: string; message: string; details?: unknown[] } }[];
+  warnings?: { index: number; line?: number; messages: string[] }[];
+}
+
+export interface Org {
+  id: string;
+  code: string;
+  name: string;
+  kind: string;
+  parentId: string | null;
+  path: string[];
+}
+
+export interface BlueprintCell {
+  topic: string;
+  cognitiveLevel: CognitiveLevel;
+  count: number;
+}
+
+export interface BlueprintSection {
+  title: string;
+  type?: ItemType;
+  pointsPerItem?: number;
+  shuffleItems?: boolean;
+  shuffleOptions?: boolean;
+  cells: BlueprintCell[];
+}
+
+export interface NewBlueprint {
+  title: string;
+  subject: string;
+  grade: number;
+  durationMinutes?: number;
+  sections: BlueprintSection[];
+  constraints?: { maxItemOverlap?: number; difficultyTolerance?: number };
+  /** Owner organisation; needed only from exam managers at several. */
+  orgId?: string;
+}
+
+export interface Blueprint extends NewBlueprint {
+  id: string;
+  ownerOrgId: string;
+  createdAt: string;
+}
+
+export type ShowResults = 'never' | 'after_submit' | 'after_close';
+
+export interface NewExam {
+  title: string;
+  blueprintId: string;
+  formCount: number;
+  seed?: string;
+  opensAt: string;
+  closesAt: string;
+  durationMinutes: number;
+  candidateIds: string[];
+  showResults: ShowResults;
+  /** Owner organisation; needed only from exam managers at several. */
+  orgId?: string;
+}
+
+export interface Exam {
+  id: string;
+  title: string;
+  status: string;
+  subject?: string;
+  grade?: number;
+  blueprintId?: string;
+  formCount?: number;
+  seed?: string;
+  opensAt: string;
+  closesAt: string;
+  durationMinutes: number;
+  candidateIds?: string[];
+  showResults?: ShowResults;
+  ownerOrgId?: string;
+  formCodes?: string[];
+  overlap?: number;
+  difficultySpread?: number;
+  assembledAt?: string;
+  publishedAt?: string;
+}
+
+export interface FormSummary {
+  code: string;
+  itemCount: number;
+  totalPoints: number;
+  meanDifficulty: number;
+  hash: string;
+}
+
+export interface AssembleResult {
+  seed: string;
+  forms: FormSummary[];
+  overlap?: number;
+  difficultySpread?: number;
+}
+
+/** An item of a form as exam managers read it: content with the key, in delivery order. */
+export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number };
+
+export interface ManagerForm extends FormSummary {
+  examId: string;
+  examTitle: string;
+  examStatus: string;
+  sections: { index: number; title: string }[];
+  items: FormItem[];
+}
+
+export interface MonitorRow {
+  candidateId: string;
+  state: 'not_started' | 'in_progress' | 'submitted';
+  connected: boolean;
+  answered: number;
+  lastSeenAt: string | null;
+  events: Record<string, number>;
+}
+
+export interface Extension {
+  candidateId: string;
+  endsAt: string | null;
+  extraMinutes: number;
+}
+
+export interface Job {
+  state: string;
+  progress: { done: number; total: number };
+  failed: unknown[];
+}
+
+export interface ResultRow {
+  candidateId: string;
+  studentId: string | null;
+  displayName?: string;
+  attemptId: string;
+  formCode: string;
+  score: number;
+  maxScore: number;
+  score10: number;
+  status: string;
+  gradedAt: string | null;
+}
+
+/**
+ * One essay response waiting for a person. API.md names the route, not the
+ * row; these are the fields the page reads, the rest it shows when present.
+ */
+export interface ManualTask {
+  attemptId: string;
+  itemId: string;
+  revision?: number;
+  /** Position of the item on the candidate's form. */
+  number?: number;
+  candidateId?: string;
+  studentId?: string | null;
+  formCode?: string;
+  response?: unknown;
+  maxPoints?: number;
+  points?: number | null;
+  comment?: string;
+  stem?: string;
+  rubric?: RubricRow[];
+}
+
+export interface OptionStats {
+  count: number;
+  share: number;
+  pointBiserial: number | null;
+  key?: boolean;
+}
+
+export interface ItemAnalysis {
+  itemId: string;
+  revision: number;
+  /** Position on the first form (items only other forms carry follow). */
+  number?: number;
+  type?: ItemType | null;
+  topic?: string | null;
+  cognitiveLevel?: number | null;
+  /** Start of the stem as plain text. */
+  excerpt?: string;
+  n: number;
+  pValue: number | null;
+  pointBiserial: number | null;
+  discrimination: number | null;
+  maxPoints?: number;
+  options?: Record<string, OptionStats>;
+  flags?: { reason: string; message: string; optionId?: string }[];
+}
+
+export interface Analysis {
+  candidates: number;
+  mean: number | null;
+  sd: number | null;
+  reliability: { kr20?: number | null; alpha?: number | null };
+  sem: number | null;
+  items: ItemAnalysis[];
+  distribution?: { binWidth: number; mean: number | null; sd: number | null; bins: { from: number; to: number; count: number; share: number }[] };
+  forms?: { itemCount: number; maxScore: number; candidates: number; mean: number; sd: number | null; reliability: number | null }[];
+}
+
+export interface SectorSync {
+  pushed: number;
+  pending: number;
+  failed: number;
+}
+
+export interface NewUserRow {
+  username: string;
+  password: string;
+  displayName: string;
+  studentId?: string;
+  roles: { role: string; orgId: string }[];
+}
+
+export interface BulkUsersResult {
+  created: number;
+  failed: { index: number; error: { code: string; message: string } }[];
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+/** What this server offers, read once from its OpenAPI document (GET /docs/json). */
+export interface ServerFeatures {
+  /** Whether `METHOD /path` exists; paths in OpenAPI form, e.g. `/api/exams/{id}/grading`. */
+  has(method: string, path: string): boolean;
+  /** Whether POST /api/items/:id/status stores a reviewer's comment. */
+  reviewComment: boolean;
+}
+
+interface OpenApiDoc {
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+}
+
+let features: Promise<ServerFeatures> | null = null;
+
+/**
+ * The routes the server publishes. Parts of the API land at different times;
+ * pages ask before calling so that a missing route is explained, not failed.
+ * When the document cannot be read, everything is assumed present.
+ */
+export function serverFeatures(): Promise<ServerFeatures> {
+  features ??= fetch('/docs/json', { headers: { accept: 'application/json' } })
+    .then(async (response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const doc = (await response.json()) as OpenApiDoc;
+      const paths = doc.paths ?? {};
+      const status = paths['/api/items/{id}/status']?.post?.requestBody?.content?.['application/json']?.schema?.properties;
+      // Parameter names do not matter: /api/jobs/{id} and /api/jobs/{jobId} are the same route.
+      const shape = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
+      const routes = new Set<string>();
+      for (const [path, methods] of Object.entries(paths)) for (const method of Object.keys(methods)) routes.add(`${method.toLowerCase()} ${shape(path)}`);
+      return {
+        has: (method: string, path: string) => routes.has(`${method.toLowerCase()} ${shape(path)}`),
+        reviewComment: !!status && 'comment' in status,
+      };
+    })
+    .catch(() => ({ has: () => true, reviewComment: true }));
+  return features;
+}
+
+export function queryString(query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  if (error && typeof error.code === 'string') {
+    return new ApiError(response.status, error.code, String(error.message ?? ''), Array.isArray(error.details) ? error.details : []);
+  }
+  return new ApiError(response.status, 'http_error', `HTTP ${response.status}`);
+}
+
+/** Filename from Content-Disposition, else the fallback. */
+function filenameOf(response: Response, fallback: string): string {
+  const header = response.headers.get('content-disposition') ?? '';
+  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(header);
+  return match ? decodeURIComponent(match[1]!) : fallback;
+}
+
+/**
+ * Calls the API as the signed-in staff member. A refused token (401) calls
+ * `onUnauthenticated` once and still rejects, so pages stop what they do.
+ */
+export class StaffApi {
+  constructor(
+    private readonly session: Session,
+    private readonly onUnauthenticated: () => void,
+  ) {}
+
+  get userId(): string {
+    return this.session.user.id;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await request<T>(method, path, { token: this.session.token, body });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) this.onUnauthenticated();
+      throw err;
+    }
+  }
+
+  private async raw(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(path, { ...init, method, headers: { authorization: `Bearer ${this.session.token}`, ...(init.headers ?? {}) } });
+    } catch (err) {
+      throw new ApiError(0, 'network_error', err instanceof Error ? err.message : 'Network error');
+    }
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (error.status === 401) this.onUnauthenticated();
+      throw error;
+    }
+    return response;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.call<T>('GET', path + queryString(query));
+  }
+
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PUT', path, body);
+  }
+
+  /** The body as text (the printable form). */
+  async text(path: string, query?: Query): Promise<string> {
+    const response = await this.raw('GET', path + queryString(query), { headers: { accept: 'text/html' } });
+    return response.text();
+  }
+
+  /** Fetches a file with the token and hands it to the browser as a download. Returns its name. */
+  async download(path: string, query: Query, fallbackName: string): Promise<string> {
+    const response = await this.raw('GET', path + queryString(query));
+    const name = filenameOf(response, fallbackName);
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    // The browser has taken the blob once click() returns; free it after this turn.
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+    return name;
+  }
+
+  /** Sends a file as the raw request body. */
+  async upload<T>(path: string, query: Query, file: Blob): Promise<T> {
+    const response = await this.raw('POST', path + queryString(query), {
+      body: file,
+      headers: { 'content-type': file.type || 'application/octet-stream', accept: 'application/json' },
+    });
+    return (await response.json()) as T;
+  }
+
+  // ------------------------------------------------------------------ bank
+
+  searchItems(query: ItemSearch): Promise<ItemPage> {
+    return this.get<ItemPage>('/api/items', { ...query });
+  }
+
+  item(id: string, revision?: number): Promise<ItemView> {
+    return this.get<ItemView>(`/api/items/${encodeURIComponent(id)}`, { revision });
+  }
+
+  createItem(content: ItemContent): Promise<ItemView> {
+    return this.post<ItemView>('/api/items', content);
+  }
+
+  updateItem(id: string, content: ItemContent, revision: number): Promise<ItemView> {
+    return this.put<ItemView>(`/api/items/${encodeURIComponent(id)}`, { ...content, revision });
+  }
+
+  setStatus(id: string, status: ItemStatus, revision?: number, comment?: string): Promise<ItemView> {
+    const body: Record<string, unknown> = { status };
+    if (revision !== undefined) body.revision = revision;
+    if (comment) body.comment = comment;
+    return this.post<ItemView>(`/api/items/${encodeURIComponent(id)}/status`, body);
+  }
+
+  createStimulus(body: Omit<Stimulus, 'id'>): Promise<Stimulus> {
+    return this.post<Stimulus>('/api/stimuli', body);
+  }
+
+  stimulus(id: string): Promise<Stimulus> {
+    return this.get<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`);
+  }
+
+  importItems(format: string, file: Blob, defaults: Query = {}): Promise<ImportResult> {
+    return this.upload<ImportResult>('/api/items/import', { ...defaults, format }, file);
+  }
+
+  org(id: string): Promise<Org> {
+    return this.get<Org>(`/api/orgs/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * How many approved items match, up to `cap` (pages of 200 until then),
+   * grouped by cognitive level. There is no count route, so this pages.
+   */
+  async approvedCounts(filter: { subject: string; grade: number; topic: string; type?: string }, cap = 1000): Promise<{ byLevel: Record<number, number>; capped: boolean }> {
+    const byLevel: Record<number, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };
+    let cursor: string | undefined;
+    let seen = 0;
+    for (;;) {
+      const page = await this.searchItems({ ...filter, status: 'approved', limit: 200, cursor });
+      for (const item of page.items) byLevel[item.cognitiveLevel] = (byLevel[item.cognitiveLevel] ?? 0) + 1;
+      seen += page.items.length;
+      if (!page.nextCursor) return { byLevel, capped: false };
+      if (seen >= cap) return { byLevel, capped: true };
+      cursor = page.nextCursor;
+    }
+  }
+
+  // ------------------------------------------------------- exams and forms
+
+  createBlueprint(body: NewBlueprint): Promise<Blueprint> {
+    return this.post<Blueprint>('/api/blueprints', body);
+  }
+
+  blueprint(id: string): Promise<Blueprint> {
+    return this.get<Blueprint>(`/api/blueprints/${encodeURIComponent(id)}`);
+  }
+
+  createExam(body: NewExam): Promise<Exam> {
+    return this.post<Exam>('/api/exams', body);
+  }
+
+  exam(id: string): Promise<Exam> {
+    return this.get<Exam>(`/api/exams/${encodeURIComponent(id)}`);
+  }
+
+  assemble(id: string): Promise<AssembleResult> {
+    return this.post<AssembleResult>(`/api/exams/${encodeURIComponent(id)}/assemble`);
+  }
+
+  forms(id: string): Promise<{ forms: FormSummary[] }> {
+    return this.get<{ forms: FormSummary[] }>(`/api/exams/${encodeURIComponent(id)}/forms`);
+  }
+
+  form(id: string, code: string): Promise<ManagerForm> {
+    return this.get<ManagerForm>(`/api/exams/${encodeURIComponent(id)}/forms/${encodeURIComponent(code)}`);
+  }
+
+  printableForm(id: string, code: string): Promise<string> {
+    return this.text(`/api/exams/${encodeURIComponent(id)}/forms/${encodeURIComponent(code)}`, { format: 'html' });
+  }
+
+  publish(id: string): Promise<{ status: string }> {
+    return this.post<{ status: string }>(`/api/exams/${encodeURIComponent(id)}/publish`);
+  }
+
+  bulkUsers(users: NewUserRow[]): Promise<BulkUsersResult> {
+    return this.post<BulkUsersResult>('/api/users/bulk', { users });
+  }
+
+  // --------------------------------------------------------- live and after
+
+  monitor(id: string): Promise<{ candidates: MonitorRow[] }> {
+    return this.get<{ candidates: MonitorRow[] }>(`/api/exams/${encodeURIComponent(id)}/monitor`);
+  }
+
+  extend(id: string, candidateId: string, extraMinutes: number): Promise<Extension> {
+    return this.post<Extension>(`/api/exams/${encodeURIComponent(id)}/extensions`, { candidateId, extraMinutes });
+  }
+
+  startGrading(id: string, mode: 'all' | 'regrade'): Promise<{ jobId: string }> {
+    return this.post<{ jobId: string }>(`/api/exams/${encodeURIComponent(id)}/grading`, { mode });
+  }
+
+  job(jobId: string): Promise<Job> {
+    return this.get<Job>(`/api/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  results(id: string): Promise<{ results: ResultRow[] }> {
+    return this.get<{ results: ResultRow[] }>(`/api/exams/${encodeURIComponent(id)}/results`);
+  }
+
+  async manualQueue(id: string): Promise<ManualTask[]> {
+    const body = await this.get<ManualTask[] | { items?: ManualTask[]; queue?: ManualTask[]; tasks?: ManualTask[] }>(`/api/exams/${encodeURIComponent(id)}/manual-queue`);
+    return Array.isArray(body) ? body : (body.items ?? body.queue ?? body.tasks ?? []);
+  }
+
+  gradeManually(attemptId: string, itemId: string, points: number, comment: string): Promise<unknown> {
+    return this.post<unknown>(`/api/attempts/${encodeURIComponent(attemptId)}/items/${encodeURIComponent(itemId)}/grade`, { points, comment });
+  }
+
+  /**
+   * The analysis report. A big exam is analysed by a job (202 {jobId}): the
+   * job is followed until it ends, then the report is asked for again.
+   */
+  async analysis(id: string, onWaiting?: (job: Job) => void, pollMs = 1000): Promise<Analysis> {
+    for (;;) {
+      const body = await this.get<Analysis | { jobId: string }>(`/api/exams/${encodeURIComponent(id)}/analysis`);
+      if (!('jobId' in body) || 'items' in body) return body as Analysis;
+      for (;;) {
+        const job = await this.job(body.jobId);
+        onWaiting?.(job);
+        if (['completed', 'failed', 'unknown'].includes(job.state)) break;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    }
+  }
+
+  sectorSync(id: string): Promise<SectorSync> {
+    return this.get<SectorSync>(`/api/exams/${encodeURIComponent(id)}/sector-sync`);
+  }
+}

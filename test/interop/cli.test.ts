@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { build } from '../helper.js';
+import { interopWorld } from '../support/interop.js';
+
+/** `npm run import` as a user runs it: its own process, against a listening server. */
+
+const { app } = await build(t);
+const world = await interopWorld(app);
+await app.listen({ port: 0, host: '127.0.0.1' });
+const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+const dir = await mkdtemp(path.join(tmpdir(), 'import-cli-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+
+/** Runs src/cli/import.ts with the loader tap uses, and waits for it to exit. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
+  const child = spawn(process.execPath, [...execArgv, 'src/cli/import.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, stdout, stderr };
+}
+
+t.test('imports a large GIFT file in chunks with a progress bar, and names the question that failed', async (t) => {
+  const questions = Array.from({ length: 1200 }, (_, i) => `Câu ${i + 1}: ${i} + 1 = ?{=${i + 1} ~${i + 2} ~${i + 3}}`);
+  questions.splice(700, 0, 'Đây là lời dẫn, không phải câu hỏi.');
+  const file = path.join(dir, 'ngan-hang.gift.txt');
+  await writeFile(file, `${questions.join('\n\n')}\n`);
+
+  const run = await cli(['--format', 'gift', file, '--url', url, '--user', 'authorA', '--subject', 'toan', '--grade', '1', '--topic', 'phep-cong', '--level', '1', '--chunk', '500'], { EXAM_PASSWORD: world.password });
+  t.equal(run.code, 3, 'exit code 3: some questions failed');
+  const report = JSON.parse(run.stdout);
+  t.equal(report.imported, 1200);
+  t.equal(report.ids.length, 1200);
+  t.match(report.failed, [{ index: 700, line: 1401, error: { code: 'not_importable', message: /description/ } }]);
+  const bars = run.stderr.split('\n').filter((l) => l.startsWith('['));
+  t.ok(bars.length >= 4, `a progress line per chunk: ${bars.length}`);
+  t.match(bars[bars.length - 1], /^\[#+\] 1201\/1201 items 100% \(1 failed\)$/);
+  t.match(run.stderr, /question 701 \(line 1401\): GIFT description/);
+
+  const listed = (await world.users.authorA({ method: 'GET', url: '/api/items?q=cau%201199&limit=20' })).json().items as { stem: string }[];
+  t.match(listed.find((i) => i.stem === 'Câu 1199: 1198 + 1 = ?'), { status: 'draft', subject: 'toan', options: [{ id: 'A', text: '1199' }, { id: 'B' }, { id: 'C' }], correct: ['A'] });
+});
+
+t.test('a wrong password or a bad file stops with exit code 1 and a clear message', async (t) => {
+  const file = path.join(dir, 'one.aiken.txt');
+  await writeFile(file, 'Q?\nA. x\nB. y\nANSWER: A\n');
+  const denied = await cli(['--format', 'aiken', file, '--url', url, '--user', 'authorA', '--password', 'wrong-password']);
+  t.equal(denied.code, 1);
+  t.match(denied.stderr, /import: login failed \(401\)/);
+  const badXml = path.join(dir, 'bad.xml');
+  await writeFile(badXml, '<!DOCTYPE x [<!ENTITY a "b">]><quiz/>');
+  const refused = await cli(['--format', 'moodle-xml', badXml, '--url', url, '--user', 'authorA', '--password', world.password]);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /bad\.xml: .*DOCTYPE or entity declarations; they are refused/);
+  const usage = await cli(['--format', 'docx', file]);
+  t.equal(usage.code, 1);
+  t.match(usage.stderr, /--format must be one of gift, moodle-xml, aiken, qti, csv, xlsx/);
+});

@@ -1,0 +1,63 @@
+// Resume reads the Redis state cache; a stale, missing or unreadable cache must still give the exact state.
+import t from 'tap';
+import { attemptIdFor } from '../../src/live/attempt-model.js';
+import { infoOf } from '../../src/live/live-service.js';
+import { applyEntry, stateFromCheckpoint } from '../../src/live/replay.js';
+import { encodeState } from '../../src/live/state-cache.js';
+import { build } from '../helper.js';
+import { publishedExam } from '../support/exam-fixture.js';
+import { listen, TestSocket } from '../support/live-client.js';
+
+const { app } = await build(t);
+const fx = await publishedExam(app, { candidates: 1, types: ['single_choice', 'numeric', 'true_false'] });
+const url = await listen(app);
+const attemptId = attemptIdFor(fx.examId, fx.candidateIds[0]!);
+const cacheKey = `live:st:${attemptId}`; // app.redis adds the namespace prefix
+
+async function join() {
+  const r = await TestSocket.join(url, fx.tokens[0]!, fx.examId);
+  t.teardown(() => r.socket.terminate());
+  return r;
+}
+
+t.test('every way of resuming gives the same, exact state', async (t) => {
+  const first = await join();
+  const items = first.first.items as { itemId: string; type: string }[];
+  const [single, numeric, tf] = ['single_choice', 'numeric', 'true_false'].map((type) => items.find((x) => x.type === type)!.itemId) as [string, string, string];
+  first.socket.send({ type: 'answer', seq: 1, itemId: single, response: 'A' });
+  await first.socket.reply(1);
+  first.socket.send({ type: 'answer', seq: 2, itemId: numeric, response: 3.5 });
+  await first.socket.reply(2);
+  first.socket.send({ type: 'answer', seq: 3, itemId: tf, response: false });
+  first.socket.send({ type: 'flag', seq: 4, itemId: tf, flagged: true });
+  await first.socket.reply(4);
+  first.socket.close();
+  await first.socket.closed;
+  const expected = { answers: { [single]: 'A', [numeric]: 3.5, [tf]: false }, flags: [tf], lastSeq: 4 };
+
+  const fromCache = await join();
+  t.match(fromCache.first, { type: 'state', ...expected }, 'from the Redis cache');
+  fromCache.socket.close();
+  await fromCache.socket.closed;
+
+  // A cache left behind at an older position (a process died before its last flush).
+  const doc = (await app.models.Attempt.findById(attemptId).lean())!;
+  const entries = await app.live.log.readAfter(attemptId, 0);
+  const old = stateFromCheckpoint(null);
+  for (const e of entries.slice(0, 2)) applyEntry(old, e);
+  await app.redis.set(cacheKey, `${old.n}|${encodeState(infoOf(doc), old, 0)}`);
+  const fromStale = await join();
+  t.match(fromStale.first, { type: 'state', ...expected }, 'from a stale cache: the join notices and reads the rest of the log');
+  fromStale.socket.close();
+  await fromStale.socket.closed;
+
+  await app.redis.del(cacheKey);
+  const fromDatabase = await join();
+  t.match(fromDatabase.first, { type: 'state', ...expected }, 'with no cache: from the attempt and its log');
+  fromDatabase.socket.close();
+  await fromDatabase.socket.closed;
+
+  await app.redis.set(cacheKey, '7|{not json');
+  const fromGarbage = await join();
+  t.match(fromGarbage.first, { type: 'state', ...expected }, 'an unreadable cache is ignored');
+});

@@ -1,0 +1,43 @@
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import { AnalysisService, ExamNotFoundForAnalysis } from '../src/analysis/analysis-service.js';
+import { BankService } from '../src/bank/bank-service.js';
+import { liveAttemptSource } from '../src/live/attempt-source.js';
+import { Access } from '../src/orgs/access.js';
+import { OrgService } from '../src/orgs/org-service.js';
+import type { AnalyseExamPayload } from '../src/queues/queues.js';
+import type { WorkerContext } from './context.js';
+
+/** The analysis service as a worker uses it: no queue (it is the queue's consumer), so it always computes. */
+export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
+  const orgs = new OrgService(ctx.models.Org);
+  return new AnalysisService({
+    Exam: ctx.models.Exam,
+    Form: ctx.models.Form,
+    Result: ctx.models.Result,
+    Analysis: ctx.models.Analysis,
+    attempts: liveAttemptSource(ctx.models.Attempt, ctx.models.Exam),
+    bank: new BankService(ctx.models, new Access(orgs), orgs),
+  });
+}
+
+/**
+ * The `analyse-exam` bulk job: brings the exam's cached analysis up to date
+ * and writes the items' statistics to the bank. Idempotent: a retry, or a
+ * second job for the same grades, finds the cache current and does nothing.
+ * Progress is `{done, total}` in attempts, as GET /api/jobs/:jobId shows it.
+ */
+export function analyseExamProcessor(ctx: WorkerContext) {
+  const service = workerAnalysisService(ctx);
+  return async (job: Job<AnalyseExamPayload>) => {
+    try {
+      const { report, cached } = await service.refresh(job.data.examId, {
+        onProgress: (done, total) => job.updateProgress({ done, total }),
+      });
+      return { examId: report.examId, candidates: report.candidates, items: report.items.length, bankUpdated: report.bank.updated, cached, computedAt: report.computedAt };
+    } catch (err) {
+      if (err instanceof ExamNotFoundForAnalysis) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,52 @@
+import type { Job } from 'bullmq';
+import { BankService } from '../src/bank/bank-service.js';
+import { processGradingJob, runExamGrading, type GradeExamPayload } from '../src/grading/grading-jobs.js';
+import type { GradingService } from '../src/grading/grading-service.js';
+import { createGradingService, createPushService } from '../src/grading/wiring.js';
+import { Access } from '../src/orgs/access.js';
+import { OrgService } from '../src/orgs/org-service.js';
+import type { WorkerContext } from './context.js';
+import type { Registration } from './registry.js';
+
+const services = new WeakMap<WorkerContext, GradingService>();
+
+/** One grading service per worker process: its caches of pinned revisions and forms serve every job. */
+export function gradingServiceOf(ctx: WorkerContext): GradingService {
+  let service = services.get(ctx);
+  if (!service) {
+    const orgs = new OrgService(ctx.models.Org);
+    service = createGradingService(ctx.models, new BankService(ctx.models, new Access(orgs), orgs));
+    services.set(ctx, service);
+  }
+  return service;
+}
+
+/**
+ * Grading jobs: a batch of attempt ids each (one from the live path at
+ * submit, up to GRADING_BATCH_SIZE from a whole-exam run). A poison attempt
+ * fails the job with UnrecoverableError after the rest of the batch is graded.
+ */
+export const gradingRegistration: Registration<'grading'> = {
+  queue: 'grading',
+  // Two batches at once: one scores while the other waits on the database.
+  concurrency: 2,
+  factory: (ctx) => {
+    const grading = gradingServiceOf(ctx);
+    return (job) => processGradingJob(job, { grading, queues: ctx.queues });
+  },
+};
+
+/** The `grade-exam` bulk job (see runExamGrading): splits the exam into batches and follows them. */
+export function gradeExamProcessor(ctx: WorkerContext) {
+  return (job: Job<GradeExamPayload>, token?: string, signal?: AbortSignal) =>
+    runExamGrading(
+      job,
+      {
+        grading: gradingServiceOf(ctx),
+        push: createPushService(ctx.models, ctx.sector),
+        gradingQueue: ctx.queues.grading,
+        batchSize: ctx.config.GRADING_BATCH_SIZE,
+      },
+      { token, signal },
+    );
+}

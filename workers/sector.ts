@@ -1,0 +1,17 @@
+import { processSectorJob } from '../src/grading/grading-jobs.js';
+import { createPushService } from '../src/grading/wiring.js';
+import type { Registration } from './registry.js';
+
+/**
+ * Sector pushes: version-guarded upserts into the sector database. While it
+ * is unreachable the job fails and is retried with capped backoff; after
+ * the last retry its results count as failed in GET /api/exams/:id/sector-sync.
+ */
+export const sectorRegistration: Registration<'sector'> = {
+  queue: 'sector',
+  concurrency: 2,
+  factory: (ctx) => {
+    const push = createPushService(ctx.models, ctx.sector);
+    return (job) => processSectorJob(job, { push });
+  },
+};
