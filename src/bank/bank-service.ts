@@ -636,22 +636,23 @@ export class BankService implements BankReader {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) {
       throw new ValidationFailed('limit is out of range', [{ instancePath: '/limit', keyword: 'maximum', message: `must be between 1 and ${MAX_PAGE}`, in: 'querystring' }]);
     }
-    const and: QueryFilter<ItemHead>[] = [this.visibilityFilter(c)];
-    if (query.subject !== undefined) and.push({ subject: query.subject.normalize('NFC') });
-    if (query.grade !== undefined) and.push({ grade: query.grade });
-    if (query.topic !== undefined) and.push({ topic: query.topic });
-    if (query.cognitiveLevel !== undefined) and.push({ cognitiveLevel: query.cognitiveLevel as CognitiveLevel });
-    if (query.type !== undefined) and.push({ type: query.type });
-    if (query.status !== undefined) and.push({ status: query.status });
-    if (query.tag !== undefined) and.push({ tags: query.tag.normalize('NFC') });
-    if (query.stimulusId !== undefined) and.push({ stimulusId: query.stimulusId });
+    // Plain equalities stay top-level keys: query planners, and FerretDB's PostgreSQL pushdown, see them there.
+    const filter: Record<string, unknown> = { ...this.visibilityFilter(c) };
+    if (query.subject !== undefined) filter.subject = query.subject.normalize('NFC');
+    if (query.grade !== undefined) filter.grade = query.grade;
+    if (query.topic !== undefined) filter.topic = query.topic;
+    if (query.cognitiveLevel !== undefined) filter.cognitiveLevel = query.cognitiveLevel;
+    if (query.type !== undefined) filter.type = query.type;
+    if (query.status !== undefined) filter.status = query.status;
+    if (query.tag !== undefined) filter.tags = query.tag.normalize('NFC');
+    if (query.stimulusId !== undefined) filter.stimulusId = query.stimulusId;
     if (query.q !== undefined) {
       const tokens = queryTokens(query.q);
-      if (tokens.length) and.push({ tokens: { $all: tokens } });
+      if (tokens.length) filter.tokens = { $all: tokens };
     }
-    if (query.cursor !== undefined) and.push({ _id: { $gt: decodeCursor(query.cursor) } });
+    if (query.cursor !== undefined) filter._id = { $gt: decodeCursor(query.cursor) };
 
-    const heads = await this.models.Item.find({ $and: and }, HEAD_LIST_PROJECTION).sort({ _id: 1 }).limit(limit + 1).lean<ItemHead[]>();
+    const heads = await this.models.Item.find(filter as QueryFilter<ItemHead>, HEAD_LIST_PROJECTION).sort({ _id: 1 }).limit(limit + 1).lean<ItemHead[]>();
     const page = heads.slice(0, limit);
     const revs = await mapLimit(page, READ_CONCURRENCY, (h) => this.revisionDoc(h._id, h.revision));
     const items: ItemView[] = [];

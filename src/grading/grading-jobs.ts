@@ -88,7 +88,7 @@ const FAILURES_LISTED = 1000;
 /** Grades one batch and queues the sector push of what the sector database does not hold yet. */
 export async function processGradingJob(job: GradingJob, deps: { grading: GradingService; queues: Pick<Queues, 'sector'> }): Promise<BatchResult> {
   const ids = job.data.attemptIds;
-  const outcome = await deps.grading.gradeBatch(ids);
+  const outcome = await deps.grading.gradeBatch(ids, job.data.snapshot);
   // Queued even when some attempts are poison: the good ones in the batch still reach the sector database.
   if (outcome.toPush.length) {
     await deps.queues.sector.add('push', { attemptIds: outcome.toPush.map((r) => r._id), results: outcome.toPush }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
@@ -110,6 +110,8 @@ export async function processGradingJob(job: GradingJob, deps: { grading: Gradin
     const more = outcome.failed.length > 1 ? ` (and ${outcome.failed.length - 1} more)` : '';
     throw new UnrecoverableError(`${outcome.failed[0]!.reason}${more}`);
   }
+  // The copied attempts served their turn; the job record keeps only the ids.
+  if (job.data.snapshot) await job.updateData({ attemptIds: ids, runId: job.data.runId, examId: job.data.examId });
   return result;
 }
 
@@ -146,7 +148,7 @@ export interface RunDeps {
   gradingQueue: Queue<QueuePayloads['grading']>;
   /** Attempts per batch job. */
   batchSize: number;
-  /** How often the run looks at its batches, in ms. @defaultValue 250 */
+  /** How often the run looks at its batches, in ms. @defaultValue 500 */
   pollMs?: number;
 }
 
@@ -174,18 +176,20 @@ export async function runExamGrading(job: BulkJob, deps: RunDeps, control: RunCo
   let plan = job.data.plan;
   let planMs = 0;
   if (!plan) {
-    const ids = await attemptsToGrade(deps, examId, mode);
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += deps.batchSize) chunks.push(ids.slice(i, i + deps.batchSize));
-    // Batch ids carry the run's attempt number: a run taken over after a crash before its plan was
-    // saved queues fresh batches, and grading them twice is harmless (idempotent).
-    const children = chunks.map((chunk, i) => ({ id: `${job.id}-${job.attemptsMade}-${i}`, chunk }));
-    if (children.length) {
-      await deps.gradingQueue.addBulk(
-        children.map((c) => ({ name: 'grade', data: { attemptIds: c.chunk, runId: job.id!, examId }, opts: { ...GRADING_JOB_OPTIONS, jobId: c.id } })),
-      );
+    // One pass over the exam's attempts; each batch is queued as soon as it fills, so grading starts
+    // while the rest is read. Batch ids carry the run's attempt number: a run taken over after a crash
+    // before its plan was saved queues fresh batches, and grading them twice is harmless (idempotent).
+    const skip = mode === 'all' ? await pushedAttempts(deps, examId) : new Set<string>();
+    const children: GradingRunPlan['children'] = [];
+    let total = 0;
+    for await (const snapshot of deps.grading.snapshots(examId, skip, deps.batchSize)) {
+      const id = `${job.id}-${job.attemptsMade}-${children.length}`;
+      const attemptIds = snapshot.attempts.map((a) => a._id);
+      await deps.gradingQueue.add('grade', { attemptIds, runId: job.id!, examId, snapshot }, { ...GRADING_JOB_OPTIONS, jobId: id });
+      children.push({ id, n: attemptIds.length });
+      total += attemptIds.length;
     }
-    plan = { total: ids.length, children: children.map((c) => ({ id: c.id, n: c.chunk.length })) } satisfies GradingRunPlan;
+    plan = { total, children } satisfies GradingRunPlan;
     await job.updateData({ ...job.data, plan });
     planMs = Date.now() - started;
   }
@@ -201,11 +205,10 @@ export async function runExamGrading(job: BulkJob, deps: RunDeps, control: RunCo
   return summary;
 }
 
-async function attemptsToGrade(deps: RunDeps, examId: string, mode: GradingMode): Promise<string[]> {
-  const submitted = await deps.grading.submittedIds(examId);
-  if (mode === 'regrade') return submitted;
+/** Attempts whose current result the sector database holds already: an `all` run leaves them be. */
+async function pushedAttempts(deps: RunDeps, examId: string): Promise<Set<string>> {
   const states = await deps.push.states(examId);
-  return submitted.filter((id) => states.get(id) !== 'pushed');
+  return new Set([...states].filter(([, state]) => state === 'pushed').map(([id]) => id));
 }
 
 interface FinishedBatch {
@@ -216,21 +219,22 @@ interface FinishedBatch {
 
 /** Waits for every batch, publishing `{done, total}` as they progress. */
 async function followBatches(job: BulkJob, plan: GradingRunPlan, deps: RunDeps, control: RunControl): Promise<FinishedBatch[]> {
-  const pollMs = deps.pollMs ?? 250;
+  const pollMs = deps.pollMs ?? 500;
   const finished = new Map<string, FinishedBatch>();
   let lastDone = -1;
   while (finished.size < plan.children.length) {
     const open = plan.children.filter((c) => !finished.has(c.id));
-    const jobs = await Promise.all(open.map((c) => deps.gradingQueue.getJob(c.id)));
+    // The state alone first (a batch still waiting carries its attempts: no need to fetch them).
+    const states = await Promise.all(open.map((c) => deps.gradingQueue.getJobState(c.id)));
     for (const [i, c] of open.entries()) {
-      const child = jobs[i];
-      if (!child) {
+      const state = states[i];
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+      const child = await deps.gradingQueue.getJob(c.id);
+      if (!child || state === 'unknown') {
         // Trimmed from the queue before the run looked (removeOnComplete): it finished; its detail is gone.
         finished.set(c.id, { n: c.n, result: null, failures: [] });
         continue;
       }
-      if (!child.finishedOn) continue;
-      const state = await child.getState();
       if (state === 'completed') {
         finished.set(c.id, { n: c.n, result: child.returnvalue as BatchResult, failures: [] });
       } else if (state === 'failed') {

@@ -14,12 +14,12 @@
 import type { BankReader, ItemRevision } from '../bank/item-types.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import type { OrgModel } from '../orgs/org-model.js';
-import type { SectorPushItem } from '../queues/queues.js';
+import type { GradingSnapshot, SectorPushItem } from '../queues/queues.js';
 import { markId, type SectorMark, type SectorMarkModel } from '../sector/mark-model.js';
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
 import type { ManualGrade, PerItemResult, Result, ResultModel, ResultStatus } from './result-model.js';
-import { UPDATE_CHUNK, insertNew, nativeOf, readByIds } from './store.js';
+import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, readMany } from './store.js';
 
 /** What grading reads of an attempt; src/live owns the attempt model. */
 export interface GradableAttempt {
@@ -38,6 +38,8 @@ export interface AttemptSource {
   byIds(ids: readonly string[]): Promise<GradableAttempt[]>;
   /** Ids of the exam's submitted attempts, sorted. */
   submittedIds(examId: string): Promise<string[]>;
+  /** The exam's submitted attempts with their answers, in one pass (whole-exam runs). */
+  streamSubmitted?(examId: string): AsyncIterable<GradableAttempt>;
 }
 
 export interface GradingDeps {
@@ -236,9 +238,52 @@ export class GradingService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Ids of the exam's submitted attempts, sorted (whole-exam runs split these into batches). */
+  /** Ids of the exam's submitted attempts, sorted. */
   submittedIds(examId: string): Promise<string[]> {
     return this.deps.attempts.submittedIds(examId);
+  }
+
+  /**
+   * The exam's submitted attempts (but those in `skip`) in batches, with
+   * everything grading reads about them, from one pass over the attempts,
+   * one over the roster's users and one over the exam's results. Whole-exam
+   * runs hand each batch to a grading job as it fills.
+   */
+  async *snapshots(examId: string, skip: ReadonlySet<string>, batchSize: number): AsyncGenerator<GradingSnapshot> {
+    const exam = await nativeOf<Exam>(this.deps.Exam).findOne({ _id: examId }, { projection: { candidateIds: 1 } });
+    if (!exam) return;
+    const graded = new Set((await this.deps.Result.find({ examId }, { _id: 1 }).lean<{ _id: string }[]>()).map((r) => r._id));
+    const who = await this.identities(exam.candidateIds ?? []);
+    let batch: GradingSnapshot['attempts'] = [];
+    const cut = (): GradingSnapshot => {
+      const out = { attempts: batch, graded: batch.filter((a) => graded.has(a._id)).map((a) => a._id) };
+      batch = [];
+      return out;
+    };
+    for await (const a of this.submittedStream(examId)) {
+      if (skip.has(a._id)) continue;
+      const w = who.get(a.candidateId);
+      batch.push({
+        _id: a._id,
+        examId: a.examId,
+        candidateId: a.candidateId,
+        formCode: a.formCode ?? '',
+        answers: a.answers ?? {},
+        studentId: w?.studentId ?? null,
+        ...(w?.schoolOrgId && w.orgPath ? { schoolOrgId: w.schoolOrgId, orgPath: w.orgPath } : {}),
+      });
+      if (batch.length >= batchSize) yield cut();
+    }
+    if (batch.length) yield cut();
+  }
+
+  private async *submittedStream(examId: string): AsyncGenerator<GradableAttempt> {
+    if (this.deps.attempts.streamSubmitted) {
+      yield* this.deps.attempts.streamSubmitted(examId);
+      return;
+    }
+    const ids = await this.deps.attempts.submittedIds(examId);
+    for (let i = 0; i < ids.length; i += 500) yield* await this.deps.attempts.byIds(ids.slice(i, i + 500));
   }
 
   /** The stored result of an attempt. */
@@ -272,20 +317,47 @@ export class GradingService {
    * revision) are reported in `failed` and do not stop the others; database
    * errors throw, and the whole batch can simply be run again.
    */
-  async gradeBatch(attemptIds: readonly string[]): Promise<BatchOutcome> {
+  async gradeBatch(attemptIds: readonly string[], snapshot?: GradingSnapshot): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { graded: 0, changed: [], unchanged: 0, pendingManual: 0, skipped: [], failed: [], toPush: [], timings: { readMs: 0, scoreMs: 0, writeMs: 0 } };
     let todo = [...new Set(attemptIds)];
     for (let round = 0; todo.length > 0; round++) {
       if (round === MAX_WRITE_ROUNDS) throw new Error(`Grading kept losing write races on ${todo.length} attempts; retrying the job`);
-      todo = await this.gradeRound(todo, outcome);
+      // The snapshot serves the first pass only: an attempt that lost a write race is read afresh.
+      todo = await this.gradeRound(todo, outcome, round === 0 ? snapshot : undefined);
     }
     return outcome;
   }
 
+  /** Reads what a pass needs: from the snapshot where there is one, else from the database. */
+  private async inputs(ids: string[], snapshot: GradingSnapshot | undefined) {
+    if (!snapshot) {
+      const attempts = await this.deps.attempts.byIds(ids);
+      const [previous, who] = await Promise.all([
+        readByIds(nativeOf<Result>(this.deps.Result), attempts.filter((a) => a.status === 'submitted').map((a) => a._id)),
+        this.identities(attempts.map((a) => a.candidateId)),
+      ]);
+      return { attempts, previous, who };
+    }
+    const wanted = new Set(ids);
+    const given = snapshot.attempts.filter((a) => wanted.has(a._id));
+    const givenIds = new Set(given.map((a) => a._id));
+    const attempts: GradableAttempt[] = given.map((a) => ({ _id: a._id, examId: a.examId, candidateId: a.candidateId, status: 'submitted', formCode: a.formCode, answers: a.answers }));
+    const missing = ids.filter((id) => !givenIds.has(id));
+    if (missing.length) attempts.push(...(await this.deps.attempts.byIds(missing)));
+    const graded = snapshot.graded.filter((id) => wanted.has(id));
+    const [previous, more] = await Promise.all([
+      readByIds(nativeOf<Result>(this.deps.Result), [...graded, ...missing]),
+      this.identities(attempts.filter((a) => !givenIds.has(a._id)).map((a) => a.candidateId)),
+    ]);
+    const who = new Map<string, Identity>(given.map((a) => [a.candidateId, a.schoolOrgId && a.orgPath ? { studentId: a.studentId, schoolOrgId: a.schoolOrgId, orgPath: a.orgPath } : { studentId: a.studentId }]));
+    for (const [k, v] of more) who.set(k, v);
+    return { attempts, previous, who };
+  }
+
   /** One read–score–write pass; returns the ids whose conditional write lost a race. */
-  private async gradeRound(ids: string[], out: BatchOutcome): Promise<string[]> {
+  private async gradeRound(ids: string[], out: BatchOutcome, snapshot: GradingSnapshot | undefined): Promise<string[]> {
     const t0 = performance.now();
-    const attempts = await this.deps.attempts.byIds(ids);
+    const { attempts, previous, who } = await this.inputs(ids, snapshot);
     const byId = new Map(attempts.map((a) => [a._id, a]));
     const gradable: GradableAttempt[] = [];
     for (const id of ids) {
@@ -294,11 +366,7 @@ export class GradingService {
       else if (a.status !== 'submitted') out.skipped.push({ attemptId: id, reason: `Attempt ${id} is ${a.status}, not submitted` });
       else gradable.push(a);
     }
-    const [exams, previous, who] = await Promise.all([
-      this.exams(gradable),
-      readByIds(nativeOf<Result>(this.deps.Result), gradable.map((a) => a._id)),
-      this.identities(gradable),
-    ]);
+    const exams = await this.exams(gradable);
     const forms = await this.forms(gradable, exams);
     const revisions = await this.pinned([...forms.values()].flatMap((f) => f.items));
     const t1 = performance.now();
@@ -479,9 +547,9 @@ export class GradingService {
   }
 
   /** Each candidate's student id and school: the organisation of their candidate role. */
-  private async identities(attempts: readonly GradableAttempt[]): Promise<Map<string, Identity>> {
+  async identities(candidateIds: readonly string[]): Promise<Map<string, Identity>> {
     const out = new Map<string, Identity>();
-    const users = await readByIds(nativeOf<{ _id: string; studentId?: string; roles: { role: string; orgId: string }[] }>(this.deps.User), attempts.map((a) => a.candidateId), { studentId: 1, roles: 1 });
+    const users = await readMany(nativeOf<{ _id: string; studentId?: string; roles: { role: string; orgId: string }[] }>(this.deps.User), candidateIds, { studentId: 1, roles: 1 });
     const schoolOf = new Map<string, string>();
     for (const u of users.values()) {
       const grant = u.roles?.find((g) => g.role === 'candidate');
@@ -509,7 +577,7 @@ export class ManualGradeRefused extends Error {
 }
 
 /** A candidate as the sector record names them; without a school the exam's organisation stands in. */
-interface Identity {
+export interface Identity {
   studentId: string | null;
   schoolOrgId?: string;
   orgPath?: string[];

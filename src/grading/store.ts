@@ -37,6 +37,48 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+const ferretByDb = new WeakMap<mongo.Db, Promise<boolean>>();
+
+/** Whether the server is FerretDB (its buildInfo says so), asked once per database handle. */
+export function isFerret(db: mongo.Db): Promise<boolean> {
+  let known = ferretByDb.get(db);
+  if (!known) {
+    known = db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info) => typeof info.ferretdbVersion === 'string')
+      .catch(() => false);
+    ferretByDb.set(db, known);
+  }
+  return known;
+}
+
+/** Above this many ids one pass over a FerretDB collection costs less than point reads (each of which also scans). */
+const FERRET_SCAN_ABOVE = 30;
+
+/**
+ * Many documents by id: `$in` in chunks on MongoDB (the `_id` index); on
+ * FerretDB, where every read walks the collection, one pass over it keeping
+ * the wanted ids.
+ */
+export async function readMany<T extends { _id: string }>(collection: mongo.Collection<T>, ids: readonly string[], projection?: mongo.Document): Promise<Map<string, T>> {
+  const wanted = new Set(ids);
+  const out = new Map<string, T>();
+  if (wanted.size === 0) return out;
+  if (wanted.size > FERRET_SCAN_ABOVE && (await isFerret(collection.db))) {
+    for await (const doc of collection.find({}, projection ? { projection, batchSize: 5000 } : { batchSize: 5000 })) {
+      if (wanted.has(doc._id)) out.set(doc._id, doc as T);
+    }
+    return out;
+  }
+  const all = [...wanted];
+  for (let i = 0; i < all.length; i += INSERT_CHUNK) {
+    const filter = { _id: { $in: all.slice(i, i + INSERT_CHUNK) } } as mongo.Filter<T>;
+    for (const doc of await collection.find(filter, projection ? { projection } : {}).toArray()) out.set(doc._id, doc as T);
+  }
+  return out;
+}
+
 /** The documents with these ids (point reads), by id; missing ids are absent. */
 export async function readByIds<T extends { _id: string }>(
   collection: mongo.Collection<T>,

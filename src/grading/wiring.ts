@@ -2,7 +2,8 @@ import type { BankReader } from '../bank/item-types.js';
 import { liveAttemptSource } from '../live/attempt-source.js';
 import type { Models } from '../models.js';
 import { SectorPushService, type SectorStore } from '../sector/sector-service.js';
-import { GradingService } from './grading-service.js';
+import { GradingService, type GradableAttempt } from './grading-service.js';
+import { nativeOf } from './store.js';
 
 /** The grading service on the main database's models; the API and the workers build it the same way. */
 export function createGradingService(models: Models, bank: BankReader): GradingService {
@@ -14,6 +15,13 @@ export function createGradingService(models: Models, bank: BankReader): GradingS
       async submittedIds(examId) {
         const docs = await models.Attempt.find({ examId, status: 'submitted' }, { _id: 1 }).lean<{ _id: string }[]>();
         return docs.map((d) => d._id).sort();
+      },
+      async *streamSubmitted(examId) {
+        const cursor = nativeOf<GradableAttempt & { _id: string }>(models.Attempt).find(
+          { examId, status: 'submitted' },
+          { projection: { examId: 1, candidateId: 1, status: 1, formCode: 1, answers: 1 }, batchSize: 1000 },
+        );
+        for await (const a of cursor) yield a;
       },
     },
     Result: models.Result,

@@ -157,10 +157,25 @@ export class LiveService {
   private readonly creator: GroupCommitter<Attempt>;
   private readonly checkpoints = new Map<string, { state: ReturnType<typeof toCheckpoint>; lastSeenAt: Date }>();
   private checkpointing: Promise<void> | null = null;
+  /** Deadline jobs queued in batches (a join storm queues thousands). */
+  private readonly deadlines: GroupCommitter<{ _id: string; attemptId: string; endsAt: Date }>;
+  /** Deadline jobs this process has queued already: a resume need not queue them again. */
+  private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: LiveServiceDeps) {
     this.attempts = nativeCollection<Attempt>(deps.Attempt);
     this.creator = new GroupCommitter<Attempt>(insertManyWriter(this.attempts), deps.commitOptions);
+    this.deadlines = new GroupCommitter(async (jobs) => {
+      try {
+        // A job id that exists already is left as it is: queueing the same deadline twice is a no-op.
+        await deps.queues.autosubmit.addBulk(
+          jobs.map((j) => ({ name: 'autosubmit', data: { attemptId: j.attemptId }, opts: { jobId: j._id, delay: Math.max(0, j.endsAt.getTime() - Date.now()) } })),
+        );
+        return jobs.map(() => 'ok' as const);
+      } catch {
+        return jobs.map(() => 'failed' as const);
+      }
+    }, deps.commitOptions);
   }
 
   get log(): AttemptLogStore {
@@ -303,19 +318,19 @@ export class LiveService {
   /**
    * Queues the deadline job. Its id names the attempt and the deadline, so a
    * second call for the same deadline is a no-op and an extension adds a new
-   * job (the old one finds the attempt not due and does nothing). Best
-   * effort: with Redis away the socket's own fallback timer and the next
-   * join or extension schedule it again.
+   * job (the old one finds the attempt not due and does nothing). Queued in
+   * batches. Best effort: with Redis away the socket's own fallback timer and
+   * the next join or extension schedule it again.
    */
   async scheduleDeadline(attemptId: string, endsAt: Date): Promise<void> {
-    try {
-      await this.deps.queues.autosubmit.add(
-        'autosubmit',
-        { attemptId },
-        { jobId: deadlineJobId(attemptId, endsAt), delay: Math.max(0, endsAt.getTime() - Date.now()) },
-      );
-    } catch (err) {
-      this.deps.warn('live: could not queue the deadline job', err);
+    const jobId = deadlineJobId(attemptId, endsAt);
+    if (this.scheduled.has(jobId)) return;
+    const result = await this.deadlines.commit(() => ({ _id: jobId, attemptId, endsAt }));
+    if (result?.outcome === 'ok') {
+      if (this.scheduled.size >= 100_000) this.scheduled.clear();
+      this.scheduled.add(jobId);
+    } else {
+      this.deps.warn('live: could not queue the deadline job');
     }
   }
 
@@ -491,18 +506,20 @@ export class LiveService {
         rows.push({ candidateId, state: 'not_started', connected: false, answered: 0, lastSeenAt: null, events: {} });
       }
     }
-    // Without a live entry (never joined, or Redis lost it) the attempt document answers.
-    await mapLimit(unknown, 16, async ({ index, candidateId }) => {
-      const doc = await this.findAttempt(attemptIdFor(exam._id, candidateId));
-      if (!doc) return;
-      const row = rows[index]!;
-      if (doc.status === 'submitted') {
-        Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, lastSeenAt: (doc.submittedAt ?? doc.startedAt).toISOString() });
-      } else {
-        const lastSeen = doc.lastSeenAt ?? doc.startedAt;
-        Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, lastSeenAt: new Date(lastSeen).toISOString() });
+    // Without a live entry (never joined, or Redis lost it) the attempt documents answer: one query for all of them.
+    if (unknown.length > 0) {
+      const docs = new Map((await this.attempts.find({ examId: exam._id }).toArray()).map((d) => [d.candidateId, d]));
+      for (const { index, candidateId } of unknown) {
+        const doc = docs.get(candidateId);
+        if (!doc) continue;
+        const row = rows[index]!;
+        if (doc.status === 'submitted') {
+          Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, lastSeenAt: new Date(doc.submittedAt ?? doc.startedAt).toISOString() });
+        } else {
+          Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, lastSeenAt: new Date(doc.lastSeenAt ?? doc.startedAt).toISOString() });
+        }
       }
-    });
+    }
     return rows;
   }
 
@@ -537,6 +554,7 @@ export class LiveService {
   /** Writes what is queued (attempt creations, checkpoints). */
   async drain(): Promise<void> {
     await this.creator.drain();
+    await this.deadlines.drain();
     if (this.checkpointing) await this.checkpointing;
   }
 }

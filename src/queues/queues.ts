@@ -10,7 +10,7 @@ export interface QueuePayloads {
    * Score a batch of submitted attempts. `runId` and `examId` are set when the
    * batch belongs to a whole-exam run (a bulk `grade-exam` job).
    */
-  grading: { attemptIds: string[]; runId?: string; examId?: string };
+  grading: { attemptIds: string[]; runId?: string; examId?: string; snapshot?: GradingSnapshot };
   /** Submit an attempt at its deadline, whether or not a socket is open. */
   autosubmit: { attemptId: string };
   /**
@@ -38,6 +38,27 @@ export interface AnalyseExamPayload {
   kind: 'analyse-exam';
   examId: string;
   requestedBy: string;
+}
+
+/**
+ * What a whole-exam run read for one batch in its single pass over the
+ * exam's attempts, so the batch need not read them again (on FerretDB every
+ * read walks a whole collection). Submitted attempts are frozen, so the copy
+ * is what the database holds.
+ */
+export interface GradingSnapshot {
+  attempts: {
+    _id: string;
+    examId: string;
+    candidateId: string;
+    formCode: string;
+    answers: Record<string, unknown>;
+    studentId: string | null;
+    schoolOrgId?: string;
+    orgPath?: string[];
+  }[];
+  /** Of these attempts, those that had a result when the run was planned: the batch reads only those. */
+  graded: string[];
 }
 
 /** A graded result as a sector job carries it (JSON: `gradedAt` is an ISO string). */
