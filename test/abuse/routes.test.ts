@@ -7,7 +7,8 @@ import { adminSession, as, build, login, TEST_JWT_SECRET } from '../helper.js';
  * Walks every route the API publishes in its OpenAPI document, so routes added
  * later are covered without touching this file.
  */
-const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'POST /api/auth/login']);
+// The blank import template holds no data and is downloaded from plain links.
+const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'POST /api/auth/login', 'GET /api/items/import/template.xlsx']);
 /** Routes a candidate may legitimately call (the organisation tree is public within the sector). */
 const CANDIDATE_OK = new Set(['GET /api/orgs', 'GET /api/orgs/{id}', 'GET /api/me', 'POST /api/auth/logout', 'GET /api/users/{id}', 'PATCH /api/users/{id}', 'GET /api/my/exams', 'GET /api/attempts/{id}/result']);
 
