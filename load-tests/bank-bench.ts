@@ -25,7 +25,6 @@ import type { Filter } from 'mongodb';
 import seedrandom from 'seedrandom';
 import { buildApp } from '../src/app.js';
 import type { ItemType } from '../src/bank/item-types.js';
-import { queryTokens } from '../src/bank/search-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { ensureFerretBinary, ensureRedis, portOpen, stopServices } from '../src/infra/services.js';
 import { dataDir, projectRoot } from '../src/infra/paths.js';
@@ -287,15 +286,13 @@ async function run(baseEnv: Record<string, string | undefined>, name: string, st
       q: () => ({ q: pick(WORDS) }),
       filteredQ: () => ({ subject: pick(SUBJECTS), grade: String(int(6, 12)), q: `${pick(WORDS)} ${pick(WORDS)}` }),
     };
-    const dbFilter = (p: Record<string, string>): Filter<{ _id: string }> => ({
-      $and: [
-        app.bank.visibilityFilter(caller) as Filter<{ _id: string }>,
-        ...(p.subject ? [{ subject: p.subject }] : []),
-        ...(p.grade ? [{ grade: Number(p.grade) }] : []),
-        ...(p.cognitiveLevel ? [{ cognitiveLevel: Number(p.cognitiveLevel) }] : []),
-        ...(p.q ? [{ tokens: { $all: queryTokens(p.q) } }] : []),
-      ],
-    });
+    // Exactly the filter GET /api/items runs for these parameters.
+    const dbFilter = (p: Record<string, string>) =>
+      app.bank.searchFilter(caller, {
+        ...p,
+        ...(p.grade ? { grade: Number(p.grade) } : {}),
+        ...(p.cognitiveLevel ? { cognitiveLevel: Number(p.cognitiveLevel) } : {}),
+      }) as Filter<{ _id: string }>;
     const search: Record<string, unknown> = {};
     for (const kind of Object.keys(queries) as Kind[]) {
       const apiMs: number[] = [];

@@ -624,18 +624,8 @@ export class BankService implements BankReader {
     return this.view(c, head, rev, state);
   }
 
-  /**
-   * GET /api/items: the latest revision of every visible item matching the
-   * filters, in `_id` order (creation order), `limit` at a time. The cursor is
-   * the last `_id` served, so items created or changed meanwhile never make a
-   * page skip or repeat one.
-   */
-  async search(principal: Principal, query: SearchQuery): Promise<{ items: ItemView[]; nextCursor: string | null }> {
-    const c = await this.caller(principal);
-    const limit = query.limit ?? DEFAULT_PAGE;
-    if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) {
-      throw new ValidationFailed('limit is out of range', [{ instancePath: '/limit', keyword: 'maximum', message: `must be between 1 and ${MAX_PAGE}`, in: 'querystring' }]);
-    }
+  /** The MongoDB filter of a search: what {@link search} runs (and what the benchmark sends straight to the database). */
+  searchFilter(c: BankCaller, query: Omit<SearchQuery, 'limit'>): QueryFilter<ItemHead> {
     // Plain equalities stay top-level keys: query planners, and FerretDB's PostgreSQL pushdown, see them there.
     const filter: Record<string, unknown> = { ...this.visibilityFilter(c) };
     if (query.subject !== undefined) filter.subject = query.subject.normalize('NFC');
@@ -651,8 +641,23 @@ export class BankService implements BankReader {
       if (tokens.length) filter.tokens = { $all: tokens };
     }
     if (query.cursor !== undefined) filter._id = { $gt: decodeCursor(query.cursor) };
+    return filter as QueryFilter<ItemHead>;
+  }
 
-    const heads = await this.models.Item.find(filter as QueryFilter<ItemHead>, HEAD_LIST_PROJECTION).sort({ _id: 1 }).limit(limit + 1).lean<ItemHead[]>();
+  /**
+   * GET /api/items: the latest revision of every visible item matching the
+   * filters, in `_id` order (creation order), `limit` at a time. The cursor is
+   * the last `_id` served, so items created or changed meanwhile never make a
+   * page skip or repeat one.
+   */
+  async search(principal: Principal, query: SearchQuery): Promise<{ items: ItemView[]; nextCursor: string | null }> {
+    const c = await this.caller(principal);
+    const limit = query.limit ?? DEFAULT_PAGE;
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) {
+      throw new ValidationFailed('limit is out of range', [{ instancePath: '/limit', keyword: 'maximum', message: `must be between 1 and ${MAX_PAGE}`, in: 'querystring' }]);
+    }
+    const filter = this.searchFilter(c, query);
+    const heads = await this.models.Item.find(filter, HEAD_LIST_PROJECTION).sort({ _id: 1 }).limit(limit + 1).lean<ItemHead[]>();
     const page = heads.slice(0, limit);
     const revs = await mapLimit(page, READ_CONCURRENCY, (h) => this.revisionDoc(h._id, h.revision));
     const items: ItemView[] = [];
