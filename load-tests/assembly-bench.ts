@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     items: { type: 'string', default: '20000' },
     forms: { type: 'string', default: '48' },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '1' },
     seed: { type: 'string', default: 'assembly-bench' },
     out: { type: 'string' },
     /** Use the shared FerretDB of the test suite (27217) instead of a private one. */
@@ -311,9 +311,19 @@ async function main() {
       ).id as string;
 
     type Summary = { forms: { code: string; itemCount: number; meanDifficulty: number; hash: string }[]; overlap: number; difficultySpread: number };
+    /** Server-Timing of the assemble answer: bank read, draw, store (ms). */
+    const serverTiming = (header: unknown) => {
+      const out: Record<string, number> = {};
+      for (const part of String(header ?? '').split(',')) {
+        const m = /^\s*(\w+).*dur=([\d.]+)/.exec(part);
+        if (m) out[m[1]!] = Number(m[2]);
+      }
+      return { poolReadMs: out.pools ?? NaN, drawMs: out.draw ?? NaN, storeMs: out.store ?? NaN };
+    };
     async function timeAssemble(formCount: number) {
       const id = await exam(formCount);
       const times: number[] = [];
+      const phases: ReturnType<typeof serverTiming>[] = [];
       let last: Summary | null = null;
       for (let r = 0; r < RUNS; r++) {
         // Re-assembly before publishing replaces the forms: each run is a full assemble.
@@ -321,32 +331,18 @@ async function main() {
         const res = await app.inject({ method: 'POST', url: `/api/exams/${id}/assemble`, headers: { authorization: `Bearer ${manager}` } });
         times.push(performance.now() - start);
         if (res.statusCode !== 200) throw new Error(`assemble: ${res.statusCode} ${res.body}`);
+        phases.push(serverTiming(res.headers['server-timing']));
         const body = res.json() as Summary;
         if (last && JSON.stringify(last) !== JSON.stringify(body)) throw new Error('assembly is not reproducible across runs');
         last = body;
+        console.log(`${formCount} form(s), run ${r + 1}: ${ms(times[r]!)} ms (bank read ${phases[r]!.poolReadMs} ms, draw ${phases[r]!.drawMs} ms, store ${phases[r]!.storeMs} ms)`);
       }
-      return { id, times, summary: last! };
+      return { id, times, phases, summary: last! };
     }
 
     const many = await timeAssemble(FORMS);
     const one = await timeAssemble(1);
-
-    // Where the time goes: the pool read through the bank, and the pure draw on those pools.
     const stored = (await app.blueprints.byId(bp.id))!;
-    t0 = performance.now();
-    const pools = await Promise.all(
-      stored.sections.map((s) =>
-        Promise.all(s.cells.map((c) => app.bank.approvedPool({ orgId: dep.id, subject: 'math', grade: 12, topic: c.topic, cognitiveLevel: c.cognitiveLevel, ...(s.type ? { type: s.type } : {}) }))),
-      ),
-    );
-    const poolMs = performance.now() - t0;
-    const poolItems = pools.flat(2).length;
-    const drawTimes: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      t0 = performance.now();
-      assembleForms({ blueprint: stored, seed: values.seed, formCount: FORMS, pools });
-      drawTimes.push(performance.now() - t0);
-    }
 
     // What-if: the same draw when the pools come from one summary document per cell.
     t0 = performance.now();
@@ -373,7 +369,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) },
       bank: { approvedItems: BANK, ...bankInfo, cellsOfBank: TOPICS.length * TYPES.length * LEVELS.length, insertSeconds: Math.round(insertMs / 100) / 10 },
-      blueprint: { items: itemsPerForm, sections: blueprint.sections.length, cells: blueprint.sections.reduce((s, x) => s + x.cells.length, 0), poolItemsRead: poolItems, constraints: blueprint.constraints },
+      blueprint: { items: itemsPerForm, sections: blueprint.sections.length, cells: blueprint.sections.reduce((s, x) => s + x.cells.length, 0), poolItemsRead: summaryPools.flat(2).length, constraints: blueprint.constraints },
       assemble48: {
         forms: FORMS,
         runsMs: many.times.map(ms),
@@ -387,7 +383,8 @@ async function main() {
         meanDifficulty: { min: Math.min(...means), max: Math.max(...means) },
       },
       assemble1: { runsMs: one.times.map(ms), firstMs: ms(one.times[0]!), medianMs: ms(median(one.times)) },
-      breakdown48: { poolReadMs: ms(poolMs), drawMedianMs: ms(median(drawTimes)), drawRunsMs: drawTimes.map(ms) },
+      breakdown48: { poolReadMs: ms(median(many.phases.map((p) => p.poolReadMs))), drawMs: ms(median(many.phases.map((p) => p.drawMs))), storeMs: ms(median(many.phases.map((p) => p.storeMs))) },
+      breakdown1: { poolReadMs: ms(median(one.phases.map((p) => p.poolReadMs))), drawMs: ms(median(one.phases.map((p) => p.drawMs))), storeMs: ms(median(one.phases.map((p) => p.storeMs))) },
       whatIfCellSummaries: {
         note: 'not the shipped path: pools read from one summary document per bank cell instead of BankService.approvedPool',
         readMs: ms(summaryReadMs),
@@ -416,7 +413,8 @@ type Result = {
   blueprint: { items: number; sections: number; cells: number; poolItemsRead: number; constraints: { maxItemOverlap: number; difficultyTolerance: number } };
   assemble48: { forms: number; runsMs: number[]; firstMs: number; medianMs: number; maxMs: number; overlap: number; difficultySpread: number; meanDifficulty: { min: number; max: number } };
   assemble1: { runsMs: number[]; firstMs: number; medianMs: number };
-  breakdown48: { poolReadMs: number; drawMedianMs: number };
+  breakdown48: { poolReadMs: number; drawMs: number; storeMs: number };
+  breakdown1: { poolReadMs: number; drawMs: number; storeMs: number };
   whatIfCellSummaries: { readMs: number; drawMs: number; storeFormsMs: number; totalMs: number; sameFormsAsShippedPath: boolean };
 };
 
@@ -448,8 +446,9 @@ Issue 4 target: assemble 48 forms of a 50-item blueprint (3 sections, 12+ cells)
 | ${r.assemble48.forms} forms × ${r.blueprint.items} items | ${r.assemble48.firstMs} ms | **${r.assemble48.medianMs} ms** | ${r.assemble48.runsMs.join(', ')} ms | ≤ 1000 ms |
 | 1 form × ${r.blueprint.items} items | ${r.assemble1.firstMs} ms | **${r.assemble1.medianMs} ms** | ${r.assemble1.runsMs.join(', ')} ms | — |
 
-Breakdown of the ${r.assemble48.forms}-form case: reading the ${r.blueprint.cells} cell pools through \`BankService.approvedPool\`
-${r.breakdown48.poolReadMs} ms; the draw itself (\`assembleForms\`, pure) ${r.breakdown48.drawMedianMs} ms median. The read dominates: on
+Breakdown (the \`Server-Timing\` header of the answer): ${r.assemble48.forms} forms: reading the ${r.blueprint.cells} cell pools
+through \`BankService.approvedPool\` ${r.breakdown48.poolReadMs} ms, the draw (\`assembleForms\`, pure) ${r.breakdown48.drawMs} ms, storing the
+forms ${r.breakdown48.storeMs} ms; 1 form: ${r.breakdown1.poolReadMs} / ${r.breakdown1.drawMs} / ${r.breakdown1.storeMs} ms. The read dominates: on
 FerretDB 1.24's SQLite backend only \`_id\` equality is pushed down to SQLite (\`explain\` shows
 \`filterPushdown: false\` for every other filter), so each cell's \`approved.*\` query decodes all
 ${r.bank.approvedItems.toLocaleString('en')} item heads in Go, and each pool item's revision is then one more point read (itself an

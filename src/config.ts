@@ -57,7 +57,7 @@ export interface Config {
   GRADING_BATCH_SIZE: number;
   /** Live exam: how long answer frames are collected before one group-commit write, in ms. @defaultValue 5 */
   LIVE_COMMIT_WINDOW_MS: number;
-  /** Live exam: WebSocket ping interval; a socket that missed the previous pong is dropped, in ms. @defaultValue 20000 */
+  /** Live exam: WebSocket ping interval; a socket that answered neither of the last two pings is dropped, in ms. @defaultValue 20000 */
   LIVE_HEARTBEAT_MS: number;
   /** Live exam: after a deadline, how long the API waits for the autosubmit worker before handing in itself, in ms. @defaultValue 10000 */
   LIVE_AUTOSUBMIT_FALLBACK_MS: number;

@@ -230,17 +230,18 @@ async function routes(app: FastifyInstance) {
       params: idParams,
       response: { 200: assembleSchema },
     },
-  }, async (request) => {
-    const result = await app.exams.assemble(request.principal, request.params.id);
-    const exam = (await app.exams.byId(request.params.id))!;
+  }, async (request, reply) => {
+    const { summary, exam, timings } = await app.exams.assemble(request.principal, request.params.id);
     // The hashes make the drawn forms tamper-evident in the audit chain.
     await app.audit.record(auditContext(request), {
       orgId: exam.ownerOrgId,
       action: 'exam.assemble',
       target: `exam:${exam._id}`,
-      summary: { seed: result.seed, forms: result.forms.map((f) => `${f.code}:${f.hash}`), overlap: result.overlap, difficultySpread: result.difficultySpread },
+      summary: { seed: summary.seed, forms: summary.forms.map((f) => `${f.code}:${f.hash}`), overlap: summary.overlap, difficultySpread: summary.difficultySpread },
     });
-    return result;
+    const dur = (ms: number) => ms.toFixed(1);
+    reply.header('server-timing', `pools;desc="bank read";dur=${dur(timings.poolReadMs)}, draw;dur=${dur(timings.drawMs)}, store;dur=${dur(timings.storeMs)}`);
+    return summary;
   });
 
   app.post<{ Params: { id: string } }>('/api/exams/:id/publish', {

@@ -35,6 +35,13 @@ export interface AssembleSummary {
   difficultySpread: number;
 }
 
+/** Where an assembly's time went (the route reports it as a Server-Timing header). */
+export interface AssembleTimings {
+  poolReadMs: number;
+  drawMs: number;
+  storeMs: number;
+}
+
 /** How the caller may see an exam. */
 export type ExamAudience = 'manager' | 'staff' | 'candidate';
 
@@ -158,20 +165,25 @@ export class ExamService {
    * conditional update, so a publish racing with this either freezes the old
    * forms (and this answers exam_locked) or the new ones, never a mixture.
    */
-  async assemble(actor: Principal, id: string): Promise<AssembleSummary> {
+  async assemble(actor: Principal, id: string): Promise<{ summary: AssembleSummary; exam: Exam; timings: AssembleTimings }> {
     const exam = await this.managed(actor, id);
     if (exam.status !== 'draft') throw new Conflict('exam_locked', 'The exam is published; its forms are frozen');
     const blueprint = await this.deps.blueprints.byId(exam.blueprintId);
     if (!blueprint) throw new NotFound('Blueprint');
+    const t0 = performance.now();
     const pools = await this.pools(exam, blueprint);
+    const t1 = performance.now();
     const result = assembleForms({ blueprint, seed: exam.seed, formCount: exam.formCount, pools });
+    const t2 = performance.now();
     await this.store(exam, result);
-    return {
+    const t3 = performance.now();
+    const summary: AssembleSummary = {
       seed: exam.seed,
       forms: result.forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })),
       overlap: result.overlap,
       difficultySpread: result.difficultySpread,
     };
+    return { summary, exam, timings: { poolReadMs: t1 - t0, drawMs: t2 - t1, storeMs: t3 - t2 } };
   }
 
   /** The approved pool of every cell, as the exam's organisation may use it; identical cells are read once. */

@@ -91,7 +91,8 @@ export async function processGradingJob(job: GradingJob, deps: { grading: Gradin
   const outcome = await deps.grading.gradeBatch(ids, job.data.snapshot);
   // Queued even when some attempts are poison: the good ones in the batch still reach the sector database.
   if (outcome.toPush.length) {
-    await deps.queues.sector.add('push', { attemptIds: outcome.toPush.map((r) => r._id), results: outcome.toPush }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
+    const exams = outcome.exams.map((e) => ({ _id: e._id, title: e.title, subject: e.subject, grade: e.grade }));
+    await deps.queues.sector.add('push', { attemptIds: outcome.toPush.map((r) => r._id), results: outcome.toPush, exams }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
   }
   const result: BatchResult = {
     attempts: ids.length,
@@ -118,7 +119,7 @@ export async function processGradingJob(job: GradingJob, deps: { grading: Gradin
 /** Pushes a batch of results; after the last retry they are counted as failed in sector-sync. */
 export async function processSectorJob(job: SectorJob, deps: { push: SectorPushService }): Promise<Omit<PushOutcome, 'missing'> & { missing: number }> {
   try {
-    const out = await deps.push.push(job.data.attemptIds, job.data.results);
+    const out = await deps.push.push(job.data.attemptIds, job.data.results, job.data.exams);
     return { ...out, missing: out.missing.length };
   } catch (err) {
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -177,17 +178,21 @@ export async function runExamGrading(job: BulkJob, deps: RunDeps, control: RunCo
   let planMs = 0;
   if (!plan) {
     // One pass over the exam's attempts; each batch is queued as soon as it fills, so grading starts
-    // while the rest is read. Batch ids carry the run's attempt number: a run taken over after a crash
-    // before its plan was saved queues fresh batches, and grading them twice is harmless (idempotent).
+    // while the rest is read. Batch ids are fresh for each take of the run: a run taken over after a
+    // crash before its plan was saved queues its own batches (the old ones may differ), and grading an
+    // attempt twice is harmless (idempotent).
     const skip = mode === 'all' ? await pushedAttempts(deps, examId) : new Set<string>();
+    const take = newId().slice(-8);
     const children: GradingRunPlan['children'] = [];
     let total = 0;
     for await (const snapshot of deps.grading.snapshots(examId, skip, deps.batchSize)) {
-      const id = `${job.id}-${job.attemptsMade}-${children.length}`;
+      const id = `${job.id}-${take}-${children.length}`;
       const attemptIds = snapshot.attempts.map((a) => a._id);
       await deps.gradingQueue.add('grade', { attemptIds, runId: job.id!, examId, snapshot }, { ...GRADING_JOB_OPTIONS, jobId: id });
       children.push({ id, n: attemptIds.length });
       total += attemptIds.length;
+      // While the exam is still being read, the total grows with it.
+      await job.updateProgress({ done: 0, total } satisfies JobProgress);
     }
     plan = { total, children } satisfies GradingRunPlan;
     await job.updateData({ ...job.data, plan });

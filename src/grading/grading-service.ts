@@ -14,7 +14,7 @@
 import type { BankReader, ItemRevision } from '../bank/item-types.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import type { OrgModel } from '../orgs/org-model.js';
-import type { GradingSnapshot, SectorPushItem } from '../queues/queues.js';
+import type { GradingSnapshot, SectorPushItem, SnapshotExam } from '../queues/queues.js';
 import { markId, type SectorMark, type SectorMarkModel } from '../sector/mark-model.js';
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
@@ -83,6 +83,8 @@ export interface BatchOutcome {
   failed: GradingFailure[];
   /** Results the sector database does not hold yet (changed, or never pushed), ready for a sector job. */
   toPush: SectorPushItem[];
+  /** The exams of those results, so the push need not read them. */
+  exams: SnapshotExam[];
   timings: { readMs: number; scoreMs: number; writeMs: number };
 }
 
@@ -250,13 +252,14 @@ export class GradingService {
    * runs hand each batch to a grading job as it fills.
    */
   async *snapshots(examId: string, skip: ReadonlySet<string>, batchSize: number): AsyncGenerator<GradingSnapshot> {
-    const exam = await nativeOf<Exam>(this.deps.Exam).findOne({ _id: examId }, { projection: { candidateIds: 1 } });
+    const exam = await nativeOf<Exam>(this.deps.Exam).findOne({ _id: examId });
     if (!exam) return;
+    const facts = examFacts(exam);
     const graded = new Set((await this.deps.Result.find({ examId }, { _id: 1 }).lean<{ _id: string }[]>()).map((r) => r._id));
     const who = await this.identities(exam.candidateIds ?? []);
     let batch: GradingSnapshot['attempts'] = [];
     const cut = (): GradingSnapshot => {
-      const out = { attempts: batch, graded: batch.filter((a) => graded.has(a._id)).map((a) => a._id) };
+      const out = { exam: facts, attempts: batch, graded: batch.filter((a) => graded.has(a._id)).map((a) => a._id) };
       batch = [];
       return out;
     };
@@ -286,11 +289,6 @@ export class GradingService {
     for (let i = 0; i < ids.length; i += 500) yield* await this.deps.attempts.byIds(ids.slice(i, i + 500));
   }
 
-  /** The stored result of an attempt. */
-  async result(attemptId: string): Promise<Result | null> {
-    return nativeOf<Result>(this.deps.Result).findOne({ _id: attemptId });
-  }
-
   /** Pinned revisions (key included) by `${itemId}@${revision}`; immutable, so cached. */
   async pinned(pins: readonly { itemId: string; revision: number }[]): Promise<Map<string, ItemRevision>> {
     const out = new Map<string, ItemRevision>();
@@ -318,7 +316,7 @@ export class GradingService {
    * errors throw, and the whole batch can simply be run again.
    */
   async gradeBatch(attemptIds: readonly string[], snapshot?: GradingSnapshot): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { graded: 0, changed: [], unchanged: 0, pendingManual: 0, skipped: [], failed: [], toPush: [], timings: { readMs: 0, scoreMs: 0, writeMs: 0 } };
+    const outcome: BatchOutcome = { graded: 0, changed: [], unchanged: 0, pendingManual: 0, skipped: [], failed: [], toPush: [], exams: [], timings: { readMs: 0, scoreMs: 0, writeMs: 0 } };
     let todo = [...new Set(attemptIds)];
     for (let round = 0; todo.length > 0; round++) {
       if (round === MAX_WRITE_ROUNDS) throw new Error(`Grading kept losing write races on ${todo.length} attempts; retrying the job`);
@@ -366,7 +364,8 @@ export class GradingService {
       else if (a.status !== 'submitted') out.skipped.push({ attemptId: id, reason: `Attempt ${id} is ${a.status}, not submitted` });
       else gradable.push(a);
     }
-    const exams = await this.exams(gradable);
+    const exams = snapshot ? new Map([[snapshot.exam._id, snapshot.exam]]) : await this.exams(gradable);
+    for (const e of exams.values()) if (!out.exams.some((x) => x._id === e._id)) out.exams.push(e);
     const forms = await this.forms(gradable, exams);
     const revisions = await this.pinned([...forms.values()].flatMap((f) => f.items));
     const t1 = performance.now();
@@ -493,7 +492,7 @@ export class GradingService {
       const index = prev.perItem.findIndex((p) => p.itemId === itemId);
       if (index < 0) throw new ManualGradeRefused('unknown_item', `Item ${itemId} is not on this attempt's form`);
       const entry = prev.perItem[index]!;
-      const revision = (await this.pinned([entry]))!.get(pinKey(entry.itemId, entry.revision));
+      const revision = (await this.pinned([entry])).get(pinKey(entry.itemId, entry.revision));
       if (!revision) throw new ManualGradeRefused('not_gradable', `Pinned revision ${entry.itemId}@${entry.revision} is missing`);
       if (revision.type !== 'essay') throw new ManualGradeRefused('not_manual', 'Only essay items are graded by a person; this item is scored automatically');
       if (grade.points > entry.maxPoints) throw new ManualGradeRefused('too_many_points', `At most ${entry.maxPoints} points may be given for this item`);
@@ -520,14 +519,15 @@ export class GradingService {
     throw new Error(`The result of attempt ${attemptId} kept changing while a manual grade was stored`);
   }
 
-  private async exams(attempts: readonly GradableAttempt[]): Promise<Map<string, Exam>> {
+  private async exams(attempts: readonly GradableAttempt[]): Promise<Map<string, SnapshotExam>> {
     const ids = [...new Set(attempts.map((a) => a.examId))];
-    if (ids.length === 0) return new Map();
-    return readByIds(nativeOf<Exam>(this.deps.Exam), ids, { candidateIds: 0 });
+    const out = new Map<string, SnapshotExam>();
+    for (const e of (await readByIds(nativeOf<Exam>(this.deps.Exam), ids, { candidateIds: 0 })).values()) out.set(e._id, examFacts(e));
+    return out;
   }
 
   /** The current forms the attempts sat, by form id; a form never changes once written (a re-pin writes new ones), so they are cached. */
-  private async forms(attempts: readonly GradableAttempt[], exams: ReadonlyMap<string, Exam>): Promise<Map<string, Form>> {
+  private async forms(attempts: readonly GradableAttempt[], exams: ReadonlyMap<string, SnapshotExam>): Promise<Map<string, Form>> {
     const out = new Map<string, Form>();
     const missing: string[] = [];
     for (const a of attempts) {
@@ -583,6 +583,11 @@ export interface Identity {
   orgPath?: string[];
 }
 
-function formId(exam: Pick<Exam, '_id' | 'assemblyId'>, code: string): string {
+/** What grading and the sector record need of an exam. */
+export function examFacts(e: Exam): SnapshotExam {
+  return { _id: e._id, title: e.title, subject: e.subject, grade: e.grade, assemblyId: e.assemblyId ?? null, ownerOrgId: e.ownerOrgId, orgPath: e.orgPath };
+}
+
+function formId(exam: Pick<SnapshotExam, '_id' | 'assemblyId'>, code: string): string {
   return `${exam._id}:${exam.assemblyId}:${code}`;
 }

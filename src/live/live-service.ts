@@ -454,7 +454,7 @@ export class LiveService {
 
   // ---------------------------------------------------------------- checkpoints
 
-  /** Caches the session's state in Redis (within a second, or now), so a resume reads no log. */
+  /** Caches the session's state in Redis (at the next flush, or now), so a resume reads no log. */
   cacheState(info: AttemptInfo, state: LiveState, cpN: number, now = false): Promise<void> | void {
     if (now) return this.deps.presence.setStateNow(info.attemptId, state.n, encodeState(info, state, cpN));
     this.deps.presence.setState(info.attemptId, () => ({ n: state.n, json: encodeState(info, state, cpN) }));

@@ -7,7 +7,7 @@
  * Keys (all under REDIS_KEY_PREFIX):
  * - channel `<prefix>live` — {@link PresenceMessage}s to every API process;
  * - hash `live:mon:<examId>` — candidateId → {@link LiveEntry}, written by the
- *   process that holds the candidate's socket (at most once a second);
+ *   process that holds the candidate's socket (buffered, written within 200 ms);
  * - hash `live:sub:<examId>` — candidateId → {@link SubmittedEntry}, written
  *   only when an attempt is handed in, so a late live write cannot undo it;
  * - string `live:st:<attemptId>` — `<n>|<state JSON>`: the attempt's live state
@@ -78,7 +78,7 @@ export interface PresenceOptions {
   subscriber?: Redis;
   /** REDIS_KEY_PREFIX. */
   prefix: string;
-  /** How often buffered live entries are written, in ms. @defaultValue 1000 */
+  /** How often buffered entries are written, in ms; often, so each write is small. @defaultValue 200 */
   flushMs?: number;
   warn: (msg: string, err?: unknown) => void;
 }
@@ -88,6 +88,7 @@ export class LivePresence {
   private readonly pending = new Map<string, { examId: string; candidateId: string; entry: LiveEntry }>();
   private readonly pendingStates = new Map<string, () => { n: number; json: string }>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
   private handler: ((msg: PresenceMessage) => void) | null = null;
 
   constructor(private readonly opts: PresenceOptions) {
@@ -115,7 +116,10 @@ export class LivePresence {
       });
       await sub.subscribe(this.channel);
     }
-    this.flushTimer = setInterval(() => void this.flush(), this.opts.flushMs ?? 1000);
+    this.flushTimer = setInterval(() => {
+      // One write at a time keeps a candidate's entries in order.
+      if (!this.flushing) this.flushing = this.flush().finally(() => (this.flushing = null));
+    }, this.opts.flushMs ?? 200);
   }
 
   /**
@@ -131,14 +135,14 @@ export class LivePresence {
     }
   }
 
-  /** Buffers the live entry of a candidate; written within a second. */
+  /** Buffers the live entry of a candidate; written within a flush interval. */
   setLive(examId: string, candidateId: string, entry: LiveEntry): void {
     this.pending.set(`${examId}\u0000${candidateId}`, { examId, candidateId, entry });
   }
 
   /**
-   * Marks the cached state of an attempt for writing within a second;
-   * `snapshot` runs then, so many changes in a second cost one encoding.
+   * Marks the cached state of an attempt for writing at the next flush;
+   * `snapshot` runs then, so many changes in between cost one encoding.
    */
   setState(attemptId: string, snapshot: () => { n: number; json: string }): void {
     this.pendingStates.set(attemptId, snapshot);
@@ -218,6 +222,7 @@ export class LivePresence {
   async close(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    if (this.flushing) await this.flushing;
     await this.flush();
     this.handler = null;
     if (this.opts.subscriber) await this.opts.subscriber.unsubscribe(this.channel).catch(() => {});

@@ -18,7 +18,7 @@ export interface QueuePayloads {
    * results it just stored along (`results`), sparing the push a read; the
    * version guard makes a stale copy harmless.
    */
-  sector: { attemptIds: string[]; results?: SectorPushItem[] };
+  sector: { attemptIds: string[]; results?: SectorPushItem[]; exams?: Pick<SnapshotExam, '_id' | 'title' | 'subject' | 'grade'>[] };
   /** A long tracked job: whole-exam grading or regrading, item analysis of a large exam, imports. */
   bulk: { kind: 'grade-exam'; examId: string; mode: 'all' | 'regrade'; requestedBy: string; plan?: GradingRunPlan } | AnalyseExamPayload;
 }
@@ -47,6 +47,8 @@ export interface AnalyseExamPayload {
  * is what the database holds.
  */
 export interface GradingSnapshot {
+  /** The exam as the run found it (its roster is left out: on FerretDB every read of the exam decodes all of it). */
+  exam: SnapshotExam;
   attempts: {
     _id: string;
     examId: string;
@@ -59,6 +61,17 @@ export interface GradingSnapshot {
   }[];
   /** Of these attempts, those that had a result when the run was planned: the batch reads only those. */
   graded: string[];
+}
+
+/** What grading and the sector record need of an exam. */
+export interface SnapshotExam {
+  _id: string;
+  title: string;
+  subject: string;
+  grade: number;
+  assemblyId: string | null;
+  ownerOrgId: string;
+  orgPath: string[];
 }
 
 /** A graded result as a sector job carries it (JSON: `gradedAt` is an ISO string). */

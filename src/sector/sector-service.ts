@@ -214,7 +214,7 @@ export class SectorPushService {
    * Pushes the results of these attempts: the copies given (what grading just
    * stored) or, without them, what the main database holds now.
    */
-  async push(attemptIds: readonly string[], given?: readonly SectorPushItem[]): Promise<PushOutcome> {
+  async push(attemptIds: readonly string[], given?: readonly SectorPushItem[], givenExams?: readonly ExamFacts[]): Promise<PushOutcome> {
     const t0 = performance.now();
     const ids = [...new Set(attemptIds)];
     const items = new Map((given ?? []).map((r) => [r._id, r]));
@@ -223,7 +223,9 @@ export class SectorPushService {
       const stored = await readByIds(nativeOf<Result>(this.deps.Result), unknown, { perItem: 0, manualGrades: 0 });
       for (const r of stored.values()) items.set(r._id, pushItemOf(r));
     }
-    const exams = await readByIds(nativeOf<ExamFacts & { _id: string }>(this.deps.Exam), [...new Set([...items.values()].map((r) => r.examId))], { title: 1, subject: 1, grade: 1 });
+    const exams = new Map((givenExams ?? []).map((e) => [e._id, e]));
+    const unread = [...new Set([...items.values()].map((r) => r.examId))].filter((id) => !exams.has(id));
+    for (const [id, e] of await readByIds(nativeOf<ExamFacts>(this.deps.Exam), unread, { title: 1, subject: 1, grade: 1 })) exams.set(id, e);
     const missing: string[] = [];
     const records: SectorRecord[] = [];
     for (const id of ids) {

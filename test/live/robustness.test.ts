@@ -89,7 +89,8 @@ t.test('a flood gets rate_limited nacks; other candidates keep their latency', a
   const acked = [...replies.values()].filter((m) => m.type === 'ack').length;
   const limited = [...replies.values()].filter((m) => m.type === 'nack' && (m.error as { code: string }).code === 'rate_limited').length;
   t.equal(acked + limited, 300, 'every frame answered');
-  t.ok(acked >= 50 && acked < 100, `the burst (50) and a little refill were accepted (${acked})`);
+  // The join frame spent one token of the burst of 50.
+  t.ok(acked >= 49 && acked < 100, `the burst (50, less the join) and a little refill were accepted (${acked})`);
   t.ok(limited > 150, `the rest was refused (${limited})`);
   flood.socket.close();
   calm.socket.close();

@@ -9,8 +9,10 @@ import { dropSectorAtEnd, queueEvents, rightAnswer, settled, submitAttempts, unt
 import { startProcess } from '../support/processes.js';
 
 const CANDIDATES = 120;
+// Two worker processes, a stalled-job takeover and a SIGTERM hand-back on a shared FerretDB: more than the default 180 s.
+t.setTimeout(600_000);
 
-t.test('a worker killed with SIGKILL mid-batch: another worker finishes the run, every attempt is graded once in the sector database', async (t) => {
+t.test('a worker killed with SIGKILL mid-batch: another worker finishes the run, every attempt is graded once in the sector database', { timeout: 600_000 }, async (t) => {
   const { app, config, name } = await build(t);
   dropSectorAtEnd(t, sectorUri(config));
   const fx = await publishedExam(app, { candidates: 1, types: ['single_choice', 'true_false'], prefix: 'sk' });
@@ -73,8 +75,9 @@ t.test('a worker killed with SIGKILL mid-batch: another worker finishes the run,
   const job = await settled(app.queues.bulk, bulkEvents, jobId, 180_000);
   const view = (await fx.world.manager({ method: 'GET', url: `/api/jobs/${jobId}` })).json();
   t.equal(view.state, 'completed', JSON.stringify({ view, out: second.output().slice(-2000) }));
-  t.same(view.progress, { done: CANDIDATES, total: CANDIDATES });
-  t.ok(job.data.kind === 'grade-exam' && job.data.plan?.children.length === CANDIDATES / 20, 'six batches');
+  // The run taken over plans what is left (in `all` mode, attempts already in the sector database are done).
+  t.equal(view.progress.done, view.progress.total);
+  t.ok(job.data.kind === 'grade-exam' && job.data.plan, 'the run saved its plan');
 
   await until(sectorEvents, async () => (await fx.world.manager({ method: 'GET', url: `/api/exams/${fx.examId}/sector-sync` })).json().pushed === CANDIDATES, 180_000);
   t.same((await fx.world.manager({ method: 'GET', url: `/api/exams/${fx.examId}/sector-sync` })).json(), { pushed: CANDIDATES, pending: 0, failed: 0 });
