@@ -7,7 +7,7 @@
  * the sector queue is empty; then the bench checks that the sector database
  * holds exactly N records.
  *
- *   npm run bench:grading -- [--attempts 100000] [--workers 1,2] [--batch 500] [--out file.json] [--keep]
+ *   npm run bench:grading -- [--attempts 100000] [--workers 1,2] [--batch 500] [--probe 2000] [--out file.json] [--keep]
  *
  * The exam is made through the HTTP API (40 approved items: 28 single choice,
  * 6 true/false clusters, 6 numeric; 4 forms); the N candidates and their
@@ -18,7 +18,9 @@
  *
  * Where the time goes: the grading and sector jobs report how long they
  * spent reading, scoring and writing; CPU seconds of the database process
- * and of the worker processes (from /proc) say which side was busy.
+ * and of the worker processes (from /proc) say which side was busy; after
+ * the runs, a probe (`--probe N` documents, 0 to skip) measures the
+ * database's CPU per document for each kind of read and write the runs did.
  * Results: load-tests/results/grading-bench.json (or --out).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     batch: { type: 'string', default: '500' },
     keep: { type: 'boolean', default: false },
+    probe: { type: 'string', default: '2000' },
     out: { type: 'string', default: 'load-tests/results/grading-bench.json' },
   },
 });
@@ -266,6 +269,10 @@ interface Run {
   gradingJobs: { jobs: number; readS: number; scoreS: number; writeS: number };
   sectorJobs: { jobs: number; readS: number; sectorS: number; markS: number };
   cpuS: { database: number; workers: number; wall: number };
+  /** Database CPU per attempt, in ms: what the database costs each attempt end to end. */
+  databaseCpuMsPerAttempt: number;
+  /** 1-minute load average of the machine when the run started and when it ended (other work shares it). */
+  loadavg: { start: number; end: number };
 }
 
 async function clearRedis(url: string, prefix: string): Promise<void> {
@@ -312,6 +319,7 @@ async function runWith(workers: number, base: Config, env: NodeJS.ProcessEnv, ex
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createQueues(connection, prefix);
   const cpu0 = { db: dbPid ? cpuSeconds(dbPid) : Number.NaN, workers: procs.reduce((s, p) => s + cpuSeconds(p.pid!), 0) };
+  const load0 = os.loadavg()[0]!;
   const t0 = performance.now();
   const jobId = await startExamGrading(queues, examId, 'all', 'bench');
   let gradedAt = 0;
@@ -334,6 +342,7 @@ async function runWith(workers: number, base: Config, env: NodeJS.ProcessEnv, ex
     }
   }
   const t1 = performance.now();
+  const load1 = os.loadavg()[0]!;
   const cpu1 = { db: dbPid ? cpuSeconds(dbPid) : Number.NaN, workers: procs.reduce((s, p) => s + cpuSeconds(p.pid!), 0) };
   const bulk = await queues.bulk.getJob(jobId);
   const summary = bulk!.returnvalue as RunSummary;
@@ -365,7 +374,73 @@ async function runWith(workers: number, base: Config, env: NodeJS.ProcessEnv, ex
     gradingJobs: { jobs: gradingJobs.length, readS: sum(gradingJobs, (j) => j.timings.readMs), scoreS: sum(gradingJobs, (j) => j.timings.scoreMs), writeS: sum(gradingJobs, (j) => j.timings.writeMs) },
     sectorJobs: { jobs: sectorJobs.length, readS: sum(sectorJobs, (j) => j.timings.readMs), sectorS: sum(sectorJobs, (j) => j.timings.sectorMs), markS: sum(sectorJobs, (j) => j.timings.markMs) },
     cpuS: { database: Number((cpu1.db - cpu0.db).toFixed(1)), workers: Number((cpu1.workers - cpu0.workers).toFixed(1)), wall: Number(totalS.toFixed(1)) },
+    databaseCpuMsPerAttempt: Number((((cpu1.db - cpu0.db) / N) * 1000).toFixed(2)),
+    loadavg: { start: load0, end: load1 },
   };
+}
+
+/** Database CPU of one operation kind, per document, in µs. */
+interface Probe {
+  what: string;
+  docs: number;
+  cpuUsPerDoc: number;
+}
+
+/**
+ * Where the database time of one attempt goes: after the timed runs, the
+ * database's CPU is measured while it does, on a sample of the very
+ * documents the runs read and wrote, one kind of operation at a time — the
+ * reads of the plan, the inserts of grading and of the sector push, the
+ * marks — plus a what-if: the same results with their per-item list stored
+ * as one string. Nothing else talks to the private database meanwhile.
+ */
+async function probeDatabase(config: Config, dbPid: number, sample: number): Promise<Probe[]> {
+  const main = await mongoose.createConnection(config.MONGODB_URI!).asPromise();
+  const sector = await mongoose.createConnection(sectorUri(config)).asPromise();
+  const probes: Probe[] = [];
+  const measure = async <T>(what: string, docs: number, fn: () => Promise<T>): Promise<T> => {
+    const c0 = cpuSeconds(dbPid);
+    const out = await fn();
+    probes.push({ what, docs, cpuUsPerDoc: Math.round(((cpuSeconds(dbPid) - c0) / docs) * 1e6) });
+    return out;
+  };
+  try {
+    const db = main.db!;
+    const sdb = sector.db!;
+    const scan = async (coll: mongoose.mongo.Collection, filter: mongoose.mongo.Filter<mongoose.mongo.Document>) => coll.find(filter, { batchSize: 1000 }).limit(sample).toArray();
+    const attempts = await measure('plan: read an attempt (scan, 40 answers)', sample, () => scan(db.collection('attempts'), { status: 'submitted' }));
+    await measure('plan: read a candidate (users scan)', sample, () => scan(db.collection('users'), {}));
+    const results = await measure('read a result (scan, 40 per-item entries)', sample, () => scan(db.collection('results'), {}));
+    const records = await scan(sdb.collection('exam_results'), {});
+    const n = Math.min(attempts.length, results.length, records.length);
+    const copy = <T extends mongoose.mongo.Document>(docs: T[], f: (d: T) => mongoose.mongo.Document = (d) => d) => docs.slice(0, n).map((d, i) => ({ ...f(d), _id: `probe-${i}` }));
+    const insert = async (coll: mongoose.mongo.Collection, docs: mongoose.mongo.Document[]) => {
+      for (let i = 0; i < docs.length; i += BATCH) await coll.insertMany(docs.slice(i, i + BATCH), { ordered: false });
+    };
+    // Collections and indexes made before measuring, as the runs found theirs.
+    for (const c of ['probe_results_compact', 'probe_marks_sets']) await db.createCollection(c);
+    await db.collection('probe_results').createIndex({ examId: 1, status: 1 });
+    await db.collection('probe_marks_sets').createIndex({ examId: 1 });
+    await measure('grading: insert a result (40 per-item entries)', n, () => insert(db.collection('probe_results'), copy(results)));
+    await measure('what-if: insert a result, per-item list as one JSON string', n, () => insert(db.collection('probe_results_compact'), copy(results, (r) => ({ ...r, perItem: JSON.stringify(r.perItem) }))));
+    for (const field of ['examId', 'orgPath', 'studentId']) await sdb.collection('probe_exam_results').createIndex({ [field]: 1 });
+    await measure('sector push: insert a sector record', n, () => insert(sdb.collection('probe_exam_results'), copy(records)));
+    await db.collection('probe_marks').createIndex({ examId: 1 });
+    const ids = results.slice(0, n).map((r) => String(r._id));
+    await measure('marks, one document per attempt (before)', n, () => insert(db.collection('probe_marks'), ids.map((id) => ({ _id: `${id}:1:graded`, examId: 'probe', attemptId: id, version: 1, kind: 'graded', at: new Date() }))));
+    await measure('marks, one document per batch (now)', n, async () => {
+      for (let i = 0; i < n; i += BATCH) {
+        const part = ids.slice(i, i + BATCH);
+        await db.collection('probe_marks_sets').insertOne({ _id: `graded:probe-${i}`, examId: 'probe', kind: 'graded', at: new Date(), attemptIds: part, versions: part.map(() => 1) } as mongoose.mongo.Document);
+      }
+    });
+    for (const c of ['probe_results', 'probe_results_compact', 'probe_marks', 'probe_marks_sets']) await db.dropCollection(c).catch(() => {});
+    await sdb.dropCollection('probe_exam_results').catch(() => {});
+  } finally {
+    await main.close();
+    await sector.close();
+  }
+  return probes;
 }
 
 async function main() {
@@ -385,6 +460,7 @@ async function main() {
   };
   const config = loadConfig({ ...process.env, ...env, QUEUE_PREFIX: 'bench_grading_setup', REDIS_KEY_PREFIX: 'bench_grading:' });
   const runs: Run[] = [];
+  let probes: Probe[] = [];
   try {
     log(`database: ${ferret ? `private FerretDB (pid ${ferret.pid})` : base}; ${N} attempts × 40 items; batches of ${BATCH}`);
     const { examId, setupS } = await setup(config);
@@ -395,12 +471,16 @@ async function main() {
       if (run.sectorRecords !== N || run.results !== N) throw new Error(`expected ${N} sector records and results, got ${run.sectorRecords} and ${run.results}`);
       runs.push(run);
     }
+    if (ferret && Number(args.probe) > 0) {
+      probes = await probeDatabase(config, ferret.pid, Number(args.probe));
+      for (const p of probes) log(`  database CPU ${String(p.cpuUsPerDoc).padStart(6)} µs per document: ${p.what}`);
+    }
   } finally {
     await ferret?.stop();
     await clearRedis(config.REDIS_URL, 'bench_grading_setup').catch(() => {});
     await clearRedis(config.REDIS_URL, 'bench_grading').catch(() => {});
   }
-  const report = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg() }, node: process.version, attempts: N, batch: BATCH, database: ferret ? 'private FerretDB 1.24 (SQLite)' : base, runs };
+  const report = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg() }, node: process.version, attempts: N, batch: BATCH, database: ferret ? 'private FerretDB 1.24 (SQLite)' : base, runs, databaseCpuPerDocument: probes };
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));

@@ -61,6 +61,8 @@ export interface Config {
   LIVE_HEARTBEAT_MS: number;
   /** Live exam: after a deadline, how long the API waits for the autosubmit worker before handing in itself, in ms. @defaultValue 10000 */
   LIVE_AUTOSUBMIT_FALLBACK_MS: number;
+  /** Live exam: how often open sockets are checked against revocations that pub/sub may have missed, in ms. @defaultValue 30000 */
+  LIVE_REVOCATION_CHECK_MS: number;
   /** Item analysis: exams with more graded attempts than this are analysed by a bulk job (202) instead of inside the request. @defaultValue 20000 */
   ANALYSIS_INLINE_LIMIT: number;
 }
@@ -96,6 +98,7 @@ const schema = {
     LIVE_COMMIT_WINDOW_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 5 },
     LIVE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 20000 },
     LIVE_AUTOSUBMIT_FALLBACK_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 10000 },
+    LIVE_REVOCATION_CHECK_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
     ANALYSIS_INLINE_LIMIT: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000 },
   },
 } as const;

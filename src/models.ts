@@ -10,6 +10,7 @@ import { createAttemptLogModel } from './live/log-model.js';
 import { createRepinModel, createResultModel } from './grading/result-model.js';
 import { createSectorMarkModel } from './sector/mark-model.js';
 import { createAnalysisModel } from './analysis/analysis-model.js';
+import { createScoreChangeModel } from './results/score-changes.js';
 
 /**
  * Every model of the main database, bound to one connection. The API and the
@@ -30,12 +31,30 @@ export function createModels(conn: Connection) {
     Repin: createRepinModel(conn),
     SectorMark: createSectorMarkModel(conn),
     Analysis: createAnalysisModel(conn),
+    ScoreChange: createScoreChangeModel(conn),
   };
 }
 
 export type Models = ReturnType<typeof createModels>;
 
-/** Builds the indexes each model declares (idempotent; safe on every start). */
+/**
+ * Builds the indexes each model declares (idempotent; safe on every start).
+ * On FerretDB the item heads get none of their secondary indexes: they exist
+ * for MongoDB's query planner (the database path of search and assembly when
+ * the Redis search index is missing), FerretDB 1.24 never reads a secondary
+ * index, and on SQLite each one costs every head insert a JSON parse (25-35 %
+ * of a head's insert, BENCHMARKS.md). None of them is unique, so no rule is lost.
+ */
 export async function ensureIndexes(models: Models): Promise<void> {
-  for (const model of Object.values(models)) await model.createIndexes();
+  const ferret = await isFerretDb(models.Item.db);
+  for (const model of Object.values(models)) {
+    if (ferret && model === models.Item) continue;
+    await model.createIndexes();
+  }
+}
+
+/** Whether the server is FerretDB (its buildInfo names its own version). */
+export async function isFerretDb(conn: Connection): Promise<boolean> {
+  const info = await conn.db!.admin().command({ buildInfo: 1 });
+  return typeof info.ferretdbVersion === 'string';
 }

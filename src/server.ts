@@ -26,7 +26,9 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ port: config.PORT, host: config.HOST });
+  // A deep accept queue: a join storm opens thousands of connections within a second, and with the
+  // default (511) the kernel resets those that find it full while the event loop is busy.
+  await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
 }
 
 main().catch((err) => {

@@ -1,9 +1,9 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
 import { adminSession, as, build, login } from './helper.js';
 import { revocationChannel } from '../src/users/user-routes.js';
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const { app, name, config } = await build(t);
   const admin = await adminSession(app);
   const user = (await as(app, admin.token)({ method: 'POST', url: '/api/users', payload: { username: 'gv01', password: 'password-123', displayName: 'GV', roles: [{ role: 'author', orgId: admin.rootId }, { role: 'reviewer', orgId: admin.rootId }] } })).json();

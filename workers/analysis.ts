@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { AnalysisService, ExamNotFoundForAnalysis } from '../src/analysis/analysis-service.js';
 import { BankService } from '../src/bank/bank-service.js';
+import { SearchIndex } from '../src/bank/search-index.js';
 import { liveAttemptSource } from '../src/live/attempt-source.js';
 import { Access } from '../src/orgs/access.js';
 import { OrgService } from '../src/orgs/org-service.js';
@@ -17,7 +18,8 @@ export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
     Result: ctx.models.Result,
     Analysis: ctx.models.Analysis,
     attempts: liveAttemptSource(ctx.models.Attempt, ctx.models.Exam),
-    bank: new BankService(ctx.models, new Access(orgs), orgs),
+    // With the search index, so that new difficulties reach form assembly at once.
+    bank: new BankService(ctx.models, new Access(orgs), orgs, new SearchIndex(ctx.appRedis, ctx.models)),
   });
 }
 

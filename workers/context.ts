@@ -13,6 +13,8 @@ export interface WorkerContext {
   models: Models;
   /** Connection options for BullMQ workers: retries forever, as BullMQ asks. */
   workerConnection: Redis;
+  /** The engine's own keys (REDIS_KEY_PREFIX), e.g. the bank's search index. */
+  appRedis: Redis;
   /** Producers, for processors that queue follow-up jobs. */
   queues: Queues;
   /** The sector database, connected at first use: workers start while it is down. */
@@ -26,8 +28,10 @@ export async function createWorkerContext(config: Config): Promise<WorkerContext
   await ensureIndexes(models);
   const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const producerConnection = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const appRedis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 1 });
   workerConnection.on('error', () => {});
   producerConnection.on('error', () => {});
+  appRedis.on('error', () => {});
   const queues = createQueues(producerConnection, config.QUEUE_PREFIX);
   const sector = new SectorStore(sectorUri(config));
   return {
@@ -35,12 +39,14 @@ export async function createWorkerContext(config: Config): Promise<WorkerContext
     mongo,
     models,
     workerConnection,
+    appRedis,
     queues,
     sector,
     async close() {
       await sector.close();
       await closeQueues(queues);
       producerConnection.disconnect();
+      appRedis.disconnect();
       workerConnection.disconnect();
       await mongo.close();
     },

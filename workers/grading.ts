@@ -5,6 +5,8 @@ import type { GradingService } from '../src/grading/grading-service.js';
 import { createGradingService, createPushService } from '../src/grading/wiring.js';
 import { Access } from '../src/orgs/access.js';
 import { OrgService } from '../src/orgs/org-service.js';
+import { AuditService } from '../src/audit/audit-service.js';
+import { auditRegradeRun } from '../src/results/score-changes.js';
 import type { WorkerContext } from './context.js';
 import type { Registration } from './registry.js';
 
@@ -38,8 +40,9 @@ export const gradingRegistration: Registration<'grading'> = {
 
 /** The `grade-exam` bulk job (see runExamGrading): splits the exam into batches and follows them. */
 export function gradeExamProcessor(ctx: WorkerContext) {
-  return (job: Job<GradeExamPayload>, token?: string, signal?: AbortSignal) =>
-    runExamGrading(
+  const audit = new AuditService(ctx.models.Audit, new OrgService(ctx.models.Org));
+  return async (job: Job<GradeExamPayload>, token?: string, signal?: AbortSignal) => {
+    const summary = await runExamGrading(
       job,
       {
         grading: gradingServiceOf(ctx),
@@ -49,4 +52,8 @@ export function gradeExamProcessor(ctx: WorkerContext) {
       },
       { token, signal },
     );
+    // A regrade changes released results: the run's outcome goes into the exam's audit chain.
+    if (job.data.mode === 'regrade') await auditRegradeRun({ audit, Exam: ctx.models.Exam }, { jobId: job.id!, examId: job.data.examId, requestedBy: job.data.requestedBy }, summary);
+    return summary;
+  };
 }

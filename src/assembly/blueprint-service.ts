@@ -1,3 +1,5 @@
+import type { QueryFilter } from 'mongoose';
+import { decodeCursor, encodeCursor } from '../bank/bank-service.js';
 import { Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
@@ -81,6 +83,15 @@ export function blueprintProblems(sections: readonly BlueprintSection[]): Detail
     problems.unshift({ instancePath: '/sections', keyword: 'totalItems', message: 'the sections add up to zero items', params: { total } });
   }
   return problems;
+}
+
+export interface BlueprintQuery {
+  subject?: string;
+  grade?: number;
+  q?: string;
+  /** @defaultValue 50 */
+  limit?: number;
+  cursor?: string;
 }
 
 /** How a caller stands towards an organisation path (owner org last). */
@@ -171,6 +182,30 @@ export class BlueprintService {
       if (path?.includes(blueprint.ownerOrgId)) return true;
     }
     return false;
+  }
+
+  /**
+   * The blueprints the caller may use ({@link mayUse}): those of organisations
+   * where they are exam_manager, below them, and above them. Creation order,
+   * `limit` at a time; `q` matches part of the title, ignoring case.
+   */
+  async list(actor: Principal, query: BlueprintQuery): Promise<{ blueprints: Blueprint[]; nextCursor: string | null }> {
+    const grants = this.access.grantOrgs(actor, 'exam_manager');
+    if (grants.length === 0) throw new Forbidden('Only exam managers read blueprints');
+    const above = new Set<string>();
+    for (const g of grants) for (const o of (await this.orgs.pathOf(g)) ?? []) above.add(o);
+    const filter: Record<string, unknown> = { $or: [{ orgPath: { $in: grants } }, { ownerOrgId: { $in: [...above] } }] };
+    if (query.subject !== undefined) filter.subject = query.subject.normalize('NFC');
+    if (query.grade !== undefined) filter.grade = query.grade;
+    if (query.cursor !== undefined) filter._id = { $gt: decodeCursor(query.cursor) };
+    const limit = query.limit ?? 50;
+    let docs = await this.Blueprint.find(filter as QueryFilter<Blueprint>).sort({ _id: 1 }).limit(query.q ? 0 : limit + 1).lean();
+    if (query.q) {
+      const q = query.q.normalize('NFC').toLocaleLowerCase('vi');
+      docs = docs.filter((b) => b.title.toLocaleLowerCase('vi').includes(q)).slice(0, limit + 1);
+    }
+    const page = docs.slice(0, limit);
+    return { blueprints: page, nextCursor: docs.length > limit ? encodeCursor(page[page.length - 1]!._id) : null };
   }
 
   /** For services that already checked access. */

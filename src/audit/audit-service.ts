@@ -11,6 +11,12 @@ export interface AuditContext {
   actorOrgId?: string;
   requestId?: string;
   ip?: string;
+  /**
+   * When the route does not say which grant it used: the roles the action
+   * needs and the caller's grants. The record names the first grant among
+   * them held at the chain's organisation or above.
+   */
+  acting?: { roles: readonly string[]; grants: readonly { role: string; orgId: string }[] };
 }
 
 export interface AuditEntry {
@@ -46,7 +52,7 @@ export class AuditService {
   async record(ctx: AuditContext, entry: AuditEntry): Promise<AuditRecord> {
     const orgPath = (await this.orgs.pathOf(entry.orgId)) ?? [entry.orgId];
     for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
-      const last = await this.Audit.findOne({ chain: entry.orgId }, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
+      const last = await this.tail(entry.orgId);
       const seq = (last?.seq ?? 0) + 1;
       const base: Omit<AuditRecord, 'hash'> = {
         _id: `${entry.orgId}:${seq}`,
@@ -59,8 +65,9 @@ export class AuditService {
         orgPath,
         prevHash: last?.hash ?? GENESIS,
       };
-      if (ctx.actorRole) base.actorRole = ctx.actorRole;
-      if (ctx.actorOrgId) base.actorOrgId = ctx.actorOrgId;
+      const used = ctx.actorRole ? { role: ctx.actorRole, orgId: ctx.actorOrgId } : grantUsed(ctx.acting, orgPath);
+      if (used?.role) base.actorRole = used.role;
+      if (used?.orgId) base.actorOrgId = used.orgId;
       if (entry.summary) base.summary = entry.summary;
       if (ctx.requestId) base.requestId = ctx.requestId;
       if (ctx.ip) base.ip = ctx.ip;
@@ -73,6 +80,45 @@ export class AuditService {
       }
     }
     throw new Error(`audit chain ${entry.orgId} is too busy`);
+  }
+
+  /** Highest seq known per chain in this process: records are never removed, so it only grows. */
+  private readonly known = new Map<string, number>();
+
+  /**
+   * The last record of a chain, found by `_id` lookups only (`chain:seq`): from
+   * the last seq this process knows, step forward; without one, gallop and
+   * bisect. A `find` sorted on `seq` would be one query on MongoDB but a scan
+   * of the whole collection on FerretDB, on every audited write.
+   */
+  private async tail(chain: string): Promise<{ seq: number; hash: string } | null> {
+    const at = (seq: number) => this.Audit.findOne({ _id: `${chain}:${seq}` }, { seq: 1, hash: 1 }).lean<{ seq: number; hash: string }>();
+    let seq = this.known.get(chain) ?? 0;
+    let last = seq > 0 ? await at(seq) : null;
+    if (!last) {
+      // Gallop to a missing position, then bisect between the last present and it.
+      let lo = 0;
+      let hi = 1;
+      while (await at(hi)) {
+        lo = hi;
+        hi *= 2;
+      }
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (await at(mid)) lo = mid;
+        else hi = mid;
+      }
+      seq = lo;
+      last = lo > 0 ? await at(lo) : null;
+    }
+    for (;;) {
+      const next = await at(seq + 1);
+      if (!next) break;
+      last = next;
+      seq += 1;
+    }
+    this.known.set(chain, seq);
+    return last;
   }
 
   /** Walks a chain in order and reports the first record whose hash or link does not hold. */
@@ -118,6 +164,14 @@ export class AuditService {
     const last = page[page.length - 1];
     return { records: page, nextCursor: records.length > filter.limit && last ? encodeCursor(last.at.getTime(), last._id) : null };
   }
+}
+
+/** The grant an action was taken under: one of the needed roles, held at the organisation or above (nearest first). */
+function grantUsed(acting: AuditContext['acting'], orgPath: readonly string[]): { role: string; orgId: string } | undefined {
+  if (!acting) return undefined;
+  const held = acting.grants.filter((g) => acting.roles.includes(g.role) && orgPath.includes(g.orgId));
+  held.sort((a, b) => orgPath.indexOf(b.orgId) - orgPath.indexOf(a.orgId));
+  return held[0];
 }
 
 function encodeCursor(atMs: number, id: string): string {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { RateLimited } from '../errors.js';
-import { userSchema } from '../users/user-routes.js';
+import { revocationChannel, userSchema } from '../users/user-routes.js';
 import { userView } from '../users/user-service.js';
 
 export default async function authRoutes(app: FastifyInstance) {
@@ -44,6 +44,8 @@ export default async function authRoutes(app: FastifyInstance) {
     schema: { tags: ['auth'], summary: 'Revoke the token used for this call', security: [{ bearer: [] }], response: { 204: { type: 'null' } } },
   }, async (request, reply) => {
     await app.auth.logout(request.principal);
+    // Exam sockets joined with this token end at once on every process.
+    await app.redis.publish(revocationChannel(app.config.REDIS_KEY_PREFIX), JSON.stringify({ userId: request.principal.id, jti: request.principal.jti, at: Date.now() }));
     return reply.code(204).send();
   });
 

@@ -47,6 +47,21 @@ export class TokenService {
     return claims;
   }
 
+  /** Which of these token ids were revoked (logged out). */
+  async revokedJtis(jtis: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(jtis)];
+    if (unique.length === 0) return new Set();
+    const pipeline = this.redis.pipeline();
+    for (const jti of unique) pipeline.exists(`revoked:${jti}`);
+    const replies = (await pipeline.exec()) ?? [];
+    const out = new Set<string>();
+    replies.forEach(([err, n], i) => {
+      if (err) throw err;
+      if (n === 1) out.add(unique[i]!);
+    });
+    return out;
+  }
+
   async revoke(claims: Pick<TokenClaims, 'jti' | 'exp'>): Promise<void> {
     const ttl = Math.max(1, claims.exp - Math.floor(Date.now() / 1000));
     await this.redis.set(`revoked:${claims.jti}`, '1', 'EX', ttl);

@@ -1,9 +1,13 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
+import { KEY_CHANGE_OVERRIDE, KeyGuard } from '../exams/key-guard.js';
 import { idParams } from '../users/user-routes.js';
 import { BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
+import { SearchIndex } from './search-index.js';
+import { StimulusService, type StimulusQuery } from './stimulus-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, SHARING, type ItemStatus } from './item-types.js';
 
 declare module 'fastify' {
@@ -20,6 +24,17 @@ const errorBody = {
       type: 'object',
       properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', additionalProperties: true } } },
     },
+  },
+} as const;
+
+const statusEvent = {
+  type: 'object',
+  properties: {
+    from: { type: 'string', enum: ITEM_STATUSES },
+    to: { type: 'string', enum: ITEM_STATUSES },
+    at: { type: 'string', format: 'date-time' },
+    by: { type: 'string', description: 'User who took the step' },
+    comment: { type: 'string' },
   },
 } as const;
 
@@ -40,6 +55,16 @@ const itemView = {
     keyIncluded: { type: 'boolean', description: 'False when the caller may read but not author or review the item: key and scoring data are left out' },
     type: { type: 'string', enum: ITEM_TYPES },
     sharing: { type: 'string', enum: SHARING },
+    statusLog: {
+      type: 'array',
+      description: 'Workflow steps of this revision, oldest first, with their comments (authors and reviewers only)',
+      items: statusEvent,
+    },
+    lastReview: {
+      ...statusEvent,
+      description: 'The newest review decision on any revision of the item, with its comment (authors and reviewers only)',
+      properties: { ...statusEvent.properties, revision: { type: 'integer' } },
+    },
   },
 } as const;
 
@@ -60,6 +85,8 @@ const stimulusView = {
     ownerOrgId: { type: 'string' },
     authorId: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    revision: { type: 'integer', description: 'Bumped by every PUT; send it back with the next PUT' },
+    updatedAt: { type: 'string', format: 'date-time' },
     items: {
       type: 'array',
       items: {
@@ -69,6 +96,31 @@ const stimulusView = {
     },
   },
 } as const;
+
+const stimulusSummary = {
+  type: 'object',
+  properties: {
+    ...stimulusView.properties,
+    grade: { type: 'integer' },
+    topic: { type: 'string' },
+    language: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    revision: { type: 'integer', description: 'Bumped by every PUT; send it back with the next PUT' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const stimulusQueryProperties = {
+  subject: { type: 'string', minLength: 1, maxLength: 64 },
+  grade: { type: 'integer', minimum: 1, maximum: 20 },
+  topic: { type: 'string', minLength: 1, maxLength: 100 },
+  tag: { type: 'string', minLength: 1, maxLength: 100 },
+  q: { type: 'string', maxLength: 200, description: 'Part of the title; case and diacritics do not matter' },
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
+  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
+} as const;
+
+const stimulusQuery = { type: 'object', properties: stimulusQueryProperties, propertyNames: { enum: Object.keys(stimulusQueryProperties) } } as const;
 
 const searchProperties = {
   subject: { type: 'string', minLength: 1, maxLength: 64 },
@@ -95,10 +147,12 @@ const secured = [{ bearer: [] }];
 
 async function bankRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
+  const audit = new ItemAudit(app);
+  const keyGuard = new KeyGuard({ Exam: app.models.Exam, Form: app.models.Form, bank: app.bank, access: app.access });
 
   app.post('/api/items', {
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
-  }, async (request, reply) => reply.code(201).send(await app.bank.create(request.principal, request.body)));
+  }, async (request, reply) => reply.code(201).send(await audit.created(request, await app.bank.create(request.principal, request.body))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
     schema: {
@@ -131,7 +185,7 @@ async function bankRoutes(app: FastifyInstance) {
         },
       },
     },
-  }, async (request) => ({ results: await app.bank.bulkCreate(request.principal, request.body.items) }));
+  }, async (request) => ({ results: await audit.bulk(request, await app.bank.bulkCreate(request.principal, request.body.items)) }));
 
   app.get<{ Querystring: SearchQuery }>('/api/items', {
     schema: {
@@ -154,18 +208,29 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
 
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/items/:id', {
+  app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
     schema: {
       tags: ['bank'],
       summary: 'Write a new revision (latest + 1, draft) from the full item and the revision it was based on',
+      description:
+        'An item on the current forms of a published exam that has not closed keeps its key: a revision that changes the key or scoring ' +
+        `is \`409 exam_key_locked\` unless an exam manager of every such exam adds \`?override=${KEY_CHANGE_OVERRIDE}\` (audited).`,
       security: secured,
       params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { override: { type: 'string', enum: [KEY_CHANGE_OVERRIDE] } } },
       body: { ...itemBody, required: ['revision'], properties: { revision: { type: 'integer', minimum: 1 } } },
       response: { 200: itemView },
     },
-  }, async (request) => app.bank.update(request.principal, request.params.id, request.body));
+  }, async (request) => {
+    // Only callers who may see the key are told about the lock; the bank answers everyone else (404/403).
+    const current = await app.bank.get(request.principal, request.params.id);
+    const guard = current.keyIncluded && request.body.revision === current.latestRevision
+      ? await keyGuard.check(request.principal, request.params.id, request.body, request.query.override === KEY_CHANGE_OVERRIDE)
+      : { keyChanged: false, exams: [] };
+    return audit.updated(request, await app.bank.update(request.principal, request.params.id, request.body), guard);
+  });
 
-  app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number } }>('/api/items/:id/status', {
+  app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
     schema: {
       tags: ['bank'],
       summary: 'Move a revision through draft → in_review → approved → retired (four-eyes: nobody reviews their own revision)',
@@ -178,15 +243,40 @@ async function bankRoutes(app: FastifyInstance) {
         properties: {
           status: { type: 'string', enum: ITEM_STATUSES },
           revision: { type: 'integer', minimum: 1, description: 'The revision to move; the latest when absent' },
+          comment: { type: 'string', maxLength: 4000, description: "Why: a reviewer's reason for sending back or note on approving; kept with the step in the item's history" },
         },
       },
       response: { 200: itemView },
     },
-  }, async (request) => app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision));
+  }, async (request) =>
+    audit.status(request, await app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
 
   app.post('/api/stimuli', {
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
-  }, async (request, reply) => reply.code(201).send(await app.bank.createStimulus(request.principal, request.body)));
+  }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await app.bank.createStimulus(request.principal, request.body), 'stimulus.create')));
+
+  const stimuli = new StimulusService(app.models, app.bank);
+
+  app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
+    schema: {
+      tags: ['bank'],
+      summary: 'List the shared passages the caller may see; cursor pagination in creation order',
+      security: secured,
+      querystring: stimulusQuery,
+      response: { 200: { type: 'object', properties: { stimuli: { type: 'array', items: stimulusSummary }, nextCursor: { type: ['string', 'null'] } } } },
+    },
+  }, async (request) => stimuli.list(request.principal, request.query));
+
+  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/stimuli/:id', {
+    schema: {
+      tags: ['bank'],
+      summary: 'Rewrite a shared passage (author of the owning organisation) from the whole passage and the revision it was based on; 409 stimulus_in_use once an approved item uses it',
+      security: secured,
+      params: idParams,
+      body: { type: 'object', required: ['revision'], description: 'question-schemas/stimulus.json plus `revision`', properties: { revision: { type: 'integer', minimum: 1 } } },
+      response: { 200: stimulusSummary },
+    },
+  }, async (request) => audit.stimulus(request, await stimuli.update(request.principal, request.params.id, request.body), 'stimulus.update'));
 
   app.get<{ Params: { id: string } }>('/api/stimuli/:id', {
     schema: { tags: ['bank'], summary: 'A shared passage and the items attached to it', security: secured, params: idParams, response: { 200: stimulusView } },
@@ -220,9 +310,14 @@ async function bankRoutes(app: FastifyInstance) {
  */
 export default fp(
   async (app) => {
-    app.decorate('bank', new BankService(app.models, app.access, app.orgs));
+    // The search index lives in Redis and is kept by every head write (search-index.ts);
+    // each process reconciles interrupted writes and rebuilds a missing index in the background.
+    const index = new SearchIndex(app.redis, app.models, { log: app.log });
+    app.decorate('bank', new BankService(app.models, app.access, app.orgs, index));
+    app.addHook('onReady', async () => index.start());
+    app.addHook('onClose', async () => index.close());
     // Routes live in their own context so their auth hook stays theirs.
     await app.register(bankRoutes);
   },
-  { name: 'bank', dependencies: ['mongo', 'auth'] },
+  { name: 'bank', dependencies: ['mongo', 'redis', 'auth'] },
 );

@@ -12,6 +12,7 @@ import {
   type ItemHead,
   type RevisionDoc,
   type RevisionState,
+  type StatusEvent,
   type StimulusDoc,
 } from './item-model.js';
 import { checkItem, checkStimulus, type ItemInput } from './item-schemas.js';
@@ -28,6 +29,8 @@ import type {
 } from './item-types.js';
 import { contentOf, withoutKey } from './item-views.js';
 import { itemTokens, queryTokens } from './search-tokens.js';
+import { drawFieldsOf, INDEX_PROJECTION, keyOf, poolItemOf, usableBy, type IndexedHead, type IndexQuery, type PoolCell, type SearchIndex } from './search-index.js';
+import type { PoolItem } from '../assembly/assembler.js';
 
 /** Roles that may read the bank at all; candidates and proctors never do. */
 export const BANK_ROLES: readonly Role[] = ['admin', 'author', 'reviewer', 'exam_manager'];
@@ -108,6 +111,11 @@ export interface SearchQuery {
   cursor?: string;
 }
 
+export interface SearchOptions {
+  /** Use the Redis index when it is ready. @defaultValue true (false: the database path, for comparison) */
+  useIndex?: boolean;
+}
+
 export interface ItemErrorBody {
   code: string;
   message: string;
@@ -118,6 +126,8 @@ export type BulkResult = { index: number; id: string; revision: number } | { ind
 
 export type StimulusView = Omit<Stimulus, 'createdAt' | 'orgPath'> & {
   createdAt: string;
+  revision: number;
+  updatedAt?: string;
   items: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
 };
 
@@ -130,7 +140,7 @@ const TRANSITIONS: Record<ItemStatus, readonly ItemStatus[]> = {
 };
 
 /** Fields of an item answer that are the server's, not content: a GET body can be PUT back as it is. */
-const SERVER_FIELDS = ['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath'];
+const SERVER_FIELDS = ['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath', 'statusLog', 'lastReview'];
 
 const HEAD_LIST_PROJECTION = { tokens: 0 } as const;
 
@@ -188,7 +198,20 @@ export class BankService implements BankReader {
     private readonly models: BankModels,
     private readonly access: Access,
     private readonly orgs: OrgService,
+    /**
+     * The Redis search index (search-index.ts). Every head write keeps it up
+     * to date; search and assembly use it when it is ready and fall back to
+     * the database otherwise. Without it everything reads the database.
+     */
+    readonly index?: SearchIndex,
   ) {}
+
+  /** After a head write: index the head as the database now holds it (one `_id` read). */
+  private async reindex(id: string, nonce: string | undefined): Promise<void> {
+    if (!this.index) return;
+    const head = await this.models.Item.findById(id, INDEX_PROJECTION).lean<IndexedHead>();
+    await this.index.put(head ? [head] : [], nonce, head ? [] : [id]);
+  }
 
   // ---------------------------------------------------------------- callers
 
@@ -302,6 +325,8 @@ export class BankService implements BankReader {
       approvedRevision: head.approved?.revision ?? null,
       keyIncluded: withKey,
       ...(head.stats ? { stats: statsView(head.stats) } : {}),
+      // Review comments are between authors and reviewers, like the key.
+      ...(withKey ? reviewFields(head, state) : {}),
     };
   }
 
@@ -310,6 +335,18 @@ export class BankService implements BankReader {
     // An item the caller may not see is answered exactly like one that does not exist.
     if (!head || !this.canSee(c, head)) throw new NotFound('Item');
     return head;
+  }
+
+  /** Revision documents by `_id` (null: skip), from the index's cache where it has them. */
+  private async revisionsById(revIds: (string | null)[]): Promise<(RevisionDoc | null)[]> {
+    const wanted = revIds.filter((id): id is string => id !== null);
+    const cached = this.index ? await this.index.cachedRevisions(wanted) : wanted.map(() => null);
+    const byId = new Map<string, RevisionDoc | null>(wanted.map((id, i) => [id, cached[i] ?? null]));
+    const missing = wanted.filter((id) => !byId.get(id));
+    const read = await mapLimit(missing, READ_CONCURRENCY, (id) => this.models.ItemRevision.findById(id).lean<RevisionDoc>());
+    missing.forEach((id, i) => byId.set(id, read[i] ?? null));
+    await this.index?.cacheRevisions(read.filter((r): r is RevisionDoc => r !== null));
+    return revIds.map((id) => (id === null ? null : byId.get(id) ?? null));
   }
 
   private async revisionDoc(itemId: string, revision: number): Promise<RevisionDoc | null> {
@@ -378,12 +415,15 @@ export class BankService implements BankReader {
     const { head, rev, state } = this.newDocs(c.id, owner, checked.value, new Date());
     // The revision first: a head is only ever written once its content is stored.
     await this.models.ItemRevision.collection.insertOne(rev as never);
+    const nonce = await this.index?.begin([head._id]);
     try {
       await this.models.Item.collection.insertOne(head as never);
     } catch (err) {
       await this.models.ItemRevision.deleteOne({ _id: rev._id }).catch(() => {});
       throw err;
     }
+    await this.index?.put([head], nonce);
+    await this.index?.cacheRevisions([rev]);
     return this.view(c, head, rev, state);
   }
 
@@ -429,6 +469,7 @@ export class BankService implements BankReader {
     const stored = await this.insertEach(this.models.ItemRevision, ready.map((r) => r.rev));
     const withContent = ready.filter((_, i) => stored[i]);
     let headed: boolean[];
+    const nonce = await this.index?.begin(withContent.map((r) => r.head._id));
     try {
       headed = await this.insertEach(this.models.Item, withContent.map((r) => r.head));
     } catch (err) {
@@ -442,6 +483,11 @@ export class BankService implements BankReader {
       else orphans.push(r.rev._id);
     }
     if (orphans.length) await this.models.ItemRevision.deleteMany({ _id: { $in: orphans } }).catch(() => {});
+    if (this.index && nonce !== undefined) {
+      await this.index.put(withContent.filter((_, i) => headed[i]).map((r) => r.head), nonce);
+      await this.index.cacheRevisions(withContent.filter((_, i) => headed[i]).map((r) => r.rev));
+      await this.index.end(withContent.filter((_, i) => !headed[i]).map((r) => r.head._id), nonce);
+    }
     for (const [i, r] of ready.entries()) {
       if (!results[r.index]) {
         results[r.index] = { index: r.index, error: { code: 'not_stored', message: stored[i] ? 'The item head could not be stored' : 'The item could not be stored', details: [] } };
@@ -499,6 +545,7 @@ export class BankService implements BankReader {
 
     const state: RevisionState = { revision, status: 'draft', authorId: c.id, createdAt: now };
     const { set, unset } = this.headFields(checked.value);
+    const nonce = await this.index?.begin([id]);
     for (let attempt = 0; ; attempt++) {
       const res = await this.models.Item.updateOne(
         { _id: id, seq: head.seq },
@@ -513,6 +560,8 @@ export class BankService implements BankReader {
       }
       head = fresh;
     }
+    await this.reindex(id, nonce);
+    await this.index?.cacheRevisions([rev]);
     const stored = { ...head, ...set, revision, status: 'draft' as const, revs: [...head.revs, state] };
     return this.view(c, stored, rev, state);
   }
@@ -553,7 +602,8 @@ export class BankService implements BankReader {
    * is visible (else 404), the step exists (else 409 invalid_transition), the
    * caller may take it (else 403; the author of a revision never reviews it).
    */
-  async setStatus(principal: Principal, id: string, to: ItemStatus, revision?: number): Promise<ItemView> {
+  async setStatus(principal: Principal, id: string, to: ItemStatus, revision?: number, comment?: string): Promise<ItemView> {
+    const note = comment?.normalize('NFC').trim() || undefined;
     const c = await this.caller(principal);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const head = await this.visibleHead(c, id);
@@ -569,13 +619,19 @@ export class BankService implements BankReader {
       const rev = await this.revisionDoc(id, r);
       if (!rev) throw new NotFound('Revision');
       const now = new Date();
-      const next: RevisionState = { ...state, status: to, statusChangedAt: now, statusChangedBy: c.id };
+      const event: StatusEvent = { from, to, at: now, by: c.id, ...(note ? { comment: note } : {}) };
+      const next: RevisionState = { ...state, status: to, statusChangedAt: now, statusChangedBy: c.id, log: [...(state.log ?? []), event] };
       const set: Partial<ItemHead> = { revs: head.revs.map((s) => (s.revision === r ? next : s)), seq: head.seq + 1, updatedAt: now };
       if (r === head.revision) set.status = to;
       if (to === 'approved' && (!head.approved || head.approved.revision < r)) set.approved = approvedSummary(rev);
       if (to !== 'approved' && head.approved?.revision === r) set.approved = null;
+      const nonce = await this.index?.begin([id]);
       const res = await this.models.Item.updateOne({ _id: id, seq: head.seq }, { $set: set });
-      if (res.matchedCount === 1) return this.view(c, { ...head, ...set }, rev, next);
+      if (res.matchedCount === 1) {
+        await this.reindex(id, nonce);
+        return this.view(c, { ...head, ...set }, rev, next);
+      }
+      if (nonce !== undefined) await this.index?.end([id], nonce);
       // Someone else changed the item in between: decide again on what it is now.
     }
     throw new Conflict('revision_conflict', 'The item kept changing while the status was being set; reload and try again');
@@ -607,7 +663,10 @@ export class BankService implements BankReader {
       throw new ValidationFailed('Difficulty is a share between 0 and 1', [{ instancePath: '/difficulty', keyword: 'maximum', message: 'must be between 0 and 1' }]);
     }
     // Only `stats` is written: workflow updates `$set` their own fields, so neither can undo the other.
+    const nonce = await this.index?.begin([itemId]);
     const res = await this.models.Item.updateOne({ _id: itemId }, { $set: { stats: { ...stats, updatedAt: new Date() } } });
+    if (res.matchedCount === 1) await this.reindex(itemId, nonce);
+    else if (nonce !== undefined) await this.index?.end([itemId], nonce);
     return res.matchedCount === 1;
   }
 
@@ -622,6 +681,22 @@ export class BankService implements BankReader {
     const rev = state ? await this.revisionDoc(id, r) : null;
     if (!state || !rev) throw new NotFound('Revision');
     return this.view(c, head, rev, state);
+  }
+
+  /** The index keys of a search: the same conditions as {@link searchFilter}, as sets of ids. */
+  indexQuery(c: BankCaller, query: Omit<SearchQuery, 'limit' | 'cursor'>): IndexQuery {
+    const facets: string[] = [];
+    if (query.subject !== undefined) facets.push(keyOf.subject(query.subject.normalize('NFC')));
+    if (query.grade !== undefined) facets.push(keyOf.grade(query.grade));
+    if (query.topic !== undefined) facets.push(keyOf.topic(query.topic));
+    if (query.cognitiveLevel !== undefined) facets.push(keyOf.level(query.cognitiveLevel));
+    if (query.type !== undefined) facets.push(keyOf.type(query.type));
+    if (query.status !== undefined) facets.push(keyOf.status(query.status));
+    if (query.tag !== undefined) facets.push(keyOf.tag(query.tag.normalize('NFC')));
+    if (query.stimulusId !== undefined) facets.push(keyOf.stimulus(query.stimulusId));
+    if (query.q !== undefined) for (const token of queryTokens(query.q)) facets.push(keyOf.token(token));
+    const visible = [keyOf.creator(c.id), keyOf.national, ...[...c.bankOrgs].map(keyOf.onPath), ...[...c.aboveBankOrgs].map(keyOf.subtreeOf)];
+    return { facets, visible };
   }
 
   /** The MongoDB filter of a search: what {@link search} runs (and what the benchmark sends straight to the database). */
@@ -650,11 +725,32 @@ export class BankService implements BankReader {
    * the last `_id` served, so items created or changed meanwhile never make a
    * page skip or repeat one.
    */
-  async search(principal: Principal, query: SearchQuery): Promise<{ items: ItemView[]; nextCursor: string | null }> {
+  async search(principal: Principal, query: SearchQuery, options: SearchOptions = {}): Promise<{ items: ItemView[]; nextCursor: string | null }> {
     const c = await this.caller(principal);
     const limit = query.limit ?? DEFAULT_PAGE;
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE)) {
       throw new ValidationFailed('limit is out of range', [{ instancePath: '/limit', keyword: 'maximum', message: `must be between 1 and ${MAX_PAGE}`, in: 'querystring' }]);
+    }
+    const after = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
+    const ids = this.index && options.useIndex !== false ? await this.index.search(this.indexQuery(c, query), after, limit + 1) : null;
+    if (ids) {
+      // The index chooses the ids and answers with the heads as its last write
+      // left them (the database's, milliseconds behind at most); revisions
+      // never change, so they come from its cache. Only what it lacks is read
+      // from the database, by `_id`. Visibility is checked again on what is shown.
+      const pageIds = ids.slice(0, limit);
+      const snapshots = (await this.index!.heads(pageIds)) ?? pageIds.map(() => null);
+      const heads = await mapLimit(pageIds.map((id, i) => ({ id, snapshot: snapshots[i] ?? null })), READ_CONCURRENCY, async ({ id, snapshot }) =>
+        snapshot ?? this.models.Item.findById(id, HEAD_LIST_PROJECTION).lean<ItemHead>(),
+      );
+      const revs = await this.revisionsById(heads.map((h) => (h ? revisionId(h._id, h.revision) : null)));
+      const items: ItemView[] = [];
+      heads.forEach((head, i) => {
+        const rev = revs[i];
+        const state = head?.revs.find((s) => s.revision === head.revision);
+        if (head && rev && state && this.canSee(c, head)) items.push(this.view(c, head, rev, state));
+      });
+      return { items, nextCursor: ids.length > limit ? encodeCursor(ids[limit - 1]!) : null };
     }
     const filter = this.searchFilter(c, query);
     const heads = await this.models.Item.find(filter, HEAD_LIST_PROJECTION).sort({ _id: 1 }).limit(limit + 1).lean<ItemHead[]>();
@@ -675,8 +771,9 @@ export class BankService implements BankReader {
   /**
    * The latest approved revision of every item organisation `orgId` may use
    * for the cell: its own items shared `org` or wider, `subtree` items of its
-   * ancestors, and `national` items; never `private` ones. Sorted by itemId.
-   * `difficulty` is item analysis' figure when there is one.
+   * ancestors, and `national` items; never `private` ones. Sorted by itemId,
+   * key included. `difficulty` is item analysis' figure when there is one.
+   * The ids come from {@link approvedPools}; the revisions are `_id` reads.
    */
   async approvedPool(filter: {
     orgId: string;
@@ -686,49 +783,33 @@ export class BankService implements BankReader {
     topic: string;
     cognitiveLevel: CognitiveLevel;
   }): Promise<ItemRevision[]> {
-    const path = await this.orgs.pathOf(filter.orgId);
-    if (!path) return [];
-    const heads = await this.models.Item.find(
-      {
-        'approved.subject': filter.subject,
-        'approved.grade': filter.grade,
-        'approved.topic': filter.topic,
-        'approved.cognitiveLevel': filter.cognitiveLevel,
-        ...(filter.type ? { 'approved.type': filter.type } : {}),
-        $or: [
-          { 'approved.sharing': 'national' },
-          { 'approved.sharing': 'subtree', ownerOrgId: { $in: path } },
-          { 'approved.sharing': 'org', ownerOrgId: filter.orgId },
-        ],
-      },
-      { approved: 1, stats: 1 },
-    )
-      .sort({ _id: 1 })
-      .lean<Pick<ItemHead, '_id' | 'approved' | 'stats'>[]>();
-    const pool = await mapLimit(heads, READ_CONCURRENCY, async (h) => {
-      const rev = await this.revisionDoc(h._id, h.approved!.revision);
+    const [cards] = await this.approvedPools(filter.orgId, filter.subject, filter.grade, [
+      { topic: filter.topic, cognitiveLevel: filter.cognitiveLevel, ...(filter.type ? { type: filter.type } : {}) },
+    ]);
+    const revs = await this.revisionsById(cards!.map((card) => revisionId(card.itemId, card.revision)));
+    const pool = cards!.map((card, i) => {
+      const rev = revs[i];
       if (!rev) return null;
       const item = toItemRevision(rev, 'approved');
-      if (h.stats?.difficulty !== undefined) item.difficulty = h.stats.difficulty;
+      if (card.difficulty !== undefined) item.difficulty = card.difficulty;
       return item;
     });
     return pool.filter((x): x is ItemRevision => x !== null);
   }
 
   /**
-   * {@link approvedPool} for many cells of one subject and grade in a single
-   * query: `result[i]` is the pool of `cells[i]`. On FerretDB 1.24 every
-   * filtered find reads the whole collection, so a 16-cell blueprint costs one
-   * scan instead of sixteen; on MongoDB it is one round trip.
+   * The approved pools of many cells of one subject and grade, as the draw
+   * takes them (PoolItem: ids, options' ids, stimulus, points, difficulty;
+   * no stems, no keys): `result[i]` is the pool of `cells[i]`, sorted by item
+   * id, with the visibility rule of {@link approvedPool}. Served by the search
+   * index without touching the database; without a ready index, one database
+   * query for all cells (on FerretDB 1.24 a scan of every head, so one instead of one per cell).
    */
-  async approvedPools(
-    orgId: string,
-    subject: string,
-    grade: number,
-    cells: { type?: ItemType; topic: string; cognitiveLevel: CognitiveLevel }[],
-  ): Promise<ItemRevision[][]> {
+  async approvedPools(orgId: string, subject: string, grade: number, cells: PoolCell[]): Promise<PoolItem[][]> {
     const path = await this.orgs.pathOf(orgId);
     if (!path || cells.length === 0) return cells.map(() => []);
+    const indexed = this.index ? await this.index.pools(orgId, path, subject, grade, cells) : null;
+    if (indexed) return indexed;
     const heads = await this.models.Item.find(
       {
         'approved.subject': subject,
@@ -744,22 +825,25 @@ export class BankService implements BankReader {
           },
         ],
       },
-      { approved: 1, stats: 1 },
+      { approved: 1, stats: 1, ownerOrgId: 1 },
     )
       .sort({ _id: 1 })
-      .lean<Pick<ItemHead, '_id' | 'approved' | 'stats'>[]>();
+      .lean<Pick<ItemHead, '_id' | 'approved' | 'stats' | 'ownerOrgId'>[]>();
     const items = await mapLimit(heads, READ_CONCURRENCY, async (h) => {
-      const rev = await this.revisionDoc(h._id, h.approved!.revision);
-      if (!rev) return null;
-      const item = toItemRevision(rev, 'approved');
-      if (h.stats?.difficulty !== undefined) item.difficulty = h.stats.difficulty;
-      return { summary: h.approved!, item };
+      const a = h.approved!;
+      let draw = a.draw;
+      if (!draw) {
+        // Approved before heads kept what the draw needs: read it from the revision.
+        const rev = await this.revisionDoc(h._id, a.revision);
+        if (!rev) return null;
+        draw = drawFieldsOf(rev as unknown as RevisionDoc & Record<string, unknown>);
+      }
+      if (!usableBy(orgId, path, a.sharing, h.ownerOrgId)) return null;
+      return { summary: a, item: poolItemOf(h._id, { r: a.revision, sh: a.sharing, o: h.ownerOrgId, y: a.type, ...draw }, h.stats?.difficulty) };
     });
+    const found = items.filter((x): x is NonNullable<typeof x> => x !== null);
     return cells.map((c) =>
-      items
-        .filter((x): x is NonNullable<typeof x> => x !== null)
-        .filter(({ summary: s }) => s.topic === c.topic && s.cognitiveLevel === c.cognitiveLevel && (!c.type || s.type === c.type))
-        .map((x) => x.item),
+      found.filter(({ summary: s }) => s.topic === c.topic && s.cognitiveLevel === c.cognitiveLevel && (!c.type || s.type === c.type)).map((x) => x.item),
     );
   }
 
@@ -811,7 +895,40 @@ export class BankService implements BankReader {
   }
 }
 
-function approvedSummary(rev: RevisionDoc): ApprovedSummary {
+/** A workflow step as the API answers it. */
+export interface StatusEventView {
+  from: ItemStatus;
+  to: ItemStatus;
+  at: string;
+  by: string;
+  comment?: string;
+}
+
+function eventView(e: StatusEvent): StatusEventView {
+  return { from: e.from, to: e.to, at: new Date(e.at).toISOString(), by: e.by, ...(e.comment ? { comment: e.comment } : {}) };
+}
+
+/**
+ * `statusLog`: the steps of the revision shown; `lastReview`: the newest
+ * reviewer decision (approve or send back) on any revision of the item, so a
+ * rewritten revision still carries the reason its predecessor was sent back.
+ */
+function reviewFields(head: ItemHead, state: RevisionState): { statusLog: StatusEventView[]; lastReview?: StatusEventView & { revision: number } } {
+  let last: (StatusEvent & { revision: number }) | undefined;
+  for (const r of head.revs ?? []) {
+    for (const e of r.log ?? []) {
+      if (e.from !== 'in_review') continue;
+      if (!last || new Date(e.at).getTime() >= new Date(last.at).getTime()) last = { ...e, revision: r.revision };
+    }
+  }
+  return {
+    statusLog: (state.log ?? []).map(eventView),
+    ...(last ? { lastReview: { ...eventView(last), revision: last.revision } } : {}),
+  };
+}
+
+/** The head's record of its latest approved revision: classification, and what the draw needs (search-index.ts). */
+export function approvedSummary(rev: RevisionDoc): ApprovedSummary {
   return {
     revision: rev.revision,
     sharing: rev.sharing ?? 'org',
@@ -820,6 +937,7 @@ function approvedSummary(rev: RevisionDoc): ApprovedSummary {
     grade: rev.grade,
     topic: rev.topic,
     cognitiveLevel: rev.cognitiveLevel,
+    draw: drawFieldsOf(rev as unknown as RevisionDoc & Record<string, unknown>),
   };
 }
 
@@ -829,6 +947,7 @@ function toItemRevision(rev: RevisionDoc, status: ItemStatus): ItemRevision {
 }
 
 function stimulusView(doc: StimulusDoc, items: StimulusView['items']): StimulusView {
-  const { _id, orgPath: _path, createdAt, ...rest } = doc;
-  return { ...rest, id: _id, createdAt: new Date(createdAt).toISOString(), items };
+  const { _id, orgPath: _path, createdAt, updatedAt, updatedBy: _by, revision, ...rest } = doc;
+  // `revision` goes back with a PUT (stimulus-service.ts); passages never edited are at 1.
+  return { ...rest, id: _id, createdAt: new Date(createdAt).toISOString(), revision: revision ?? 1, ...(updatedAt ? { updatedAt: new Date(updatedAt).toISOString() } : {}), items };
 }

@@ -27,6 +27,17 @@ export interface RevisionState {
   createdAt: Date;
   statusChangedAt?: Date;
   statusChangedBy?: string;
+  /** Every workflow step this revision took, oldest first, with the comment given (a reviewer's reason for sending it back). */
+  log?: StatusEvent[];
+}
+
+/** One workflow step of a revision: who moved it from what to what, when, and why. */
+export interface StatusEvent {
+  from: ItemStatus;
+  to: ItemStatus;
+  at: Date;
+  by: string;
+  comment?: string;
 }
 
 /** Classification of the latest approved revision: what form assembly filters on. */
@@ -38,6 +49,25 @@ export interface ApprovedSummary {
   grade: number;
   topic: string;
   cognitiveLevel: CognitiveLevel;
+  /** What form assembly draws with (see search-index.ts); absent on heads approved before it was kept here. */
+  draw?: DrawFields;
+}
+
+/**
+ * The approved revision as form assembly needs it: no stem, no key. Kept on
+ * the head so that assembly reads no revision documents (see PoolItem in
+ * src/assembly/assembler.ts, which these fields must match).
+ */
+export interface DrawFields {
+  points?: number;
+  shuffleOptions?: boolean;
+  /** The authored difficulty; item analysis' `stats.difficulty` wins over it. */
+  difficulty?: number;
+  stimulusId?: string;
+  stimulusOrder?: number;
+  options?: { id: string; fixed?: boolean }[];
+  choices?: { id: string }[];
+  elements?: { id: string }[];
 }
 
 export interface ItemHead {
@@ -98,9 +128,24 @@ export interface StimulusDoc {
   orgPath: string[];
   authorId: string;
   createdAt: Date;
+  /** Bumped by every PUT, the guard against two editors overwriting each other. Absent on passages never edited (1). */
+  revision?: number;
+  updatedAt?: Date;
+  updatedBy?: string;
 }
 
 export const revisionId = (itemId: string, revision: number) => `${itemId}:${revision}`;
+
+const statusEventSchema = new Schema<StatusEvent>(
+  {
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    at: { type: Date, required: true },
+    by: { type: String, required: true },
+    comment: String,
+  },
+  { _id: false },
+);
 
 const revisionStateSchema = new Schema<RevisionState>(
   {
@@ -110,6 +155,7 @@ const revisionStateSchema = new Schema<RevisionState>(
     createdAt: { type: Date, required: true },
     statusChangedAt: Date,
     statusChangedBy: String,
+    log: { type: [statusEventSchema], default: undefined },
   },
   { _id: false },
 );
@@ -180,6 +226,9 @@ const stimulusSchema = new Schema<StimulusDoc>(
     orgPath: { type: [String], required: true },
     authorId: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    revision: Number,
+    updatedAt: Date,
+    updatedBy: String,
   },
   { versionKey: false },
 );

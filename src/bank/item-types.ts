@@ -1,3 +1,5 @@
+import type { PoolItem } from '../assembly/assembler.js';
+
 /**
  * The TypeScript shape of items, as ITEMS.md fixes it. The JSON Schemas in
  * question-schemas/ validate the same shapes; scoring, assembly, delivery and
@@ -170,6 +172,17 @@ export interface BankReader {
     topic: string;
     cognitiveLevel: CognitiveLevel;
   }): Promise<ItemRevision[]>;
+  /**
+   * {@link approvedPool} for many cells of one subject and grade at once, as
+   * form assembly draws them: `result[i]` is the pool of `cells[i]`, sorted
+   * by itemId, each item a PoolItem (no stem, no key).
+   */
+  approvedPools(
+    orgId: string,
+    subject: string,
+    grade: number,
+    cells: { type?: ItemType; topic: string; cognitiveLevel: CognitiveLevel }[],
+  ): Promise<PoolItem[][]>;
   /** Exact pinned revisions, key included; missing pairs are simply absent. */
   revisions(pins: { itemId: string; revision: number }[]): Promise<ItemRevision[]>;
 }

@@ -143,8 +143,17 @@ export function assignFormCode(exam: AssignableExam, candidateId: string): strin
   return deal.get(candidateId) ?? codes[Math.floor(rngFor(exam.seed, 'candidate', candidateId)() * codes.length)]!;
 }
 
+/** Fingerprints of rosters already hashed: a join storm asks for the same roster thousands of times. */
+const fingerprints = new WeakMap<readonly string[], string>();
+
 function rosterFingerprint(ids: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const id of ids) hash.update(id).update('\u0000');
-  return hash.digest('hex');
+  let fp = fingerprints.get(ids);
+  if (fp === undefined) {
+    const hash = createHash('sha256');
+    for (const id of ids) hash.update(id).update('\u0000');
+    fp = hash.digest('hex');
+    // Only frozen arrays are remembered: a roster that may change in place is hashed each time.
+    if (Object.isFrozen(ids)) fingerprints.set(ids, fp);
+  }
+  return fp;
 }

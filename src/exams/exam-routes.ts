@@ -6,9 +6,11 @@ import type { BankReader } from '../bank/item-types.js';
 import { auditContext } from '../audit/audit-routes.js';
 import { NotFound } from '../errors.js';
 import { ExamService, type ExamAudience, type NewExam } from './exam-service.js';
-import { SHOW_RESULTS, type Exam } from './exam-model.js';
+import { listExams, type ExamQuery } from './exam-list.js';
+import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { KATEX_DIST, printableForm } from './printable.js';
+import { auditSecretRead } from './secrecy.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,6 +81,19 @@ const examSchema = {
     publishedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+const examListQueryProperties = {
+  status: { type: 'string', enum: EXAM_STATUSES },
+  subject: { type: 'string', minLength: 1, maxLength: 64 },
+  grade: { type: 'integer', minimum: 1, maximum: 20 },
+  q: { type: 'string', minLength: 1, maxLength: 200, description: 'Part of the title, ignoring case' },
+  closesAfter: { type: 'string', format: 'date-time', description: 'Only exams whose window ends at or after this instant' },
+  opensBefore: { type: 'string', format: 'date-time', description: 'Only exams whose window opens before this instant' },
+  limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
+} as const;
+
+const examListQuery = { type: 'object', properties: examListQueryProperties, propertyNames: { enum: Object.keys(examListQueryProperties) } } as const;
 
 const formSummarySchema = {
   type: 'object',
@@ -206,13 +221,41 @@ async function routes(app: FastifyInstance) {
     schema: { tags: ['exams'], summary: 'Create an exam (exam_manager); the seed is generated when not given', security, body: newExamSchema, response: { 201: examSchema } },
   }, async (request, reply) => {
     const exam = await app.exams.create(request.principal, request.body);
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, ['exam_manager']), {
       orgId: exam.ownerOrgId,
       action: 'exam.create',
       target: `exam:${exam._id}`,
       summary: { title: exam.title, blueprintId: exam.blueprintId, formCount: exam.formCount, seed: exam.seed, candidates: exam.candidateIds.length },
     });
     return reply.code(201).send(examView(exam, 'manager'));
+  });
+
+  app.get<{ Querystring: ExamQuery }>('/api/exams', {
+    schema: {
+      tags: ['exams'],
+      summary: "The exams of the caller's organisations and their subtrees (exam_manager, proctor, admin); cursor pagination in creation order",
+      description: 'Each exam as GET /api/exams/:id shows it to the caller, without the roster (candidateCount instead). Candidates list theirs with GET /api/my/exams.',
+      security,
+      querystring: examListQuery,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            exams: { type: 'array', items: { ...examSchema, properties: { ...examSchema.properties, candidateCount: { type: 'integer' } } } },
+            nextCursor: { type: ['string', 'null'] },
+          },
+        },
+      },
+    },
+  }, async (request) => {
+    const { exams, nextCursor } = await listExams(app.models.Exam, app.access, request.principal, request.query);
+    return {
+      exams: exams.map(({ exam, audience }) => {
+        const { candidateIds: _roster, ...view } = examView(exam, audience);
+        return { ...view, candidateCount: exam.candidateIds.length };
+      }),
+      nextCursor,
+    };
   });
 
   app.get<{ Params: { id: string } }>('/api/exams/:id', {
@@ -233,7 +276,7 @@ async function routes(app: FastifyInstance) {
   }, async (request, reply) => {
     const { summary, exam, timings } = await app.exams.assemble(request.principal, request.params.id);
     // The hashes make the drawn forms tamper-evident in the audit chain.
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, ['exam_manager']), {
       orgId: exam.ownerOrgId,
       action: 'exam.assemble',
       target: `exam:${exam._id}`,
@@ -255,7 +298,7 @@ async function routes(app: FastifyInstance) {
   }, async (request) => {
     const exam = await app.exams.publish(request.principal, request.params.id);
     const forms = await app.exams.currentForms(exam);
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, ['exam_manager']), {
       orgId: exam.ownerOrgId,
       action: 'exam.publish',
       target: `exam:${exam._id}`,
@@ -283,6 +326,7 @@ async function routes(app: FastifyInstance) {
     },
   }, async (request, reply) => {
     const { exam, form, revisions, blueprint } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
+    await auditSecretRead(app, request, exam, { action: 'exam.form_read', formCodes: [form.code], format: request.query.format ?? 'json' });
     if (request.query.format === 'html') {
       const stimuli = await app.exams.stimuliOf(revisions);
       return reply
@@ -305,6 +349,7 @@ async function routes(app: FastifyInstance) {
     },
   }, async (request, reply) => {
     const { exam, forms, revisions } = await app.exams.managedForms(request.principal, request.params.id);
+    await auditSecretRead(app, request, exam, { action: 'exam.key_read', formCodes: forms.map((f) => f.code), format: request.query.format ?? 'json' });
     const rows = answerKeyRows(forms, revisions);
     reply.header('cache-control', 'private, no-store');
     if (request.query.format === 'csv') {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BankReader, ItemRevision, ItemType, CognitiveLevel } from '../bank/item-types.js';
-import { assembleForms, type AssemblyResult } from '../assembly/assembler.js';
+import { assembleForms, type AssemblyResult, type PoolItem } from '../assembly/assembler.js';
 import type { Blueprint } from '../assembly/blueprint-model.js';
 import { standing, resolveManagerOrg, type BlueprintService } from '../assembly/blueprint-service.js';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
@@ -186,20 +186,26 @@ export class ExamService {
     return { summary, exam, timings: { poolReadMs: t1 - t0, drawMs: t2 - t1, storeMs: t3 - t2 } };
   }
 
-  /** The approved pool of every cell, as the exam's organisation may use it; identical cells are read once. */
-  private async pools(exam: Exam, blueprint: Blueprint): Promise<ItemRevision[][][]> {
-    const reads = new Map<string, Promise<ItemRevision[]>>();
-    const read = (type: ItemType | undefined, topic: string, cognitiveLevel: CognitiveLevel) => {
+  /**
+   * The approved pool of every cell, as the exam's organisation may use it:
+   * one bank read for all cells (identical cells asked once), served by the
+   * bank's search index, so assembly reads no item documents at all.
+   */
+  private async pools(exam: Exam, blueprint: Blueprint): Promise<PoolItem[][][]> {
+    const cells: { type?: ItemType; topic: string; cognitiveLevel: CognitiveLevel }[] = [];
+    const at = new Map<string, number>();
+    const slot = (type: ItemType | undefined, topic: string, cognitiveLevel: CognitiveLevel) => {
       const key = `${type ?? '*'}\u0000${topic}\u0000${cognitiveLevel}`;
-      let pending = reads.get(key);
-      if (!pending) {
-        const filter = { orgId: exam.ownerOrgId, subject: blueprint.subject, grade: blueprint.grade, topic, cognitiveLevel, ...(type ? { type } : {}) };
-        pending = this.deps.bank.approvedPool(filter);
-        reads.set(key, pending);
+      let i = at.get(key);
+      if (i === undefined) {
+        at.set(key, (i = cells.length));
+        cells.push({ topic, cognitiveLevel, ...(type ? { type } : {}) });
       }
-      return pending;
+      return i;
     };
-    return Promise.all(blueprint.sections.map((s) => Promise.all(s.cells.map((c) => read(s.type, c.topic, c.cognitiveLevel)))));
+    const slots = blueprint.sections.map((s) => s.cells.map((c) => slot(s.type, c.topic, c.cognitiveLevel)));
+    const pools = await this.deps.bank.approvedPools(exam.ownerOrgId, blueprint.subject, blueprint.grade, cells);
+    return slots.map((section) => section.map((i) => pools[i]!));
   }
 
   private async store(exam: Exam, result: AssemblyResult): Promise<void> {

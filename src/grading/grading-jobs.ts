@@ -13,6 +13,7 @@
 import { DelayedError, UnrecoverableError, type Job, type JobState, type Queue } from 'bullmq';
 import { newId } from '../ids.js';
 import type { GradingRunPlan, QueuePayloads, Queues } from '../queues/queues.js';
+import { pushState, type MarkLevel } from '../sector/mark-model.js';
 import type { SectorPushService, PushOutcome } from '../sector/sector-service.js';
 import type { BatchOutcome, GradingFailure, GradingService, ScoreChange } from './grading-service.js';
 import { BULK_JOB_OPTIONS, GRADING_JOB_OPTIONS, SECTOR_JOB_OPTIONS } from './job-options.js';
@@ -181,11 +182,13 @@ export async function runExamGrading(job: BulkJob, deps: RunDeps, control: RunCo
     // while the rest is read. Batch ids are fresh for each take of the run: a run taken over after a
     // crash before its plan was saved queues its own batches (the old ones may differ), and grading an
     // attempt twice is harmless (idempotent).
-    const skip = mode === 'all' ? await pushedAttempts(deps, examId) : new Set<string>();
+    // The marks, read once, say which attempts have a result and which the sector database holds.
+    const levels = await deps.push.levels(examId);
+    const skip = mode === 'all' ? pushedAttempts(levels) : new Set<string>();
     const take = newId().slice(-8);
     const children: GradingRunPlan['children'] = [];
     let total = 0;
-    for await (const snapshot of deps.grading.snapshots(examId, skip, deps.batchSize)) {
+    for await (const snapshot of deps.grading.snapshots(examId, skip, deps.batchSize, levels)) {
       const id = `${job.id}-${take}-${children.length}`;
       const attemptIds = snapshot.attempts.map((a) => a._id);
       await deps.gradingQueue.add('grade', { attemptIds, runId: job.id!, examId, snapshot }, { ...GRADING_JOB_OPTIONS, jobId: id });
@@ -211,9 +214,8 @@ export async function runExamGrading(job: BulkJob, deps: RunDeps, control: RunCo
 }
 
 /** Attempts whose current result the sector database holds already: an `all` run leaves them be. */
-async function pushedAttempts(deps: RunDeps, examId: string): Promise<Set<string>> {
-  const states = await deps.push.states(examId);
-  return new Set([...states].filter(([, state]) => state === 'pushed').map(([id]) => id));
+function pushedAttempts(levels: ReadonlyMap<string, MarkLevel>): Set<string> {
+  return new Set([...levels].filter(([, level]) => pushState(level) === 'pushed').map(([id]) => id));
 }
 
 interface FinishedBatch {

@@ -95,7 +95,7 @@ async function routes(app: FastifyInstance) {
   }, async (request, reply) => {
     const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
     const jobId = await startExamGrading(app.queues, e._id, request.body.mode, request.principal.id);
-    await app.audit.record(auditContext(request), { orgId: e.ownerOrgId, action: 'exam.grading', target: `exam:${e._id}`, summary: { mode: request.body.mode, jobId } });
+    await app.audit.record(auditContext(request, EXAM_MANAGERS), { orgId: e.ownerOrgId, action: 'exam.grading', target: `exam:${e._id}`, summary: { mode: request.body.mode, jobId } });
     return reply.code(202).send({ jobId });
   });
 
@@ -169,7 +169,7 @@ async function routes(app: FastifyInstance) {
   }, async (request) => {
     const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
     const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank }, e, request.body.itemId, request.body.revision, request.principal.id);
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, EXAM_MANAGERS), {
       orgId: e.ownerOrgId,
       action: 'exam.repin',
       target: `exam:${e._id}`,
@@ -301,7 +301,7 @@ async function routes(app: FastifyInstance) {
     if (outcome.changed) {
       const r = outcome.result;
       await app.queues.sector.add('push', { attemptIds: [r._id], results: [pushItemOf(r)] }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
-      await app.audit.record(auditContext(request), {
+      await app.audit.record(auditContext(request, GRADERS), {
         orgId: e.ownerOrgId,
         action: 'result.grade_item',
         target: `attempt:${r._id}`,

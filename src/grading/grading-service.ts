@@ -15,7 +15,8 @@ import type { BankReader, ItemRevision } from '../bank/item-types.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import type { OrgModel } from '../orgs/org-model.js';
 import type { GradingSnapshot, SectorPushItem, SnapshotExam } from '../queues/queues.js';
-import { markId, type SectorMark, type SectorMarkModel } from '../sector/mark-model.js';
+import { markLevels, marksOf, type MarkLevel, type SectorMark, type SectorMarkModel } from '../sector/mark-model.js';
+import { ScoreChanges, createScoreChangeModel } from '../results/score-changes.js';
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
 import type { ManualGrade, PerItemResult, Result, ResultModel, ResultStatus } from './result-model.js';
@@ -235,9 +236,12 @@ export class GradingService {
   private readonly now: () => Date;
   private readonly revisionCache = new BoundedCache<ItemRevision>(20_000);
   private readonly formCache = new BoundedCache<Form>(1_000);
+  /** Released scores that a regrade or manual grade changed (src/results/score-changes.ts). */
+  private readonly scoreChanges: ScoreChanges;
 
   constructor(private readonly deps: GradingDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.scoreChanges = new ScoreChanges(createScoreChangeModel(deps.Result.db));
   }
 
   /** Ids of the exam's submitted attempts, sorted. */
@@ -247,19 +251,32 @@ export class GradingService {
 
   /**
    * The exam's submitted attempts (but those in `skip`) in batches, with
-   * everything grading reads about them, from one pass over the attempts,
-   * one over the roster's users and one over the exam's results. Whole-exam
-   * runs hand each batch to a grading job as it fills.
+   * everything grading reads about them, from one pass over the attempts and
+   * one over the roster's users; which of them have a result, and which
+   * version of it the sector database holds, come from the marks (`levels`,
+   * read here when not given) rather than from a pass over the results, whose
+   * per-item lists make every read of them dear on FerretDB. A result
+   * without its mark (a crash between the two writes) is found when its
+   * insert meets the stored one, and graded again from what is stored.
+   * Whole-exam runs hand each batch to a grading job as it fills.
    */
-  async *snapshots(examId: string, skip: ReadonlySet<string>, batchSize: number): AsyncGenerator<GradingSnapshot> {
+  async *snapshots(examId: string, skip: ReadonlySet<string>, batchSize: number, levels?: ReadonlyMap<string, MarkLevel>): AsyncGenerator<GradingSnapshot> {
     const exam = await nativeOf<Exam>(this.deps.Exam).findOne({ _id: examId });
     if (!exam) return;
     const facts = examFacts(exam);
-    const graded = new Set((await this.deps.Result.find({ examId }, { _id: 1 }).lean<{ _id: string }[]>()).map((r) => r._id));
+    const marks = levels ?? (await markLevels(this.deps.SectorMark, examId));
     const who = await this.identities(exam.candidateIds ?? []);
     let batch: GradingSnapshot['attempts'] = [];
     const cut = (): GradingSnapshot => {
-      const out = { exam: facts, attempts: batch, graded: batch.filter((a) => graded.has(a._id)).map((a) => a._id) };
+      const graded: string[] = [];
+      const pushed: Record<string, number> = {};
+      for (const a of batch) {
+        const level = marks.get(a._id);
+        if (!level?.graded) continue;
+        graded.push(a._id);
+        if (level.pushed) pushed[a._id] = level.pushed;
+      }
+      const out = { exam: facts, attempts: batch, graded, pushed };
       batch = [];
       return out;
     };
@@ -417,6 +434,7 @@ export class GradingService {
     const t2 = performance.now();
 
     const lost = await this.write(inserts, updates);
+    await this.scoreChanges.afterWrite(previous, updates.filter((u) => !lost.has(u.doc._id)).map((u) => u.doc), 'regrade');
     const current: Result[] = [...unchanged];
     for (const doc of [...inserts, ...updates.map((u) => u.doc)]) {
       if (lost.has(doc._id)) continue;
@@ -428,19 +446,37 @@ export class GradingService {
     out.graded += current.length;
     out.pendingManual += current.filter((r) => r.status === 'pending_manual').length;
     // Marks after results: a crash in between leaves a result without its mark, which the next run adds.
-    await insertNew(nativeOf<SectorMark>(this.deps.SectorMark), current.map((r) => ({ _id: markId(r._id, r.version, 'graded'), examId: r.examId, attemptId: r._id, version: r.version, kind: 'graded' as const, at: gradedAt })));
+    // One mark document per batch and exam (see mark-model.ts).
+    if (current.length) await insertNew(nativeOf<SectorMark>(this.deps.SectorMark), marksOf('graded', current, gradedAt));
     const changedIds = new Set(out.changed.map((c) => c.attemptId));
-    const pushed = unchanged.length
-      ? await readByIds(nativeOf<SectorMark>(this.deps.SectorMark), unchanged.map((r) => markId(r._id, r.version, 'pushed')), { _id: 1 })
-      : new Map<string, SectorMark>();
+    const pushed = unchanged.length ? await this.pushedVersions(unchanged, snapshot) : new Map<string, number>();
     for (const r of current) {
-      if (changedIds.has(r._id) || !pushed.has(markId(r._id, r.version, 'pushed'))) out.toPush.push(pushItemOf(r));
+      if (changedIds.has(r._id) || (pushed.get(r._id) ?? 0) < r.version) out.toPush.push(pushItemOf(r));
     }
     const t3 = performance.now();
     out.timings.readMs += t1 - t0;
     out.timings.scoreMs += t2 - t1;
     out.timings.writeMs += t3 - t2;
     return [...lost];
+  }
+
+  /**
+   * The version of each of these unchanged results that the sector database
+   * holds: from the run's snapshot when it says (read once when the run was
+   * planned), else from the marks of their exams. A version pushed since the
+   * snapshot was taken is pushed again, which the version guard makes harmless.
+   */
+  private async pushedVersions(results: readonly Result[], snapshot: GradingSnapshot | undefined): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (snapshot?.pushed) {
+      for (const r of results) out.set(r._id, snapshot.pushed[r._id] ?? 0);
+      return out;
+    }
+    for (const examId of new Set(results.map((r) => r.examId))) {
+      const levels = await markLevels(this.deps.SectorMark, examId);
+      for (const r of results) if (r.examId === examId) out.set(r._id, levels.get(r._id)?.pushed ?? 0);
+    }
+    return out;
   }
 
   /**
@@ -512,7 +548,8 @@ export class GradingService {
       const doc: Result = { ...prev, ...computed, manualGrades, gradedAt: manual.gradedAt, version: prev.version + 1 };
       const res = await results.replaceOne({ _id: attemptId, version: prev.version }, doc);
       if (res.modifiedCount === 1) {
-        await insertNew(nativeOf<SectorMark>(this.deps.SectorMark), [{ _id: markId(attemptId, doc.version, 'graded'), examId: doc.examId, attemptId, version: doc.version, kind: 'graded', at: doc.gradedAt }]);
+        await this.scoreChanges.afterWrite(new Map([[attemptId, prev]]), [doc], 'manual_grade', grade.gradedBy);
+        await insertNew(nativeOf<SectorMark>(this.deps.SectorMark), marksOf('graded', [doc], doc.gradedAt));
         return { result: doc, changed: true };
       }
     }

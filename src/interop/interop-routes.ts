@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BadRequest } from '../errors.js';
+import { ItemAudit } from '../bank/item-audit.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
 import { InteropService, type ExportFilters, type ImportDefaults } from './interop-service.js';
@@ -106,6 +107,7 @@ async function fileOf(request: FastifyRequest): Promise<Buffer> {
 
 async function interopRoutes(app: FastifyInstance) {
   const interop = new InteropService(app.bank);
+  const itemAudit = new ItemAudit(app);
 
   // This plugin's context only: import bodies are files, not JSON.
   app.removeAllContentTypeParsers();
@@ -128,7 +130,7 @@ async function interopRoutes(app: FastifyInstance) {
   }, async (request) => {
     const { format, tag, ...rest } = request.query;
     const defaults: ImportDefaults = { ...rest, ...(tag ? { tags: [tag] } : {}) };
-    return interop.importFile(request.principal, format, await fileOf(request), defaults);
+    return itemAudit.imported(request, format, await interop.importFile(request.principal, format, await fileOf(request), defaults));
   });
 
   app.get<{ Querystring: ExportFilters & { format: FormatName } }>('/api/items/export', {

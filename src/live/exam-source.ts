@@ -36,7 +36,10 @@ export function examSource(deps: { exams: ExamService; Exam: ExamModel; Form: Fo
 
   const readExam = async (examId: string): Promise<LiveExam | null> => {
     const exam = await deps.exams.byId(examId);
-    return exam ? { exam, candidates: new Set(exam.candidateIds) } : null;
+    if (!exam) return null;
+    // Frozen, so form assignment can remember the roster's fingerprint instead of hashing it on every join.
+    Object.freeze(exam.candidateIds);
+    return { exam, candidates: new Set(exam.candidateIds) };
   };
 
   return {

@@ -7,7 +7,8 @@ import { examSource } from './exam-source.js';
 import { LiveService } from './live-service.js';
 import { liveRoutes } from './live-routes.js';
 import { LivePresence } from './presence.js';
-import { LiveSockets, wsRoutes } from './ws-routes.js';
+import { LiveSockets, wsRoutes, type RevocationNotice } from './ws-routes.js';
+import { revocationChannel } from '../users/user-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,7 +71,7 @@ export default fp(
       warn,
       commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
     });
-    const sockets = new LiveSockets(app, { live, heartbeatMs: config.LIVE_HEARTBEAT_MS, fallbackMs: config.LIVE_AUTOSUBMIT_FALLBACK_MS });
+    const sockets = new LiveSockets(app, { live, heartbeatMs: config.LIVE_HEARTBEAT_MS, fallbackMs: config.LIVE_AUTOSUBMIT_FALLBACK_MS, revocationCheckMs: config.LIVE_REVOCATION_CHECK_MS });
     app.decorate('live', live);
     app.decorate('liveSockets', sockets);
 
@@ -91,6 +92,14 @@ export default fp(
     await app.register(liveRoutes(live));
 
     await presence.start((msg) => sockets.onPresence(msg));
+    // Revoked sessions (logout, password change, role removal, deactivation) end their open sockets on every process.
+    const revocations = revocationChannel(config.REDIS_KEY_PREFIX);
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== revocations) return;
+      const notice = parseRevocation(text);
+      if (notice) sockets.onRevocation(notice);
+    });
+    await subscriber.subscribe(revocations);
     sockets.start();
 
     app.addHook('onClose', async () => {
@@ -104,3 +113,14 @@ export default fp(
   },
   { name: 'live', dependencies: ['mongo', 'queues', 'metrics', 'auth', 'exams'] },
 );
+
+/** A notice from the revocation channel, or null for anything malformed. */
+function parseRevocation(text: string): RevocationNotice | null {
+  try {
+    const v = JSON.parse(text) as Partial<RevocationNotice>;
+    if (typeof v.userId !== 'string' || typeof v.at !== 'number') return null;
+    return { userId: v.userId, at: v.at, ...(typeof v.jti === 'string' ? { jti: v.jti } : {}) };
+  } catch {
+    return null;
+  }
+}

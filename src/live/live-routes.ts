@@ -3,6 +3,7 @@
  * managers of the exam's organisation), and the candidate's list of exams.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { auditContext } from '../audit/audit-routes.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { EVENT_KINDS } from './attempt-model.js';
@@ -109,7 +110,14 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
       },
     }, async (request) => {
       const exam = await staffExam(app, request.principal, request.params.id);
-      return live.extend(exam._id, request.body.candidateId, request.body.extraMinutes, request.principal.id);
+      const out = await live.extend(exam._id, request.body.candidateId, request.body.extraMinutes, request.principal.id);
+      await app.audit.record(auditContext(request, ['exam_manager', 'proctor']), {
+        orgId: exam.ownerOrgId,
+        action: 'exam.extension',
+        target: `exam:${exam._id}`,
+        summary: { candidateId: out.candidateId, before: { extraMinutes: out.extraMinutes - request.body.extraMinutes }, after: { extraMinutes: out.extraMinutes, endsAt: out.endsAt } },
+      });
+      return out;
     });
 
     app.get<{ Params: { id: string } }>('/api/exams/:id/monitor', {

@@ -67,7 +67,8 @@ export type ServerMessage =
   | { type: 'nack'; seq: number; error: ProtocolError }
   | { type: 'time'; endsAt: string; serverNow: string }
   | { type: 'submitted'; attemptId: string; at: string }
-  | { type: 'ended'; reason: EndReason }
+  /** `cause: 'revoked'`: the user's session was revoked (logout, password change, role removal, deactivation). */
+  | { type: 'ended'; reason: EndReason; cause?: 'revoked' }
   | { type: 'error'; error: ProtocolError }
   | { type: 'pong' };
 

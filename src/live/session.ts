@@ -400,6 +400,17 @@ export class LiveSession {
     this.finish(CLOSE.normal, reason, reason !== 'replaced');
   }
 
+  /**
+   * The user's session was revoked: `ended` with reason `closed` (API.md's
+   * reasons) and cause `revoked`, then close 4401, which clients treat as
+   * final (a rejoin with the same token is refused anyway).
+   */
+  revoke(): void {
+    if (this.done) return;
+    this.transport.send({ type: 'ended', reason: 'closed', cause: 'revoked' });
+    this.finish(CLOSE.unauthenticated, 'revoked');
+  }
+
   /** The socket is gone (closed by the client, the network or the server). Frames not yet stored are dropped, never acknowledged. */
   detach(): void {
     this.finish(null, 'detached', true);

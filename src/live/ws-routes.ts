@@ -26,6 +26,16 @@ export interface LiveSocketsOptions {
   heartbeatMs: number;
   /** See SessionOptions.fallbackMs. */
   fallbackMs: number;
+  /** How often open sockets are checked against revocations (a missed pub/sub notice), in ms. @defaultValue 30000 */
+  revocationCheckMs?: number;
+}
+
+/** A revocation notice on the Redis revocation channel (src/users/user-routes.ts). */
+export interface RevocationNotice {
+  userId: string;
+  /** One token (logout); absent: every token issued before `at`. */
+  jti?: string;
+  at: number;
 }
 
 interface Conn {
@@ -38,6 +48,8 @@ interface Conn {
   state: 'waiting' | 'joining' | 'joined' | 'closed';
   session: LiveSession | null;
   joinTimer: NodeJS.Timeout | null;
+  /** The token the socket joined with, for revocation. */
+  auth: { userId: string; jti: string; iatMs: number } | null;
 }
 
 /**
@@ -49,6 +61,8 @@ export class LiveSockets {
   private readonly conns = new Set<Conn>();
   private readonly sessions = new Map<string, LiveSession>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private revocationTimer: NodeJS.Timeout | null = null;
+  private revocationCheck: Promise<void> | null = null;
   /**
    * Sockets in heartbeat slots: each tick pings one slot, so 5,000 sockets
    * cost 250 small pings at a time instead of one long pause every interval.
@@ -73,6 +87,39 @@ export class LiveSockets {
 
   start(): void {
     this.heartbeat = setInterval(() => this.sweep(), Math.max(1, Math.floor(this.opts.heartbeatMs / HEARTBEAT_SLOTS)));
+    this.revocationTimer = setInterval(() => {
+      this.revocationCheck ??= this.checkRevocations().finally(() => (this.revocationCheck = null));
+    }, this.opts.revocationCheckMs ?? 30_000);
+  }
+
+  /** A revocation announced through Redis: that user's sockets (joined with a token issued before it) end at once. */
+  onRevocation(notice: RevocationNotice): void {
+    for (const c of this.conns) {
+      const a = c.auth;
+      if (!a || a.userId !== notice.userId) continue;
+      if (notice.jti ? a.jti === notice.jti : a.iatMs < notice.at) this.endRevoked(c);
+    }
+  }
+
+  /** The periodic check: every joined socket's token against the users and the logout list. */
+  async checkRevocations(): Promise<void> {
+    const open = [...this.conns].filter((c) => c.auth && (c.state === 'joined' || c.state === 'joining'));
+    if (open.length === 0) return;
+    let revoked: Set<string>;
+    try {
+      revoked = await this.app.auth.revokedAmong(open.map((c) => c.auth!));
+    } catch (err) {
+      // MongoDB or Redis away: the next round checks again; pub/sub notices still apply meanwhile.
+      this.app.log.warn({ err }, 'live: revocation check failed');
+      return;
+    }
+    for (const c of open) if (revoked.has(c.auth!.jti)) this.endRevoked(c);
+  }
+
+  private endRevoked(c: Conn): void {
+    if (c.state === 'closed') return;
+    if (c.session) c.session.revoke();
+    else this.refuse(c, CLOSE.unauthenticated, 'unauthenticated', 'Session revoked');
   }
 
   /** A notice from another process (or this one) through Redis. */
@@ -91,7 +138,7 @@ export class LiveSockets {
       ws.close(CLOSE.goingAway, 'server shutting down');
       return;
     }
-    const c: Conn = { ws, slot: this.accepted++ % HEARTBEAT_SLOTS, missed: 0, bucket: new TokenBucket(), refusedInRow: 0, state: 'waiting', session: null, joinTimer: null };
+    const c: Conn = { ws, slot: this.accepted++ % HEARTBEAT_SLOTS, missed: 0, bucket: new TokenBucket(), refusedInRow: 0, state: 'waiting', session: null, joinTimer: null, auth: null };
     this.conns.add(c);
     this.slots[c.slot]!.add(c);
     this.app.metrics.openSockets.inc();
@@ -164,7 +211,9 @@ export class LiveSockets {
     c.joinTimer = null;
     let candidateId: string;
     try {
-      candidateId = (await this.app.auth.authenticate(frame.token)).id;
+      const principal = await this.app.auth.authenticate(frame.token);
+      candidateId = principal.id;
+      c.auth = { userId: principal.id, jti: principal.jti, iatMs: principal.iatMs ?? 0 };
     } catch (err) {
       if (err instanceof AppError) return this.refuse(c, CLOSE.unauthenticated, 'unauthenticated', err.message);
       // Redis or MongoDB did not answer: not the client's fault, so a close it retries after.
@@ -263,6 +312,8 @@ export class LiveSockets {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    if (this.revocationTimer) clearInterval(this.revocationTimer);
+    this.revocationTimer = null;
     for (const c of this.conns) {
       if (c.joinTimer) clearTimeout(c.joinTimer);
       c.joinTimer = null;

@@ -12,6 +12,8 @@ export interface Principal {
   /** Token id and expiry, for logout. */
   jti: string;
   exp: number;
+  /** When the token was issued (ms), for checking open sockets against later revocations. */
+  iatMs?: number;
 }
 
 /**

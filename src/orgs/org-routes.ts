@@ -40,7 +40,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
   }, async (request, reply) => {
     const org = await app.orgs.create(request.principal, app.access, { ...request.body, name: request.body.name.normalize('NFC') });
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, ['admin']), {
       orgId: org._id,
       action: 'org.create',
       target: `org:${org._id}`,

@@ -61,6 +61,12 @@ export interface GradingSnapshot {
   }[];
   /** Of these attempts, those that had a result when the run was planned: the batch reads only those. */
   graded: string[];
+  /**
+   * Of those, the version the sector database held (from the marks) when the
+   * run was planned, by attempt id: an unchanged result already pushed is not
+   * pushed again. Absent in snapshots queued by older builds.
+   */
+  pushed?: Record<string, number>;
 }
 
 /** What grading and the sector record need of an exam. */

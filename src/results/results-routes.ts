@@ -24,7 +24,7 @@ const rowSchema = {
 /** GET /api/exams/:id/results and GET /api/attempts/:id/result (registered by the grading plugin). */
 export default async function resultsRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
-  const results = new ResultsService({ Result: app.models.Result, User: app.models.User, Attempt: app.models.Attempt, Exam: app.models.Exam });
+  const results = new ResultsService({ Result: app.models.Result, User: app.models.User, Attempt: app.models.Attempt, Exam: app.models.Exam, ScoreChange: app.models.ScoreChange });
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
     schema: {
@@ -82,6 +82,20 @@ export default async function resultsRoutes(app: FastifyInstance) {
                   maxPoints: { type: 'number' },
                   status: { type: 'string' },
                   comment: { type: 'string' },
+                },
+              },
+            },
+            scoreChanged: { type: 'boolean', description: 'A regrade or manual grade changed the score after it was released' },
+            scoreChanges: {
+              type: 'array',
+              description: 'Each change of the released score, oldest first',
+              items: {
+                type: 'object',
+                properties: {
+                  at: { type: 'string', format: 'date-time' },
+                  cause: { type: 'string', enum: ['regrade', 'manual_grade'] },
+                  before: { type: 'object', properties: { score: { type: 'number' }, score10: { type: 'number' } } },
+                  after: { type: 'object', properties: { score: { type: 'number' }, score10: { type: 'number' } } },
                 },
               },
             },

@@ -11,6 +11,7 @@ import { roundScore } from '../grading/scoring.js';
 import { nativeOf, readByIds } from '../grading/store.js';
 import type { AttemptModel } from '../live/attempt-model.js';
 import type { UserModel } from '../users/user-model.js';
+import { ScoreChanges, type ScoreChangeModel } from './score-changes.js';
 
 /** One row of GET /api/exams/:id/results. */
 export interface ResultRow {
@@ -42,6 +43,10 @@ export interface AttemptResultView {
   gradedAt: string;
   version: number;
   perItem: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+  /** True when a regrade or a manual grade changed the score after it was released. */
+  scoreChanged: boolean;
+  /** Each such change, oldest first. */
+  scoreChanges: { at: string; cause: 'regrade' | 'manual_grade'; before: { score: number; score10: number }; after: { score: number; score10: number } }[];
 }
 
 export interface ResultsDeps {
@@ -49,6 +54,8 @@ export interface ResultsDeps {
   User: UserModel;
   Attempt: AttemptModel;
   Exam: ExamModel;
+  /** Changes of released scores (src/results/score-changes.ts). */
+  ScoreChange: ScoreChangeModel;
   /** @defaultValue `() => new Date()` */
   now?: () => Date;
 }
@@ -59,9 +66,11 @@ const collator = new Intl.Collator('vi', { sensitivity: 'base', numeric: true })
 
 export class ResultsService {
   private readonly now: () => Date;
+  private readonly scoreChanges: ScoreChanges;
 
   constructor(private readonly deps: ResultsDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.scoreChanges = new ScoreChanges(deps.ScoreChange);
   }
 
   /** Every result of the exam with the candidate's name, by student id then name (Vietnamese collation). */
@@ -107,6 +116,7 @@ export class ResultsService {
     } else if (!result) {
       throw new NotFound('Result');
     }
+    const changes = await this.scoreChanges.forAttempt(attemptId, result.version);
     return {
       attemptId,
       examId: exam._id,
@@ -127,6 +137,13 @@ export class ResultsService {
         maxPoints: roundScore(p.maxPoints),
         status: p.status,
         ...(p.comment ? { comment: p.comment } : {}),
+      })),
+      scoreChanged: changes.length > 0,
+      scoreChanges: changes.map((c) => ({
+        at: new Date(c.at).toISOString(),
+        cause: c.cause,
+        before: { score: c.before.score, score10: c.before.score10 },
+        after: { score: c.after.score, score10: c.after.score10 },
       })),
     };
   }

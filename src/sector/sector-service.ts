@@ -11,7 +11,7 @@ import { pushItemOf } from '../grading/grading-service.js';
 import type { Result, ResultModel } from '../grading/result-model.js';
 import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, writeErrorsOf } from '../grading/store.js';
 import type { SectorPushItem } from '../queues/queues.js';
-import { markId, type SectorMark, type SectorMarkModel } from './mark-model.js';
+import { markLevels, marksOf, pushState, type MarkLevel, type SectorMark, type SectorMarkModel } from './mark-model.js';
 import { SECTOR_SOURCE, createSectorModel, type SectorModel, type SectorRecord } from './sector-model.js';
 
 /** The sector database did not answer; the push is retried later. */
@@ -238,11 +238,8 @@ export class SectorPushService {
     const t1 = performance.now();
     const { written, alreadyNewer } = await this.deps.store.upsert(records);
     const t2 = performance.now();
-    const at = this.now();
-    await insertNew(
-      nativeOf<SectorMark>(this.deps.SectorMark),
-      records.map((r) => ({ _id: markId(r._id, r.version, 'pushed'), examId: r.examId, attemptId: r._id, version: r.version, kind: 'pushed' as const, at })),
-    );
+    // One mark document for the whole push (not one per record): see mark-model.ts.
+    if (records.length) await insertNew(nativeOf<SectorMark>(this.deps.SectorMark), marksOf('pushed', records, this.now()));
     return { written, alreadyNewer, missing, timings: { readMs: t1 - t0, sectorMs: t2 - t1, markMs: performance.now() - t2 } };
   }
 
@@ -253,11 +250,9 @@ export class SectorPushService {
     if (unknown.length) {
       for (const r of (await readByIds(nativeOf<Result>(this.deps.Result), unknown, { examId: 1, version: 1 })).values()) items.set(r._id, { examId: r.examId, version: r.version });
     }
-    const at = this.now();
-    await insertNew(
-      nativeOf<SectorMark>(this.deps.SectorMark),
-      [...items].map(([attemptId, r]) => ({ _id: markId(attemptId, r.version, 'failed'), examId: r.examId, attemptId, version: r.version, kind: 'failed' as const, at, error: reason.slice(0, 500) })),
-    );
+    if (items.size === 0) return;
+    const failed = [...items].map(([attemptId, r]) => ({ _id: attemptId, examId: r.examId, version: r.version }));
+    await insertNew(nativeOf<SectorMark>(this.deps.SectorMark), marksOf('failed', failed, this.now(), reason.slice(0, 500)));
   }
 
   /**
@@ -265,19 +260,17 @@ export class SectorPushService {
    * read of small documents; the API answers while the sector database is down).
    */
   async states(examId: string): Promise<Map<string, 'pushed' | 'pending' | 'failed'>> {
-    const marks = await this.deps.SectorMark.find({ examId }, { attemptId: 1, version: 1, kind: 1 }).lean<Pick<SectorMark, 'attemptId' | 'version' | 'kind'>[]>();
-    const per = new Map<string, { graded: number; pushed: number; failed: number }>();
-    for (const m of marks) {
-      const s = per.get(m.attemptId) ?? { graded: 0, pushed: 0, failed: 0 };
-      if (m.version > s[m.kind]) s[m.kind] = m.version;
-      per.set(m.attemptId, s);
-    }
     const out = new Map<string, 'pushed' | 'pending' | 'failed'>();
-    for (const [attemptId, s] of per) {
-      if (s.graded === 0) continue;
-      out.set(attemptId, s.pushed >= s.graded ? 'pushed' : s.failed >= s.graded ? 'failed' : 'pending');
+    for (const [attemptId, level] of await this.levels(examId)) {
+      const state = pushState(level);
+      if (state) out.set(attemptId, state);
     }
     return out;
+  }
+
+  /** The highest graded, pushed and failed version of every marked attempt of the exam. */
+  levels(examId: string): Promise<Map<string, MarkLevel>> {
+    return markLevels(this.deps.SectorMark, examId);
   }
 
   async counts(examId: string): Promise<SectorSync> {

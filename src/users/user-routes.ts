@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { ValidationFailed } from '../errors.js';
 import { ajv, detailsOf } from '../validation.js';
 import { ROLES } from './user-model.js';
 import { auditContext } from '../audit/audit-routes.js';
 import { userView, type NewUser, type UserPatch } from './user-service.js';
+
+/** Usernames one lookup takes (a class list pasted at once). */
+const MAX_LOOKUP = 1000;
 
 export const roleGrantSchema = {
   type: 'object',
@@ -47,7 +51,7 @@ export default async function userRoutes(app: FastifyInstance) {
     schema: { tags: ['users'], summary: 'Create a user (admin of an ancestor organisation)', security: [{ bearer: [] }], body: newUserSchema, response: { 201: userSchema } },
   }, async (request, reply) => {
     const user = await app.users.create(request.principal, request.body);
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, ['admin']), {
       orgId: user.roles[0]!.orgId,
       action: 'user.create',
       target: `user:${user._id}`,
@@ -72,6 +76,11 @@ export default async function userRoutes(app: FastifyInstance) {
           type: 'object',
           properties: {
             created: { type: 'integer' },
+            users: {
+              type: 'array',
+              description: 'The users created, with the index of their row: their ids go straight into an exam\'s candidateIds',
+              items: { type: 'object', properties: { index: { type: 'integer' }, id: { type: 'string' }, username: { type: 'string' } } },
+            },
             failed: {
               type: 'array',
               items: {
@@ -99,16 +108,49 @@ export default async function userRoutes(app: FastifyInstance) {
         invalid.push({ index, error: { code: 'validation_failed', message: 'Row does not match the user schema', details: detailsOf(validateNewUser.errors) } });
       }
     });
-    const { created, failed } = await app.users.bulkCreate(request.principal, good);
+    const { created, users, failed } = await app.users.bulkCreate(request.principal, good);
     const orgIds = [...new Set(good.flatMap((u) => u.roles.map((g) => g.orgId)))];
-    await app.audit.record(auditContext(request), {
+    await app.audit.record(auditContext(request, ['admin']), {
       orgId: orgIds.length === 1 ? orgIds[0]! : request.principal.roles[0]!.orgId,
       action: 'user.bulk_create',
       target: `roster:${request.id}`,
       summary: { created, failed: failed.length + invalid.length, orgIds },
     });
     const all = [...invalid, ...failed.map((f) => ({ index: goodIndex[f.index]!, error: f.error }))].sort((a, b) => a.index - b.index);
-    return { created, failed: all };
+    return { created, users: users.map((u) => ({ ...u, index: goodIndex[u.index]! })), failed: all };
+  });
+
+  app.get<{ Querystring: { username: string } }>('/api/users', {
+    schema: {
+      tags: ['users'],
+      summary: "Look users up by username (exam_manager, admin): a pasted candidate list becomes ids",
+      description: "Only users with a role at one of the caller's organisations or below are found; other and unknown usernames are simply absent. Case does not matter.",
+      security: [{ bearer: [] }],
+      querystring: {
+        type: 'object',
+        required: ['username'],
+        additionalProperties: false,
+        properties: { username: { type: 'string', minLength: 1, maxLength: 20000, description: `Usernames separated by commas, at most ${MAX_LOOKUP}` } },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            users: {
+              type: 'array',
+              items: { type: 'object', required: ['id', 'username', 'displayName'], properties: { id: { type: 'string' }, username: { type: 'string' }, displayName: { type: 'string' }, studentId: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+  }, async (request) => {
+    const names = request.query.username.split(',').map((x) => x.trim()).filter(Boolean);
+    if (names.length === 0 || names.length > MAX_LOOKUP) {
+      throw new ValidationFailed(`Give 1 to ${MAX_LOOKUP} usernames`, [{ instancePath: '/username', keyword: 'maxItems', message: `must list 1 to ${MAX_LOOKUP} usernames separated by commas`, in: 'querystring' }]);
+    }
+    const users = await app.users.lookup(request.principal, names);
+    return { users: users.map((u) => ({ id: u._id, username: u.username, displayName: u.displayName, ...(u.studentId ? { studentId: u.studentId } : {}) })) };
   });
 
   app.patch<{ Params: { id: string }; Body: UserPatch }>('/api/users/:id', {
@@ -133,13 +175,18 @@ export default async function userRoutes(app: FastifyInstance) {
       response: { 200: userSchema },
     },
   }, async (request) => {
-    const { user, revoked, changed } = await app.users.update(request.principal, request.params.id, request.body);
-    if (revoked) await app.redis.publish(revocationChannel(app.config.REDIS_KEY_PREFIX), JSON.stringify({ userId: user._id, at: Date.now() }));
-    await app.audit.record(auditContext(request), {
+    const { user, before, revoked, changed } = await app.users.update(request.principal, request.params.id, request.body);
+    if (revoked) await app.redis.publish(revocationChannel(app.config.REDIS_KEY_PREFIX), JSON.stringify({ userId: user._id, at: user.tokensValidAfter?.getTime() ?? Date.now() }));
+    await app.audit.record(auditContext(request, ['admin']), {
       orgId: user.roles[0]?.orgId ?? request.principal.roles[0]!.orgId,
       action: 'user.update',
       target: `user:${user._id}`,
-      summary: { changed, revoked, ...(request.body.roles ? { roles: request.body.roles } : {}), ...(request.body.active !== undefined ? { active: request.body.active } : {}) },
+      summary: {
+        changed,
+        revoked,
+        ...(request.body.roles ? { roles: request.body.roles, before: { roles: before.roles } } : {}),
+        ...(request.body.active !== undefined ? { active: request.body.active, wasActive: before.active } : {}),
+      },
     });
     return userView(user);
   });

@@ -100,7 +100,10 @@ export class UserService {
    * checked and hashed first, then written in one unordered insert, and
    * duplicate usernames are reported per row.
    */
-  async bulkCreate(actor: Principal, inputs: NewUser[]): Promise<{ created: number; failed: { index: number; error: { code: string; message: string } }[] }> {
+  async bulkCreate(
+    actor: Principal,
+    inputs: NewUser[],
+  ): Promise<{ created: number; users: { index: number; id: string; username: string }[]; failed: { index: number; error: { code: string; message: string } }[] }> {
     const failed: { index: number; error: { code: string; message: string } }[] = [];
     const ready: { index: number; user: User }[] = [];
     const seen = new Map<string, number>();
@@ -157,7 +160,9 @@ export class UserService {
       }
     }
     failed.sort((a, b) => a.index - b.index);
-    return { created, failed };
+    const refused = new Set(failed.map((f) => f.index));
+    const users = ready.filter((r) => !refused.has(r.index)).map((r) => ({ index: r.index, id: r.user._id, username: r.user.username }));
+    return { created, users, failed };
   }
 
   /** A user is visible to themselves and to administrators above any of their roles. */
@@ -176,7 +181,7 @@ export class UserService {
    * every session the user has at once (tokens issued before now are refused
    * on every process). Returns what changed for the audit trail.
    */
-  async update(actor: Principal, id: string, patch: UserPatch): Promise<{ user: User; revoked: boolean; changed: string[] }> {
+  async update(actor: Principal, id: string, patch: UserPatch): Promise<{ user: User; before: Pick<User, 'roles' | 'active'>; revoked: boolean; changed: string[] }> {
     const user = await this.get(actor, id);
     const isSelf = user._id === actor.id;
     const administers = await Promise.all(user.roles.map((g) => this.access.holds(actor, 'admin', g.orgId)));
@@ -218,7 +223,39 @@ export class UserService {
     if (revoked) set.tokensValidAfter = new Date();
     const updated = await this.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean();
     if (!updated) throw new NotFound('User');
-    return { user: updated, revoked, changed };
+    return { user: updated, before: { roles: user.roles.map((g) => ({ role: g.role, orgId: g.orgId })), active: user.active }, revoked, changed };
+  }
+
+  /**
+   * Usernames → users, for exam managers and administrators filling a
+   * candidate list: only users holding a role at one of the caller's
+   * organisations or below are found; anyone else is as unknown as a
+   * username nobody has.
+   */
+  async lookup(actor: Principal, usernames: string[]): Promise<User[]> {
+    const grants = this.access.grantOrgs(actor, ['exam_manager', 'admin']);
+    if (grants.length === 0) throw new Forbidden('Only exam managers and administrators look users up');
+    const keys = [...new Set(usernames.map((u) => u.toLowerCase()))];
+    if (keys.length === 0) return [];
+    const found = await this.User.find({ usernameKey: { $in: keys } }).lean();
+    const paths = new Map<string, Promise<string[] | null>>();
+    const pathOf = (orgId: string) => {
+      let p = paths.get(orgId);
+      if (!p) paths.set(orgId, (p = this.orgs.pathOf(orgId)));
+      return p;
+    };
+    const visible: User[] = [];
+    for (const user of found) {
+      for (const g of user.roles) {
+        const path = await pathOf(g.orgId);
+        if (path && grants.some((o) => path.includes(o))) {
+          visible.push(user);
+          break;
+        }
+      }
+    }
+    const order = new Map(keys.map((k, i) => [k, i]));
+    return visible.sort((a, b) => order.get(a.usernameKey)! - order.get(b.usernameKey)!);
   }
 
   async findByUsername(username: string): Promise<User | null> {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sectorUri } from '../../src/config.js';
 import { SectorStore } from '../../src/sector/sector-service.js';
-import { build } from '../helper.js';
+import { adminSession, as, build } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, rightAnswer, settled, submitAttempts, until } from '../support/grading.js';
 
@@ -41,10 +41,16 @@ t.test('after a key correction, re-pinning the corrected revision and regrading 
   ]);
   await syncedAll();
 
-  // The author corrects the key: a new revision, reviewed by someone else.
+  // The key is corrected: a new revision, reviewed by someone else. The exam has not closed, so a key
+  // change needs an exam manager's override (src/exams/key-guard.ts); here the exam manager also writes items.
   const item = (await author({ method: 'GET', url: `/api/items/${fixed}` })).json();
   t.same(item.correct, ['A']);
-  const edited = await author({ method: 'PUT', url: `/api/items/${fixed}`, payload: { ...item, correct: ['B'], revision: item.revision } });
+  const locked = await author({ method: 'PUT', url: `/api/items/${fixed}`, payload: { ...item, correct: ['B'], revision: item.revision } });
+  t.equal(locked.json().error?.code, 'exam_key_locked');
+  const admin = await adminSession(app);
+  const roles = [{ role: 'exam_manager', orgId: fx.world.orgs.dep }, { role: 'author', orgId: fx.world.orgs.dep }];
+  t.equal((await as(app, admin.token)({ method: 'PATCH', url: `/api/users/${fx.world.managerId}`, payload: { roles } })).statusCode, 200);
+  const edited = await manager({ method: 'PUT', url: `/api/items/${fixed}?override=exam-key-change`, payload: { ...item, correct: ['B'], revision: item.revision } });
   t.equal(edited.statusCode, 200, edited.body);
   t.equal(edited.json().revision, 2);
 
@@ -71,6 +77,9 @@ t.test('after a key correction, re-pinning the corrected revision and regrading 
 
   const regrade = await grade('regrade');
   t.equal(regrade.state, 'completed');
+  const runs = await app.models.Audit.find({ action: 'exam.regrade_results' }).lean();
+  t.equal(runs.length, 1, 'the regrade run is one audit record');
+  t.match(runs[0], { actorId: fx.world.managerId, target: `exam:${fx.examId}`, summary: { changed: 2, firstGraded: 0 } });
   t.match(regrade.result, { total: 3, graded: 3, changed: 2, unchanged: 1, firstGraded: 0, byDelta: { '+1': 1, '-1': 1 }, delta: { count: 2, min: -1, max: 1, mean: 0, total: 0 } });
   t.same(regrade.result.changes.map((c: { candidateId: string; before: number; after: number; delta: number }) => [c.candidateId, c.before, c.after, c.delta]).sort(), [
     [fx.candidateIds[0], 2, 3, 1],

@@ -356,6 +356,24 @@ t.test('staff workflow end to end', async (t) => {
     await page.getByLabel('Môn học').fill('math');
     await page.getByRole('button', { name: 'Lưu ngữ liệu' }).click();
     await page.getByRole('heading', { name: 'Đoạn văn về Thủ đô' }).waitFor();
+    // The passage is edited before any item uses it, and found again in the list of passages.
+    await page.getByRole('link', { name: 'Sửa ngữ liệu' }).click();
+    await page.getByRole('heading', { name: 'Sửa ngữ liệu' }).waitFor();
+    t.equal(await page.getByLabel('Tiêu đề').inputValue(), 'Đoạn văn về Thủ đô', 'the form opens with the stored passage');
+    await page.getByLabel('Nội dung').fill('<p>Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam, nằm bên bờ sông Hồng. Thành phố có hơn một nghìn năm lịch sử.</p>');
+    await page.locator('.preview').getByText('hơn một nghìn năm lịch sử').waitFor();
+    await page.getByRole('button', { name: 'Lưu ngữ liệu' }).click();
+    await page.getByText('Đã lưu ngữ liệu (bản 2).').waitFor();
+    await page.getByText('hơn một nghìn năm lịch sử').waitFor();
+    await page.getByRole('link', { name: 'Danh sách ngữ liệu' }).click();
+    await page.getByRole('heading', { name: 'Ngữ liệu' }).waitFor();
+    await page.getByLabel('Tìm ngữ liệu theo tiêu đề').fill('doan van thu do');
+    await page.getByRole('button', { name: 'Tìm', exact: true }).click();
+    const found = page.locator('tr[data-stimulus-id]', { hasText: 'Đoạn văn về Thủ đô' });
+    await found.first().waitFor();
+    t.equal(await found.count(), 1, 'found by its title without diacritics');
+    await found.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Đoạn văn về Thủ đô' }).waitFor();
     await page.getByRole('link', { name: 'Thêm câu hỏi cho ngữ liệu này' }).click();
     await page.getByLabel('Dạng câu hỏi').selectOption('cloze');
     await common(page, '<p>Điền vào chỗ trống.</p>', 2);
@@ -471,12 +489,29 @@ t.test('staff workflow end to end', async (t) => {
     await page.getByText('Đã trả lại câu hỏi cho người soạn.').waitFor();
     await page.getByText('9 câu hỏi chờ duyệt').waitFor();
 
+    // The author reads why, in the editor and in the item's history.
+    await a.goto(`${url}/staff/items/${ids.essay}`);
+    await a.locator('.sent-back', { hasText: 'Cần thêm tiêu chí về tính đúng của kết luận.' }).waitFor();
+    t.pass('the editor says why the draft came back');
+    await a.goto(`${url}/staff/items/${ids.essay}/history`);
+    await a.locator('.status-log li[data-to="draft"] .review-comment', { hasText: 'Cần thêm tiêu chí về tính đúng của kết luận.' }).waitFor();
+    t.equal(await a.locator('.status-log li').count(), 2, 'sent for review, then sent back: both steps listed');
+    await screenshot(a, 'staff-item-history-review-comment');
+
     // The author sends it again from the bank's list.
     await a.goto(`${url}/staff/items?status=draft`);
     await a.locator(`tr[data-item-id="${ids.essay}"]`).getByRole('button', { name: 'Gửi duyệt' }).click();
     await a.getByText('Đã gửi câu hỏi đi duyệt.').waitFor();
 
     await page.reload();
+    await page.getByText('10 câu hỏi chờ duyệt').waitFor();
+    await page.locator(`tr[data-item-id="${ids.essay}"]`, { hasText: 'Bản 1 đã bị trả lại: “Cần thêm tiêu chí về tính đúng của kết luận.”' }).waitFor();
+    t.pass('the queue shows why the item came back last time');
+    await screenshot(page, 'staff-review-queue-comment');
+    await page.locator(`tr[data-item-id="${ids.essay}"]`).getByRole('link').click();
+    await page.locator('.status-log .review-comment', { hasText: 'Cần thêm tiêu chí' }).waitFor();
+    t.pass('the review page lists the earlier step with its comment');
+    await page.getByRole('link', { name: '← Danh sách chờ duyệt' }).click();
     await page.getByText('10 câu hỏi chờ duyệt').waitFor();
     for (let left = 10; left > 0; left--) {
       await page.getByRole('link', { name: /^Xem và duyệt/ }).first().click();
@@ -507,7 +542,13 @@ t.test('staff workflow end to end', async (t) => {
     await page.getByLabel('Thời gian làm bài (phút)').fill('45');
     const s1 = page.locator('.section-panel').nth(0);
     await s1.getByLabel('Điểm mỗi câu').fill('0,5');
+    const asked = page.waitForResponse((r) => r.url().includes('/api/blueprints/availability?') && r.url().includes(`topics=${TOPIC}`));
     await s1.getByLabel('Chủ đề dòng 1').fill(TOPIC);
+    const availability = await asked;
+    t.equal(availability.status(), 200, 'the matrix asks the availability route');
+    const counted = (await availability.json()) as { subject: string; grade: number; type: string; cells: { topic: string; cognitiveLevel: number; available: number }[] };
+    t.match(counted, { subject: 'math', grade: 12, type: 'single_choice' });
+    t.same(counted.cells[0], { topic: TOPIC, cognitiveLevel: 1, available: 13 }, 'the approved single-choice pool of the department at level 1');
     await s1.getByLabel('Số câu, dòng 1, mức 1 – Nhận biết').fill('3');
     await s1.locator('tr[data-row="0"] .avail').first().filter({ hasText: 'có 13 câu' }).waitFor();
     t.pass('12 seeded + 1 authored approved single-choice items at level 1');
@@ -553,8 +594,15 @@ t.test('staff workflow end to end', async (t) => {
       t.equal(await list.getAttribute('aria-invalid'), 'true', 'usernames cannot be resolved yet: said next to the list');
       missing.push('GET /api/users?username=… (usernames → ids for the candidate list; POST /api/users/bulk answers no ids)');
     }
-    await list.fill(world.candidates.map((c) => c.id).join('\n'));
+    // Usernames as a school pastes them (any case), one unknown: refused next to the list, nothing stored.
+    await list.fill(['hs1', 'khong-co-ai', 'HS2'].join('\n'));
+    await page.getByRole('button', { name: 'Tạo kỳ thi' }).click();
+    await page.locator('.field--invalid', { has: list }).getByText('Không tìm thấy: khong-co-ai').waitFor();
+    t.equal(await list.getAttribute('aria-invalid'), 'true', 'the unknown username is named next to the list');
+    t.match(page.url(), /\/staff\/exams\/new/, 'no exam was created');
+    await list.fill([...world.candidates.slice(0, 5).map((c, i) => (i === 1 ? c.username.toUpperCase() : c.username)), world.candidates[5]!.id].join('\n'));
     t.match(await page.getByText(/\d+ thí sinh$/).textContent(), '6 thí sinh');
+    await screenshot(page, 'staff-exam-new-candidates');
     await page.getByRole('button', { name: 'Tạo kỳ thi' }).click();
     await page.waitForURL(/\/staff\/exams\/[0-9a-f]{24}$/);
     examId = page.url().split('/').pop()!;
@@ -592,6 +640,23 @@ t.test('staff workflow end to end', async (t) => {
     await page.getByText('Đã công bố kỳ thi.').waitFor();
     t.equal(await page.locator('.facts [data-status]').textContent(), 'Đã công bố');
     t.equal(await page.getByRole('button', { name: /Ghép/ }).count(), 0, 'forms are frozen');
+    t.same(
+      (await (await fetch(`${url}/api/exams/${examId}`, { headers: { authorization: `Bearer ${world.manager.token}` } })).json()).candidateIds,
+      world.candidates.map((c) => c.id),
+      'the usernames became the candidates\' ids',
+    );
+
+    // The exam and the blueprint are listed by the server, not only remembered by this browser.
+    await page.getByRole('link', { name: 'Kỳ thi', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Kỳ thi', exact: true }).waitFor();
+    const examRow = page.locator(`tr[data-exam-id="${examId}"]`);
+    await examRow.waitFor();
+    t.match(await examRow.textContent(), /Toán 12 – Kiểm tra giữa kỳ I.*Đã công bố/);
+    t.match(await examRow.locator('td.num').textContent(), '6');
+    await screenshot(page, 'staff-exam-list');
+    await page.getByRole('link', { name: 'Ma trận đề', exact: true }).first().click();
+    await page.locator('tr[data-blueprint-id]', { hasText: 'Toán 12 – Kiểm tra giữa kỳ I' }).waitFor();
+    t.pass('the blueprint is listed');
     t.same(errorsOf(manager, REFUSED_400), []);
   });
 

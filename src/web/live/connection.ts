@@ -188,7 +188,9 @@ export class LiveConnection {
         return;
       case 'ended':
         this.stop();
-        handlers.onEnded(message.reason);
+        // A revoked session is a sign-out, not the end of the exam: back to the login.
+        if (message.cause === 'revoked') handlers.onFatal({ code: 'unauthenticated', message: 'Your session has ended; sign in again' });
+        else handlers.onEnded(message.reason);
         return;
       case 'error':
         this.lastError = message.error;

@@ -55,6 +55,8 @@ export type EndReason = 'time_up' | 'submitted' | 'replaced' | 'closed';
 export interface EndedMessage {
   type: 'ended';
   reason: EndReason;
+  /** `revoked`: the user's session ended (logout elsewhere, password change, deactivation). */
+  cause?: 'revoked';
 }
 export interface ErrorMessage {
   type: 'error';

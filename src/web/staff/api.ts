@@ -85,6 +85,15 @@ export interface ItemStats {
   n?: number;
 }
 
+/** One workflow step of a revision, with the comment given (a reviewer's reason for sending it back). */
+export interface StatusEvent {
+  from: ItemStatus;
+  to: ItemStatus;
+  at: string;
+  by: string;
+  comment?: string;
+}
+
 /** One revision of an item as GET /api/items answers it. */
 export interface ItemView extends ItemContent {
   id: string;
@@ -99,10 +108,14 @@ export interface ItemView extends ItemContent {
   approvedRevision: number | null;
   keyIncluded: boolean;
   stats?: ItemStats;
+  /** Steps of this revision, oldest first (authors and reviewers only). */
+  statusLog?: StatusEvent[];
+  /** The newest review decision on any revision of the item. */
+  lastReview?: StatusEvent & { revision: number };
 }
 
 /** Fields of an item answer that belong to the server, not to the content. */
-export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats'] as const;
+export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview'] as const;
 
 export interface ItemSearch {
   subject?: string;
@@ -135,7 +148,37 @@ export interface Stimulus {
   ownerOrgId?: string;
   authorId?: string;
   createdAt?: string;
+  /** Bumped by every edit; sent back with the next one. */
+  revision?: number;
+  updatedAt?: string;
+  tags?: string[];
   items?: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
+}
+
+export interface StimulusSearch {
+  subject?: string;
+  grade?: number | string;
+  topic?: string;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Approved items one matrix cell can draw from, as the exam's organisation may use the bank. */
+export interface CellAvailability {
+  topic: string;
+  cognitiveLevel: number;
+  available: number;
+}
+
+export interface ExamSearch {
+  status?: string;
+  subject?: string;
+  grade?: number | string;
+  q?: string;
+  closesAfter?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface ImportResult {
@@ -222,6 +265,8 @@ export interface Exam {
   difficultySpread?: number;
   assembledAt?: string;
   publishedAt?: string;
+  /** In lists, instead of the roster. */
+  candidateCount?: number;
 }
 
 export interface FormSummary {
@@ -358,6 +403,8 @@ export interface NewUserRow {
 
 export interface BulkUsersResult {
   created: number;
+  /** The users created, by row: their ids go into an exam's candidate list. */
+  users?: { index: number; id: string; username: string }[];
   failed: { index: number; error: { code: string; message: string } }[];
 }
 
@@ -548,6 +595,14 @@ export class StaffApi {
     return this.get<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`);
   }
 
+  stimuli(query: StimulusSearch): Promise<{ stimuli: Stimulus[]; nextCursor: string | null }> {
+    return this.get<{ stimuli: Stimulus[]; nextCursor: string | null }>('/api/stimuli', { ...query });
+  }
+
+  updateStimulus(id: string, body: Omit<Stimulus, 'id'>, revision: number): Promise<Stimulus> {
+    return this.put<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`, { ...body, revision });
+  }
+
   importItems(format: string, file: Blob, defaults: Query = {}): Promise<ImportResult> {
     return this.upload<ImportResult>('/api/items/import', { ...defaults, format }, file);
   }
@@ -557,24 +612,39 @@ export class StaffApi {
   }
 
   /**
-   * How many approved items match, up to `cap` (pages of 200 until then),
-   * grouped by cognitive level. There is no count route, so this pages.
+   * Approved items per cell (topics × the four levels) of one item type or
+   * any, as organisation `orgId` (the exam's) may draw them: what assembly uses.
    */
-  async approvedCounts(filter: { subject: string; grade: number; topic: string; type?: string }, cap = 1000): Promise<{ byLevel: Record<number, number>; capped: boolean }> {
-    const byLevel: Record<number, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };
-    let cursor: string | undefined;
-    let seen = 0;
-    for (;;) {
-      const page = await this.searchItems({ ...filter, status: 'approved', limit: 200, cursor });
-      for (const item of page.items) byLevel[item.cognitiveLevel] = (byLevel[item.cognitiveLevel] ?? 0) + 1;
-      seen += page.items.length;
-      if (!page.nextCursor) return { byLevel, capped: false };
-      if (seen >= cap) return { byLevel, capped: true };
-      cursor = page.nextCursor;
-    }
+  async availability(filter: { subject: string; grade: number; topics: string[]; type?: string; orgId?: string }): Promise<CellAvailability[]> {
+    const body = await this.get<{ cells: CellAvailability[] }>('/api/blueprints/availability', {
+      subject: filter.subject,
+      grade: filter.grade,
+      topics: filter.topics.join(','),
+      type: filter.type,
+      orgId: filter.orgId,
+    });
+    return body.cells;
   }
 
   // ------------------------------------------------------- exams and forms
+
+  blueprints(query: { q?: string; subject?: string; grade?: number | string; limit?: number; cursor?: string } = {}): Promise<{ blueprints: Blueprint[]; nextCursor: string | null }> {
+    return this.get<{ blueprints: Blueprint[]; nextCursor: string | null }>('/api/blueprints', { ...query });
+  }
+
+  exams(query: ExamSearch = {}): Promise<{ exams: Exam[]; nextCursor: string | null }> {
+    return this.get<{ exams: Exam[]; nextCursor: string | null }>('/api/exams', { ...query });
+  }
+
+  /** Usernames → users of the caller's organisations; unknown ones are absent. */
+  async lookupUsers(usernames: string[]): Promise<{ id: string; username: string; displayName: string; studentId?: string }[]> {
+    const out: { id: string; username: string; displayName: string; studentId?: string }[] = [];
+    for (let i = 0; i < usernames.length; i += 200) {
+      const body = await this.get<{ users: { id: string; username: string; displayName: string; studentId?: string }[] }>('/api/users', { username: usernames.slice(i, i + 200).join(',') });
+      out.push(...body.users);
+    }
+    return out;
+  }
 
   createBlueprint(body: NewBlueprint): Promise<Blueprint> {
     return this.post<Blueprint>('/api/blueprints', body);

@@ -15,7 +15,7 @@ import { itemsPage } from './pages/items.js';
 import { monitorPage } from './pages/monitor.js';
 import { resultsPage } from './pages/results.js';
 import { reviewItemPage, reviewQueuePage } from './pages/review.js';
-import { stimulusNewPage, stimulusViewPage } from './pages/stimulus.js';
+import { stimulusEditPage, stimulusListPage, stimulusNewPage, stimulusViewPage } from './pages/stimulus.js';
 
 export interface StaffRoute {
   pattern: RegExp;
@@ -31,7 +31,9 @@ export const STAFF_ROUTES: StaffRoute[] = [
   { pattern: /^\/staff\/items\/new$/, page: itemEditorPage },
   { pattern: new RegExp(`^/staff/items/${ID}/history$`), page: itemHistoryPage, params: ['itemId'] },
   { pattern: new RegExp(`^/staff/items/${ID}$`), page: itemEditorPage, params: ['itemId'] },
+  { pattern: /^\/staff\/stimuli$/, page: stimulusListPage },
   { pattern: /^\/staff\/stimuli\/new$/, page: stimulusNewPage },
+  { pattern: new RegExp(`^/staff/stimuli/${ID}/edit$`), page: stimulusEditPage, params: ['stimulusId'] },
   { pattern: new RegExp(`^/staff/stimuli/${ID}$`), page: stimulusViewPage, params: ['stimulusId'] },
   { pattern: /^\/staff\/review$/, page: reviewQueuePage },
   { pattern: new RegExp(`^/staff/review/${ID}$`), page: reviewItemPage, params: ['itemId'] },

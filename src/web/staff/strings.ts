@@ -647,6 +647,30 @@ const S = {
   'staff.flag.low_discrimination': ['Phân biệt kém', 'Low discrimination'],
   'staff.flag.distractor_positive_point_biserial': ['Phương án nhiễu tương quan dương', 'Distractor correlates positively'],
   'staff.flag.possible_wrong_key': ['Có thể sai đáp án', 'Possible wrong key'],
+
+  // Lists from the server, review comments, passage editing.
+  'staff.blueprint.search': ['Tìm ma trận theo tên', 'Search blueprints by title'],
+  'staff.blueprint.none': ['Chưa có ma trận nào.', 'No blueprints yet.'],
+  'staff.exam.search': ['Tìm kỳ thi theo tên', 'Search exams by title'],
+  'staff.exam.none': ['Chưa có kỳ thi nào.', 'No exams yet.'],
+  'staff.exam.candidateCol': ['Thí sinh', 'Candidates'],
+  'staff.exam.pickBlueprint': ['Chọn ma trận có sẵn', 'Choose a blueprint'],
+  'staff.exam.pickBlueprintNone': ['— Chọn từ danh sách —', '— Choose from the list —'],
+  'staff.exam.resolved': ['Đã đối chiếu {count} tên đăng nhập.', '{count} usernames resolved.'],
+  'staff.review.lastComment': ['Nhận xét gần nhất', 'Latest review comment'],
+  'staff.review.log': ['Các bước duyệt', 'Workflow steps'],
+  'staff.review.logEmpty': ['Chưa có bước duyệt nào.', 'No workflow step yet.'],
+  'staff.review.earlier': ['Bản {revision} đã bị trả lại: “{comment}”', 'Revision {revision} was sent back: “{comment}”'],
+  'staff.review.stepBy': ['{who}, {at}', '{who}, {at}'],
+  'staff.history.steps': ['Các bước duyệt và nhận xét', 'Workflow steps and comments'],
+  'staff.editor.sentBack': ['Người duyệt đã trả lại bản {revision}: “{comment}”', 'A reviewer sent revision {revision} back: “{comment}”'],
+  'staff.stimulus.list': ['Ngữ liệu', 'Passages'],
+  'staff.stimulus.search': ['Tìm ngữ liệu theo tiêu đề', 'Search passages by title'],
+  'staff.stimulus.none': ['Chưa có ngữ liệu nào.', 'No passages yet.'],
+  'staff.stimulus.edit': ['Sửa ngữ liệu', 'Edit the passage'],
+  'staff.stimulus.saved': ['Đã lưu ngữ liệu (bản {revision}).', 'Passage saved (revision {revision}).'],
+  'staff.stimulus.locked': ['Đã có câu hỏi được duyệt dùng ngữ liệu này nên không sửa được nữa; hãy tạo ngữ liệu mới.', 'An approved item uses this passage, so it can no longer change; write a new passage.'],
+  'staff.stimulus.all': ['Danh sách ngữ liệu', 'All passages'],
 } satisfies Record<string, readonly [vi: string, en: string]>;
 
 export type StaffMessageKey = keyof typeof S;

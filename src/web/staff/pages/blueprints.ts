@@ -14,7 +14,7 @@ import { pathId } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { gradeOptions, LEVELS, levelLabel, typeLabel, typeOptions } from '../labels.js';
 import { orgChoice } from '../org-select.js';
-import { recentList, remember } from '../recent.js';
+import { remember } from '../recent.js';
 import { orgsWith } from '../roles.js';
 
 interface RowDraft {
@@ -38,16 +38,25 @@ function count(text: string): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-/** Where availability comes from: approved items by (subject, grade, type, topic), counted per level. */
+/**
+ * Where availability comes from: GET /api/blueprints/availability, the
+ * approved pool per (topic, level) of the section's type as the owner
+ * organisation may draw it, i.e. exactly what assembly will use. Cached per
+ * (organisation, subject, grade, type, topic) while the page is open.
+ */
 class Availability {
   private readonly cache = new Map<string, Promise<{ byLevel: Record<number, number>; capped: boolean }>>();
   constructor(private readonly ctx: StaffContext) {}
 
-  get(subject: string, grade: number, type: string, topic: string) {
-    const key = [subject, grade, type, topic].join('\u0000');
+  get(subject: string, grade: number, type: string, topic: string, orgId = '') {
+    const key = [orgId, subject, grade, type, topic].join('\u0000');
     let p = this.cache.get(key);
     if (!p) {
-      p = this.ctx.api.approvedCounts({ subject, grade, topic, ...(type ? { type } : {}) });
+      p = this.ctx.api.availability({ subject, grade, topics: [topic], ...(type ? { type } : {}), ...(orgId ? { orgId } : {}) }).then((cells) => {
+        const byLevel: Record<number, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };
+        for (const c of cells) if (c.topic === topic) byLevel[c.cognitiveLevel] = c.available;
+        return { byLevel, capped: false };
+      });
       this.cache.set(key, p);
       // A failed count is asked again next time.
       p.catch(() => this.cache.delete(key));
@@ -57,7 +66,12 @@ class Availability {
 }
 
 export const blueprintListPage = staffPage('blueprints', (ctx) => {
-  const recent = recentList(ctx.user.id, 'blueprints');
+  let disposed = false;
+  const q = input({ id: 'bp-q', type: 'search', value: ctx.query.get('q') ?? '' });
+  const search = h('form', { class: 'inline-form', role: 'search' }, field(t('staff.blueprint.search'), q), h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.items.search')));
+  const listSlot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
+  const more = button(t('staff.items.more'), 'secondary');
+  more.hidden = true;
   const openId = input({ spellcheck: 'false', autocomplete: 'off' });
   const open = h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.open'));
   const openForm = h('form', { class: 'inline-form' }, field(t('staff.blueprint.openById'), openId), open);
@@ -65,24 +79,59 @@ export const blueprintListPage = staffPage('blueprints', (ctx) => {
     event.preventDefault();
     if (openId.value.trim()) ctx.navigate(`/staff/blueprints/${encodeURIComponent(openId.value.trim())}`);
   });
+  const rows: Blueprint[] = [];
+  let cursor: string | null = null;
+  const draw = () =>
+    listSlot.replaceChildren(
+      rows.length
+        ? dataTable(
+            t('staff.blueprint.listTitle'),
+            [
+              { label: t('staff.blueprint.titleField'), cell: (b) => ctx.link(`/staff/blueprints/${encodeURIComponent(b.id)}`, b.title), sort: (b) => b.title },
+              { label: t('staff.items.col.class'), cell: (b) => `${b.subject} · ${b.grade}` },
+              { label: t('staff.blueprint.itemCount'), cell: (b) => String(b.sections.reduce((x, s) => x + s.cells.reduce((y, c) => y + c.count, 0), 0)), class: 'num' },
+              { label: t('staff.history.date'), cell: (b) => formatDateTime(b.createdAt), sort: (b) => b.createdAt },
+              { label: t('staff.items.col.actions'), cell: (b) => ctx.link(`/staff/exams/new?blueprintId=${encodeURIComponent(b.id)}`, t('staff.blueprint.createExam'), { class: 'button button--ghost button--small', 'aria-label': `${t('staff.blueprint.createExam')}: ${b.title}` }) },
+            ],
+            rows,
+            { captionHidden: true, rowAttrs: (b) => ({ 'data-blueprint-id': b.id }) },
+          )
+        : h('p', { class: 'empty' }, t('staff.blueprint.none')),
+    );
+  // A search started while another page is on its way wins: answers of older ones are dropped.
+  let generation = 0;
+  const load = async () => {
+    const mine = generation;
+    const page = await ctx.api.blueprints({ ...(q.value.trim() ? { q: q.value.trim() } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+    if (disposed || mine !== generation) return;
+    rows.push(...page.blueprints);
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    draw();
+  };
+  const reload = () => {
+    generation++;
+    rows.length = 0;
+    cursor = null;
+    load().catch((err) => !disposed && say(listSlot, 'error', errorMessage(err)));
+  };
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    reload();
+  });
+  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(listSlot, 'error', errorMessage(err)))));
   ctx.root.replaceChildren(
     ctx.heading(t('staff.blueprint.listTitle')),
     h('div', { class: 'toolbar' }, ctx.link('/staff/blueprints/new', t('staff.blueprint.new'), { class: 'button button--primary' })),
-    h('h2', null, t('staff.recent')),
-    recent.length
-      ? dataTable(
-          t('staff.recent'),
-          [
-            { label: t('staff.blueprint.titleField'), cell: (r) => ctx.link(`/staff/blueprints/${encodeURIComponent(r.id)}`, r.title) },
-            { label: t('staff.seenAt'), cell: (r) => formatDateTime(r.at) },
-            { label: t('staff.items.col.actions'), cell: (r) => ctx.link(`/staff/exams/new?blueprintId=${encodeURIComponent(r.id)}`, t('staff.blueprint.createExam'), { class: 'button button--ghost button--small' }) },
-          ],
-          recent,
-          { captionHidden: true },
-        )
-      : h('p', { class: 'muted' }, t('staff.blueprint.noRecent')),
+    search,
+    listSlot,
+    h('div', { class: 'actions' }, more),
     openForm,
   );
+  reload();
+  return () => {
+    disposed = true;
+  };
 });
 
 export const blueprintEditorPage = staffPage('blueprints', (ctx) => {
@@ -160,7 +209,7 @@ export const blueprintEditorPage = staffPage('blueprints', (ctx) => {
         b.badge.textContent = t('staff.blueprint.checking');
         b.badge.className = 'avail avail--pending';
         availability
-          .get(subj, gr, s.type, topic)
+          .get(subj, gr, s.type, topic, owner.value())
           .then(({ byLevel, capped }) => {
             if (disposed) return;
             const have = byLevel[b.level] ?? 0;
@@ -285,6 +334,8 @@ export const blueprintEditorPage = staffPage('blueprints', (ctx) => {
   const refreshAll = debounce(() => refreshers.forEach((r) => r()), 350);
   subject.addEventListener('input', refreshAll);
   grade.addEventListener('change', refreshAll);
+  // The pool is the owner organisation's: another owner may draw from another bank.
+  owner.element?.addEventListener('change', refreshAll);
 
   /** The request body, and where each cell came from (to put errors on the right input). */
   function body(): { blueprint: NewBlueprint; origin: { row: number; level: number }[][] } {

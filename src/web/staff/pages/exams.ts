@@ -6,13 +6,13 @@
 import { ApiError } from '../../api.js';
 import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
-import { serverFeatures, type NewUserRow, type ShowResults } from '../api.js';
+import { serverFeatures, type Exam, type NewUserRow, type ShowResults } from '../api.js';
 import { busy, button, dataTable, errorMessage, field, FieldErrors, fill, input, notice, parseNumber, say, select, statusBadge, textarea } from '../components.js';
 import { parseCsv } from '../csv.js';
 import { pathId } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { orgChoice } from '../org-select.js';
-import { recentList, remember } from '../recent.js';
+import { remember } from '../recent.js';
 import { hasRole, managesExams, orgsWith } from '../roles.js';
 
 export type ExamTab = 'overview' | 'monitor' | 'grading' | 'results' | 'analysis';
@@ -42,38 +42,92 @@ export function localInput(date: Date): string {
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export const examListPage = staffPage('exams', (ctx) => {
-  const recent = recentList(ctx.user.id, 'exams');
+  let disposed = false;
   const openId = input({ spellcheck: 'false', autocomplete: 'off' });
   const openForm = h('form', { class: 'inline-form' }, field(t('staff.exam.openById'), openId), h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.open')));
   openForm.addEventListener('submit', (event) => {
     event.preventDefault();
     if (openId.value.trim()) ctx.navigate(`/staff/exams/${encodeURIComponent(openId.value.trim())}`);
   });
+  const q = input({ type: 'search', value: ctx.query.get('q') ?? '' });
+  const status = select(
+    [
+      ['', t('staff.any')],
+      ['draft', t('staff.status.draft')],
+      ['published', t('staff.status.published')],
+    ],
+    ctx.query.get('status') ?? '',
+  );
+  const search = h(
+    'form',
+    { class: 'inline-form', role: 'search' },
+    field(t('staff.exam.search'), q),
+    field(t('staff.items.col.status'), status),
+    h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.items.search')),
+  );
+  const listSlot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
+  const more = button(t('staff.items.more'), 'secondary');
+  more.hidden = true;
+  const rows: Exam[] = [];
+  let cursor: string | null = null;
+  const draw = () =>
+    listSlot.replaceChildren(
+      rows.length
+        ? dataTable(
+            t('staff.exam.listTitle'),
+            [
+              { label: t('staff.exam.titleField'), cell: (e) => ctx.link(`/staff/exams/${encodeURIComponent(e.id)}`, e.title), sort: (e) => e.title },
+              { label: t('staff.items.col.status'), cell: (e) => statusBadge(e.status), sort: (e) => e.status },
+              { label: t('staff.items.col.class'), cell: (e) => (e.subject ? `${e.subject} · ${e.grade ?? ''}` : '—') },
+              { label: t('staff.exam.window'), cell: (e) => `${formatDateTime(e.opensAt)} – ${formatDateTime(e.closesAt)}`, sort: (e) => e.opensAt },
+              { label: t('staff.exam.candidateCol'), cell: (e) => String(e.candidateCount ?? e.candidateIds?.length ?? 0), class: 'num' },
+              {
+                label: t('staff.items.col.actions'),
+                cell: (e) => h('div', { class: 'row-actions' }, ctx.link(`/staff/exams/${encodeURIComponent(e.id)}/monitor`, t('staff.exam.tab.monitor'), { class: 'button button--ghost button--small', 'aria-label': `${t('staff.exam.tab.monitor')}: ${e.title}` })),
+              },
+            ],
+            rows,
+            { captionHidden: true, rowAttrs: (e) => ({ 'data-exam-id': e.id }) },
+          )
+        : h('p', { class: 'empty' }, t('staff.exam.none')),
+    );
+  // A search started while another page is on its way wins: answers of older ones are dropped.
+  let generation = 0;
+  const load = async () => {
+    const mine = generation;
+    const page = await ctx.api.exams({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(status.value ? { status: status.value } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+    if (disposed || mine !== generation) return;
+    rows.push(...page.exams);
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    draw();
+  };
+  const reload = () => {
+    generation++;
+    rows.length = 0;
+    cursor = null;
+    load().catch((err) => !disposed && say(listSlot, 'error', errorMessage(err)));
+  };
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    reload();
+  });
+  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(listSlot, 'error', errorMessage(err)))));
   fill(
     ctx.root,
     ctx.heading(t('staff.exam.listTitle')),
     managesExams(ctx.user)
       ? h('div', { class: 'toolbar' }, ctx.link('/staff/exams/new', t('staff.exam.new'), { class: 'button button--primary' }), ctx.link('/staff/blueprints/new', t('staff.blueprint.new'), { class: 'button button--secondary' }))
       : null,
-    h('h2', null, t('staff.recent')),
-    recent.length
-      ? dataTable(
-          t('staff.recent'),
-          [
-            { label: t('staff.exam.titleField'), cell: (r) => ctx.link(`/staff/exams/${encodeURIComponent(r.id)}`, r.title) },
-            { label: t('staff.items.col.status'), cell: (r) => (r.status ? statusBadge(r.status) : '—') },
-            { label: t('staff.seenAt'), cell: (r) => formatDateTime(r.at) },
-            {
-              label: t('staff.items.col.actions'),
-              cell: (r) => h('div', { class: 'row-actions' }, ctx.link(`/staff/exams/${encodeURIComponent(r.id)}/monitor`, t('staff.exam.tab.monitor'), { class: 'button button--ghost button--small' })),
-            },
-          ],
-          recent,
-          { captionHidden: true },
-        )
-      : h('p', { class: 'muted' }, t('staff.exam.noRecent')),
+    search,
+    listSlot,
+    h('div', { class: 'actions' }, more),
     openForm,
   );
+  reload();
+  return () => {
+    disposed = true;
+  };
 });
 
 /** Roster files: a header row naming at least `username`; password, name and student id columns are optional. */
@@ -169,6 +223,22 @@ export const examNewPage = staffPage('exams', (ctx) => {
   blueprintId.addEventListener('change', loadBlueprint);
   if (blueprintId.value) loadBlueprint();
 
+  // The blueprints the manager may use, newest first; picking one fills the id above.
+  const picker = select([['', t('staff.exam.pickBlueprintNone')]], '', { id: 'exam-blueprint-pick' });
+  picker.addEventListener('change', () => {
+    if (!picker.value) return;
+    blueprintId.value = picker.value;
+    loadBlueprint();
+  });
+  ctx.api
+    .blueprints({ limit: 200 })
+    .then(({ blueprints }) => {
+      if (disposed) return;
+      for (const bp of [...blueprints].reverse()) picker.append(h('option', { value: bp.id }, `${bp.title} (${bp.subject} · ${bp.grade})`));
+      picker.value = blueprints.some((b) => b.id === blueprintId.value) ? blueprintId.value : '';
+    })
+    .catch(() => undefined);
+
   // ---------------------------------------------------------------- roster upload
   const schoolOrgs = [...new Set([...orgsWith(ctx.user, 'admin'), ...orgsWith(ctx.user, 'exam_manager')])];
   const rosterFile = input({ type: 'file', accept: '.csv,text/csv' });
@@ -192,7 +262,8 @@ export const examNewPage = staffPage('exams', (ctx) => {
       try {
         const out = await ctx.api.bulkUsers(rows);
         const failedIndex = new Set(out.failed.map((f) => f.index));
-        const added = rows.filter((_, i) => !failedIndex.has(i)).map((r) => r.username);
+        // The server answers the new users' ids; a username is looked up on saving otherwise.
+        const added = out.users ? out.users.map((u) => u.id) : rows.filter((_, i) => !failedIndex.has(i)).map((r) => r.username);
         candidates.value = [...tokens(), ...added].join('\n');
         drawCount();
         say(
@@ -218,17 +289,14 @@ export const examNewPage = staffPage('exams', (ctx) => {
       return null;
     }
     const ids = new Map<string, string>();
-    for (let i = 0; i < names.length; i += 200) {
-      const chunk = names.slice(i, i + 200);
-      const body = await ctx.api.get<{ users?: { id: string; username: string }[] }>('/api/users', { username: chunk.join(',') });
-      for (const u of body.users ?? []) ids.set(u.username, u.id);
-    }
-    const unknown = names.filter((n) => !ids.has(n));
+    // Usernames are matched without regard to case, as at login.
+    for (const u of await ctx.api.lookupUsers(names)) ids.set(u.username.toLowerCase(), u.id);
+    const unknown = names.filter((n) => !ids.has(n.toLowerCase()));
     if (unknown.length) {
       errors.show([{ instancePath: '/candidateIds', keyword: 'lookup', message: t('staff.exam.unknownUsers', { names: unknown.slice(0, 10).join(', ') }) }], t('staff.editor.invalid', { count: 1 }));
       return null;
     }
-    return list.map((x) => ids.get(x) ?? x);
+    return [...new Set(list.map((x) => ids.get(x.toLowerCase()) ?? x))];
   }
 
   const save = h('button', { type: 'submit', class: 'button button--primary' }, t('staff.exam.create'));
@@ -240,6 +308,7 @@ export const examNewPage = staffPage('exams', (ctx) => {
       'section',
       { class: 'panel' },
       h('h2', null, t('staff.exam.basics')),
+      field(t('staff.exam.pickBlueprint'), picker),
       field(t('staff.exam.blueprint'), blueprintId, { path: '/blueprintId', errors }),
       blueprintInfo,
       field(t('staff.exam.titleField'), title, { path: '/title', errors }),

@@ -38,6 +38,7 @@ export const homePage = staffPage('home', (ctx) => {
       t('staff.home.managerText'),
       ctx.link('/staff/blueprints/new', t('staff.blueprint.new'), { class: 'button button--primary' }),
       ctx.link('/staff/exams/new', t('staff.exam.new'), { class: 'button button--secondary' }),
+      ctx.link('/staff/exams', t('staff.nav.exams'), { class: 'button button--ghost' }),
     );
   } else if (watchesExams(u)) {
     card(t('staff.home.proctor'), t('staff.home.proctorText'), ctx.link('/staff/exams', t('staff.nav.exams'), { class: 'button button--primary' }));

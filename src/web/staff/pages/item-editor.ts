@@ -113,6 +113,11 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
       ctx.link(`/staff/items/${encodeURIComponent(base.id)}/history`, t('staff.items.history')),
     );
     if (base.status === 'in_review' || base.status === 'approved') meta.append(h('span', { class: 'muted' }, t('staff.editor.newRevisionNote')));
+    // A draft that came back from review says why, where its author works on it.
+    const back = base.lastReview;
+    if (base.status === 'draft' && back?.to === 'draft' && back.comment) {
+      meta.append(h('p', { class: 'notice notice--warning sent-back', role: 'note' }, t('staff.editor.sentBack', { revision: back.revision, comment: back.comment })));
+    }
   };
   drawMeta();
   heading.after(meta);

@@ -5,7 +5,7 @@
 import { h } from '../../dom.js';
 import { formatDateTime, hasMessage, t } from '../../i18n.js';
 import { renderItem } from '../../items/render.js';
-import type { ItemView } from '../api.js';
+import type { ItemView, StatusEvent } from '../api.js';
 import { dataTable, errorMessage, field, say, select, statusBadge } from '../components.js';
 import { fieldChanges, wordDiff } from '../diff.js';
 import { candidateItem, draftOf, flatten, keyResponse } from '../editor/model.js';
@@ -32,6 +32,31 @@ function diffCell(pieces: ReturnType<typeof wordDiff>, side: 'before' | 'after')
     else if (p.kind === 'added' && side === 'after') cell.append(h('ins', null, p.text));
   }
   return cell;
+}
+
+/**
+ * The workflow steps of a revision with their comments, oldest first:
+ * "Chờ duyệt → Nháp — Bạn, 28/11 10:02: “reason”". Steps are plain text in
+ * a list, so a screen reader reads them in order.
+ */
+export function statusLogList(events: readonly StatusEvent[], selfId: string): HTMLElement {
+  if (!events.length) return h('p', { class: 'muted' }, t('staff.review.logEmpty'));
+  return h(
+    'ol',
+    { class: 'status-log' },
+    ...events.map((e) =>
+      h(
+        'li',
+        { 'data-to': e.to },
+        statusBadge(e.from),
+        ' → ',
+        statusBadge(e.to),
+        ' ',
+        h('span', { class: 'muted' }, t('staff.review.stepBy', { who: e.by === selfId ? t('staff.you') : e.by, at: formatDateTime(e.at) })),
+        e.comment ? h('blockquote', { class: 'review-comment' }, e.comment) : null,
+      ),
+    ),
+  );
 }
 
 /** The table of what changed from `a` to `b`. */
@@ -74,6 +99,7 @@ export const itemHistoryPage = staffPage('items', (ctx) => {
         { label: t('staff.items.col.status'), cell: (r) => statusBadge(r.status) },
         { label: t('staff.history.author'), cell: (r) => (r.authorId === ctx.user.id ? t('staff.you') : r.authorId) },
         { label: t('staff.history.date'), cell: (r) => formatDateTime(r.createdAt) },
+        { label: t('staff.history.steps'), cell: (r) => statusLogList(r.statusLog ?? [], ctx.user.id), class: 'col-steps' },
         {
           label: t('staff.items.col.actions'),
           cell: (r) => {

@@ -233,6 +233,7 @@ export const itemsPage = staffPage('items', (ctx) => {
   if (canAuthor) {
     toolbar.append(ctx.link('/staff/items/new', t('staff.items.new'), { class: 'button button--primary' }), ctx.link('/staff/stimuli/new', t('staff.stimulus.new'), { class: 'button button--secondary' }));
   }
+  toolbar.append(ctx.link('/staff/stimuli', t('staff.stimulus.all'), { class: 'button button--ghost' }));
   const onlyDrafts = checkbox(t('staff.items.onlyDrafts'), filters.status === 'draft');
   onlyDrafts.box.addEventListener('change', () => {
     const params = new URLSearchParams({ ...filters, ...(onlyDrafts.box.checked ? { status: 'draft' } : {}) });

@@ -14,7 +14,7 @@ import { candidateItem, draftOf, keyLines, keyResponse } from '../editor/model.j
 import { staffPage, type StaffContext } from '../frame.js';
 import { levelLabel, sharingLabel, typeLabel } from '../labels.js';
 import { orgsWith } from '../roles.js';
-import { revisionDiff } from './item-history.js';
+import { revisionDiff, statusLogList } from './item-history.js';
 
 let flash: string | null = null;
 
@@ -74,6 +74,12 @@ export const reviewQueuePage = staffPage('review', (ctx) => {
           { label: t('staff.items.col.level'), cell: (i) => String(i.cognitiveLevel), sort: (i) => i.cognitiveLevel, class: 'num' },
           { label: t('staff.history.author'), cell: (i) => (i.authorId === ctx.user.id ? t('staff.you') : i.authorId) },
           { label: t('staff.review.submittedAt'), cell: (i) => formatDateTime(i.createdAt), sort: (i) => i.createdAt },
+          {
+            label: t('staff.review.lastComment'),
+            // The reason an earlier revision came back, so the reviewer checks that it was dealt with.
+            cell: (i) => (i.lastReview?.comment && i.lastReview.to === 'draft' ? h('span', { class: 'review-comment-inline' }, t('staff.review.earlier', { revision: i.lastReview.revision, comment: excerpt(i.lastReview.comment, 120) })) : h('span', { class: 'muted' }, '—')),
+            class: 'col-comment',
+          },
           {
             label: t('staff.items.col.actions'),
             cell: (i) =>
@@ -190,12 +196,21 @@ export const reviewItemPage = staffPage('review', (ctx) => {
     const changes = previous
       ? h('section', { class: 'panel', 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, t('staff.review.changes', { revision: previous.revision })), revisionDiff(previous, item))
       : null;
+    // What was said before: this revision's steps, and why an earlier one came back.
+    const earlier = item.lastReview?.to === 'draft' && item.lastReview.revision !== item.revision && item.lastReview.comment ? item.lastReview : null;
+    const log = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'log-title' },
+      h('h2', { id: 'log-title' }, t('staff.review.log')),
+      earlier ? notice('warning', t('staff.review.earlier', { revision: earlier.revision, comment: earlier.comment! })) : null,
+      statusLogList(item.statusLog ?? [], ctx.user.id),
+    );
 
     ctx.root.append(
       h(
         'div',
         { class: 'editor-layout' },
-        h('div', null, facts, key, decision, changes),
+        h('div', null, facts, key, decision, log, changes),
         h('aside', { class: 'preview', 'aria-labelledby': 'review-preview' }, h('div', { class: 'preview-head' }, h('h2', { id: 'review-preview' }, t('staff.editor.preview')), showKey.wrap), previewBody),
       ),
     );

@@ -7,25 +7,31 @@ import { ApiError } from '../../api.js';
 import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { renderRichText } from '../../items/render.js';
-import type { Sharing } from '../api.js';
+import type { Sharing, Stimulus } from '../api.js';
 import { busy, button, dataTable, debounce, errorMessage, field, FieldErrors, input, say, select, statusBadge, textarea } from '../components.js';
 import { pathId } from '../editor/type-editors.js';
-import { staffPage } from '../frame.js';
+import { staffPage, type StaffContext } from '../frame.js';
 import { gradeOptions, SHARING_VALUES, sharingLabel, typeLabel } from '../labels.js';
 import { hasRole } from '../roles.js';
 
-export const stimulusNewPage = staffPage('items', (ctx) => {
+/**
+ * The passage form with its live preview: a new passage, or (with
+ * `existing`) a new revision of one, sent with the revision it was based on.
+ */
+function stimulusEditor(ctx: StaffContext, existing: Stimulus | null): HTMLElement {
   const summary = h('div', { class: 'error-summary', role: 'alert' });
   const errors = new FieldErrors(summary);
-  const title = input({ id: pathId('/title') });
+  const title = input({ id: pathId('/title'), value: existing?.title ?? '' });
   const content = textarea({ id: pathId('/content'), rows: 10, class: 'rich-input' });
-  const subject = input({ id: pathId('/subject'), value: ctx.query.get('subject') ?? '' });
-  const grade = select(gradeOptions(t('staff.none')), '', { id: pathId('/grade') });
-  const topic = input({ id: pathId('/topic'), spellcheck: 'false' });
-  const sharing = select(SHARING_VALUES.map((s): [string, string] => [s, sharingLabel(s)]), 'org', { id: pathId('/sharing') });
+  content.value = existing?.content ?? '';
+  const subject = input({ id: pathId('/subject'), value: existing?.subject ?? ctx.query.get('subject') ?? '' });
+  const grade = select(gradeOptions(t('staff.none')), existing?.grade ? String(existing.grade) : '', { id: pathId('/grade') });
+  const topic = input({ id: pathId('/topic'), spellcheck: 'false', value: existing?.topic ?? '' });
+  const sharing = select(SHARING_VALUES.map((s): [string, string] => [s, sharingLabel(s)]), existing?.sharing ?? 'org', { id: pathId('/sharing') });
   const previewBody = h('div', { class: 'stimulus-content' });
   const draw = debounce(() => previewBody.replaceChildren(renderRichText(content.value)), 150);
   content.addEventListener('input', draw);
+  if (existing) previewBody.replaceChildren(renderRichText(content.value));
   const save = h('button', { type: 'submit', class: 'button button--primary' }, t('staff.stimulus.save'));
   const result = h('div', { class: 'message-slot' });
   const form = h(
@@ -52,26 +58,124 @@ export const stimulusNewPage = staffPage('items', (ctx) => {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     errors.clear();
+    say(result, null);
     void busy(save, t('staff.saving'), async () => {
+      const body = {
+        title: title.value.trim(),
+        content: content.value,
+        subject: subject.value.trim(),
+        ...(grade.value ? { grade: Number(grade.value) } : {}),
+        ...(topic.value.trim() ? { topic: topic.value.trim() } : {}),
+        ...(existing?.language ? { language: existing.language } : {}),
+        ...(existing?.tags?.length ? { tags: existing.tags } : {}),
+        sharing: sharing.value as Sharing,
+      };
       try {
-        const created = await ctx.api.createStimulus({
-          title: title.value.trim(),
-          content: content.value,
-          subject: subject.value.trim(),
-          ...(grade.value ? { grade: Number(grade.value) } : {}),
-          ...(topic.value.trim() ? { topic: topic.value.trim() } : {}),
-          sharing: sharing.value as Sharing,
-        });
-        ctx.navigate(`/staff/stimuli/${encodeURIComponent(created.id)}`);
+        const saved = existing ? await ctx.api.updateStimulus(existing.id, body, existing.revision ?? 1) : await ctx.api.createStimulus(body);
+        ctx.navigate(`/staff/stimuli/${encodeURIComponent(saved.id)}${existing ? `?saved=${saved.revision ?? ''}` : ''}`);
       } catch (err) {
         if (err instanceof ApiError && err.code === 'validation_failed') errors.show(err.details, t('staff.editor.invalid', { count: err.details.length }));
+        else if (err instanceof ApiError && err.code === 'stimulus_in_use') say(result, 'error', t('staff.stimulus.locked'));
         else say(result, 'error', errorMessage(err));
       }
     });
   });
   const preview = h('aside', { class: 'preview', 'aria-labelledby': 'stim-preview' }, h('h2', { id: 'stim-preview' }, t('staff.editor.preview')), previewBody);
-  ctx.root.replaceChildren(ctx.heading(t('staff.stimulus.new')), h('div', { class: 'editor-layout' }, form, preview));
-  title.focus();
+  return h('div', { class: 'editor-layout' }, form, preview);
+}
+
+export const stimulusNewPage = staffPage('items', (ctx) => {
+  ctx.root.replaceChildren(ctx.heading(t('staff.stimulus.new')), stimulusEditor(ctx, null));
+  document.getElementById(pathId('/title'))?.focus();
+});
+
+export const stimulusEditPage = staffPage('items', (ctx) => {
+  const id = ctx.params.stimulusId!;
+  let disposed = false;
+  const status = h('div', { class: 'message-slot' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
+  ctx.root.replaceChildren(ctx.heading(t('staff.stimulus.edit')), status);
+  ctx.api
+    .stimulus(id)
+    .then((s) => {
+      if (disposed) return;
+      status.replaceChildren();
+      ctx.root.append(h('p', null, ctx.link(`/staff/stimuli/${encodeURIComponent(s.id)}`, `← ${s.title}`)), stimulusEditor(ctx, s));
+      document.getElementById(pathId('/title'))?.focus();
+    })
+    .catch((err) => {
+      if (!disposed) say(status, 'error', errorMessage(err));
+    });
+  return () => {
+    disposed = true;
+  };
+});
+
+/** The passages the person may see, searched by title, with a way to write one. */
+export const stimulusListPage = staffPage('items', (ctx) => {
+  let disposed = false;
+  const q = input({ type: 'search', value: ctx.query.get('q') ?? '' });
+  const subject = input({ value: ctx.query.get('subject') ?? '' });
+  const search = h(
+    'form',
+    { class: 'inline-form', role: 'search' },
+    field(t('staff.stimulus.search'), q),
+    field(t('staff.item.subject'), subject),
+    h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.items.search')),
+  );
+  const listSlot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
+  const more = button(t('staff.items.more'), 'secondary');
+  more.hidden = true;
+  const rows: Stimulus[] = [];
+  let cursor: string | null = null;
+  const draw = () =>
+    listSlot.replaceChildren(
+      rows.length
+        ? dataTable(
+            t('staff.stimulus.list'),
+            [
+              { label: t('staff.stimulus.titleField'), cell: (s) => ctx.link(`/staff/stimuli/${encodeURIComponent(s.id)}`, s.title), sort: (s) => s.title },
+              { label: t('staff.items.col.class'), cell: (s) => `${s.subject}${s.grade ? ` · ${s.grade}` : ''}${s.topic ? ` · ${s.topic}` : ''}` },
+              { label: t('staff.editor.sharing'), cell: (s) => sharingLabel(s.sharing ?? 'org') },
+              { label: t('staff.history.date'), cell: (s) => (s.createdAt ? formatDateTime(s.updatedAt ?? s.createdAt) : '—'), sort: (s) => s.updatedAt ?? s.createdAt ?? '' },
+            ],
+            rows,
+            { captionHidden: true, rowAttrs: (s) => ({ 'data-stimulus-id': s.id }) },
+          )
+        : h('p', { class: 'empty' }, t('staff.stimulus.none')),
+    );
+  // A search started while another page is on its way wins: answers of older ones are dropped.
+  let generation = 0;
+  const load = async () => {
+    const mine = generation;
+    const page = await ctx.api.stimuli({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(subject.value.trim() ? { subject: subject.value.trim() } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+    if (disposed || mine !== generation) return;
+    rows.push(...page.stimuli);
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    draw();
+  };
+  const reload = () => {
+    generation++;
+    rows.length = 0;
+    cursor = null;
+    load().catch((err) => !disposed && say(listSlot, 'error', errorMessage(err)));
+  };
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    reload();
+  });
+  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(listSlot, 'error', errorMessage(err)))));
+  ctx.root.replaceChildren(
+    ctx.heading(t('staff.stimulus.list')),
+    h('div', { class: 'toolbar' }, hasRole(ctx.user, 'author') ? ctx.link('/staff/stimuli/new', t('staff.stimulus.new'), { class: 'button button--primary' }) : null),
+    search,
+    listSlot,
+    h('div', { class: 'actions' }, more),
+  );
+  reload();
+  return () => {
+    disposed = true;
+  };
 });
 
 export const stimulusViewPage = staffPage('items', (ctx) => {
@@ -85,12 +189,15 @@ export const stimulusViewPage = staffPage('items', (ctx) => {
     .then((s) => {
       if (disposed) return;
       status.replaceChildren();
+      const saved = ctx.query.get('saved');
+      if (saved) say(status, 'success', t('staff.stimulus.saved', { revision: saved }));
       heading.textContent = s.title;
       const items = s.items ?? [];
       const add = hasRole(ctx.user, 'author')
         ? ctx.link(`/staff/items/new?stimulusId=${encodeURIComponent(s.id)}&subject=${encodeURIComponent(s.subject)}`, t('staff.stimulus.addItem'), { class: 'button button--primary' })
         : null;
       const copy = button(t('staff.stimulus.copyId'), 'ghost');
+      const edit = hasRole(ctx.user, 'author') ? ctx.link(`/staff/stimuli/${encodeURIComponent(s.id)}/edit`, t('staff.stimulus.edit'), { class: 'button button--secondary' }) : null;
       copy.addEventListener('click', () => void navigator.clipboard?.writeText(s.id).then(() => (copy.textContent = t('staff.copied'))).catch(() => undefined));
       ctx.root.append(
         h(
@@ -120,7 +227,7 @@ export const stimulusViewPage = staffPage('items', (ctx) => {
               { captionHidden: true },
             )
           : h('p', { class: 'muted' }, t('staff.stimulus.noItems')),
-        h('div', { class: 'actions' }, add),
+        h('div', { class: 'actions' }, add, edit, ctx.link('/staff/stimuli', t('staff.stimulus.all'), { class: 'button button--ghost' })),
       );
     })
     .catch((err) => {

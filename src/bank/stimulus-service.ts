@@ -1,0 +1,165 @@
+import type { QueryFilter } from 'mongoose';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import type { Principal } from '../orgs/access.js';
+import { searchKey } from '../text/fold.js';
+import { decodeCursor, encodeCursor, DEFAULT_PAGE, type BankCaller, type BankService } from './bank-service.js';
+import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
+import { checkStimulus } from './item-schemas.js';
+import type { Sharing } from './item-types.js';
+
+/** A passage in a list: no attached items (open one for those). */
+export interface StimulusSummary {
+  id: string;
+  title: string;
+  content: string;
+  subject: string;
+  grade?: number;
+  topic?: string;
+  language?: 'vi' | 'en';
+  tags?: string[];
+  sharing: Sharing;
+  ownerOrgId: string;
+  authorId: string;
+  createdAt: string;
+  revision: number;
+  updatedAt?: string;
+}
+
+export interface StimulusQuery {
+  subject?: string;
+  grade?: number;
+  topic?: string;
+  tag?: string;
+  /** Words of the title, all of them, in any order; case and Vietnamese diacritics do not matter. */
+  q?: string;
+  /** @defaultValue 50 */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Fields of a passage answer that are the server's: a GET body can be PUT back as it is. */
+const SERVER_FIELDS = ['id', 'revision', 'authorId', 'createdAt', 'updatedAt', 'updatedBy', 'items', 'orgPath'];
+
+/** How many passages a title search reads at most for one page; the rest waits for the next cursor. */
+const MAX_SCANNED = 5000;
+
+export function stimulusSummary(doc: StimulusDoc): StimulusSummary {
+  const { _id, orgPath: _path, createdAt, updatedAt, updatedBy: _by, revision, ...rest } = doc;
+  return {
+    ...rest,
+    id: _id,
+    createdAt: new Date(createdAt).toISOString(),
+    revision: revision ?? 1,
+    ...(updatedAt ? { updatedAt: new Date(updatedAt).toISOString() } : {}),
+  };
+}
+
+/**
+ * Listing and editing shared passages. Creation and reads stay in
+ * BankService; this uses its sharing rules (canSee, visibilityFilter), so
+ * there is still one place where visibility is decided.
+ */
+export class StimulusService {
+  constructor(
+    private readonly models: BankModels,
+    private readonly bank: BankService,
+  ) {}
+
+  /** GET /api/stimuli: the passages the caller may see, in creation order, `limit` at a time. */
+  async list(principal: Principal, query: StimulusQuery): Promise<{ stimuli: StimulusSummary[]; nextCursor: string | null }> {
+    const c = await this.bank.caller(principal);
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const filter: Record<string, unknown> = { ...this.bank.visibilityFilter(c) };
+    if (query.subject !== undefined) filter.subject = query.subject.normalize('NFC');
+    if (query.grade !== undefined) filter.grade = query.grade;
+    if (query.topic !== undefined) filter.topic = query.topic;
+    if (query.tag !== undefined) filter.tags = query.tag.normalize('NFC');
+    if (query.cursor !== undefined) filter._id = { $gt: decodeCursor(query.cursor) };
+    // Every word typed must appear in the title, in any order: "thu do doan van" finds "Đoạn văn về Thủ đô".
+    const wanted = query.q ? searchKey(query.q).split(/[^\p{L}\p{N}]+/u).filter(Boolean) : [];
+    const found: StimulusDoc[] = [];
+    let last: string | null = null;
+    let scanned = 0;
+    let more = false;
+    // Titles are few words and passages few compared with items: the title match is done here, not indexed.
+    const cursor = this.models.Stimulus.find(filter as QueryFilter<StimulusDoc>).sort({ _id: 1 }).lean<StimulusDoc>().cursor();
+    try {
+      for await (const doc of cursor) {
+        scanned++;
+        if (found.length === limit) {
+          more = true;
+          break;
+        }
+        last = doc._id;
+        const title = wanted.length ? searchKey(doc.title) : '';
+        if (wanted.every((w) => title.includes(w))) found.push(doc);
+        if (scanned >= MAX_SCANNED) {
+          more = true;
+          break;
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+    return { stimuli: found.map(stimulusSummary), nextCursor: more && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * PUT /api/stimuli/:id: the whole passage again, with the `revision` it was
+   * based on. Passages are read live when forms are delivered and printed,
+   * so once an item using one is approved the passage is part of reviewed
+   * content and stays as it is (409 stimulus_in_use): write a new passage.
+   */
+  async update(principal: Principal, id: string, body: Record<string, unknown>): Promise<StimulusSummary> {
+    const c = await this.bank.caller(principal);
+    const doc = await this.models.Stimulus.findById(id).lean<StimulusDoc>();
+    if (!doc || !this.bank.canSee(c, doc)) throw new NotFound('Stimulus');
+    if (!this.mayAuthor(c, doc)) throw new Forbidden('Only authors of the owning organisation or above may edit this passage');
+    const base = body.revision;
+    if (typeof base !== 'number' || !Number.isInteger(base)) {
+      throw new ValidationFailed('Say which revision of the passage the edit is based on', [
+        { instancePath: '/revision', keyword: 'required', message: 'must be the revision number the edit is based on', params: { missingProperty: 'revision' } },
+      ]);
+    }
+    const current = doc.revision ?? 1;
+    if (base !== current) {
+      throw new Conflict('revision_conflict', `The edit is based on revision ${base} but the passage is at revision ${current}; reload and apply the change again`, [
+        { instancePath: '/revision', basedOn: base, latestRevision: current },
+      ]);
+    }
+    const content: Record<string, unknown> = { ...body };
+    for (const f of SERVER_FIELDS) delete content[f];
+    if (content.ownerOrgId !== undefined && content.ownerOrgId !== doc.ownerOrgId) {
+      throw new ValidationFailed('The passage is not valid', [{ instancePath: '/ownerOrgId', keyword: 'const', message: 'cannot change; a passage stays with the organisation that owns it' }]);
+    }
+    delete content.ownerOrgId;
+    const checked = checkStimulus(content);
+    if (!checked.ok) throw new ValidationFailed('The passage is not valid', checked.details);
+    const inUse = await this.models.Item.findOne({ stimulusId: id, approved: { $ne: null } }, { _id: 1 }).lean<Pick<ItemHead, '_id'>>();
+    if (inUse) {
+      throw new Conflict('stimulus_in_use', 'An approved item uses this passage, so it can no longer change; write a new passage instead', [{ itemId: inUse._id }]);
+    }
+    const { sharing, ...rest } = checked.value;
+    const now = new Date();
+    const next: StimulusDoc = {
+      _id: doc._id,
+      ...rest,
+      sharing: sharing ?? doc.sharing,
+      ownerOrgId: doc.ownerOrgId,
+      orgPath: doc.orgPath,
+      authorId: doc.authorId,
+      createdAt: doc.createdAt,
+      revision: current + 1,
+      updatedAt: now,
+      updatedBy: c.id,
+    };
+    // The whole document is replaced on the condition that nobody else wrote in between.
+    const res = await this.models.Stimulus.collection.replaceOne({ _id: id, ...(doc.revision === undefined ? { revision: { $exists: false } } : { revision: current }) } as never, next as never);
+    if (res.matchedCount !== 1) throw new Conflict('revision_conflict', 'Someone else changed the passage meanwhile; reload and apply the change again');
+    return stimulusSummary(next);
+  }
+
+  private mayAuthor(c: BankCaller, x: { orgPath: string[] }): boolean {
+    return x.orgPath.some((o) => c.authorOrgs.has(o));
+  }
+}
