@@ -5,25 +5,14 @@ import { searchKey } from '../text/fold.js';
 import { decodeCursor, encodeCursor, DEFAULT_PAGE, type BankCaller, type BankService } from './bank-service.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
 import { checkStimulus } from './item-schemas.js';
-import type { Sharing } from './item-types.js';
+import type { Stimulus } from './item-types.js';
 
-/** A passage in a list: no attached items (open one for those). */
-export interface StimulusSummary {
-  id: string;
-  title: string;
-  content: string;
-  subject: string;
-  grade?: number;
-  topic?: string;
-  language?: 'vi' | 'en';
-  tags?: string[];
-  sharing: Sharing;
-  ownerOrgId: string;
-  authorId: string;
+/** A passage in a list: no attached items (open one for those), dates as ISO strings. */
+export type StimulusSummary = Omit<Stimulus, 'orgPath' | 'createdAt'> & {
   createdAt: string;
   revision: number;
   updatedAt?: string;
-}
+};
 
 export interface StimulusQuery {
   subject?: string;

@@ -313,6 +313,52 @@ export interface Column<T> {
   sort?: (row: T) => string | number;
 }
 
+/** One page of a cursor-paginated list route. */
+export interface ListPage<T> {
+  rows: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * A list read page by page from a cursor route: a table, a "more" button and
+ * a reload that starts over. A reload started while a page is on its way wins:
+ * answers of older ones are dropped.
+ */
+export function pagedTable<T>(options: {
+  caption: string;
+  empty: string;
+  columns: Column<T>[];
+  rowAttrs: (row: T) => Record<string, string>;
+  page: (cursor: string | null) => Promise<ListPage<T>>;
+  disposed: () => boolean;
+}): { slot: HTMLElement; more: HTMLButtonElement; reload: () => void } {
+  const slot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
+  const more = button(t('staff.items.more'), 'secondary');
+  more.hidden = true;
+  const rows: T[] = [];
+  let cursor: string | null = null;
+  let generation = 0;
+  const draw = () =>
+    slot.replaceChildren(rows.length ? dataTable(options.caption, options.columns, rows, { captionHidden: true, rowAttrs: options.rowAttrs }) : h('p', { class: 'empty' }, options.empty));
+  const load = async () => {
+    const mine = generation;
+    const page = await options.page(cursor);
+    if (options.disposed() || mine !== generation) return;
+    rows.push(...page.rows);
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    draw();
+  };
+  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(slot, 'error', errorMessage(err)))));
+  const reload = () => {
+    generation++;
+    rows.length = 0;
+    cursor = null;
+    load().catch((err) => !options.disposed() && say(slot, 'error', errorMessage(err)));
+  };
+  return { slot, more, reload };
+}
+
 /**
  * A table in a horizontally scrolling box (wide tables never widen the page),
  * with optional sorting by column.

@@ -9,7 +9,7 @@ import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
 import type { ItemType } from '../../items/types.js';
 import type { Blueprint, BlueprintCell, BlueprintSection, NewBlueprint } from '../api.js';
-import { busy, button, checkbox, dataTable, debounce, errorMessage, field, FieldErrors, input, num, parseNumber, say, select } from '../components.js';
+import { busy, button, checkbox, debounce, errorMessage, field, FieldErrors, input, num, pagedTable, parseNumber, say, select } from '../components.js';
 import { pathId } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { gradeOptions, LEVELS, levelLabel, typeLabel, typeOptions } from '../labels.js';
@@ -69,9 +69,6 @@ export const blueprintListPage = staffPage('blueprints', (ctx) => {
   let disposed = false;
   const q = input({ id: 'bp-q', type: 'search', value: ctx.query.get('q') ?? '' });
   const search = h('form', { class: 'inline-form', role: 'search' }, field(t('staff.blueprint.search'), q), h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.items.search')));
-  const listSlot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
-  const more = button(t('staff.items.more'), 'secondary');
-  more.hidden = true;
   const openId = input({ spellcheck: 'false', autocomplete: 'off' });
   const open = h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.open'));
   const openForm = h('form', { class: 'inline-form' }, field(t('staff.blueprint.openById'), openId), open);
@@ -79,56 +76,36 @@ export const blueprintListPage = staffPage('blueprints', (ctx) => {
     event.preventDefault();
     if (openId.value.trim()) ctx.navigate(`/staff/blueprints/${encodeURIComponent(openId.value.trim())}`);
   });
-  const rows: Blueprint[] = [];
-  let cursor: string | null = null;
-  const draw = () =>
-    listSlot.replaceChildren(
-      rows.length
-        ? dataTable(
-            t('staff.blueprint.listTitle'),
-            [
-              { label: t('staff.blueprint.titleField'), cell: (b) => ctx.link(`/staff/blueprints/${encodeURIComponent(b.id)}`, b.title), sort: (b) => b.title },
-              { label: t('staff.items.col.class'), cell: (b) => `${b.subject} · ${b.grade}` },
-              { label: t('staff.blueprint.itemCount'), cell: (b) => String(b.sections.reduce((x, s) => x + s.cells.reduce((y, c) => y + c.count, 0), 0)), class: 'num' },
-              { label: t('staff.history.date'), cell: (b) => formatDateTime(b.createdAt), sort: (b) => b.createdAt },
-              { label: t('staff.items.col.actions'), cell: (b) => ctx.link(`/staff/exams/new?blueprintId=${encodeURIComponent(b.id)}`, t('staff.blueprint.createExam'), { class: 'button button--ghost button--small', 'aria-label': `${t('staff.blueprint.createExam')}: ${b.title}` }) },
-            ],
-            rows,
-            { captionHidden: true, rowAttrs: (b) => ({ 'data-blueprint-id': b.id }) },
-          )
-        : h('p', { class: 'empty' }, t('staff.blueprint.none')),
-    );
-  // A search started while another page is on its way wins: answers of older ones are dropped.
-  let generation = 0;
-  const load = async () => {
-    const mine = generation;
-    const page = await ctx.api.blueprints({ ...(q.value.trim() ? { q: q.value.trim() } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
-    if (disposed || mine !== generation) return;
-    rows.push(...page.blueprints);
-    cursor = page.nextCursor;
-    more.hidden = !cursor;
-    draw();
-  };
-  const reload = () => {
-    generation++;
-    rows.length = 0;
-    cursor = null;
-    load().catch((err) => !disposed && say(listSlot, 'error', errorMessage(err)));
-  };
+  const list = pagedTable<Blueprint>({
+    caption: t('staff.blueprint.listTitle'),
+    empty: t('staff.blueprint.none'),
+    columns: [
+      { label: t('staff.blueprint.titleField'), cell: (b) => ctx.link(`/staff/blueprints/${encodeURIComponent(b.id)}`, b.title), sort: (b) => b.title },
+      { label: t('staff.items.col.class'), cell: (b) => `${b.subject} · ${b.grade}` },
+      { label: t('staff.blueprint.itemCount'), cell: (b) => String(b.sections.reduce((x, s) => x + s.cells.reduce((y, c) => y + c.count, 0), 0)), class: 'num' },
+      { label: t('staff.history.date'), cell: (b) => formatDateTime(b.createdAt), sort: (b) => b.createdAt },
+      { label: t('staff.items.col.actions'), cell: (b) => ctx.link(`/staff/exams/new?blueprintId=${encodeURIComponent(b.id)}`, t('staff.blueprint.createExam'), { class: 'button button--ghost button--small', 'aria-label': `${t('staff.blueprint.createExam')}: ${b.title}` }) },
+    ],
+    rowAttrs: (b) => ({ 'data-blueprint-id': b.id }),
+    page: async (cursor) => {
+      const page = await ctx.api.blueprints({ ...(q.value.trim() ? { q: q.value.trim() } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+      return { rows: page.blueprints, nextCursor: page.nextCursor };
+    },
+    disposed: () => disposed,
+  });
   search.addEventListener('submit', (event) => {
     event.preventDefault();
-    reload();
+    list.reload();
   });
-  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(listSlot, 'error', errorMessage(err)))));
   ctx.root.replaceChildren(
     ctx.heading(t('staff.blueprint.listTitle')),
     h('div', { class: 'toolbar' }, ctx.link('/staff/blueprints/new', t('staff.blueprint.new'), { class: 'button button--primary' })),
     search,
-    listSlot,
-    h('div', { class: 'actions' }, more),
+    list.slot,
+    h('div', { class: 'actions' }, list.more),
     openForm,
   );
-  reload();
+  list.reload();
   return () => {
     disposed = true;
   };

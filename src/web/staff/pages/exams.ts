@@ -7,7 +7,7 @@ import { ApiError } from '../../api.js';
 import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { serverFeatures, type Exam, type NewUserRow, type ShowResults } from '../api.js';
-import { busy, button, dataTable, errorMessage, field, FieldErrors, fill, input, notice, parseNumber, say, select, statusBadge, textarea } from '../components.js';
+import { busy, button, errorMessage, field, FieldErrors, fill, input, notice, pagedTable, parseNumber, say, select, statusBadge, textarea } from '../components.js';
 import { parseCsv } from '../csv.js';
 import { pathId } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
@@ -65,54 +65,31 @@ export const examListPage = staffPage('exams', (ctx) => {
     field(t('staff.items.col.status'), status),
     h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.items.search')),
   );
-  const listSlot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
-  const more = button(t('staff.items.more'), 'secondary');
-  more.hidden = true;
-  const rows: Exam[] = [];
-  let cursor: string | null = null;
-  const draw = () =>
-    listSlot.replaceChildren(
-      rows.length
-        ? dataTable(
-            t('staff.exam.listTitle'),
-            [
-              { label: t('staff.exam.titleField'), cell: (e) => ctx.link(`/staff/exams/${encodeURIComponent(e.id)}`, e.title), sort: (e) => e.title },
-              { label: t('staff.items.col.status'), cell: (e) => statusBadge(e.status), sort: (e) => e.status },
-              { label: t('staff.items.col.class'), cell: (e) => (e.subject ? `${e.subject} · ${e.grade ?? ''}` : '—') },
-              { label: t('staff.exam.window'), cell: (e) => `${formatDateTime(e.opensAt)} – ${formatDateTime(e.closesAt)}`, sort: (e) => e.opensAt },
-              { label: t('staff.exam.candidateCol'), cell: (e) => String(e.candidateCount ?? e.candidateIds?.length ?? 0), class: 'num' },
-              {
-                label: t('staff.items.col.actions'),
-                cell: (e) => h('div', { class: 'row-actions' }, ctx.link(`/staff/exams/${encodeURIComponent(e.id)}/monitor`, t('staff.exam.tab.monitor'), { class: 'button button--ghost button--small', 'aria-label': `${t('staff.exam.tab.monitor')}: ${e.title}` })),
-              },
-            ],
-            rows,
-            { captionHidden: true, rowAttrs: (e) => ({ 'data-exam-id': e.id }) },
-          )
-        : h('p', { class: 'empty' }, t('staff.exam.none')),
-    );
-  // A search started while another page is on its way wins: answers of older ones are dropped.
-  let generation = 0;
-  const load = async () => {
-    const mine = generation;
-    const page = await ctx.api.exams({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(status.value ? { status: status.value } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
-    if (disposed || mine !== generation) return;
-    rows.push(...page.exams);
-    cursor = page.nextCursor;
-    more.hidden = !cursor;
-    draw();
-  };
-  const reload = () => {
-    generation++;
-    rows.length = 0;
-    cursor = null;
-    load().catch((err) => !disposed && say(listSlot, 'error', errorMessage(err)));
-  };
+  const list = pagedTable<Exam>({
+    caption: t('staff.exam.listTitle'),
+    empty: t('staff.exam.none'),
+    columns: [
+      { label: t('staff.exam.titleField'), cell: (e) => ctx.link(`/staff/exams/${encodeURIComponent(e.id)}`, e.title), sort: (e) => e.title },
+      { label: t('staff.items.col.status'), cell: (e) => statusBadge(e.status), sort: (e) => e.status },
+      { label: t('staff.items.col.class'), cell: (e) => (e.subject ? `${e.subject} · ${e.grade ?? ''}` : '—') },
+      { label: t('staff.exam.window'), cell: (e) => `${formatDateTime(e.opensAt)} – ${formatDateTime(e.closesAt)}`, sort: (e) => e.opensAt },
+      { label: t('staff.exam.candidateCol'), cell: (e) => String(e.candidateCount ?? e.candidateIds?.length ?? 0), class: 'num' },
+      {
+        label: t('staff.items.col.actions'),
+        cell: (e) => h('div', { class: 'row-actions' }, ctx.link(`/staff/exams/${encodeURIComponent(e.id)}/monitor`, t('staff.exam.tab.monitor'), { class: 'button button--ghost button--small', 'aria-label': `${t('staff.exam.tab.monitor')}: ${e.title}` })),
+      },
+    ],
+    rowAttrs: (e) => ({ 'data-exam-id': e.id }),
+    page: async (cursor) => {
+      const page = await ctx.api.exams({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(status.value ? { status: status.value } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+      return { rows: page.exams, nextCursor: page.nextCursor };
+    },
+    disposed: () => disposed,
+  });
   search.addEventListener('submit', (event) => {
     event.preventDefault();
-    reload();
+    list.reload();
   });
-  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(listSlot, 'error', errorMessage(err)))));
   fill(
     ctx.root,
     ctx.heading(t('staff.exam.listTitle')),
@@ -120,11 +97,11 @@ export const examListPage = staffPage('exams', (ctx) => {
       ? h('div', { class: 'toolbar' }, ctx.link('/staff/exams/new', t('staff.exam.new'), { class: 'button button--primary' }), ctx.link('/staff/blueprints/new', t('staff.blueprint.new'), { class: 'button button--secondary' }))
       : null,
     search,
-    listSlot,
-    h('div', { class: 'actions' }, more),
+    list.slot,
+    h('div', { class: 'actions' }, list.more),
     openForm,
   );
-  reload();
+  list.reload();
   return () => {
     disposed = true;
   };

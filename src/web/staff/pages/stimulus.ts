@@ -8,7 +8,7 @@ import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { renderRichText } from '../../items/render.js';
 import type { Sharing, Stimulus } from '../api.js';
-import { busy, button, dataTable, debounce, errorMessage, field, FieldErrors, input, say, select, statusBadge, textarea } from '../components.js';
+import { busy, button, dataTable, debounce, errorMessage, field, FieldErrors, input, pagedTable, say, select, statusBadge, textarea } from '../components.js';
 import { pathId } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { gradeOptions, SHARING_VALUES, sharingLabel, typeLabel } from '../labels.js';
@@ -122,57 +122,34 @@ export const stimulusListPage = staffPage('items', (ctx) => {
     field(t('staff.item.subject'), subject),
     h('button', { type: 'submit', class: 'button button--secondary' }, t('staff.items.search')),
   );
-  const listSlot = h('div', { class: 'list-slot', 'aria-live': 'polite' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
-  const more = button(t('staff.items.more'), 'secondary');
-  more.hidden = true;
-  const rows: Stimulus[] = [];
-  let cursor: string | null = null;
-  const draw = () =>
-    listSlot.replaceChildren(
-      rows.length
-        ? dataTable(
-            t('staff.stimulus.list'),
-            [
-              { label: t('staff.stimulus.titleField'), cell: (s) => ctx.link(`/staff/stimuli/${encodeURIComponent(s.id)}`, s.title), sort: (s) => s.title },
-              { label: t('staff.items.col.class'), cell: (s) => `${s.subject}${s.grade ? ` · ${s.grade}` : ''}${s.topic ? ` · ${s.topic}` : ''}` },
-              { label: t('staff.editor.sharing'), cell: (s) => sharingLabel(s.sharing ?? 'org') },
-              { label: t('staff.history.date'), cell: (s) => (s.createdAt ? formatDateTime(s.updatedAt ?? s.createdAt) : '—'), sort: (s) => s.updatedAt ?? s.createdAt ?? '' },
-            ],
-            rows,
-            { captionHidden: true, rowAttrs: (s) => ({ 'data-stimulus-id': s.id }) },
-          )
-        : h('p', { class: 'empty' }, t('staff.stimulus.none')),
-    );
-  // A search started while another page is on its way wins: answers of older ones are dropped.
-  let generation = 0;
-  const load = async () => {
-    const mine = generation;
-    const page = await ctx.api.stimuli({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(subject.value.trim() ? { subject: subject.value.trim() } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
-    if (disposed || mine !== generation) return;
-    rows.push(...page.stimuli);
-    cursor = page.nextCursor;
-    more.hidden = !cursor;
-    draw();
-  };
-  const reload = () => {
-    generation++;
-    rows.length = 0;
-    cursor = null;
-    load().catch((err) => !disposed && say(listSlot, 'error', errorMessage(err)));
-  };
+  const list = pagedTable<Stimulus>({
+    caption: t('staff.stimulus.list'),
+    empty: t('staff.stimulus.none'),
+    columns: [
+      { label: t('staff.stimulus.titleField'), cell: (s) => ctx.link(`/staff/stimuli/${encodeURIComponent(s.id)}`, s.title), sort: (s) => s.title },
+      { label: t('staff.items.col.class'), cell: (s) => `${s.subject}${s.grade ? ` · ${s.grade}` : ''}${s.topic ? ` · ${s.topic}` : ''}` },
+      { label: t('staff.editor.sharing'), cell: (s) => sharingLabel(s.sharing ?? 'org') },
+      { label: t('staff.history.date'), cell: (s) => (s.createdAt ? formatDateTime(s.updatedAt ?? s.createdAt) : '—'), sort: (s) => s.updatedAt ?? s.createdAt ?? '' },
+    ],
+    rowAttrs: (s) => ({ 'data-stimulus-id': s.id }),
+    page: async (cursor) => {
+      const page = await ctx.api.stimuli({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(subject.value.trim() ? { subject: subject.value.trim() } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+      return { rows: page.stimuli, nextCursor: page.nextCursor };
+    },
+    disposed: () => disposed,
+  });
   search.addEventListener('submit', (event) => {
     event.preventDefault();
-    reload();
+    list.reload();
   });
-  more.addEventListener('click', () => void busy(more, t('staff.loading'), () => load().catch((err) => say(listSlot, 'error', errorMessage(err)))));
   ctx.root.replaceChildren(
     ctx.heading(t('staff.stimulus.list')),
     h('div', { class: 'toolbar' }, hasRole(ctx.user, 'author') ? ctx.link('/staff/stimuli/new', t('staff.stimulus.new'), { class: 'button button--primary' }) : null),
     search,
-    listSlot,
-    h('div', { class: 'actions' }, more),
+    list.slot,
+    h('div', { class: 'actions' }, list.more),
   );
-  reload();
+  list.reload();
   return () => {
     disposed = true;
   };
