@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-routes.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
-import resultsRoutes from '../results/results-routes.js';
+import resultsRoutes, { resultProperties } from '../results/results-routes.js';
 import type { SectorPushService } from '../sector/sector-service.js';
 import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
 import { findJob, pushJobId, startExamGrading, type GradingMode } from './grading-jobs.js';
@@ -264,17 +264,7 @@ async function routes(app: FastifyInstance) {
         200: {
           type: 'object',
           properties: {
-            attemptId: { type: 'string' },
-            examId: { type: 'string' },
-            candidateId: { type: 'string' },
-            studentId: { type: ['string', 'null'] },
-            formCode: { type: 'string' },
-            score: { type: 'number' },
-            maxScore: { type: 'number' },
-            score10: { type: 'number' },
-            status: { type: 'string' },
-            gradedAt: { type: 'string' },
-            version: { type: 'integer' },
+            ...resultProperties,
             perItem: perItemSchema,
           },
         },

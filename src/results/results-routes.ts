@@ -2,6 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
 import { ResultsService, resultsCsv } from './results-service.js';
 
+/** The fields of a graded attempt's result that every result answer carries (response schema properties). */
+export const resultProperties = {
+  attemptId: { type: 'string' },
+  examId: { type: 'string' },
+  candidateId: { type: 'string' },
+  studentId: { type: ['string', 'null'] },
+  formCode: { type: 'string' },
+  score: { type: 'number' },
+  maxScore: { type: 'number' },
+  score10: { type: 'number' },
+  status: { type: 'string' },
+  gradedAt: { type: 'string' },
+  version: { type: 'integer' },
+} as const;
+
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const rowSchema = {
@@ -59,18 +74,8 @@ export default async function resultsRoutes(app: FastifyInstance) {
         200: {
           type: 'object',
           properties: {
-            attemptId: { type: 'string' },
-            examId: { type: 'string' },
+            ...resultProperties,
             examTitle: { type: 'string' },
-            candidateId: { type: 'string' },
-            studentId: { type: ['string', 'null'] },
-            formCode: { type: 'string' },
-            score: { type: 'number' },
-            maxScore: { type: 'number' },
-            score10: { type: 'number' },
-            status: { type: 'string' },
-            gradedAt: { type: 'string' },
-            version: { type: 'integer' },
             perItem: {
               type: 'array',
               items: {
