@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { InvalidCredentials, RateLimited, Unauthenticated } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
-import type { UserModel } from '../users/user-model.js';
+import type { User, UserModel } from '../users/user-model.js';
 import { userView, type UserService, type UserView } from '../users/user-service.js';
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
+import { nativeOf, readMany } from '../grading/store.js';
 
 export interface LoginLimits {
   /** Wrong passwords before the account is locked. @defaultValue 5 */
@@ -14,10 +15,35 @@ export interface LoginLimits {
   lockSeconds: number;
 }
 
+/** What a socket join needs of a token: whose it is, and which it is. */
+export interface SocketIdentity {
+  userId: string;
+  jti: string;
+  iatMs: number;
+}
+
+/** How long a user's status stays in the Redis status cache, in s (a change replaces it at once). */
+export const USER_STATUS_TTL_S = 600;
+/** Least time between two whole-roster status reads of one roster in one process, in ms. */
+const WARM_AGAIN_MS = 60_000;
+const CHANGED = 'changed';
+
+/** The users a socket join may belong to (an exam's roster), read only when the cache misses. */
+export interface Roster {
+  key: string;
+  ids: () => Promise<readonly string[] | null>;
+}
+
+type StatusFields = Pick<User, '_id' | 'active' | 'tokensValidAfter'>;
+
 /** Login, logout and turning a bearer token into a {@link Principal}. */
 export class AuthService {
-  /** Token checks read their user through this: batched under load (a join storm). */
+  /** Token checks read their user through this: a bounded number at once under load (a join storm). */
   private readonly reader: UserReader;
+  /** Roster status reads in flight, by roster key (see `warm`). */
+  private readonly warming = new Map<string, { read: Promise<Map<string, UserStatus>> }>();
+  /** When each roster was last read whole, by roster key. */
+  private readonly warmedAt = new Map<string, number>();
 
   constructor(
     private readonly User: UserModel,
@@ -47,7 +73,97 @@ export class AuthService {
     }
     await this.redis.del(failKey);
     const { token } = this.tokens.issue(user!._id);
+    // The socket join that usually follows a login finds the status here instead of reading the user again.
+    await this.rememberStatus(user!);
     return { token, user: userView(user!) };
+  }
+
+  /**
+   * The token check of a socket join, which needs the user's id and whether
+   * the token still holds, not the roles: the user's status (active, tokens
+   * valid after) comes from a Redis cache that login fills and every change of
+   * it empties (`userChanged`), else from the database. A join storm of
+   * thousands thus reads no user document. A status the cache missed being
+   * emptied of (Redis away at that moment) lives at most USER_STATUS_TTL_S,
+   * and the periodic socket check (`revokedAmong`, database) ends such a
+   * socket at its next round anyway.
+   */
+  async checkSocketToken(token: string, roster?: Roster): Promise<SocketIdentity> {
+    const claims = await this.tokens.check(token);
+    const iatMs = claims.iatMs ?? claims.iat * 1000;
+    let status = await this.cachedStatus(claims.sub);
+    if (!status && roster) status = (await this.warm(roster))?.get(claims.sub) ?? null;
+    if (!status) {
+      const user = await this.reader.read(claims.sub);
+      if (!user) throw new Unauthenticated('Account is not active');
+      status = await this.rememberStatus(user);
+    }
+    if (!status.active) throw new Unauthenticated('Account is not active');
+    if (status.validAfterMs && iatMs < status.validAfterMs) throw new Unauthenticated('Token revoked');
+    return { userId: claims.sub, jti: claims.jti, iatMs };
+  }
+
+  /**
+   * Marks a user whose activity or token validity changed: the status cache
+   * holds a tombstone instead of a status for USER_STATUS_TTL_S, so a read
+   * that started before the change cannot put the old status back (statuses
+   * are only ever written where no entry is), and checks read the database.
+   */
+  async userChanged(userId: string): Promise<void> {
+    await this.redis.set(statusKey(userId), CHANGED, 'EX', USER_STATUS_TTL_S);
+  }
+
+  private async cachedStatus(userId: string): Promise<UserStatus | null> {
+    try {
+      const raw = await this.redis.get(statusKey(userId));
+      return raw && raw !== CHANGED ? (JSON.parse(raw) as UserStatus) : null;
+    } catch {
+      // Redis away: the database answers instead.
+      return null;
+    }
+  }
+
+  private async rememberStatus(user: StatusFields): Promise<UserStatus> {
+    const status = statusOf(user);
+    try {
+      await this.redis.set(statusKey(user._id), JSON.stringify(status), 'EX', USER_STATUS_TTL_S, 'NX');
+    } catch {
+      // Only a cache: the next check reads the database again.
+    }
+    return status;
+  }
+
+  /**
+   * The first joins of an exam in a storm all miss the cache: rather than one
+   * user read each, the statuses of the whole roster are read together (on
+   * FerretDB one pass over the users, on MongoDB `$in` reads) and cached, and
+   * every join waiting meanwhile takes its status from that read. At most one
+   * such read per roster and process every WARM_AGAIN_MS (a Redis outage
+   * must not turn every join into a roster read); otherwise null.
+   */
+  private warm(roster: Roster): Promise<Map<string, UserStatus>> | null {
+    const running = this.warming.get(roster.key);
+    if (running) return running.read;
+    const last = this.warmedAt.get(roster.key);
+    if (last !== undefined && Date.now() - last < WARM_AGAIN_MS) return null;
+    this.warmedAt.set(roster.key, Date.now());
+    if (this.warmedAt.size > 10_000) this.warmedAt.clear();
+    const read = (async () => {
+      const out = new Map<string, UserStatus>();
+      const ids = await roster.ids();
+      if (!ids?.length) return out;
+      const users = await readMany(nativeOf<StatusFields>(this.User), ids, { active: 1, tokensValidAfter: 1 });
+      const pipeline = this.redis.pipeline();
+      for (const u of users.values()) {
+        const status = statusOf(u);
+        out.set(u._id, status);
+        pipeline.set(statusKey(u._id), JSON.stringify(status), 'EX', USER_STATUS_TTL_S, 'NX');
+      }
+      await pipeline.exec().catch(() => undefined);
+      return out;
+    })().finally(() => this.warming.delete(roster.key));
+    this.warming.set(roster.key, { read });
+    return read;
   }
 
   async authenticate(token: string): Promise<Principal> {
@@ -93,4 +209,18 @@ export class AuthService {
     }
     return out;
   }
+}
+
+interface UserStatus {
+  active: boolean;
+  /** Tokens issued before this instant (ms) are revoked; 0 for none. */
+  validAfterMs: number;
+}
+
+function statusOf(user: StatusFields): UserStatus {
+  return { active: user.active, validAfterMs: user.tokensValidAfter ? new Date(user.tokensValidAfter).getTime() : 0 };
+}
+
+function statusKey(userId: string): string {
+  return `auth:status:${userId}`;
 }

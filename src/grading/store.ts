@@ -2,11 +2,13 @@
  * Database access shaped for both MongoDB and the embedded FerretDB 1.24.
  *
  * FerretDB on SQLite answers only a filter that is exactly `{_id: value}`
- * from an index; `$in`, ranges and any extra field scan the whole
- * collection. It also stalls on one update command carrying a hundred or more
- * statements. So grading reads by `_id` one document at a time (many at
- * once), writes new documents with `insertMany`, and sends conditional
- * updates in small commands. On MongoDB the same calls are simply fast.
+ * from an index (the runner in src/infra/ferretdb adds the index its queries
+ * need); `$in`, ranges and any extra field scan the whole collection. It also
+ * stalls on one update command carrying a hundred or more statements. So
+ * grading reads by `_id` one document at a time (many at once), reads a large
+ * share of a collection in one pass, writes new documents with `insertMany`,
+ * and sends conditional updates in small commands. On MongoDB the same calls
+ * are simply fast.
  */
 import type { mongo } from 'mongoose';
 
@@ -53,19 +55,20 @@ export function isFerret(db: mongo.Db): Promise<boolean> {
   return known;
 }
 
-/** Above this many ids one pass over a FerretDB collection costs less than point reads (each of which also scans). */
-const FERRET_SCAN_ABOVE = 30;
+/** Above this many ids one pass over a FerretDB collection costs less than indexed point reads. */
+const FERRET_SCAN_ABOVE = 1000;
 
 /**
  * Many documents by id: `$in` in chunks on MongoDB (the `_id` index); on
- * FerretDB, where every read walks the collection, one pass over it keeping
- * the wanted ids.
+ * FerretDB, where `$in` walks the collection, point reads for a few ids and
+ * one pass over the collection keeping the wanted ids for many.
  */
 export async function readMany<T extends { _id: string }>(collection: mongo.Collection<T>, ids: readonly string[], projection?: mongo.Document): Promise<Map<string, T>> {
   const wanted = new Set(ids);
   const out = new Map<string, T>();
   if (wanted.size === 0) return out;
-  if (wanted.size > FERRET_SCAN_ABOVE && (await isFerret(collection.db))) {
+  if (await isFerret(collection.db)) {
+    if (wanted.size <= FERRET_SCAN_ABOVE) return readByIds(collection, [...wanted], projection);
     for await (const doc of collection.find({}, projection ? { projection, batchSize: 5000 } : { batchSize: 5000 })) {
       if (wanted.has(doc._id)) out.set(doc._id, doc as T);
     }

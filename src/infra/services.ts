@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config.js';
@@ -70,12 +71,22 @@ function goBinary(): string {
   throw new Error('FerretDB is not built yet and Go is not installed: install Go, or set MONGODB_URI to a MongoDB server');
 }
 
+/** A short hash of the runner's sources, so a changed runner is built anew. */
+function ferretSourceHash(): string {
+  const dir = path.join(projectRoot(), FERRETDB_MODULE);
+  const hash = createHash('sha256');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.go') || n === 'go.mod' || n === 'go.sum').sort()) {
+    hash.update(f).update(readFileSync(path.join(dir, f)));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 /**
  * Builds the FerretDB 1.24.2 runner (a thin main around FerretDB's embeddable
  * package, fetched from the Go module proxy) when the binary is missing.
  */
 export function ensureFerretBinary(dir: string): string {
-  const bin = path.join(dir, 'bin', 'ferretdb-embedded');
+  const bin = path.join(dir, 'bin', `ferretdb-embedded-${ferretSourceHash()}`);
   if (existsSync(bin)) return bin;
   mkdirSync(path.dirname(bin), { recursive: true });
   const result = spawnSync(goBinary(), ['build', '-o', bin, '.'], {

@@ -33,7 +33,7 @@ const TRANSPORT_MAX_PAYLOAD = 1024 * 1024;
 export default fp(
   async (app) => {
     const config = app.config;
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000), lazyConnect: true });
+    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000), lazyConnect: true, enableAutoPipelining: true });
     // The subscriber keeps its offline queue: it re-subscribes by itself after Redis comes back.
     const subscriber = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000), lazyConnect: true });
     redis.on('error', (err) => app.log.warn({ err: err.message }, 'live redis error'));

@@ -122,8 +122,8 @@ export interface MyExamRow {
 /**
  * How many log entries a session applies before it writes a snapshot onto the
  * attempt document. Resumes normally start from the Redis cache; the snapshot
- * bounds the log read when Redis lost it. Kept rare because on FerretDB an
- * update by `_id` scans the table.
+ * bounds the log read when Redis lost it. Kept rare: each one rewrites the
+ * attempt document.
  */
 export const CHECKPOINT_EVERY = 200;
 /** Rounds of "read what won, try again" before a writer gives up. */
@@ -188,6 +188,12 @@ export class LiveService {
 
   // ---------------------------------------------------------------- join
 
+  /** The candidate ids of a published exam (from the live exam cache), or null. */
+  async roster(examId: string): Promise<readonly string[] | null> {
+    const live = await this.deps.exams.exam(examId);
+    return live && live.exam.status === 'published' ? [...live.candidates] : null;
+  }
+
   /**
    * Checks a join and returns the attempt's state, creating the attempt on
    * the first join. Writes a join entry (a fence) before answering, so that
@@ -239,9 +245,8 @@ export class LiveService {
    * The attempt and a state to start from, reading as little as possible:
    * the Redis cache when it has the attempt (no database read at all), else
    * a new attempt (one batched insert), else the attempt document and the
-   * log after its snapshot. On FerretDB every read by `_id` scans its whole
-   * table (its SQLite `_id` index is never used), so reads are what a join
-   * storm must avoid; inserts check uniqueness through the index and stay cheap.
+   * log after its snapshot. Each read is a database round trip that a join
+   * storm multiplies by thousands, so the cache and the batched insert come first.
    */
   private async load(
     exam: Exam,

@@ -211,9 +211,10 @@ export class LiveSockets {
     c.joinTimer = null;
     let candidateId: string;
     try {
-      const principal = await this.app.auth.authenticate(frame.token);
-      candidateId = principal.id;
-      c.auth = { userId: principal.id, jti: principal.jti, iatMs: principal.iatMs ?? 0 };
+      const examId = frame.examId;
+      const who = await this.app.auth.checkSocketToken(frame.token, { key: `exam:${examId}`, ids: () => this.opts.live.roster(examId) });
+      candidateId = who.userId;
+      c.auth = who;
     } catch (err) {
       if (err instanceof AppError) return this.refuse(c, CLOSE.unauthenticated, 'unauthenticated', err.message);
       // Redis or MongoDB did not answer: not the client's fault, so a close it retries after.

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import mongoose, { type Connection } from 'mongoose';
 import { mongoUri } from '../config.js';
 import { createModels, ensureIndexes, type Models } from '../models.js';
+import { profileCommands } from '../infra/db-profile.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +18,9 @@ export async function connectMongo(uri: string): Promise<Connection> {
     autoIndex: false,
     autoCreate: false,
     maxPoolSize: 50,
+    monitorCommands: Boolean(process.env.DB_PROFILE),
   });
+  profileCommands(conn);
   await conn.asPromise();
   return conn;
 }

@@ -176,6 +176,10 @@ export default async function userRoutes(app: FastifyInstance) {
     },
   }, async (request) => {
     const { user, before, revoked, changed } = await app.users.update(request.principal, request.params.id, request.body);
+    if (revoked || changed.includes('active')) {
+      // Socket joins read the status from this cache; a failure here leaves it at most USER_STATUS_TTL_S old.
+      await app.auth.userChanged(user._id).catch((err: unknown) => request.log.warn({ err }, 'auth: could not empty the status cache'));
+    }
     if (revoked) await app.redis.publish(revocationChannel(app.config.REDIS_KEY_PREFIX), JSON.stringify({ userId: user._id, at: user.tokensValidAfter?.getTime() ?? Date.now() }));
     await app.audit.record(auditContext(request, ['admin']), {
       orgId: user.roles[0]?.orgId ?? request.principal.roles[0]!.orgId,

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -24,6 +25,7 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite URI of the data directory (with trailing slash)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	idIndexEvery := flag.Duration("id-index-interval", 200*time.Millisecond, "how often to look for collections lacking the _id lookup index (0: never)")
 	flag.Parse()
 
 	var level slog.Level
@@ -46,6 +48,15 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if *idIndexEvery > 0 {
+		dir, err := dataDirOf(*sqliteURL)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bad --sqlite-url: %s\n", err)
+			os.Exit(2)
+		}
+		go watchIDIndexes(ctx, dir, *idIndexEvery, logger)
+	}
 
 	fmt.Fprintf(os.Stderr, "ferretdb listening on %s\n", f.MongoDBURI())
 	if err := f.Run(ctx); err != nil {

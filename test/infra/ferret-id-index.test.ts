@@ -1,0 +1,84 @@
+// The FerretDB runner (src/infra/ferretdb) adds to every collection table the
+// index that FerretDB 1.24's own `{_id: …}` queries need; without it every
+// find, update and delete by id walks the whole table.
+import t, { type Test } from 'tap';
+import mongoose from 'mongoose';
+import { testConfig, uniqueName } from '../helper.js';
+import { isFerret } from '../../src/grading/store.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function connect(name: string) {
+  const conn = mongoose.createConnection(testConfig(name).MONGODB_URI!, { autoIndex: false, autoCreate: false });
+  await conn.asPromise();
+  return conn;
+}
+
+/** The SQLite plan of a find by `_id`, as FerretDB's explain reports it. */
+async function planOf(db: mongoose.mongo.Db, collection: string): Promise<string> {
+  const r = await db.command({ explain: { find: collection, filter: { _id: 'k1' } } });
+  return JSON.stringify(r.queryPlanner ?? r);
+}
+
+async function indexed(db: mongoose.mongo.Db, collection: string, withinMs: number): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  while (Date.now() < until) {
+    // A real query first: SQLite re-reads a changed schema when a statement runs, not for EXPLAIN.
+    await db.collection(collection).findOne({ _id: 'k1' } as never);
+    if ((await planOf(db, collection)).includes('_engine_id_lookup')) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** A database of its own, dropped afterwards; null (and a pass) on MongoDB, which indexes `_id` itself. */
+async function ferretDb(t: Test, hint: string): Promise<mongoose.mongo.Db | null> {
+  const conn = await connect(uniqueName(hint));
+  t.teardown(async () => {
+    await conn.db!.dropDatabase();
+    await conn.close();
+  });
+  if (await isFerret(conn.db!)) return conn.db!;
+  t.pass('MongoDB indexes _id itself');
+  return null;
+}
+
+t.test('finds by _id use an index on every new collection', async (t) => {
+  const db = await ferretDb(t, 'idindex');
+  if (!db) return;
+  for (const name of ['first', 'second']) {
+    await db.collection<{ _id: string; n: number }>(name).insertMany([{ _id: 'k0', n: 0 }, { _id: 'k1', n: 1 }]);
+    t.ok(await indexed(db, name, 5000), `${name}: the plan uses the added index`);
+  }
+  t.match(await planOf(db, 'first'), /SEARCH .* USING INDEX/, 'a search, not a scan');
+  // Updates and deletes by _id go through the same expression.
+  const col = db.collection<{ _id: string; n: number }>('first');
+  t.equal((await col.updateOne({ _id: 'k1' }, { $set: { n: 11 } })).modifiedCount, 1);
+  t.equal((await col.findOne({ _id: 'k1' }))?.n, 11);
+  t.equal((await col.deleteOne({ _id: 'k0' })).deletedCount, 1);
+  t.equal(await col.countDocuments({}), 1);
+});
+
+t.test('dropping and re-creating a database while the runner indexes it loses nothing', async (t) => {
+  const db = await ferretDb(t, 'idindex_drop');
+  if (!db) return;
+  for (let round = 0; round < 25; round++) {
+    const docs = Array.from({ length: 20 }, (_, i) => ({ _id: `r${round}-${i}`, round }));
+    await db.collection<{ _id: string; round: number }>('c').insertMany(docs);
+    // Let the runner look at the file at a different moment each round.
+    await sleep((round * 37) % 260);
+    await db.dropDatabase();
+    await db.collection<{ _id: string; round: number }>('c').insertMany(docs);
+    await sleep((round * 53) % 230);
+    const stored = await db.collection('c').find({}).toArray();
+    if (stored.length !== docs.length) {
+      t.fail(`round ${round}: ${stored.length} of ${docs.length} documents after re-creating`);
+      return;
+    }
+    await db.dropDatabase();
+  }
+  await db.collection('c').insertOne({ _id: 'last' } as never);
+  t.ok(await indexed(db, 'c', 5000), 'the re-created collection is indexed too');
+  await sleep(500);
+  t.equal(await db.collection('c').countDocuments({}), 1, 'the last database is whole');
+});
