@@ -99,6 +99,8 @@ const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, options) => 
   for (const url of CLIENT_ROUTES) {
     app.get(url, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
   }
+  // The address people type for the staff app, with a slash, leads to it.
+  app.get('/staff/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/staff', 301));
 };
 
 export default webPlugin;

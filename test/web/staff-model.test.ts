@@ -96,5 +96,8 @@ t.test('every staff page address answers with the client; other /staff paths sta
     t.equal(res.headers['content-security-policy'], CONTENT_SECURITY_POLICY, `${url}: strict CSP`);
   }
   t.equal((await app.inject({ method: 'GET', url: '/staff/nothing-here' })).statusCode, 404);
+  const slash = await app.inject({ method: 'GET', url: '/staff/' });
+  t.equal(slash.statusCode, 301, '/staff/ redirects');
+  t.equal(slash.headers.location, '/staff');
   t.equal((await app.inject({ method: 'GET', url: '/staff/pages/items.js' })).statusCode, 200, 'the staff modules are served');
 });
