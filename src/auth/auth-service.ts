@@ -82,17 +82,18 @@ export class AuthService {
    * The token check of a socket join, which needs the user's id and whether
    * the token still holds, not the roles: the user's status (active, tokens
    * valid after) comes from a Redis cache that login fills and every change of
-   * it empties (`userChanged`), else from the database. A join storm of
-   * thousands thus reads no user document. A status the cache missed being
-   * emptied of (Redis away at that moment) lives at most USER_STATUS_TTL_S,
-   * and the periodic socket check (`revokedAmong`, database) ends such a
-   * socket at its next round anyway.
+   * it replaces with a tombstone (`userChanged`), else from the database. A
+   * join storm of thousands thus reads no user document. A status the change
+   * could not replace (Redis away at that moment) lives at most
+   * USER_STATUS_TTL_S, and the periodic socket check (`revokedAmong`,
+   * database) ends such a socket at its next round anyway.
    */
   async checkSocketToken(token: string, roster?: Roster): Promise<SocketIdentity> {
     const claims = await this.tokens.check(token);
     const iatMs = claims.iatMs ?? claims.iat * 1000;
     let status = await this.cachedStatus(claims.sub);
-    if (!status && roster) status = (await this.warm(roster))?.get(claims.sub) ?? null;
+    // A failed roster read leaves each join to read its own user.
+    if (!status && roster) status = (await this.warm(roster)?.catch(() => null))?.get(claims.sub) ?? null;
     if (!status) {
       const user = await this.reader.read(claims.sub);
       if (!user) throw new Unauthenticated('Account is not active');
@@ -194,14 +195,14 @@ export class AuthService {
    * Of these tokens (already accepted once), the ids of those no longer good:
    * logged out, or their user deactivated, gone, or revoked since they were
    * issued (password change, role removal). Expiry is not checked: an exam
-   * in progress is not cut off by the token's lifetime. One user read and one
-   * Redis round trip for the lot.
+   * in progress is not cut off by the token's lifetime. One batch of user
+   * reads (`readMany`) and one Redis round trip for the lot.
    */
   async revokedAmong(tokens: readonly { userId: string; jti: string; iatMs: number }[]): Promise<Set<string>> {
     const out = new Set<string>();
     if (tokens.length === 0) return out;
     const userIds = [...new Set(tokens.map((t) => t.userId))];
-    const users = new Map((await this.User.find({ _id: { $in: userIds } }, { active: 1, tokensValidAfter: 1 }).lean()).map((u) => [u._id, u]));
+    const users = await readMany(nativeOf<StatusFields>(this.User), userIds, { active: 1, tokensValidAfter: 1 });
     const loggedOut = await this.tokens.revokedJtis(tokens.map((t) => t.jti));
     for (const t of tokens) {
       const u = users.get(t.userId);

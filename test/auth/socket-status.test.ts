@@ -82,3 +82,18 @@ t.test('a storm of first joins reads the roster once, and only for users the cac
   t.equal(rosterReads, 1, 'no second roster read within a minute');
   t.equal(reader.stats.reads, before + 1, 'the outsider was read on their own');
 });
+
+t.test('a roster read that fails leaves each join to read its own user', async (t) => {
+  const { app, create } = await setup(t);
+  const user = await create('ts300');
+  const token = await login(app, 'ts300', 'password-123');
+  await app.redis.del(statusKey(user.id));
+  const roster = {
+    key: 'exam:broken',
+    ids: async (): Promise<string[]> => {
+      throw new Error('exam cache away');
+    },
+  };
+  t.equal((await app.auth.checkSocketToken(token, roster)).userId, user.id);
+  t.ok(await app.redis.get(statusKey(user.id)), 'the single read cached the status');
+});
