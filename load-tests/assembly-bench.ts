@@ -22,9 +22,9 @@ import { buildApp } from '../src/app.js';
 import { assembleForms, type PoolItem } from '../src/assembly/assembler.js';
 import type { ItemHead, RevisionDoc, StimulusDoc } from '../src/bank/item-model.js';
 import type { CognitiveLevel, ItemType } from '../src/bank/item-types.js';
-import { loadConfig } from '../src/config.js';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { benchConfig } from './bench-config.js';
 import { ensureEmbeddedServices, ensureFerretBinary, portOpen, stopServices } from '../src/infra/services.js';
 import { dataDir } from '../src/infra/paths.js';
 import { newId } from '../src/ids.js';
@@ -258,19 +258,7 @@ async function main() {
   const name = `bench_assembly_${randomBytes(4).toString('hex')}`;
   const ferret = process.env.BENCH_MONGODB_URI || values['shared-db'] ? null : await privateFerret();
   const base = process.env.BENCH_MONGODB_URI ?? ferret?.uri ?? `mongodb://127.0.0.1:${Number(process.env.FERRETDB_PORT ?? 27217)}`;
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: process.env.DATA_DIR ?? '.data/test',
-    MONGODB_URI: `${base}/${name}`,
-    SECTOR_MONGODB_URI: `${base}/${name}_sector`,
-    QUEUE_PREFIX: name,
-    REDIS_KEY_PREFIX: `${name}:`,
-    JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
-    ADMIN_USERNAME: 'admin',
-    ADMIN_PASSWORD: 'bench-admin-password',
-  });
+  const config = benchConfig(name, base);
   const started = await ensureEmbeddedServices(config);
   const app = await buildApp(config, { logger: false });
   await app.ready();

@@ -1,3 +1,4 @@
+import { nativeOf, readMany } from '../grading/store.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Access, Principal } from '../orgs/access.js';
@@ -92,6 +93,7 @@ export class UserService {
       if ((err as { code?: number }).code === 11000) throw new Conflict('duplicate_username', `Username ${input.username} is taken`);
       throw err;
     }
+    await this.recordNames([user]);
     return user;
   }
 
@@ -161,7 +163,9 @@ export class UserService {
     }
     failed.sort((a, b) => a.index - b.index);
     const refused = new Set(failed.map((f) => f.index));
-    const users = ready.filter((r) => !refused.has(r.index)).map((r) => ({ index: r.index, id: r.user._id, username: r.user.username }));
+    const stored = ready.filter((r) => !refused.has(r.index));
+    await this.recordNames(stored.map((r) => r.user));
+    const users = stored.map((r) => ({ index: r.index, id: r.user._id, username: r.user.username }));
     return { created, users, failed };
   }
 
@@ -237,7 +241,7 @@ export class UserService {
     if (grants.length === 0) throw new Forbidden('Only exam managers and administrators look users up');
     const keys = [...new Set(usernames.map((u) => u.toLowerCase()))];
     if (keys.length === 0) return [];
-    const found = await this.User.find({ usernameKey: { $in: keys } }).lean();
+    const found = await this.byUsernameKeys(keys);
     const paths = new Map<string, Promise<string[] | null>>();
     const pathOf = (orgId: string) => {
       let p = paths.get(orgId);
@@ -258,8 +262,55 @@ export class UserService {
     return visible.sort((a, b) => order.get(a.usernameKey)! - order.get(b.usernameKey)!);
   }
 
+  /**
+   * The user with this username (any case). Read through the username
+   * documents (`user_names`, `_id` = lower-cased username): two reads by
+   * `_id`, which FerretDB answers from an index, where a filter on
+   * `usernameKey` makes it decode every user — a login storm on the embedded
+   * default would pay that per login. Users without one (stored before it
+   * existed, or a crash between the two inserts) are found by `usernameKey`
+   * and get theirs then.
+   */
+  /** Users by lower-cased usernames, through the username documents where they exist. */
+  private async byUsernameKeys(keys: readonly string[]): Promise<User[]> {
+    const names = await readMany(this.names(), keys);
+    const users = await readMany(nativeOf<User>(this.User), [...new Set([...names.values()].map((n) => n.userId))]);
+    const found = [...users.values()].filter((u) => names.get(u.usernameKey)?.userId === u._id);
+    const have = new Set(found.map((u) => u.usernameKey));
+    const missing = keys.filter((k) => !have.has(k));
+    if (missing.length) {
+      const more = await this.User.find({ usernameKey: { $in: missing } }).lean();
+      await this.recordNames(more);
+      found.push(...more);
+    }
+    return found;
+  }
+
   async findByUsername(username: string): Promise<User | null> {
-    return this.User.findOne({ usernameKey: username.toLowerCase() }).lean();
+    const key = username.toLowerCase();
+    const name = await this.names().findOne({ _id: key });
+    if (name) {
+      const user = await this.User.findById(name.userId).lean();
+      if (user && user.usernameKey === key) return user;
+    }
+    const user = await this.User.findOne({ usernameKey: key }).lean();
+    if (user) await this.recordNames([user]);
+    return user;
+  }
+
+  /** Username → user id documents (see findByUsername); usernames never change and users are never deleted. */
+  private names() {
+    const db = this.User.db.db;
+    if (!db) throw new Error('The MongoDB connection is not open');
+    return db.collection<{ _id: string; userId: string }>('user_names');
+  }
+
+  /** Writes the username documents of new users. Only a shortcut: on failure logins find them the slow way. */
+  private async recordNames(users: readonly Pick<User, '_id' | 'usernameKey'>[]): Promise<void> {
+    if (users.length === 0) return;
+    await this.names()
+      .insertMany(users.map((u) => ({ _id: u.usernameKey, userId: u._id })), { ordered: false })
+      .catch(() => undefined);
   }
 
   async count(): Promise<number> {

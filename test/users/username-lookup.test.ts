@@ -1,0 +1,46 @@
+// Logins and roster look-ups find users through the username documents
+// (reads by _id), and still find users stored without one.
+import t from 'tap';
+import { newId } from '../../src/ids.js';
+import { adminSession, as, build, login } from '../helper.js';
+
+t.test('created users get a username document; logins of any case use it', async (t) => {
+  const { app } = await build(t);
+  const admin = await adminSession(app);
+  const res = await as(app, admin.token)({ method: 'POST', url: '/api/users', payload: { username: 'GV.Lan', password: 'password-123', displayName: 'Cô Lan', roles: [{ role: 'author', orgId: admin.rootId }] } });
+  t.equal(res.statusCode, 201);
+  const names = app.mongo.db!.collection<{ _id: string; userId: string }>('user_names');
+  t.same(await names.findOne({ _id: 'gv.lan' }), { _id: 'gv.lan', userId: res.json().id });
+  t.ok(await login(app, 'gv.lan', 'password-123'));
+  t.ok(await login(app, 'GV.LAN', 'password-123'));
+  const bulk = await as(app, admin.token)({
+    method: 'POST',
+    url: '/api/users/bulk',
+    payload: { users: [0, 1, 2].map((i) => ({ username: `hs.${i}`, password: 'password-123', displayName: `HS ${i}`, roles: [{ role: 'candidate', orgId: admin.rootId }] })) },
+  });
+  t.equal(bulk.statusCode, 200);
+  t.equal(await names.countDocuments({ _id: { $in: ['hs.0', 'hs.1', 'hs.2'] } }), 3, 'bulk-created users too');
+  const dup = await as(app, admin.token)({ method: 'POST', url: '/api/users', payload: { username: 'gv.LAN', password: 'password-123', displayName: 'x', roles: [{ role: 'author', orgId: admin.rootId }] } });
+  t.equal(dup.statusCode, 409, 'usernames stay unique whatever the case');
+  t.equal((await names.findOne({ _id: 'gv.lan' }))?.userId, res.json().id, 'the refused one did not take the name');
+});
+
+t.test('a user stored without a username document still logs in, is looked up, and gets one', async (t) => {
+  const { app } = await build(t);
+  const admin = await adminSession(app);
+  const created = await as(app, admin.token)({ method: 'POST', url: '/api/users', payload: { username: 'tmp.user', password: 'password-123', displayName: 'Tạm', roles: [{ role: 'candidate', orgId: admin.rootId }] } });
+  const hash = (await app.models.User.findById(created.json().id).lean())!.passwordHash;
+  const id = newId();
+  await app.models.User.collection.insertOne({ _id: id, username: 'Old.User', usernameKey: 'old.user', passwordHash: hash, displayName: 'Cũ', roles: [{ role: 'candidate', orgId: admin.rootId }], active: true, createdAt: new Date() } as never);
+  const names = app.mongo.db!.collection<{ _id: string; userId: string }>('user_names');
+  t.equal(await names.findOne({ _id: 'old.user' }), null);
+  const found = await as(app, admin.token)({ method: 'GET', url: '/api/users?username=old.user' });
+  t.equal(found.statusCode, 200);
+  t.same(found.json().users.map((u: { id: string }) => u.id), [id], 'found by the roster look-up');
+  t.same(await names.findOne({ _id: 'old.user' }), { _id: 'old.user', userId: id }, 'and given its document');
+  await names.deleteOne({ _id: 'old.user' });
+  t.ok(await login(app, 'old.user', 'password-123'), 'logs in without the document');
+  t.same(await names.findOne({ _id: 'old.user' }), { _id: 'old.user', userId: id }, 'and has it again');
+  const unknown = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody.here', password: 'password-123' } });
+  t.equal(unknown.statusCode, 401);
+});
