@@ -395,6 +395,19 @@ export interface WorldOptions {
   forms?: number;
 }
 
+/**
+ * What every live scenario starts from: one published exam with `candidates`
+ * candidates (`setupWorld`, form length from `--items`), and a Candidate for
+ * each, all counting into one Stats.
+ */
+export async function examWorld(run: Run, base: string, candidates: number) {
+  const world = await setupWorld(run, base, { candidates, exams: 1, items: Number(run.parameters.items ?? 40) });
+  run.parameters.formItems = world.itemCount;
+  const stats = new Stats();
+  const people = world.candidates.map((c) => new Candidate(c.id, c.token, stats));
+  return { world, examId: world.exams[0]!, stats, people };
+}
+
 /** Organisations, staff, candidates, approved items, a blueprint and published exams, through the API. */
 export async function setupWorld(run: Run, base: string, o: WorldOptions): Promise<World> {
   const http = client(base);

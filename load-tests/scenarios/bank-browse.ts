@@ -5,7 +5,7 @@
  * collapse (the run reports the ratio of the two p95s), and answers keep
  * their ack latency and zero loss.
  */
-import { Candidate, client, HttpError, itemBodies, joinAll, Latencies, lossAudit, pct, pick, random, round1, setupWorld, sleep, Stats, type Json, type Run } from '../live/harness.js';
+import { client, examWorld, HttpError, itemBodies, joinAll, Latencies, lossAudit, pct, pick, random, round1, sleep, type Json, type Run } from '../live/harness.js';
 import { answerPhase, answerRows } from './steady.js';
 
 export interface BankBrowseOptions {
@@ -37,8 +37,7 @@ const newAuthorStats = (): AuthorStats => ({ search: new Latencies(), searchByKi
 
 export async function bankBrowse(run: Run, o: BankBrowseOptions): Promise<void> {
   const server = await run.server();
-  const world = await setupWorld(run, server.base, { candidates: o.candidates, exams: 1, items: Number(run.parameters.items ?? 40) });
-  run.parameters.formItems = world.itemCount;
+  const { world, examId, stats, people } = await examWorld(run, server.base, o.candidates);
   const http = client(server.base);
 
   console.log(`bank: ${o.bank} draft items, ${o.authors} authors …`);
@@ -110,9 +109,7 @@ export async function bankBrowse(run: Run, o: BankBrowseOptions): Promise<void> 
   const baseline = summary(phase, o.baselineS);
   phase = newAuthorStats();
   // The candidates' join ramp is not part of either phase.
-  const stats = new Stats();
-  const people = world.candidates.map((c) => new Candidate(c.id, c.token, stats));
-  const j = await joinAll(people, server.wsUrl, world.exams[0]!, o.rampS * 1000);
+  const j = await joinAll(people, server.wsUrl, examId, o.rampS * 1000);
   console.log(`${j.joined.length} candidates joined; authors and candidates together for ${o.durationS} s …`);
   phase = newAuthorStats();
   const t0 = performance.now();
@@ -121,7 +118,7 @@ export async function bankBrowse(run: Run, o: BankBrowseOptions): Promise<void> 
   running = false;
   await authorsDone;
   for (const p of j.joined) p.close();
-  const audit = await lossAudit(run, world.exams[0]!, j.joined);
+  const audit = await lossAudit(run, examId, j.joined);
   const ratio = (during.searchMs.p95 as number) / (baseline.searchMs.p95 as number);
   run.report.result = {
     candidatesConnected: j.joined.length,

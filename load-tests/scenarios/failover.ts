@@ -7,7 +7,7 @@
  * 10 s of the kill, resume times, and the loss audit (every ack before or
  * after the kill is in the database).
  */
-import { Candidate, drain, joinAll, lossAudit, pct, round1, setupWorld, sleep, Stats, type Json, type Run } from '../live/harness.js';
+import { drain, examWorld, joinAll, lossAudit, pct, round1, sleep, type Candidate, type Json, type Run } from '../live/harness.js';
 
 export interface FailoverOptions {
   candidates: number;
@@ -22,11 +22,7 @@ export interface FailoverOptions {
 export async function failover(run: Run, o: FailoverOptions): Promise<void> {
   const a = await run.server();
   const b = await run.server();
-  const world = await setupWorld(run, a.base, { candidates: o.candidates, exams: 1, items: Number(run.parameters.items ?? 40) });
-  run.parameters.formItems = world.itemCount;
-  const examId = world.exams[0]!;
-  const stats = new Stats();
-  const people = world.candidates.map((c) => new Candidate(c.id, c.token, stats));
+  const { examId, stats, people } = await examWorld(run, a.base, o.candidates);
   console.log(`failover: ${o.candidates} candidates join two processes over ${o.rampS} s …`);
   // joinAll rotates the address list per candidate: even ones start on A, odd ones on B.
   const j = await joinAll(people, [a.wsUrl, b.wsUrl], examId, o.rampS * 1000, true);

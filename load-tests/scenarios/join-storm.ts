@@ -4,7 +4,7 @@
  * receive `state` within `--within` ms. Then each sends one answer, so the run
  * ends with a loss audit like every other.
  */
-import { Candidate, cpuMeter, drain, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, setupWorld, sleep, Stats, type Json, type Run } from '../live/harness.js';
+import { cpuMeter, drain, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Json, type Run } from '../live/harness.js';
 
 export interface JoinStormOptions {
   candidates: number;
@@ -14,16 +14,13 @@ export interface JoinStormOptions {
 
 export async function joinStorm(run: Run, o: JoinStormOptions): Promise<void> {
   const server = await run.server();
-  const world = await setupWorld(run, server.base, { candidates: o.candidates, exams: 1, items: Number(run.parameters.items ?? 40) });
-  run.parameters.formItems = world.itemCount;
-  const stats = new Stats();
-  const people = world.candidates.map((c) => new Candidate(c.id, c.token, stats));
+  const { examId, stats, people } = await examWorld(run, server.base, o.candidates);
   await sleep(1000);
   const rssBefore = rssKiB(server.pid);
   console.log(`join storm: ${o.candidates} candidates within ${o.windowMs} ms …`);
   const m0 = await metricsText(server.base);
   const cpu = cpuMeter({ server: server.pid, db: run.ferret?.pid ?? null });
-  const j = await joinAll(people, server.wsUrl, world.exams[0]!, o.windowMs);
+  const j = await joinAll(people, server.wsUrl, examId, o.windowMs);
   const cpuPct = cpu();
   const rssJoined = rssKiB(server.pid);
   const within = j.results.filter((r) => r.status === 'fulfilled' && r.value <= o.withinMs).length;
@@ -34,7 +31,7 @@ export async function joinStorm(run: Run, o: JoinStormOptions): Promise<void> {
   stats.measuring = false;
   const m1 = await metricsText(server.base);
   for (const p of j.joined) p.close();
-  const audit = await lossAudit(run, world.exams[0]!, j.joined);
+  const audit = await lossAudit(run, examId, j.joined);
   run.report.result = {
     candidates: o.candidates,
     windowMs: o.windowMs,

@@ -3,7 +3,7 @@
  * `--interval` ms) for `--duration` s: ack latency (client and server side),
  * saves/s, errors, server memory per socket, CPU, then the loss audit.
  */
-import { Candidate, cpuMeter, drain, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, setupWorld, sleep, Stats, type Json, type Run, type Server } from '../live/harness.js';
+import { cpuMeter, drain, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Candidate, type Json, type Run, type Server, type Stats } from '../live/harness.js';
 
 export interface AnswerPhaseResult extends Json {
   measuredSeconds: number;
@@ -67,21 +67,18 @@ export interface SteadyOptions {
 
 export async function steady(run: Run, o: SteadyOptions): Promise<void> {
   const server = await run.server();
-  const world = await setupWorld(run, server.base, { candidates: o.candidates, exams: 1, items: Number(run.parameters.items ?? 40) });
-  run.parameters.formItems = world.itemCount;
-  const stats = new Stats();
-  const people = world.candidates.map((c) => new Candidate(c.id, c.token, stats));
+  const { examId, stats, people } = await examWorld(run, server.base, o.candidates);
   await sleep(1000);
   const rssBefore = rssKiB(server.pid);
   console.log(`steady: ${o.candidates} candidates join over ${o.rampS} s (server RSS ${Math.round(rssBefore / 1024)} MiB) …`);
-  const j = await joinAll(people, server.wsUrl, world.exams[0]!, o.rampS * 1000);
+  const j = await joinAll(people, server.wsUrl, examId, o.rampS * 1000);
   await sleep(2000);
   const rssJoined = rssKiB(server.pid);
   console.log(`${j.joined.length} joined (${j.failed} failed); RSS ${Math.round(rssJoined / 1024)} MiB; answering for ${o.durationS} s …`);
   const phase = await answerPhase(server, j.joined, stats, o.intervalMs, o.durationS, { server: server.pid, db: run.ferret?.pid ?? null });
   const rssEnd = rssKiB(server.pid);
   for (const p of j.joined) p.close();
-  const audit = await lossAudit(run, world.exams[0]!, j.joined);
+  const audit = await lossAudit(run, examId, j.joined);
   const rssMax = Math.max(phase.rssMaxDuringKiB as number, rssJoined);
   run.report.result = {
     candidatesConnected: j.joined.length,

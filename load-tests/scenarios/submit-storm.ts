@@ -6,7 +6,7 @@
  * `submitted` latency, then grading throughput until every hand-in has a
  * result. Ends with the loss audit and a count of submitted attempts.
  */
-import { Candidate, cpuMeter, drain, joinAll, lossAudit, pct, random, round1, setupWorld, sleep, Stats, type Json, type Run } from '../live/harness.js';
+import { cpuMeter, drain, examWorld, joinAll, lossAudit, pct, random, round1, sleep, type Json, type Run } from '../live/harness.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { answerPhase } from './steady.js';
@@ -24,11 +24,7 @@ export interface SubmitStormOptions {
 export async function submitStorm(run: Run, o: SubmitStormOptions): Promise<void> {
   const server = await run.server();
   const worker = await run.worker();
-  const world = await setupWorld(run, server.base, { candidates: o.candidates, exams: 1, items: Number(run.parameters.items ?? 40) });
-  run.parameters.formItems = world.itemCount;
-  const examId = world.exams[0]!;
-  const stats = new Stats();
-  const people = world.candidates.map((c) => new Candidate(c.id, c.token, stats));
+  const { examId, stats, people } = await examWorld(run, server.base, o.candidates);
   console.log(`submit storm: ${o.candidates} candidates join over ${o.rampS} s …`);
   const j = await joinAll(people, server.wsUrl, examId, o.rampS * 1000);
   console.log(`${j.joined.length} joined (${j.failed} failed); answering for ${o.durationS} s …`);
