@@ -11,7 +11,7 @@
 // workflow steps and are not what is measured). Writes the JSON result and
 // replaces the "Form assembly" section of BENCHMARKS.md (other sections stay).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +22,8 @@ import { buildApp } from '../src/app.js';
 import { assembleForms, type PoolItem } from '../src/assembly/assembler.js';
 import type { ItemHead, RevisionDoc, StimulusDoc } from '../src/bank/item-model.js';
 import type { CognitiveLevel, ItemType } from '../src/bank/item-types.js';
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { benchConfig } from './bench-config.js';
-import { ensureEmbeddedServices, ensureFerretBinary, portOpen, stopServices } from '../src/infra/services.js';
-import { dataDir } from '../src/infra/paths.js';
+import { ensureEmbeddedServices, privateFerret, stopServices } from '../src/infra/services.js';
 import { newId } from '../src/ids.js';
 import { approvedSummary } from '../src/bank/bank-service.js';
 
@@ -212,43 +209,6 @@ export async function insertBank(app: FastifyInstance, ownerOrgId: string, orgPa
   }
   await app.mongo.db!.collection(SUMMARIES).insertMany([...cells].map(([key, items]) => ({ _id: key, items })) as never[]);
   return { groupedItems: revs.filter((r) => r.stimulusId).length, stimuli: stimuli.length };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A FerretDB of the benchmark's own (fresh SQLite folder, free port), so that
- * test suites hammering the shared instance do not distort the figures. The
- * process is stopped by its pid and its folder removed at the end.
- */
-export async function privateFerret(): Promise<{ uri: string; stop(): Promise<void> }> {
-  const bin = ensureFerretBinary(dataDir(process.env.DATA_DIR ?? '.data/test'));
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'assembly-bench-ferret-'));
-  const port = await freePort();
-  const child = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=warn'], { stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the private FerretDB did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    uri: `mongodb://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

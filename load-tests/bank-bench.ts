@@ -14,9 +14,7 @@
  * at the end. Redis is REDIS_URL or the local one.
  * Results: load-tests/results/bank-bench.json (or --out).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +24,7 @@ import seedrandom from 'seedrandom';
 import { buildApp } from '../src/app.js';
 import type { ItemType } from '../src/bank/item-types.js';
 import { loadConfig } from '../src/config.js';
-import { ensureFerretBinary, ensureRedis, portOpen, stopServices } from '../src/infra/services.js';
+import { ensureRedis, privateFerret, stopServices } from '../src/infra/services.js';
 import { dataDir, projectRoot } from '../src/infra/paths.js';
 
 const { values: args } = parseArgs({
@@ -140,46 +138,12 @@ async function indexBytes(url: string, prefix: string): Promise<number> {
   return total;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A FerretDB for this run only: the embedded default's binary on a free port and a temporary folder. */
-async function privateFerret(configuredDataDir: string): Promise<{ uri: string; pid: number; stop: () => Promise<void> }> {
-  const bin = ensureFerretBinary(dataDir(configuredDataDir));
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'bank-bench-ferret-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the private FerretDB did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    uri: `mongodb://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
-
 async function main() {
   const stamp = Date.now().toString(36);
   const name = `bench_bank_${stamp}`;
   const baseEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: process.env.DATA_DIR ?? '.data/test' } as Record<string, string | undefined>;
   const services = loadConfig(baseEnv);
-  const ferret = process.env.BENCH_MONGODB_URI ? null : await privateFerret(services.DATA_DIR);
+  const ferret = process.env.BENCH_MONGODB_URI ? null : await privateFerret({ dataDir: dataDir(services.DATA_DIR) });
   const redis = process.env.REDIS_URL ? null : await ensureRedis(services);
   try {
     await run(baseEnv, name, stamp, process.env.BENCH_MONGODB_URI ?? ferret!.uri, ferret?.pid ?? null);

@@ -25,8 +25,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,8 +38,7 @@ import { loadConfig, sectorUri, type Config } from '../src/config.js';
 import type { Form } from '../src/exams/exam-model.js';
 import { startExamGrading, type BatchResult, type RunSummary } from '../src/grading/grading-jobs.js';
 import { newId } from '../src/ids.js';
-import { dataDir } from '../src/infra/paths.js';
-import { ensureFerretBinary, portOpen } from '../src/infra/services.js';
+import { privateFerret } from '../src/infra/services.js';
 import { attemptIdFor, emptyCheckpoint, type Attempt } from '../src/live/attempt-model.js';
 import { closeQueues, createQueues } from '../src/queues/queues.js';
 import type { PushOutcome } from '../src/sector/sector-service.js';
@@ -63,38 +61,6 @@ const TICKS = 100; // USER_HZ on Linux
 
 const rng = seedrandom('grading-bench-v1');
 const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function privateFerret(): Promise<{ uri: string; pid: number; stop(): Promise<void> }> {
-  const bin = ensureFerretBinary(dataDir('.data/test'));
-  const port = await freePort();
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'grading-bench-ferret-'));
-  const child: ChildProcess = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline) throw new Error('FerretDB did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    uri: `mongodb://127.0.0.1:${port}`,
-    pid: child.pid!,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      if (!args.keep) rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
 
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
@@ -444,7 +410,7 @@ async function probeDatabase(config: Config, dbPid: number, sample: number): Pro
 }
 
 async function main() {
-  const ferret = process.env.BENCH_MONGODB_URI ? null : await privateFerret();
+  const ferret = process.env.BENCH_MONGODB_URI ? null : await privateFerret({ keep: Boolean(args.keep) });
   const base = process.env.BENCH_MONGODB_URI ?? ferret!.uri;
   const env = {
     MONGODB_URI: `${base}/bench_grading`,

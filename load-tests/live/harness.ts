@@ -20,8 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -31,8 +30,8 @@ import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import seedrandom from 'seedrandom';
 import { WebSocket } from 'ws';
-import { dataDir, projectRoot } from '../../src/infra/paths.js';
-import { ensureFerretBinary, portOpen } from '../../src/infra/services.js';
+import { projectRoot } from '../../src/infra/paths.js';
+import { freePort, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
 
 export const { MongoClient } = mongoose.mongo;
 export type MongoClient = InstanceType<typeof MongoClient>;
@@ -74,17 +73,6 @@ export class Latencies {
 
 // ------------------------------------------------------------------ processes
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -93,30 +81,7 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
-export interface Ferret {
-  uri: string;
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-/** A FerretDB for this run only: the embedded default's binary on a free port and a temporary folder. */
-export async function privateFerret(bin: string): Promise<Ferret> {
-  const binary = bin || ensureFerretBinary(dataDir(process.env.DATA_DIR ?? '.data/test'));
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'live-load-ferret-'));
-  const port = await freePort();
-  const child = spawn(binary, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => portOpen(port), 30_000, 'the private FerretDB');
-  return {
-    uri: `mongodb://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
+export type Ferret = PrivateFerret;
 
 export interface Proc {
   child: ChildProcess;
@@ -232,7 +197,7 @@ export class Run {
 
   async open(): Promise<void> {
     this.loop.enable();
-    this.ferret = process.env.LOAD_MONGODB_URI ? null : await privateFerret(this.ferretBin);
+    this.ferret = process.env.LOAD_MONGODB_URI ? null : await privateFerret({ bin: this.ferretBin });
     this.mongoBase = process.env.LOAD_MONGODB_URI ?? this.ferret!.uri;
     this.parameters.database = this.ferret ? `private FerretDB 1.24 (SQLite)${this.ferretBin ? `, binary ${this.ferretBin}` : ''}` : 'LOAD_MONGODB_URI';
     this.mongo = new MongoClient(this.mongoBase);

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { dataDir, projectRoot } from './paths.js';
@@ -105,6 +106,62 @@ function spawnDetached(cmd: string, args: string[], logFile: string): number {
   child.unref();
   if (!child.pid) throw new Error(`could not start ${cmd}`);
   return child.pid;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the FerretDB runner in the foreground on `port` with its SQLite
+ * files in `folder`, and resolves once it accepts connections (tests and
+ * benchmarks that own their database; `ensureFerret` is the embedded default).
+ */
+export async function spawnFerret(bin: string, port: number, folder: string): Promise<ChildProcess> {
+  const child = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
+  await waitFor(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error('FerretDB exited while starting');
+    return portOpen(port);
+  }, 30_000, `FerretDB on port ${port}`);
+  return child;
+}
+
+/** A running FerretDB of a benchmark's own. */
+export interface PrivateFerret {
+  uri: string;
+  pid: number;
+  /** Stops it and removes its folder (unless kept). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A FerretDB for one run only, so that what else uses the shared instance
+ * does not distort the figures: the embedded default's runner (or `bin`) on a
+ * free port, with its data in a fresh temporary folder.
+ */
+export async function privateFerret(options: { bin?: string; dataDir?: string; keep?: boolean } = {}): Promise<PrivateFerret> {
+  const bin = options.bin || ensureFerretBinary(options.dataDir ?? dataDir('.data/test'));
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'private-ferret-'));
+  const port = await freePort();
+  const child = await spawnFerret(bin, port, folder);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    uri: `mongodb://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      if (!options.keep) rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function ensureFerret(config: Pick<Config, 'DATA_DIR' | 'FERRETDB_PORT'>): Promise<StartedService | null> {

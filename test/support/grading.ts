@@ -4,10 +4,9 @@
  * leaves them at hand-in, BullMQ workers running in this process on the
  * test's own namespace, and waits on queue events.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { QueueEvents, type Job, type Queue } from 'bullmq';
@@ -20,7 +19,7 @@ import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/live/atte
 import { createWorkerContext, type WorkerContext } from '../../workers/context.js';
 import { startWorkers, type RunningWorkers } from '../../workers/runner.js';
 import { dataDir } from '../../src/infra/paths.js';
-import { ensureFerretBinary, portOpen } from '../../src/infra/services.js';
+import { ensureFerretBinary, freePort, spawnFerret } from '../../src/infra/services.js';
 import { TEST_DATA_DIR, type TestLike } from '../helper.js';
 
 export interface SubmittedFixture {
@@ -198,16 +197,6 @@ export async function until(events: QueueEvents, check: () => Promise<boolean>, 
   }
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * A FerretDB of this test's own, on a fixed port, that the test starts and
  * stops (a sector database that goes away and comes back). Stopped and its
@@ -235,12 +224,7 @@ export async function ownFerret(t: TestLike): Promise<{ port: number; uri: (db: 
     port,
     uri: (db) => `mongodb://127.0.0.1:${port}/${db}`,
     async start() {
-      child = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${dir}/`, '--log-level=error'], { stdio: 'ignore' });
-      const deadline = Date.now() + 30_000;
-      while (!(await portOpen(port))) {
-        if (Date.now() > deadline) throw new Error('FerretDB did not start');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      child = await spawnFerret(bin, port, dir);
     },
     stop,
   };
