@@ -6,7 +6,7 @@ import { userView, type UserService, type UserView } from '../users/user-service
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
-import { nativeOf, readMany } from '../grading/store.js';
+import { nativeOf, readMany } from '../infra/store.js';
 
 export interface LoginLimits {
   /** Wrong passwords before the account is locked. @defaultValue 5 */

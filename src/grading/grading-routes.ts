@@ -12,7 +12,7 @@ import { SECTOR_JOB_OPTIONS } from './job-options.js';
 import { repinItem } from './repin.js';
 import type { Result } from './result-model.js';
 import { roundScore } from './scoring.js';
-import { nativeOf, readByIds } from './store.js';
+import { nativeOf, readByIds } from '../infra/store.js';
 import { createGradingService, createPushService } from './wiring.js';
 
 declare module 'fastify' {

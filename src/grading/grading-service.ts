@@ -20,7 +20,7 @@ import { ScoreChanges, createScoreChangeModel } from '../results/score-changes.j
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
 import type { ManualGrade, PerItemResult, Result, ResultModel, ResultStatus } from './result-model.js';
-import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, readMany } from './store.js';
+import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, readMany } from '../infra/store.js';
 
 /** What grading reads of an attempt; src/live owns the attempt model. */
 export interface GradableAttempt {

@@ -3,7 +3,7 @@ import { liveAttemptSource } from '../live/attempt-source.js';
 import type { Models } from '../models.js';
 import { SectorPushService, type SectorStore } from '../sector/sector-service.js';
 import { GradingService, type GradableAttempt } from './grading-service.js';
-import { nativeOf } from './store.js';
+import { nativeOf } from '../infra/store.js';
 
 /** The grading service on the main database's models; the API and the workers build it the same way. */
 export function createGradingService(models: Models, bank: BankReader): GradingService {

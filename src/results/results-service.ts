@@ -8,7 +8,7 @@ import type { Exam, ExamModel } from '../exams/exam-model.js';
 import { csvField } from '../exams/form-views.js';
 import type { Result, ResultModel, ResultStatus } from '../grading/result-model.js';
 import { roundScore } from '../grading/scoring.js';
-import { nativeOf, readByIds } from '../grading/store.js';
+import { nativeOf, readByIds } from '../infra/store.js';
 import type { AttemptModel } from '../live/attempt-model.js';
 import type { UserModel } from '../users/user-model.js';
 import { ScoreChanges, type ScoreChangeModel } from './score-changes.js';

@@ -15,7 +15,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Result } from '../grading/result-model.js';
-import { insertNew, nativeOf, readByIds } from '../grading/store.js';
+import { insertNew, nativeOf, readByIds } from '../infra/store.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ExamModel } from '../exams/exam-model.js';
 

@@ -1,4 +1,4 @@
-import { nativeOf, readMany } from '../grading/store.js';
+import { nativeOf, readMany } from '../infra/store.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Access, Principal } from '../orgs/access.js';

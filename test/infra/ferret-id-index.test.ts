@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import mongoose from 'mongoose';
 import { testConfig, uniqueName } from '../helper.js';
-import { isFerret } from '../../src/grading/store.js';
+import { isFerret } from '../../src/infra/store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
