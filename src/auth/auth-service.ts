@@ -198,7 +198,7 @@ export class AuthService {
    * in progress is not cut off by the token's lifetime. One batch of user
    * reads (`readMany`) and one Redis round trip for the lot.
    */
-  async revokedAmong(tokens: readonly { userId: string; jti: string; iatMs: number }[]): Promise<Set<string>> {
+  async revokedAmong(tokens: readonly SocketIdentity[]): Promise<Set<string>> {
     const out = new Set<string>();
     if (tokens.length === 0) return out;
     const userIds = [...new Set(tokens.map((t) => t.userId))];

@@ -7,6 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import type { SocketIdentity } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import { JoinRefused, type LiveService } from './live-service.js';
 import type { PresenceMessage } from './presence.js';
@@ -49,7 +50,7 @@ interface Conn {
   session: LiveSession | null;
   joinTimer: NodeJS.Timeout | null;
   /** The token the socket joined with, for revocation. */
-  auth: { userId: string; jti: string; iatMs: number } | null;
+  auth: SocketIdentity | null;
 }
 
 /**
