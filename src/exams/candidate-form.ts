@@ -5,10 +5,12 @@
  * path and anything else candidate-facing must use these builders.
  */
 import { createHash } from 'node:crypto';
-import type { ItemRevision, ItemType, Labelled } from '../bank/item-types.js';
+import type { ItemContent, ItemRevision, ItemType, Labelled } from '../bank/item-types.js';
 import { compareStrings, formCode, rngFor, type FormItem } from '../assembly/assembler.js';
+import { DeliveryIds, type IdKind } from './delivery-ids.js';
 
 export interface CandidateOption {
+  /** The form's opaque token for the authored id (delivery-ids.ts), never the authored id. */
   id: string;
   text: string;
 }
@@ -42,10 +44,21 @@ export interface CandidateItem {
 }
 
 export interface CandidateFormInput {
+  code: string;
+  /** The form's secret for delivered ids (see delivery-ids.ts). */
+  deliverySecret: string;
   items: readonly Pick<FormItem, 'itemId' | 'revision' | 'section' | 'optionOrder' | 'choiceOrder' | 'elementOrder'>[];
 }
 
-const labelled = (x: Labelled): CandidateOption => ({ id: String(x.id), text: String(x.text) });
+/** One form as the live path serves it. */
+export interface FormDelivery {
+  /** What candidates receive, in delivery order. */
+  items: CandidateItem[];
+  /** Translates responses between the delivered ids and the authored ones. */
+  ids: DeliveryIds;
+  /** The pinned revisions by item id, key included: for checking response shapes, never sent. */
+  content: ReadonlyMap<string, ItemContent>;
+}
 
 /** Puts `list` in the order of `ids`; anything not named keeps its place after them. */
 function inOrder<T extends { id: string }>(list: readonly T[], ids: readonly string[] | undefined): T[] {
@@ -63,31 +76,43 @@ function inOrder<T extends { id: string }>(list: readonly T[], ids: readonly str
 }
 
 /**
- * The candidate-facing items of a form, in delivery order. `revisions` are the
- * pinned revisions (key included is fine: only allow-listed fields are read).
- * Throws when a pinned revision is missing: a candidate never gets a partial form.
+ * The candidate-facing form, in delivery order, with its id translation.
+ * `revisions` are the pinned revisions (key included is fine: only
+ * allow-listed fields are read). Throws when a pinned revision is missing:
+ * a candidate never gets a partial form.
  */
-export function candidateItems(form: CandidateFormInput, revisions: readonly ItemRevision[]): CandidateItem[] {
+export function formDelivery(form: CandidateFormInput, revisions: readonly ItemRevision[]): FormDelivery {
   const byPin = new Map(revisions.map((r) => [`${r.itemId}\u0000${r.revision}`, r]));
-  return form.items.map((pin, i) => {
+  const content = new Map<string, ItemContent>();
+  for (const pin of form.items) {
     const item = byPin.get(`${pin.itemId}\u0000${pin.revision}`);
     if (!item) throw new Error(`Pinned revision ${pin.itemId}@${pin.revision} is missing`);
+    content.set(pin.itemId, item);
+  }
+  const ids = new DeliveryIds(form.deliverySecret, form.code, content);
+  return { items: candidateItems(form, content, ids), ids, content };
+}
+
+function candidateItems(form: CandidateFormInput, content: ReadonlyMap<string, ItemContent>, ids: DeliveryIds): CandidateItem[] {
+  return form.items.map((pin, i) => {
+    const item = content.get(pin.itemId)!;
+    const labelled = (kind: IdKind) => (x: Labelled): CandidateOption => ({ id: ids.delivered(pin.itemId, kind, String(x.id)), text: String(x.text) });
     const out: CandidateItem = { itemId: String(pin.itemId), type: item.type, number: i + 1, section: pin.section, stem: String(item.stem) };
     if (item.stimulusId) out.stimulusId = String(item.stimulusId);
     switch (item.type) {
       case 'single_choice':
       case 'multiple_choice':
-        out.options = inOrder(item.options, pin.optionOrder).map(labelled);
+        out.options = inOrder(item.options, pin.optionOrder).map(labelled('option'));
         break;
       case 'true_false_cluster':
-        out.statements = item.statements.map(labelled);
+        out.statements = item.statements.map(labelled('statement'));
         break;
       case 'matching':
-        out.premises = item.premises.map(labelled);
-        out.choices = inOrder(item.choices, pin.choiceOrder).map(labelled);
+        out.premises = item.premises.map(labelled('premise'));
+        out.choices = inOrder(item.choices, pin.choiceOrder).map(labelled('choice'));
         break;
       case 'ordering':
-        out.elements = inOrder(item.elements, pin.elementOrder).map(labelled);
+        out.elements = inOrder(item.elements, pin.elementOrder).map(labelled('element'));
         break;
       case 'cloze':
         out.text = String(item.text);

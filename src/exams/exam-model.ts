@@ -90,6 +90,12 @@ export interface Form {
   itemCount: number;
   totalPoints: number;
   meanDifficulty: number;
+  /**
+   * Keys the opaque ids candidates see for this form's options (delivery-ids.ts).
+   * Not part of the hash and never sent to anyone. Forms stored before it
+   * existed get one at their first delivery.
+   */
+  deliverySecret?: string;
 }
 
 const formItemSchema = new Schema<FormItem>(
@@ -117,6 +123,7 @@ const formSchema = new Schema<Form>(
     itemCount: { type: Number, required: true },
     totalPoints: { type: Number, required: true },
     meanDifficulty: { type: Number, required: true },
+    deliverySecret: { type: String },
   },
   { versionKey: false },
 );

@@ -9,7 +9,8 @@ import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
 import type { UserModel } from '../users/user-model.js';
 import type { Detail } from '../validation.js';
-import { assignFormCode, candidateItems, type CandidateItem } from './candidate-form.js';
+import { assignFormCode, formDelivery, type CandidateItem, type FormDelivery } from './candidate-form.js';
+import { newDeliverySecret } from './delivery-ids.js';
 import type { Exam, ExamModel, Form, FormModel, ShowResults } from './exam-model.js';
 
 /** Body of POST /api/exams (already checked against its JSON Schema by the route). */
@@ -88,7 +89,7 @@ const MAX_CACHED_FORMS = 256;
  * only cache is of candidate forms of published exams, which never change.
  */
 export class ExamService {
-  private readonly candidateCache = new Map<string, CandidateItem[]>();
+  private readonly deliveryCache = new Map<string, FormDelivery>();
 
   constructor(private readonly deps: ExamServiceDeps) {}
 
@@ -220,6 +221,7 @@ export class ExamService {
       itemCount: f.itemCount,
       totalPoints: f.totalPoints,
       meanDifficulty: f.meanDifficulty,
+      deliverySecret: newDeliverySecret(),
     }));
     await this.deps.Form.insertMany(docs, { lean: true });
     const before = await this.deps.Exam.findOneAndUpdate(
@@ -304,22 +306,45 @@ export class ExamService {
   }
 
   /**
-   * A form as a candidate receives it (allow-listed: no key, no scoring data),
-   * in delivery order. Cached per process for published exams, whose forms never change.
+   * A form as a candidate receives it (allow-listed: no key, no scoring data,
+   * opaque option ids), in delivery order.
    */
   async candidateForm(exam: Pick<Exam, '_id' | 'assemblyId' | 'status'>, code: string): Promise<CandidateItem[]> {
+    return (await this.delivery(exam, code)).items;
+  }
+
+  /**
+   * What the live path serves of a form: the candidate items, the translation
+   * of their ids, and the pinned revisions to check responses against.
+   * Cached per process for published exams, whose forms never change.
+   */
+  async delivery(exam: Pick<Exam, '_id' | 'assemblyId' | 'status'>, code: string): Promise<FormDelivery> {
     const key = `${exam._id}:${exam.assemblyId}:${code}`;
-    const cached = this.candidateCache.get(key);
+    const cached = this.deliveryCache.get(key);
     if (cached) return cached;
     const form = await this.currentForm(exam, code);
     if (!form) throw new NotFound('Form');
     const revisions = await this.deps.bank.revisions(form.items.map((i) => ({ itemId: i.itemId, revision: i.revision })));
-    const items = candidateItems(form, revisions);
+    const delivery = formDelivery({ ...form, deliverySecret: await this.deliverySecret(form) }, revisions);
     if (exam.status === 'published') {
-      if (this.candidateCache.size >= MAX_CACHED_FORMS) this.candidateCache.delete(this.candidateCache.keys().next().value!);
-      this.candidateCache.set(key, items);
+      if (this.deliveryCache.size >= MAX_CACHED_FORMS) this.deliveryCache.delete(this.deliveryCache.keys().next().value!);
+      this.deliveryCache.set(key, delivery);
     }
-    return items;
+    return delivery;
+  }
+
+  /**
+   * The form's secret for delivered ids. A form stored before forms had one
+   * gets it now, by a conditional update of that one document: when several
+   * processes deliver it at once, the first write wins and all read it back,
+   * so every process derives the same ids.
+   */
+  private async deliverySecret(form: Pick<Form, '_id' | 'deliverySecret'>): Promise<string> {
+    if (form.deliverySecret) return form.deliverySecret;
+    await this.deps.Form.updateOne({ _id: form._id, deliverySecret: { $exists: false } }, { $set: { deliverySecret: newDeliverySecret() } });
+    const stored = await this.deps.Form.findById(form._id, { deliverySecret: 1 }).lean();
+    if (!stored?.deliverySecret) throw new NotFound('Form');
+    return stored.deliverySecret;
   }
 
   /** The passages the revisions refer to, for printing (empty without a stimulus reader). */

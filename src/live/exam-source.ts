@@ -1,7 +1,6 @@
-import type { ItemContent } from '../bank/item-types.js';
-import type { CandidateItem } from '../exams/candidate-form.js';
-import type { Exam, ExamModel, FormModel } from '../exams/exam-model.js';
-import { pinKey, type ExamService } from '../exams/exam-service.js';
+import type { FormDelivery } from '../exams/candidate-form.js';
+import type { Exam, ExamModel } from '../exams/exam-model.js';
+import type { ExamService } from '../exams/exam-service.js';
 import type { LiveExam, LiveExamSource } from './live-service.js';
 
 export interface ExamSourceOptions {
@@ -27,12 +26,11 @@ class Bounded<V> extends Map<string, V> {
  * (`app.exams`). Exams are cached for a couple of seconds with one read in
  * flight per exam; forms of published exams never change, so they are kept.
  */
-export function examSource(deps: { exams: ExamService; Exam: ExamModel; Form: FormModel }, options: ExamSourceOptions = {}): LiveExamSource {
+export function examSource(deps: { exams: ExamService; Exam: ExamModel }, options: ExamSourceOptions = {}): LiveExamSource {
   const ttl = options.examTtlMs ?? 2000;
   const max = options.maxEntries ?? 256;
   const examCache = new Bounded<{ at: number; value: Promise<LiveExam | null> }>(max);
-  const formItemCache = new Bounded<Promise<ReadonlyMap<string, ItemContent>>>(max);
-  const candidateItemCache = new Bounded<Promise<readonly CandidateItem[]>>(max);
+  const deliveryCache = new Bounded<Promise<FormDelivery>>(max);
 
   const readExam = async (examId: string): Promise<LiveExam | null> => {
     const exam = await deps.exams.byId(examId);
@@ -60,39 +58,16 @@ export function examSource(deps: { exams: ExamService; Exam: ExamModel; Form: Fo
       return deps.exams.formCodeFor(exam, candidateId);
     },
 
-    candidateItems(exam, formCode): Promise<readonly CandidateItem[]> {
+    delivery(exam, formCode): Promise<FormDelivery> {
       // One build per form and process, even when a join storm asks for it a thousand times at once.
       const key = `${exam._id}:${exam.assemblyId}:${formCode}`;
-      let value = candidateItemCache.get(key);
+      let value = deliveryCache.get(key);
       if (!value) {
-        value = deps.exams.candidateForm(exam, formCode);
+        value = deps.exams.delivery(exam, formCode);
         if (exam.status === 'published') {
-          candidateItemCache.set(key, value);
-          value.catch(() => candidateItemCache.delete(key));
+          deliveryCache.set(key, value);
+          value.catch(() => deliveryCache.delete(key));
         }
-      }
-      return value;
-    },
-
-    formItems(exam, formCode) {
-      const key = `${exam._id}:${exam.assemblyId}:${formCode}`;
-      let value = formItemCache.get(key);
-      if (!value) {
-        value = (async () => {
-          // Forms are keyed `${examId}:${assemblyId}:${code}`: a read by _id, which every backend answers from an index.
-          const form = await deps.Form.findById(key).lean();
-          if (!form) throw new Error(`form ${formCode} of exam ${exam._id} is missing`);
-          const revisions = await deps.exams.revisionsOf([form]);
-          const byItem = new Map<string, ItemContent>();
-          for (const pin of form.items) {
-            const revision = revisions.get(pinKey(pin.itemId, pin.revision));
-            if (!revision) throw new Error(`pinned revision ${pin.itemId}@${pin.revision} is missing`);
-            byItem.set(pin.itemId, revision);
-          }
-          return byItem;
-        })();
-        formItemCache.set(key, value);
-        value.catch(() => formItemCache.delete(key));
       }
       return value;
     },
@@ -113,7 +88,6 @@ export function modelExamSource(Exam: ExamModel): LiveExamSource {
       return [];
     },
     formCodeFor: unsupported,
-    candidateItems: unsupported,
-    formItems: unsupported,
+    delivery: unsupported,
   };
 }

@@ -65,7 +65,7 @@ export default fp(
     const live = new LiveService({
       Attempt: app.models.Attempt,
       log,
-      exams: examSource({ exams: app.exams, Exam: app.models.Exam, Form: app.models.Form }),
+      exams: examSource({ exams: app.exams, Exam: app.models.Exam }),
       queues: app.queues,
       presence,
       warn,

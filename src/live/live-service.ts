@@ -12,8 +12,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { mongo } from 'mongoose';
-import type { ItemContent } from '../bank/item-types.js';
-import type { CandidateItem } from '../exams/candidate-form.js';
+import type { FormDelivery } from '../exams/candidate-form.js';
 import type { Exam } from '../exams/exam-model.js';
 import { Conflict, NotFound, ServiceUnavailable, ValidationFailed } from '../errors.js';
 import type { QueuePayloads } from '../queues/queues.js';
@@ -40,10 +39,12 @@ export interface LiveExamSource {
   publishedFor(candidateId: string): Promise<Exam[]>;
   /** The form code a candidate sits (stored on the attempt at first join). */
   formCodeFor(exam: Exam, candidateId: string): string;
-  /** The form as candidates receive it: allow-listed, no key. */
-  candidateItems(exam: Exam, formCode: string): Promise<readonly CandidateItem[]>;
-  /** The pinned revisions of the form by item id, to check response shapes. Never sent to anyone. */
-  formItems(exam: Exam, formCode: string): Promise<ReadonlyMap<string, ItemContent>>;
+  /**
+   * The form as candidates receive it (allow-listed, no key, opaque option
+   * ids), the translation of those ids, and the pinned revisions by item id
+   * to check response shapes (never sent to anyone).
+   */
+  delivery(exam: Exam, formCode: string): Promise<FormDelivery>;
 }
 
 export interface LiveServiceDeps {
@@ -87,8 +88,7 @@ export type JoinResult =
       state: LiveState;
       /** Checkpoint position the attempt document holds (sessions write a new one every so often). */
       checkpointN: number;
-      items: readonly CandidateItem[];
-      itemMap: ReadonlyMap<string, ItemContent>;
+      delivery: FormDelivery;
     }
   | { kind: 'submitted'; attemptId: string; at: Date; reason: SubmitReason }
   | { kind: 'replaced' };
@@ -229,11 +229,8 @@ export class LiveService {
       if (outcome === 'ok') {
         applyEntry(state, fence);
         await this.scheduleDeadline(attemptId, endsAtOf(info, state));
-        const [items, itemMap] = await Promise.all([
-          this.deps.exams.candidateItems(exam, info.formCode),
-          this.deps.exams.formItems(exam, info.formCode),
-        ]);
-        return { kind: 'state', info, state, checkpointN: loaded.cpN, items, itemMap };
+        const delivery = await this.deps.exams.delivery(exam, info.formCode);
+        return { kind: 'state', info, state, checkpointN: loaded.cpN, delivery };
       }
       if (outcome === 'failed') throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
       await this.catchUp(attemptId, state);

@@ -9,8 +9,7 @@
  * when the group commit flushes — so frames of one attempt in one batch are
  * one entry, applied atomically and in order.
  */
-import type { ItemContent } from '../bank/item-types.js';
-import type { CandidateItem } from '../exams/candidate-form.js';
+import type { CandidateItem, FormDelivery } from '../exams/candidate-form.js';
 import { validateResponse } from '../grading/responses.js';
 import type { SubmitReason } from './attempt-model.js';
 import type { CommitOutcome } from './group-commit.js';
@@ -84,8 +83,7 @@ export class LiveSession {
     readonly info: AttemptInfo,
     state: LiveState,
     checkpointN: number,
-    private readonly items: readonly CandidateItem[],
-    private readonly itemMap: ReadonlyMap<string, ItemContent>,
+    private readonly form: FormDelivery,
     /** Connection id: `<process>:<n>`. */
     readonly conn: string,
     readonly gen: number,
@@ -110,14 +108,15 @@ export class LiveSession {
       attemptId: this.attemptId,
       formCode: this.info.formCode,
       items: [],
-      answers: Object.fromEntries(s.answers),
+      // Stored in authored ids; the candidate knows only the form's delivered ones.
+      answers: this.form.ids.answersToDelivered(s.answers),
       flags: [...s.flags],
       lastSeq: s.lastSeq,
       endsAt: this.endsAt.toISOString(),
       serverNow: new Date().toISOString(),
     };
     // The items of a form are the same for all its candidates: serialise them once.
-    this.transport.sendRaw(JSON.stringify(msg).replace('"items":[]', () => `"items":${itemsJson(this.items)}`));
+    this.transport.sendRaw(JSON.stringify(msg).replace('"items":[]', () => `"items":${itemsJson(this.form.items)}`));
     this.armDeadline();
     this.publishLive(true);
     void this.service.cacheState(this.info, this.state, this.checkpointN);
@@ -144,16 +143,20 @@ export class LiveSession {
     let bytes = 64;
     switch (frame.type) {
       case 'answer': {
-        const item = this.itemMap.get(frame.itemId);
+        const item = this.form.content.get(frame.itemId);
         if (!item) return this.nack(seq, 'unknown_item', 'That item is not on your form');
-        const check = validateResponse(item, frame.response);
+        // Into authored ids before anything else looks at it: the log, grading and analysis never see a delivered id.
+        const authored = this.form.ids.toAuthored(frame.itemId, frame.response);
+        if (!authored.ok) return this.nack(seq, 'validation_failed', authored.message);
+        const response = authored.response;
+        const check = validateResponse(item, response);
         if (!check.ok) return this.nack(seq, 'validation_failed', check.message);
-        logFrame = { type: 'answer', seq, itemId: frame.itemId, response: frame.response, at };
-        bytes += typeof frame.response === 'string' ? frame.response.length * 3 : JSON.stringify(frame.response).length;
+        logFrame = { type: 'answer', seq, itemId: frame.itemId, response, at };
+        bytes += typeof response === 'string' ? response.length * 3 : JSON.stringify(response).length;
         break;
       }
       case 'flag':
-        if (!this.itemMap.has(frame.itemId)) return this.nack(seq, 'unknown_item', 'That item is not on your form');
+        if (!this.form.content.has(frame.itemId)) return this.nack(seq, 'unknown_item', 'That item is not on your form');
         logFrame = { type: 'flag', seq, itemId: frame.itemId, flagged: frame.flagged, at };
         break;
       case 'event':

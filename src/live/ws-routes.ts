@@ -257,7 +257,7 @@ export class LiveSockets {
       },
     };
     const metrics = this.app.metrics;
-    const session = new LiveSession(this.opts.live, transport, result.info, result.state, result.checkpointN, result.items, result.itemMap, conn, gen, {
+    const session = new LiveSession(this.opts.live, transport, result.info, result.state, result.checkpointN, result.delivery, conn, gen, {
       fallbackMs: this.opts.fallbackMs,
       onAck: (seconds, answers) => {
         if (answers > 0) {

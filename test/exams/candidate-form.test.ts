@@ -4,7 +4,8 @@
 import t from 'tap';
 import type { ItemRevision, ItemType } from '../../src/bank/item-types.js';
 import { assembleForms } from '../../src/assembly/assembler.js';
-import { assignFormCode, candidateItems } from '../../src/exams/candidate-form.js';
+import { assignFormCode, formDelivery } from '../../src/exams/candidate-form.js';
+import { newDeliverySecret } from '../../src/exams/delivery-ids.js';
 import { makeItem } from '../support/assembly-pools.js';
 
 const TYPES: ItemType[] = ['single_choice', 'multiple_choice', 'true_false', 'true_false_cluster', 'numeric', 'short_text', 'matching', 'ordering', 'cloze', 'essay'];
@@ -34,7 +35,7 @@ t.test('candidate items are built from an allow-list: no key, no scoring data, f
   });
   const revisions = pools.flat();
   for (const form of result.forms) {
-    const items = candidateItems(form, revisions);
+    const { items, ids } = formDelivery({ ...form, deliverySecret: newDeliverySecret() }, revisions);
     t.equal(items.length, 20);
     t.same(keyFieldsIn(items), [], `form ${form.code}: no key field at any depth`);
     const json = JSON.stringify(items);
@@ -44,20 +45,24 @@ t.test('candidate items are built from an allow-list: no key, no scoring data, f
       const pin = form.items[i]!;
       t.equal(item.itemId, pin.itemId);
       t.equal(item.number, i + 1);
-      if (pin.optionOrder) t.same(item.options!.map((o) => o.id), pin.optionOrder, 'options in delivery order');
-      if (pin.choiceOrder) t.same(item.choices!.map((o) => o.id), pin.choiceOrder, 'choices in delivery order');
-      if (pin.elementOrder) t.same(item.elements!.map((o) => o.id), pin.elementOrder, 'elements in delivery order');
+      const delivered = (kind: 'option' | 'choice' | 'element', order: string[]) => order.map((id) => ids.delivered(pin.itemId, kind, id));
+      if (pin.optionOrder) t.same(item.options!.map((o) => o.id), delivered('option', pin.optionOrder), 'options in delivery order');
+      if (pin.choiceOrder) t.same(item.choices!.map((o) => o.id), delivered('choice', pin.choiceOrder), 'choices in delivery order');
+      if (pin.elementOrder) t.same(item.elements!.map((o) => o.id), delivered('element', pin.elementOrder), 'elements in delivery order');
+      for (const list of [item.options, item.statements, item.premises, item.choices, item.elements]) {
+        for (const o of list ?? []) t.match(o.id, /^~[a-z2-7]{10}$/, 'a delivered id is an opaque token');
+      }
       for (const o of item.options ?? []) t.same(Object.keys(o).sort(), ['id', 'text'], 'options carry id and text only (not fixed)');
       if (item.type === 'cloze') {
         t.same(item.blanks, [{ id: 'b1' }, { id: 'b2' }]);
         t.match(item.text, /\{\{b1\}\}/);
       }
       if (item.type === 'essay') t.same(item.criteria, ['Lập luận', 'Trình bày']);
-      if (item.type === 'true_false_cluster') t.same(item.statements!.map((s) => s.id), ['a', 'b', 'c', 'd']);
-      if (item.type === 'matching') t.same(item.premises!.map((s) => s.id), ['p1', 'p2']);
+      if (item.type === 'true_false_cluster') t.same(item.statements!.map((s) => s.id), ['a', 'b', 'c', 'd'].map((id) => ids.delivered(pin.itemId, 'statement', id)), 'statements in authored order');
+      if (item.type === 'matching') t.same(item.premises!.map((s) => s.id), ['p1', 'p2'].map((id) => ids.delivered(pin.itemId, 'premise', id)), 'premises in authored order');
     });
   }
-  t.throws(() => candidateItems({ items: [{ itemId: 'missing', revision: 1, section: 0 }] }, revisions), /missing/, 'a missing pinned revision is an error, never a partial form');
+  t.throws(() => formDelivery({ code: '101', deliverySecret: 'x', items: [{ itemId: 'missing', revision: 1, section: 0 }] }, revisions), /missing/, 'a missing pinned revision is an error, never a partial form');
 });
 
 t.test('form assignment spreads candidates evenly and is reproducible from seed and candidate id', async (t) => {

@@ -183,7 +183,7 @@ interface FormJson {
   hash: string;
   itemCount: number;
   totalPoints: number;
-  items: (Record<string, unknown> & { itemId: string; section: number; type: string; topic: string; cognitiveLevel: number; stem: string; options?: { id: string }[]; optionOrder?: string[] })[];
+  items: (Record<string, unknown> & { itemId: string; section: number; type: string; topic: string; cognitiveLevel: number; stem: string; options?: { id: string; text: string }[]; optionOrder?: string[] })[];
 }
 
 
@@ -273,7 +273,10 @@ t.test('candidate forms carry no key and no scoring data, and candidates spread 
     t.same(items.map((i) => i.itemId), form.items.map((i) => i.itemId), 'delivery order');
     for (const [i, item] of items.entries()) {
       const full = form.items[i]!;
-      if (item.options) t.same(item.options.map((o) => o.id), full.optionOrder);
+      if (item.options) {
+        t.same(item.options.map((o) => o.text), full.options!.map((o) => o.text), 'options in delivery order');
+        t.same(item.options.filter((o) => full.optionOrder!.includes(o.id)), [], 'under opaque ids, never the authored ones');
+      }
       if (item.type === 'cloze') t.same(item.blanks, [{ id: 'b1' }, { id: 'b2' }]);
       if (item.type === 'essay') t.same(item.criteria, ['Lập luận', 'Trình bày']);
     }

@@ -7,7 +7,7 @@ import t from 'tap';
 import { attemptIdFor } from '../../src/live/attempt-model.js';
 import type { LogEntry } from '../../src/live/log-model.js';
 import { build, uniqueName } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -29,7 +29,8 @@ t.test('saves wait out a 10 s database outage: nothing is acknowledged before it
   const items = first.items as { itemId: string; type: string }[];
   const single = items.find((x) => x.type === 'single_choice')!.itemId;
   const text = items.find((x) => x.type === 'short_text')!.itemId;
-  const frame = (seq: number) => (seq % 2 ? { type: 'answer', seq, itemId: single, response: ['A', 'B', 'C', 'D'][seq % 4] } : { type: 'answer', seq, itemId: text, response: `Trả lời ${seq}` });
+  const options = ['A', 'B', 'C', 'D'].map((id) => deliveredId(first, single, id));
+  const frame = (seq: number) => (seq % 2 ? { type: 'answer', seq, itemId: single, response: options[seq % 4] } : { type: 'answer', seq, itemId: text, response: `Trả lời ${seq}` });
   socket.send(frame(1));
   t.same(await socket.next((m) => m.type === 'ack'), { type: 'ack', seq: 1 });
 

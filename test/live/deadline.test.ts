@@ -6,7 +6,7 @@ import { deadlineJobId } from '../../src/live/live-service.js';
 import { autosubmitProcessor, workerLiveService } from '../../workers/autosubmit.js';
 import { createWorkerContext } from '../../workers/context.js';
 import { build } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';
 
 // The API never hands in by itself here: the deadline job must do it.
@@ -29,11 +29,11 @@ t.test('at the deadline: nack time_up, then the deadline job hands in — with o
   const endsAt = Date.parse(open.first.endsAt as string);
   t.equal(endsAt, fx.closesAt.getTime(), 'the deadline is the closing time when that comes first');
   const single = (open.first.items as { itemId: string; type: string }[]).find((x) => x.type === 'single_choice')!.itemId;
-  open.socket.send({ type: 'answer', seq: 1, itemId: single, response: 'B' });
+  open.socket.send({ type: 'answer', seq: 1, itemId: single, response: deliveredId(open.first, single, 'B') });
   t.same(await open.socket.next(), { type: 'ack', seq: 1 });
 
   const gone = await join(1);
-  gone.socket.send({ type: 'answer', seq: 1, itemId: single, response: 'C' });
+  gone.socket.send({ type: 'answer', seq: 1, itemId: single, response: deliveredId(gone.first, single, 'C') });
   gone.socket.send({ type: 'event', seq: 2, kind: 'offline' });
   t.same(await gone.socket.reply(2), { type: 'ack', seq: 2 });
   gone.socket.close();
@@ -41,7 +41,7 @@ t.test('at the deadline: nack time_up, then the deadline job hands in — with o
 
   // Act just after the deadline (the server's clock is this machine's).
   await sleep(Math.max(0, endsAt - Date.now() + 300));
-  open.socket.send({ type: 'answer', seq: 2, itemId: single, response: 'D' });
+  open.socket.send({ type: 'answer', seq: 2, itemId: single, response: deliveredId(open.first, single, 'D') });
   t.match(await open.socket.next(), { type: 'nack', seq: 2, error: { code: 'time_up' } }, 'an answer after the deadline');
 
   // Now a worker process comes up (here: in this process, on the same namespace).

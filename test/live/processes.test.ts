@@ -1,7 +1,7 @@
 // Two API processes behind one address: two apps on the same database and Redis namespace.
 import t from 'tap';
 import { as, build, uniqueName } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket, type Msg } from '../support/live-client.js';
 
 const name = uniqueName('live-processes');
@@ -25,11 +25,12 @@ t.test('the newest connection wins on every process; reconnecting elsewhere resu
   const first = await join(urlA, 0);
   t.equal(first.first.type, 'state');
   const [single, numeric, text] = ['single_choice', 'numeric', 'short_text'].map((type) => itemsOf(first.first).find((x) => x.type === type)!.itemId);
-  first.socket.send({ type: 'answer', seq: 1, itemId: single, response: 'B' });
+  const B = deliveredId(first.first, single!, 'B');
+  first.socket.send({ type: 'answer', seq: 1, itemId: single, response: B });
   t.same(await first.socket.next(), { type: 'ack', seq: 1 });
 
   const second = await join(urlB, 0);
-  t.match(second.first, { type: 'state', lastSeq: 1, answers: { [single!]: 'B' } }, 'the other process resumes with what was stored');
+  t.match(second.first, { type: 'state', lastSeq: 1, answers: { [single!]: B } }, 'the other process resumes with what was stored, in the same delivered ids');
   t.same(await first.socket.next(), { type: 'ended', reason: 'replaced' }, 'the older socket, on the other process, is told');
   t.equal((await first.socket.closed).code, 1000);
 
@@ -37,7 +38,7 @@ t.test('the newest connection wins on every process; reconnecting elsewhere resu
   t.same(await second.socket.next(), { type: 'ack', seq: 2 });
 
   const third = await join(urlA, 0);
-  t.match(third.first, { type: 'state', lastSeq: 2, answers: { [single!]: 'B', [numeric!]: '-1,5' } }, 'and back again');
+  t.match(third.first, { type: 'state', lastSeq: 2, answers: { [single!]: B, [numeric!]: '-1,5' } }, 'and back again');
   t.same(await second.socket.next(), { type: 'ended', reason: 'replaced' });
 
   // A frame racing a takeover is either acknowledged and in the new state, or not acknowledged at all.

@@ -2,7 +2,7 @@ import t from 'tap';
 import { attemptIdFor } from '../../src/live/attempt-model.js';
 import { logEntryId } from '../../src/live/log-model.js';
 import { build } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { keysDeep, listen, TestSocket, type Msg } from '../support/live-client.js';
 
 const { app } = await build(t);
@@ -71,8 +71,11 @@ t.test('the protocol, message by message', async (t) => {
   const single = itemOfType(state, 'single_choice');
   const multi = itemOfType(state, 'multiple_choice');
   const essay = itemOfType(state, 'essay');
+  // Candidates answer with the ids their form gave them; the server stores authored ids.
+  const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((id) => deliveredId(state, single, id)) as [string, string, string, string];
+  const [mA, mC] = ['A', 'C'].map((id) => deliveredId(state, multi, id)) as [string, string];
 
-  socket.send({ type: 'answer', seq: 1, itemId: single, response: 'B' });
+  socket.send({ type: 'answer', seq: 1, itemId: single, response: B });
   t.same(await socket.next(), { type: 'ack', seq: 1 }, 'answer → ack');
   socket.send({ type: 'flag', seq: 2, itemId: single, flagged: true });
   t.same(await socket.next(), { type: 'ack', seq: 2 }, 'flag → ack');
@@ -81,19 +84,19 @@ t.test('the protocol, message by message', async (t) => {
   socket.send({ type: 'ping' });
   t.same(await socket.next(), { type: 'pong' }, 'ping → pong');
 
-  socket.send({ type: 'answer', seq: 1, itemId: single, response: 'C' });
+  socket.send({ type: 'answer', seq: 1, itemId: single, response: C });
   t.same(await socket.next(), { type: 'ack', seq: 1 }, 'a seq at or below lastSeq is acknowledged again');
 
   socket.send({ type: 'answer', seq: 4, itemId: 'not-on-the-form', response: 'A' });
   t.match(await socket.next(), { type: 'nack', seq: 4, error: { code: 'unknown_item' } });
-  socket.send({ type: 'answer', seq: 5, itemId: single, response: ['A'] });
+  socket.send({ type: 'answer', seq: 5, itemId: single, response: [A] });
   t.match(await socket.next(), { type: 'nack', seq: 5, error: { code: 'validation_failed' } }, 'wrong shape for single_choice');
-  socket.send({ type: 'answer', seq: 6, itemId: single, response: 'Z' });
-  t.match(await socket.next(), { type: 'nack', seq: 6, error: { code: 'validation_failed' } }, 'unknown option id');
+  socket.send({ type: 'answer', seq: 6, itemId: single, response: 'B' });
+  t.match(await socket.next(), { type: 'nack', seq: 6, error: { code: 'validation_failed', message: 'Unknown option id' } }, 'unknown option id (an authored id is not one of the form\'s)');
 
   // Several frames at once: one group commit, acked in order.
-  socket.send({ type: 'answer', seq: 7, itemId: multi, response: ['A'] });
-  socket.send({ type: 'answer', seq: 8, itemId: multi, response: ['A', 'C'] });
+  socket.send({ type: 'answer', seq: 7, itemId: multi, response: [mA] });
+  socket.send({ type: 'answer', seq: 8, itemId: multi, response: [mA, mC] });
   socket.send({ type: 'answer', seq: 9, itemId: essay, response: 'Bài làm của em' });
   socket.send({ type: 'flag', seq: 10, itemId: single, flagged: false });
   t.same([await socket.next(), await socket.next(), await socket.next(), await socket.next()], [7, 8, 9, 10].map((seq) => ({ type: 'ack', seq })));
@@ -105,7 +108,7 @@ t.test('the protocol, message by message', async (t) => {
   const resumed = again.first as StateMsg;
   t.equal(resumed.type, 'state', 'resume after reconnect');
   t.equal(resumed.attemptId, state.attemptId, 'the same attempt');
-  t.same(resumed.answers, { [single]: 'B', [multi]: ['A', 'C'], [essay]: 'Bài làm của em' }, 'latest response per item; the resent seq 1 was not applied');
+  t.same(resumed.answers, { [single]: B, [multi]: [mA, mC], [essay]: 'Bài làm của em' }, 'latest response per item; the resent seq 1 was not applied');
   t.same(resumed.flags, [], 'flag set then cleared');
   t.equal(resumed.lastSeq, 10);
   t.equal(resumed.endsAt, state.endsAt, 'the deadline does not move on resume');
@@ -123,10 +126,10 @@ t.test('the protocol, message by message', async (t) => {
     [1, 2, 3, 7, 8, 9, 10],
     'every stored frame, once, in order (refused ones are not stored)',
   );
-  t.match(frames.find((f) => f.type === 'answer' && f.seq === 7), { itemId: multi, response: ['A'] }, 'superseded answers stay in the history');
+  t.match(frames.find((f) => f.type === 'answer' && f.seq === 7), { itemId: multi, response: ['A'] }, 'superseded answers stay in the history, in authored ids');
 
   const sock = again.socket;
-  sock.send({ type: 'answer', seq: 11, itemId: single, response: 'D' });
+  sock.send({ type: 'answer', seq: 11, itemId: single, response: D });
   t.same(await sock.next(), { type: 'ack', seq: 11 });
   sock.send({ type: 'submit', seq: 12 });
   t.same(await sock.next(), { type: 'ack', seq: 12 });
@@ -137,7 +140,7 @@ t.test('the protocol, message by message', async (t) => {
 
   const doc = await app.models.Attempt.findById(attemptId).lean();
   t.match(doc, { status: 'submitted', submitReason: 'candidate', lastSeq: 12, formCode: '101', examId: fx.examId, candidateId: fx.candidateIds[0] });
-  t.same(doc!.answers, { [single]: 'D', [multi]: ['A', 'C'], [essay]: 'Bài làm của em' }, 'final answers on the attempt');
+  t.same(doc!.answers, { [single]: 'D', [multi]: ['A', 'C'], [essay]: 'Bài làm của em' }, 'final answers on the attempt, in authored ids');
   t.equal(new Date(doc!.submittedAt!).toISOString(), submitted.at);
   const job = await app.queues.grading.getJob(attemptId);
   t.same(job?.data, { attemptIds: [attemptId] }, 'a grading job, id = attempt id');
@@ -152,7 +155,7 @@ t.test('after a hand-in, frames get already_submitted', async (t) => {
   const state = first as StateMsg;
   const single = itemOfType(state, 'single_choice');
   socket.send({ type: 'submit', seq: 1 });
-  socket.send({ type: 'answer', seq: 2, itemId: single, response: 'A' });
+  socket.send({ type: 'answer', seq: 2, itemId: single, response: deliveredId(state, single, 'A') });
   const replies = [await socket.next(), await socket.next()];
   t.same(replies.find((m) => m.type === 'nack'), { type: 'nack', seq: 2, error: { code: 'already_submitted', message: 'The attempt has been handed in' } });
   t.ok(replies.some((m) => m.type === 'ack' && m.seq === 1));

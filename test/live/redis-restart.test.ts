@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import t from 'tap';
 import { freePort } from '../../src/infra/services.js';
 import { build } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';
 
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -38,14 +38,15 @@ t.test('answers are stored and acknowledged while Redis is down, and survive its
   const items = first.items as { itemId: string; type: string }[];
   const single = items.find((x) => x.type === 'single_choice')!.itemId;
   const text = items.find((x) => x.type === 'short_text')!.itemId;
-  socket.send({ type: 'answer', seq: 1, itemId: single, response: 'A' });
+  const [A, C] = ['A', 'C'].map((id) => deliveredId(first, single, id));
+  socket.send({ type: 'answer', seq: 1, itemId: single, response: A });
   t.same(await socket.next(), { type: 'ack', seq: 1 });
 
   redis.kill('SIGKILL');
   await once(redis, 'exit');
   socket.send({ type: 'answer', seq: 2, itemId: text, response: 'Hải Phòng' });
   t.same(await socket.next(), { type: 'ack', seq: 2 }, 'acknowledged with Redis down');
-  socket.send({ type: 'answer', seq: 3, itemId: single, response: 'C' });
+  socket.send({ type: 'answer', seq: 3, itemId: single, response: C });
   t.same(await socket.next(), { type: 'ack', seq: 3 });
 
   const during = await TestSocket.join(url, fx.tokens[1]!, fx.examId);
@@ -67,5 +68,5 @@ t.test('answers are stored and acknowledged while Redis is down, and survive its
   }
   t.ok(resumed, 'joins work again once Redis is back');
   t.teardown(() => resumed?.socket.terminate());
-  t.match(resumed!.first, { type: 'state', lastSeq: 4, answers: { [single]: 'C', [text]: 'Huế' } }, 'every answer is there');
+  t.match(resumed!.first, { type: 'state', lastSeq: 4, answers: { [single]: C, [text]: 'Huế' } }, 'every answer is there');
 });

@@ -5,7 +5,7 @@ import { infoOf } from '../../src/live/live-service.js';
 import { applyEntry, stateFromCheckpoint } from '../../src/live/replay.js';
 import { encodeState } from '../../src/live/state-cache.js';
 import { build } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';
 
 const { app } = await build(t);
@@ -24,7 +24,8 @@ t.test('every way of resuming gives the same, exact state', async (t) => {
   const first = await join();
   const items = first.first.items as { itemId: string; type: string }[];
   const [single, numeric, tf] = ['single_choice', 'numeric', 'true_false'].map((type) => items.find((x) => x.type === type)!.itemId) as [string, string, string];
-  first.socket.send({ type: 'answer', seq: 1, itemId: single, response: 'A' });
+  const A = deliveredId(first.first, single, 'A');
+  first.socket.send({ type: 'answer', seq: 1, itemId: single, response: A });
   await first.socket.reply(1);
   first.socket.send({ type: 'answer', seq: 2, itemId: numeric, response: 3.5 });
   await first.socket.reply(2);
@@ -33,7 +34,7 @@ t.test('every way of resuming gives the same, exact state', async (t) => {
   await first.socket.reply(4);
   first.socket.close();
   await first.socket.closed;
-  const expected = { answers: { [single]: 'A', [numeric]: 3.5, [tf]: false }, flags: [tf], lastSeq: 4 };
+  const expected = { answers: { [single]: A, [numeric]: 3.5, [tf]: false }, flags: [tf], lastSeq: 4 };
 
   const fromCache = await join();
   t.match(fromCache.first, { type: 'state', ...expected }, 'from the Redis cache');

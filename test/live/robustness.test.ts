@@ -1,6 +1,6 @@
 import t from 'tap';
 import { build } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket, type Msg } from '../support/live-client.js';
 
 // Short heartbeat so a dead socket is dropped within a test.
@@ -15,11 +15,14 @@ async function join(i: number) {
   sockets.push(r.socket);
   if (r.first.type !== 'state') throw new Error(JSON.stringify(r.first));
   const items = r.first.items as { itemId: string; type: string }[];
-  return { socket: r.socket, state: r.first, single: items.find((x) => x.type === 'single_choice')!.itemId, essay: items.find((x) => x.type === 'essay')!.itemId };
+  const single = items.find((x) => x.type === 'single_choice')!.itemId;
+  // The single choice's options as this candidate's form names them.
+  const option = (authored: string) => deliveredId(r.first, single, authored);
+  return { socket: r.socket, state: r.first, single, option, essay: items.find((x) => x.type === 'essay')!.itemId };
 }
 
 t.test('malformed frames get an error or a nack and change nothing', async (t) => {
-  const { socket, single } = await join(0);
+  const { socket, single, option } = await join(0);
   socket.send('{not json');
   t.match(await socket.next(), { type: 'error', error: { code: 'bad_request' } }, 'not JSON');
   socket.send('[1,2,3]');
@@ -42,14 +45,14 @@ t.test('malformed frames get an error or a nack and change nothing', async (t) =
   t.match(await socket.next(), { type: 'error', error: { code: 'payload_too_large' } }, 'a frame over 64 KiB');
   socket.send({ type: 'join', token: fx.tokens[0], examId: fx.examId });
   t.match(await socket.next(), { type: 'error', error: { code: 'bad_request' } }, 'a second join');
-  socket.send({ type: 'answer', seq: 6, itemId: single, response: 'A' });
+  socket.send({ type: 'answer', seq: 6, itemId: single, response: option('A') });
   t.same(await socket.next(), { type: 'ack', seq: 6 }, 'the socket still works');
-  socket.send({ type: 'answer', seq: 5, itemId: single, response: 'B' });
+  socket.send({ type: 'answer', seq: 5, itemId: single, response: option('B') });
   t.same(await socket.next(), { type: 'ack', seq: 5 }, 'below lastSeq: acknowledged again, not applied');
   socket.close();
 
   const again = await join(0);
-  t.same(again.state.answers, { [single]: 'A' });
+  t.same(again.state.answers, { [single]: option('A') });
   t.equal(again.state.lastSeq, 6);
   again.socket.close();
 });
@@ -65,7 +68,7 @@ t.test('an essay of 20,000 Vietnamese characters fits; a frame over the transpor
   const other = await join(2);
   socket.send('x'.repeat(2 * 1024 * 1024));
   t.equal((await socket.closed).code, 1009, 'ws closes a frame over 1 MiB with 1009');
-  other.socket.send({ type: 'answer', seq: 1, itemId: other.single, response: 'C' });
+  other.socket.send({ type: 'answer', seq: 1, itemId: other.single, response: other.option('C') });
   t.same(await other.socket.next(), { type: 'ack', seq: 1 }, 'another candidate is untouched');
   other.socket.close();
 });
@@ -74,9 +77,9 @@ t.test('a flood gets rate_limited nacks; other candidates keep their latency', a
   const flood = await join(1);
   const calm = await join(2);
   const start = 10;
-  for (let i = 0; i < 300; i++) flood.socket.send({ type: 'answer', seq: start + i, itemId: flood.single, response: i % 2 ? 'A' : 'B' });
+  for (let i = 0; i < 300; i++) flood.socket.send({ type: 'answer', seq: start + i, itemId: flood.single, response: flood.option(i % 2 ? 'A' : 'B') });
   const t0 = performance.now();
-  calm.socket.send({ type: 'answer', seq: 10, itemId: calm.single, response: 'D' });
+  calm.socket.send({ type: 'answer', seq: 10, itemId: calm.single, response: calm.option('D') });
   t.same(await calm.socket.next(), { type: 'ack', seq: 10 });
   t.ok(performance.now() - t0 < 2000, 'the calm socket was answered promptly');
 

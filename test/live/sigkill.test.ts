@@ -5,7 +5,7 @@ import t from 'tap';
 import { attemptIdFor } from '../../src/live/attempt-model.js';
 import type { LogEntry } from '../../src/live/log-model.js';
 import { ADMIN, build, TEST_DATA_DIR, TEST_JWT_SECRET, uniqueName } from '../helper.js';
-import { publishedExam } from '../support/exam-fixture.js';
+import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';
 import { startProcess } from '../support/processes.js';
 
@@ -48,7 +48,7 @@ t.test('acknowledged answers survive SIGKILL of the process holding the socket',
   const plan = (seq: number): { itemId: string; response: unknown } => {
     switch (seq % 3) {
       case 0:
-        return { itemId: byType('single_choice'), response: ['A', 'B', 'C'][seq % 4] ?? 'D' };
+        return { itemId: byType('single_choice'), response: deliveredId(first, byType('single_choice'), ['A', 'B', 'C'][seq % 4] ?? 'D') };
       case 1:
         return { itemId: byType('essay'), response: `Bài làm, lần lưu thứ ${seq}` };
       default:

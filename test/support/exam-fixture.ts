@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { ItemType } from '../../src/bank/item-types.js';
-import { approvedItems, examWorld, type ExamWorld, type ItemSpec } from './exam-world.js';
+import { approvedBodies, approvedItems, examWorld, itemBody, type ExamWorld, type ItemSpec } from './exam-world.js';
 
 export const ALL_TYPES: ItemType[] = [
   'single_choice',
@@ -44,6 +44,10 @@ export interface PublishedExamOptions {
   prefix?: string;
   /** Reuse an existing world (and its approved items) instead of building one. */
   world?: ExamWorld;
+  /** Item bodies written out in full, one section each, instead of the standard bodies of `types` (their topic becomes the exam's). */
+  bodies?: Record<string, unknown>[];
+  /** The blueprint's constraints. @defaultValue the blueprint default */
+  constraints?: { maxItemOverlap: number; difficultyTolerance: number };
 }
 
 export interface PublishedExam {
@@ -66,12 +70,12 @@ async function ok(res: LightMyRequestResponse, status: number, what: string) {
 }
 
 export async function publishedExam(app: FastifyInstance, options: PublishedExamOptions = {}): Promise<PublishedExam> {
-  const types = options.types ?? ALL_TYPES;
-  const perSection = options.perSection ?? 1;
+  const types = options.bodies?.map((b) => b.type as ItemType) ?? options.types ?? ALL_TYPES;
+  const perSection = options.bodies ? 1 : (options.perSection ?? 1);
   const world = options.world ?? (await examWorld(app, options.candidates ?? 2, options.prefix ?? 'lx'));
   const topic = `live-${Date.now().toString(36)}`;
   const specs: ItemSpec[] = types.flatMap((type) => Array.from({ length: perSection }, () => ({ type, topic, cognitiveLevel: 1 as const })));
-  const itemIds = await approvedItems(world, specs);
+  const itemIds = options.bodies ? await approvedBodies(world, options.bodies.map((b) => ({ ...b, topic, cognitiveLevel: 1 }))) : await approvedItems(world, specs);
   const blueprint = await ok(
     await world.manager({
       method: 'POST',
@@ -82,6 +86,7 @@ export async function publishedExam(app: FastifyInstance, options: PublishedExam
         grade: 12,
         durationMinutes: options.durationMinutes ?? 60,
         sections: types.map((type, i) => ({ title: `Phần ${i + 1}`, type, shuffleItems: true, cells: [{ topic, cognitiveLevel: 1, count: perSection }] })),
+        ...(options.constraints ? { constraints: options.constraints } : {}),
       },
     }),
     201,
@@ -122,4 +127,25 @@ export async function publishedExam(app: FastifyInstance, options: PublishedExam
     opensAt,
     closesAt,
   };
+}
+
+type Entry = { id: string; text: string };
+const PICK_LISTS = ['options', 'statements', 'premises', 'choices', 'elements'] as const;
+
+/**
+ * The id the candidate received for the fixture's authored id `authoredId`
+ * (exam-world.ts item bodies) of an item in a `state` message: found by its
+ * text, as a candidate reading the form finds it. Candidates never see
+ * authored ids, and answers in them are refused.
+ */
+export function deliveredId(state: Record<string, unknown>, itemId: string, authoredId: string): string {
+  const item = (state.items as ({ itemId: string; type: ItemType } & Partial<Record<(typeof PICK_LISTS)[number], Entry[]>>)[]).find((i) => i.itemId === itemId);
+  if (!item) throw new Error(`no item ${itemId} in the state`);
+  const body = itemBody({ type: item.type, topic: 'x', cognitiveLevel: 1 });
+  for (const list of PICK_LISTS) {
+    const text = (body[list] as Entry[] | undefined)?.find((e) => e.id === authoredId)?.text;
+    const hit = text === undefined ? undefined : item[list]?.find((e) => e.text === text);
+    if (hit) return hit.id;
+  }
+  throw new Error(`${item.type} ${itemId} has no entry ${authoredId}`);
 }

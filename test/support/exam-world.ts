@@ -147,10 +147,15 @@ export function itemBody(spec: ItemSpec): Record<string, unknown> {
 
 /** Creates the items (bulk), sends them to review and approves them with a second user; returns their ids. */
 export async function approvedItems(world: ExamWorld, specs: ItemSpec[]): Promise<string[]> {
+  return approvedBodies(world, specs.map(itemBody));
+}
+
+/** {@link approvedItems} for item bodies written out in full. */
+export async function approvedBodies(world: ExamWorld, bodies: Record<string, unknown>[]): Promise<string[]> {
   const ids: string[] = [];
-  for (let start = 0; start < specs.length; start += 500) {
-    const chunk = specs.slice(start, start + 500);
-    const res = await ok(await world.author({ method: 'POST', url: '/api/items/bulk', payload: { items: chunk.map(itemBody) } }), 200, 'bulk items');
+  for (let start = 0; start < bodies.length; start += 500) {
+    const chunk = bodies.slice(start, start + 500);
+    const res = await ok(await world.author({ method: 'POST', url: '/api/items/bulk', payload: { items: chunk } }), 200, 'bulk items');
     for (const r of res.results as { id?: string; error?: unknown }[]) {
       if (!r.id) throw new Error(`item refused: ${JSON.stringify(r.error)}`);
       ids.push(r.id);
