@@ -67,7 +67,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/api/attempts/:id/result', {
     schema: {
       tags: ['results'],
-      summary: 'An attempt\'s result with points per item: for its candidate when the exam\'s showResults allows (else 403); for staff of the exam',
+      summary: 'An attempt\'s result with points per item: for its candidate when the exam\'s showResults allows (else 403), the total only until the exam closes; for staff of the exam',
       security: [{ bearer: [] }],
       params: idParams,
       response: {
@@ -76,6 +76,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
           properties: {
             ...resultProperties,
             examTitle: { type: 'string' },
+            perItemFrom: { type: 'string', format: 'date-time', description: 'Set instead of perItem while the exam is open: when the points per item are shown' },
             perItem: {
               type: 'array',
               items: {

@@ -42,7 +42,13 @@ export interface AttemptResultView {
   status: ResultStatus;
   gradedAt: string;
   version: number;
-  perItem: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+  /**
+   * Absent for the candidate until the exam closes: per-item right and wrong
+   * is the key in small pieces, and others may still be sitting.
+   */
+  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+  /** Set when `perItem` is held back: when the exam closes and it is shown. */
+  perItemFrom?: string;
   /** True when a regrade or a manual grade changed the score after it was released. */
   scoreChanged: boolean;
   /** Each such change, oldest first. */
@@ -95,8 +101,10 @@ export class ResultsService {
 
   /**
    * The attempt's result for its candidate, as `showResults` allows:
-   * `never` — never; `after_submit` — once graded; `after_close` — once graded
-   * and the exam has closed. Staff (`staff: true`, checked by the caller) always.
+   * `never` — never; `after_submit` — once graded, the total only until the
+   * exam closes, then with points per item; `after_close` — once graded and
+   * the exam has closed. Staff (`staff: true`, checked by the caller) always,
+   * in full.
    */
   async attemptResult(attemptId: string, viewer: { id: string; staff: (exam: Exam) => Promise<boolean> }): Promise<AttemptResultView> {
     const attempt = await nativeOf<{ _id: string; examId: string; candidateId: string }>(this.deps.Attempt).findOne({ _id: attemptId }, { projection: { examId: 1, candidateId: 1 } });
@@ -117,6 +125,8 @@ export class ResultsService {
       throw new NotFound('Result');
     }
     const changes = await this.scoreChanges.forAttempt(attemptId, result.version);
+    const closesAt = new Date(exam.closesAt);
+    const detail = !own || this.now().getTime() >= closesAt.getTime();
     return {
       attemptId,
       examId: exam._id,
@@ -130,14 +140,18 @@ export class ResultsService {
       status: result.status,
       gradedAt: new Date(result.gradedAt).toISOString(),
       version: result.version,
-      perItem: result.perItem.map((p, i) => ({
-        number: i + 1,
-        itemId: p.itemId,
-        points: roundScore(p.points),
-        maxPoints: roundScore(p.maxPoints),
-        status: p.status,
-        ...(p.comment ? { comment: p.comment } : {}),
-      })),
+      ...(detail
+        ? {
+            perItem: result.perItem.map((p, i) => ({
+              number: i + 1,
+              itemId: p.itemId,
+              points: roundScore(p.points),
+              maxPoints: roundScore(p.maxPoints),
+              status: p.status,
+              ...(p.comment ? { comment: p.comment } : {}),
+            })),
+          }
+        : { perItemFrom: closesAt.toISOString() }),
       scoreChanged: changes.length > 0,
       scoreChanges: changes.map((c) => ({
         at: new Date(c.at).toISOString(),

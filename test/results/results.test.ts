@@ -63,14 +63,11 @@ t.test('results: JSON and CSV for the exam manager, the candidate\'s own result 
     const url = (i: number) => `/api/attempts/${submitted[i]!.attemptId}/result`;
     const setExam = (set: Record<string, unknown>) => app.models.Exam.updateOne({ _id: fx.examId }, { $set: set });
 
-    // after_submit (the fixture's): once graded.
+    // after_submit (the fixture's): once graded, the total only while the exam is open.
     const mine = await own({ method: 'GET', url: url(0) });
     t.equal(mine.statusCode, 200, mine.body);
     t.match(mine.json(), { attemptId: submitted[0]!.attemptId, examTitle: 'Bài thi trực tuyến', score: 1, maxScore: 2, score10: 5, status: 'graded' });
-    t.same(mine.json().perItem.map((p: { number: number; points: number; maxPoints: number }) => [p.number, p.points, p.maxPoints]), [
-      [1, 1, 1],
-      [2, 0, 1],
-    ]);
+    t.equal(mine.json().perItem, undefined, 'no points per item before the exam closes');
     t.notMatch(mine.body, /correct|accepted|rubric/, 'no key, no scoring data');
     t.equal((await own({ method: 'GET', url: url(1) })).statusCode, 404, 'not another candidate\'s');
     t.equal((await own({ method: 'GET', url: '/api/attempts/no-such-attempt/result' })).statusCode, 404);
@@ -88,6 +85,12 @@ t.test('results: JSON and CSV for the exam manager, the candidate\'s own result 
     await setExam({ showResults: 'after_close', closesAt: new Date(Date.now() + 3600_000) });
     t.equal((await own({ method: 'GET', url: url(0) })).statusCode, 403, 'not before the exam closes');
     await setExam({ closesAt: new Date(Date.now() - 1000) });
-    t.equal((await own({ method: 'GET', url: url(0) })).statusCode, 200, 'after it closes');
+    const closed = await own({ method: 'GET', url: url(0) });
+    t.equal(closed.statusCode, 200, 'after it closes');
+    t.same(closed.json().perItem.map((p: { number: number; points: number; maxPoints: number }) => [p.number, p.points, p.maxPoints]), [
+      [1, 1, 1],
+      [2, 0, 1],
+    ], 'with points per item');
+    t.notMatch(closed.body, /correct|accepted|rubric/, 'no key, no scoring data');
   });
 });
