@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit-service.js';
+import { ChainHeads } from '../audit/chain-heads.js';
 import { AuthService } from '../auth/auth-service.js';
 import { TokenService } from '../auth/tokens.js';
 import { Unauthenticated } from '../errors.js';
@@ -15,7 +16,7 @@ declare module 'fastify' {
     access: Access;
     users: UserService;
     auth: AuthService;
-    /** The hash-chained audit trail. */
+    /** The HMAC-chained audit trail. */
     audit: AuditService;
     /** onRequest hook: requires a valid bearer token and sets `request.principal`. */
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
@@ -47,7 +48,7 @@ export default fp(
     app.decorate('access', access);
     app.decorate('users', users);
     app.decorate('auth', auth);
-    app.decorate('audit', new AuditService(app.models.Audit, orgs));
+    app.decorate('audit', new AuditService(app.models.Audit, orgs, { key: app.config.AUDIT_KEY, heads: new ChainHeads(app.redis) }));
     app.decorateRequest('principal', null as unknown as Principal);
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const token = bearerToken(request.headers.authorization);
