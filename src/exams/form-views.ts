@@ -80,6 +80,7 @@ export function managerFormView(exam: Exam, form: Form, revisions: Map<string, I
       if (pin.optionOrder) view.optionOrder = pin.optionOrder;
       if (pin.choiceOrder) view.choiceOrder = pin.choiceOrder;
       if (pin.elementOrder) view.elementOrder = pin.elementOrder;
+      if (pin.stimulusRevision !== undefined) view.stimulusRevision = pin.stimulusRevision;
       return view;
     }),
   };
