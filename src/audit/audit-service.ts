@@ -202,7 +202,7 @@ export class AuditService {
    * before and carry a valid seal; unkeyed records only before the first keyed
    * one; the record at the head's seq must be the head.
    */
-  private async walk(chain: string, head: ChainHead | null): Promise<{ checked: number; lastSeq: number; lastHash: string; legacy: number; firstBrokenAt?: string }> {
+  private async walk(chain: string, head: ChainHead | null): Promise<{ checked: number; lastSeq: number; legacy: number; firstBrokenAt?: string }> {
     let checked = 0;
     let legacy = 0;
     let prevHash = GENESIS;
@@ -227,12 +227,12 @@ export class AuditService {
         await cursor.close();
         // A missing record shows as a gap: the break is at the first absent position.
         const at = record.seq !== expectedSeq ? `${chain}:${expectedSeq}` : record._id;
-        return { checked, lastSeq: expectedSeq - 1, lastHash: prevHash, legacy, firstBrokenAt: at };
+        return { checked, lastSeq: expectedSeq - 1, legacy, firstBrokenAt: at };
       }
       prevHash = hash;
       expectedSeq++;
     }
-    return { checked, lastSeq: expectedSeq - 1, lastHash: prevHash, legacy };
+    return { checked, lastSeq: expectedSeq - 1, legacy };
   }
 
   /**
