@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 
@@ -21,6 +21,8 @@ export interface Config {
   REDIS_KEY_PREFIX: string;
   /** HMAC secret for bearer tokens; required in production. */
   JWT_SECRET: string;
+  /** HMAC key of the audit chains, a secret of its own (not JWT_SECRET); required in production. */
+  AUDIT_KEY: string;
   /** Token lifetime in seconds. @defaultValue 43200 (12 h, one exam day) */
   JWT_TTL_SECONDS: number;
   /** Bootstrap administrator. @defaultValue admin in development */
@@ -78,6 +80,7 @@ const schema = {
     QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.:{}-]+$', default: 'exam' },
     REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.:{}-]+$', default: 'app:' },
     JWT_SECRET: { type: 'string', minLength: 32 },
+    AUDIT_KEY: { type: 'string', minLength: 32 },
     JWT_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 604800, default: 43200 },
     ADMIN_USERNAME: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{3,64}$' },
     ADMIN_PASSWORD: { type: 'string', minLength: 8, maxLength: 256 },
@@ -132,29 +135,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = raw as unknown as Config;
   const production = config.NODE_ENV === 'production';
   if (production) {
-    const missing = (['JWT_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD'] as const).filter((k) => !config[k]);
+    const missing = (['JWT_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'AUDIT_KEY'] as const).filter((k) => !config[k]);
     if (missing.length) {
       throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set when NODE_ENV=production`);
     }
   } else {
     config.ADMIN_USERNAME ??= 'admin';
     config.ADMIN_PASSWORD ??= 'admin-demo-2025';
-    config.JWT_SECRET ??= localSecret(config.DATA_DIR);
+    config.JWT_SECRET ??= localSecret(config.DATA_DIR, 'jwt-secret');
+    config.AUDIT_KEY ??= localSecret(config.DATA_DIR, 'audit-key');
   }
+  // Whoever learns the token secret must not also be able to rewrite the audit trail.
+  if (config.AUDIT_KEY === config.JWT_SECRET) throw new ConfigError('Invalid configuration: AUDIT_KEY must differ from JWT_SECRET');
   return config;
 }
 
 /**
  * A development secret kept in the data folder, so every API process and
- * worker on this machine signs and checks tokens with the same key.
+ * worker on this machine uses the same key.
  */
-function localSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-secret');
+function localSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-  return secret;
+  // Written whole under another name and linked into place: processes starting
+  // together all end up with the one secret that won, never with half of one.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(draft);
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** The MongoDB URI in force: the configured one or the embedded FerretDB. */

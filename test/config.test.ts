@@ -34,10 +34,21 @@ t.test('a bad value names the variable', async (t) => {
 });
 
 t.test('production refuses to start without a secret and admin credentials', async (t) => {
-  t.throws(() => loadConfig({ ...base, NODE_ENV: 'production' }), /JWT_SECRET, ADMIN_USERNAME, ADMIN_PASSWORD must be set/);
+  t.throws(() => loadConfig({ ...base, NODE_ENV: 'production' }), /JWT_SECRET, ADMIN_USERNAME, ADMIN_PASSWORD, AUDIT_KEY must be set/);
   t.throws(() => loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_USERNAME: 'root' }), /ADMIN_PASSWORD/);
-  const ok = loadConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'long-enough-pw' });
+  const ready = { ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'long-enough-pw' };
+  t.throws(() => loadConfig(ready), /AUDIT_KEY must be set/, 'the audit key has no default in production');
+  const ok = loadConfig({ ...ready, AUDIT_KEY: 'a'.repeat(40) });
   t.equal(ok.ADMIN_USERNAME, 'root');
+});
+
+t.test('the audit key is a secret of its own', async (t) => {
+  const dev = loadConfig({ ...base });
+  t.ok(dev.AUDIT_KEY.length >= 32, 'development gets a local key');
+  t.not(dev.AUDIT_KEY, dev.JWT_SECRET);
+  t.equal(loadConfig({ ...base }).AUDIT_KEY, dev.AUDIT_KEY, 'the same key for every process on this machine');
+  t.throws(() => loadConfig({ ...base, AUDIT_KEY: 'short' }), /AUDIT_KEY/);
+  t.throws(() => loadConfig({ ...base, JWT_SECRET: 's'.repeat(40), AUDIT_KEY: 's'.repeat(40) }), /AUDIT_KEY must differ from JWT_SECRET/);
 });
 
 t.test('the server process stops with a message naming the bad variable', async (t) => {

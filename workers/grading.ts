@@ -6,6 +6,7 @@ import { createGradingService, createPushService } from '../src/grading/wiring.j
 import { Access } from '../src/orgs/access.js';
 import { OrgService } from '../src/orgs/org-service.js';
 import { AuditService } from '../src/audit/audit-service.js';
+import { ChainHeads } from '../src/audit/chain-heads.js';
 import { auditRegradeRun } from '../src/results/score-changes.js';
 import type { WorkerContext } from './context.js';
 import type { Registration } from './registry.js';
@@ -40,7 +41,7 @@ export const gradingRegistration: Registration<'grading'> = {
 
 /** The `grade-exam` bulk job (see runExamGrading): splits the exam into batches and follows them. */
 export function gradeExamProcessor(ctx: WorkerContext) {
-  const audit = new AuditService(ctx.models.Audit, new OrgService(ctx.models.Org));
+  const audit = new AuditService(ctx.models.Audit, new OrgService(ctx.models.Org), { key: ctx.config.AUDIT_KEY, heads: new ChainHeads(ctx.appRedis) });
   return async (job: Job<GradeExamPayload>, token?: string, signal?: AbortSignal) => {
     const summary = await runExamGrading(
       job,

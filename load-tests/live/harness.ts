@@ -38,6 +38,7 @@ export type MongoClient = InstanceType<typeof MongoClient>;
 export type Json = Record<string, unknown>;
 
 export const JWT_SECRET = 'live-load-secret-that-is-long-enough-0123456789abcdef';
+const AUDIT_KEY = 'live-load-audit-key-that-is-long-enough-0123456789';
 const ADMIN = { username: 'loadadmin', password: 'load-admin-password' };
 const STAFF_PASSWORD = 'load-staff-password';
 
@@ -219,6 +220,7 @@ export class Run {
       QUEUE_PREFIX: this.name,
       REDIS_KEY_PREFIX: `${this.name}:`,
       JWT_SECRET,
+      AUDIT_KEY,
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       DATA_DIR: process.env.DATA_DIR ?? '.data/test',

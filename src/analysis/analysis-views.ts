@@ -4,8 +4,8 @@
  * the page needs nothing but itself, so it opens offline and prints as shown.
  */
 import type { ItemType } from '../bank/item-types.js';
-import { csvField } from '../exams/form-views.js';
 import { escapeHtml } from '../exams/printable.js';
+import { csvRow } from '../text/export-cells.js';
 import type { AnalysisReport, ReportItem } from './analysis-service.js';
 import { DEFAULT_FLAG_THRESHOLDS } from './flags.js';
 import type { FlagReason, ItemFlag, OptionAnalysis } from './types.js';
@@ -53,7 +53,7 @@ function optionsCell(options: Record<string, OptionAnalysis>): string {
 /** UTF-8 with a BOM, so spreadsheet programs show Vietnamese correctly; one row per item. */
 export function analysisCsv(report: AnalysisReport): string {
   const rows = report.items.map((i) =>
-    [
+    csvRow([
       i.number,
       i.itemId,
       i.revision,
@@ -73,9 +73,7 @@ export function analysisCsv(report: AnalysisReport): string {
       cell(i.rasch?.outfit),
       i.flags.map(flagCode).join(';'),
       optionsCell(i.options),
-    ]
-      .map(csvField)
-      .join(','),
+    ]),
   );
   return `\uFEFF${[CSV_HEADER.join(','), ...rows].join('\r\n')}\r\n`;
 }

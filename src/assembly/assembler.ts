@@ -29,6 +29,9 @@ export interface FormItem {
   choiceOrder?: string[];
   /** ordering: element ids in delivery order (always shuffled: the authored order is often the key). */
   elementOrder?: string[];
+  /** The shared passage the item reads and the revision of it this form prints (see pinStimuli). */
+  stimulusId?: string;
+  stimulusRevision?: number;
 }
 
 export interface AssembledForm {
@@ -122,6 +125,21 @@ export function canonicalJson(value: unknown): string {
 
 export function formHash(items: FormItem[]): string {
   return createHash('sha256').update(canonicalJson(items)).digest('hex');
+}
+
+/**
+ * Pins the passage revision each item of the form is shown with, and hashes
+ * the form again so the hash covers the passages too. `stimulusOf` gives the
+ * passage of each drawn item, `revisions` the revision of each passage to pin
+ * (a passage it does not know is left unpinned).
+ */
+export function pinStimuli(form: AssembledForm, stimulusOf: ReadonlyMap<string, string>, revisions: ReadonlyMap<string, number>): AssembledForm {
+  const items = form.items.map((item) => {
+    const stimulusId = stimulusOf.get(item.itemId);
+    const revision = stimulusId === undefined ? undefined : revisions.get(stimulusId);
+    return stimulusId === undefined || revision === undefined ? item : { ...item, stimulusId, stimulusRevision: revision };
+  });
+  return { ...form, items, hash: formHash(items) };
 }
 
 /** Code-unit order: the same on every machine, unlike localeCompare. */

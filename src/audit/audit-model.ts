@@ -5,7 +5,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * organisation that owns the changed thing): each stores the hash of the
  * previous record of its chain, so deleting or editing any record breaks the
  * chain at that point. `_id` is `<chain>:<seq>`, so two writers can never
- * append the same position.
+ * append the same position. `hash` is an HMAC under AUDIT_KEY (`alg`), so it
+ * cannot be recomputed by someone who can only write the database; records
+ * without `alg` are the unkeyed SHA-256 records of earlier versions.
  */
 export interface AuditRecord {
   _id: string;
@@ -26,6 +28,8 @@ export interface AuditRecord {
   ip?: string;
   prevHash: string;
   hash: string;
+  /** `hmac-sha256`; absent on unkeyed records written before the chains were keyed. */
+  alg?: 'hmac-sha256';
 }
 
 const auditSchema = new Schema<AuditRecord>(
@@ -45,6 +49,7 @@ const auditSchema = new Schema<AuditRecord>(
     ip: String,
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
+    alg: String,
   },
   { versionKey: false, minimize: false },
 );

@@ -88,18 +88,47 @@ export default async function auditRoutes(app: FastifyInstance) {
     return { records: page.records.map(recordView), nextCursor: page.nextCursor };
   });
 
+  const chainCheck = {
+    type: 'object',
+    properties: {
+      ok: { type: 'boolean' },
+      checked: { type: 'integer' },
+      firstBrokenAt: { type: 'string' },
+      truncated: { type: 'boolean', description: 'The chain ends before its head: its newest records were deleted' },
+      missing: { type: 'integer', description: 'How many records are missing at the end' },
+      headMissing: { type: 'boolean', description: 'The head is gone (Redis lost it, or the chain predates heads): deletions at the end cannot be ruled out until an administrator anchors the chain' },
+      legacy: { type: 'integer', description: 'Unkeyed records at the start of the chain, written before chains were keyed' },
+    },
+  } as const;
+
   app.get<{ Querystring: { chain: string } }>('/api/audit/verify', {
     schema: {
       tags: ['audit'],
-      summary: "Recomputes an organisation's hash chain and reports the first broken record",
+      summary: "Checks an organisation's chain (links, HMAC seals, the head kept in Redis) and reports the first broken or missing record",
       security: [{ bearer: [] }],
       querystring: { type: 'object', required: ['chain'], additionalProperties: false, properties: { chain: { type: 'string', minLength: 1, maxLength: 64 } } },
-      response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, firstBrokenAt: { type: 'string' } } } },
+      response: { 200: chainCheck },
     },
   }, async (request) => {
     const chain = request.query.chain;
     if (!(await app.orgs.pathOf(chain))) throw new NotFound('Audit chain');
     if (!(await app.access.holds(request.principal, AUDIT_READERS, chain))) throw new Forbidden();
     return app.audit.verify(chain);
+  });
+
+  const head = { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } } as const;
+  app.post<{ Body: { chain: string } }>('/api/audit/anchor', {
+    schema: {
+      tags: ['audit'],
+      summary: "Anchors an organisation's chain again after its head was lost (admin of the organisation or above): appends an audited audit.anchor record and makes it the head",
+      security: [{ bearer: [] }],
+      body: { type: 'object', required: ['chain'], additionalProperties: false, properties: { chain: { type: 'string', minLength: 1, maxLength: 64 } } },
+      response: { 200: { type: 'object', properties: { chain: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, replaced: head } } },
+    },
+  }, async (request) => {
+    const chain = request.body.chain;
+    if (!(await app.orgs.pathOf(chain))) throw new NotFound('Audit chain');
+    if (!(await app.access.holds(request.principal, ['admin'], chain))) throw new Forbidden('Only administrators of the organisation or above anchor its audit chain');
+    return app.audit.anchor(auditContext(request, ['admin']), chain);
   });
 }

@@ -37,7 +37,7 @@ export default async function authRoutes(app: FastifyInstance) {
         },
       },
     },
-  }, async (request) => app.auth.login(request.body.username, request.body.password));
+  }, async (request) => app.auth.login(request.body.username, request.body.password, { ip: request.ip, requestId: String(request.id) }));
 
   app.post('/api/auth/logout', {
     onRequest: app.authenticate,

@@ -7,12 +7,19 @@ import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
 import { nativeOf, readMany } from '../infra/store.js';
+import type { LoginEvent } from './login-audit.js';
 
 export interface LoginLimits {
   /** Wrong passwords before the account is locked. @defaultValue 5 */
   maxFailures: number;
   /** Lock duration in seconds. @defaultValue 900 */
   lockSeconds: number;
+}
+
+/** Where a login came from, for its audit records. */
+export interface LoginOrigin {
+  ip?: string;
+  requestId?: string;
 }
 
 /** What a socket join needs of a token: whose it is, and which it is. */
@@ -51,11 +58,13 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly redis: Redis,
     private readonly limits: LoginLimits,
+    /** Records failed logins and lockouts (see login-audit.ts). */
+    private readonly recordEvent: (origin: LoginOrigin, event: LoginEvent) => Promise<void> = async () => undefined,
   ) {
     this.reader = new UserReader(User);
   }
 
-  async login(username: string, password: string): Promise<{ token: string; user: UserView }> {
+  async login(username: string, password: string, origin: LoginOrigin = {}): Promise<{ token: string; user: UserView }> {
     const failKey = `login:fail:${username.toLowerCase()}`;
     const failures = Number(await this.redis.get(failKey));
     if (failures >= this.limits.maxFailures) {
@@ -69,6 +78,11 @@ export class AuthService {
     if (!ok) {
       const count = await this.redis.incr(failKey);
       if (count === 1 || count >= this.limits.maxFailures) await this.redis.expire(failKey, this.limits.lockSeconds);
+      const who = user ? { _id: user._id, roles: user.roles } : null;
+      await this.recordEvent(origin, { kind: 'login_failed', username, user: who, failures: count });
+      if (count === this.limits.maxFailures) {
+        await this.recordEvent(origin, { kind: 'lockout', username, user: who, failures: count, lockSeconds: this.limits.lockSeconds });
+      }
       throw new InvalidCredentials();
     }
     await this.redis.del(failKey);

@@ -110,6 +110,9 @@ const stimulusSummary = {
   },
 } as const;
 
+/** `?revision=N` of an item or a passage. */
+const revisionQuery = { type: 'object', additionalProperties: false, properties: { revision: { type: 'integer', minimum: 1 } } } as const;
+
 const stimulusQueryProperties = {
   subject: { type: 'string', minLength: 1, maxLength: 64 },
   grade: { type: 'integer', minimum: 1, maximum: 20 },
@@ -203,7 +206,7 @@ async function bankRoutes(app: FastifyInstance) {
       summary: 'An item: its latest revision, or revision N',
       security: secured,
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { revision: { type: 'integer', minimum: 1 } } },
+      querystring: revisionQuery,
       response: { 200: itemView },
     },
   }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
@@ -270,7 +273,7 @@ async function bankRoutes(app: FastifyInstance) {
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/stimuli/:id', {
     schema: {
       tags: ['bank'],
-      summary: 'Rewrite a shared passage (author of the owning organisation) from the whole passage and the revision it was based on; 409 stimulus_in_use once an approved item uses it',
+      summary: 'Write a new revision of a shared passage (author of the owning organisation) from the whole passage and the revision it was based on; 409 stimulus_in_use once an approved item uses it. Forms keep the revision they were assembled with',
       security: secured,
       params: idParams,
       body: { type: 'object', required: ['revision'], description: 'question-schemas/stimulus.json plus `revision`', properties: { revision: { type: 'integer', minimum: 1 } } },
@@ -278,9 +281,16 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => audit.stimulus(request, await stimuli.update(request.principal, request.params.id, request.body), 'stimulus.update'));
 
-  app.get<{ Params: { id: string } }>('/api/stimuli/:id', {
-    schema: { tags: ['bank'], summary: 'A shared passage and the items attached to it', security: secured, params: idParams, response: { 200: stimulusView } },
-  }, async (request) => app.bank.getStimulus(request.principal, request.params.id));
+  app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/stimuli/:id', {
+    schema: {
+      tags: ['bank'],
+      summary: 'A shared passage (its latest revision, or ?revision=N: earlier revisions stay readable) and the items attached to it',
+      security: secured,
+      params: idParams,
+      querystring: revisionQuery,
+      response: { 200: stimulusView },
+    },
+  }, async (request) => app.bank.getStimulus(request.principal, request.params.id, request.query.revision));
 
   app.get('/api/question-schemas', {
     schema: { tags: ['bank'], summary: 'Names of the item JSON Schemas (bank roles)', security: secured, response: { 200: { type: 'object', properties: { schemas: { type: 'array', items: { type: 'string' } } } } } },

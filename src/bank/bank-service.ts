@@ -28,6 +28,7 @@ import type {
   Stimulus,
 } from './item-types.js';
 import { contentOf, withoutKey } from './item-views.js';
+import { keepRevision, readRevision } from './stimulus-revisions.js';
 import { itemTokens, queryTokens } from './search-tokens.js';
 import { drawFieldsOf, INDEX_PROJECTION, keyOf, poolItemOf, usableBy, type IndexedHead, type IndexQuery, type PoolCell, type SearchIndex } from './search-index.js';
 import type { PoolItem } from '../assembly/assembler.js';
@@ -870,28 +871,31 @@ export class BankService implements BankReader {
     if (!checked.ok) throw new ValidationFailed('The stimulus is not valid', checked.details);
     const { ownerOrgId: wanted, sharing, ...rest } = checked.value;
     const owner = await this.resolveOwner(c, wanted);
-    const doc: StimulusDoc = { ...rest, _id: newId(), sharing: sharing ?? 'org', ownerOrgId: owner.ownerOrgId, orgPath: owner.orgPath, authorId: c.id, createdAt: new Date() };
+    const doc: StimulusDoc = { ...rest, _id: newId(), sharing: sharing ?? 'org', ownerOrgId: owner.ownerOrgId, orgPath: owner.orgPath, authorId: c.id, createdAt: new Date(), revision: 1 };
     await this.models.Stimulus.collection.insertOne(doc as never);
+    await keepRevision(this.models, doc);
     return stimulusView(doc, []);
   }
 
-  /** GET /api/stimuli/:id: the passage and the items attached to it that the caller may see, in authored order. */
-  async getStimulus(principal: Principal, id: string): Promise<StimulusView> {
+  /** GET /api/stimuli/:id[?revision=N]: the passage (latest or that revision) and the items attached to it that the caller may see, in authored order. */
+  async getStimulus(principal: Principal, id: string, revision?: number): Promise<StimulusView> {
     const c = await this.caller(principal);
-    const doc = await this.models.Stimulus.findById(id).lean<StimulusDoc>();
-    if (!doc || !this.canSee(c, doc)) throw new NotFound('Stimulus');
+    const head = await this.models.Stimulus.findById(id).lean<StimulusDoc>();
+    if (!head || !this.canSee(c, head)) throw new NotFound('Stimulus');
+    let doc = head;
+    if (revision !== undefined && revision !== (head.revision ?? 1)) {
+      const rev = await readRevision(this.models, id, revision, head);
+      if (!rev) throw new NotFound('Revision');
+      const { _id: _revisionId, stimulusId: _stimulusId, revision: number, authorId, createdAt, ...content } = rev;
+      // Shown as it was then, on the head's bookkeeping: owner, first author and creation stay the passage's.
+      doc = { ...content, _id: id, ownerOrgId: head.ownerOrgId, orgPath: head.orgPath, authorId: head.authorId, createdAt: head.createdAt, revision: number, updatedAt: createdAt, updatedBy: authorId };
+    }
     const heads = await this.models.Item.find({ stimulusId: id }, { authorId: 1, sharing: 1, ownerOrgId: 1, orgPath: 1, revision: 1, status: 1, type: 1, stimulusOrder: 1 }).lean<ItemHead[]>();
     const items = heads
       .filter((h) => this.canSee(c, h))
       .sort((a, b) => (a.stimulusOrder ?? Number.MAX_SAFE_INTEGER) - (b.stimulusOrder ?? Number.MAX_SAFE_INTEGER) || (a._id < b._id ? -1 : 1))
       .map((h) => ({ id: h._id, revision: h.revision, status: h.status, type: h.type, ...(h.stimulusOrder !== undefined ? { stimulusOrder: h.stimulusOrder } : {}) }));
     return stimulusView(doc, items);
-  }
-
-  /** Passages by id for delivery and printing (no access check: callers hold a form that names them). */
-  async stimuli(ids: string[]): Promise<Stimulus[]> {
-    const docs = await mapLimit([...new Set(ids)], READ_CONCURRENCY, (id) => this.models.Stimulus.findById(id).lean<StimulusDoc>());
-    return docs.filter((d): d is StimulusDoc => d !== null).map(({ _id, ...rest }) => ({ ...rest, id: _id }));
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Audit records of the question bank's writes: one record per request, in
- * the chain of the organisation that owns the item (bulk writes and imports:
- * the owner of the first stored item). Kept out of the routes so that each
- * route adds one call.
+ * Audit records of the question bank's writes and of exports that carry
+ * keys: one record per request, in the chain of the organisation that owns
+ * the item (bulk writes and imports: the owner of the first stored item;
+ * exports: the caller's first author or reviewer grant). Kept out of the
+ * routes so that each route adds one call.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditContext } from '../audit/audit-routes.js';
@@ -11,6 +12,8 @@ import type { BulkResult, ItemView } from './bank-service.js';
 import type { ItemStatus } from './item-types.js';
 
 const AUTHORS = ['author'] as const;
+/** Who reads keys in the bank: an export by anyone else carries none. */
+const KEY_READERS = ['author', 'reviewer'] as const;
 /** Who moves items through the workflow (API.md, "Question bank"). */
 const WORKFLOW = ['author', 'reviewer', 'admin'] as const;
 
@@ -83,6 +86,18 @@ export class ItemAudit {
       summary: { format, imported: report.imported, failed: report.failed.length, ids: report.ids },
     });
     return report;
+  }
+
+  /** An export, before its first byte, when the caller holds a role that reads keys (the items it may author or review go out with theirs). */
+  async exporting(request: FastifyRequest, format: string, filters: Record<string, unknown>): Promise<void> {
+    const keyOrgs = this.app.access.grantOrgs(request.principal, KEY_READERS);
+    if (keyOrgs.length === 0) return;
+    await this.app.audit.record(auditContext(request, KEY_READERS), {
+      orgId: keyOrgs[0]!,
+      action: 'item.export',
+      target: `items:${request.id}`,
+      summary: { format, filters, keyOrgs },
+    });
   }
 
   async stimulus<S extends { id: string; ownerOrgId: string; title?: string; revision?: number }>(request: FastifyRequest, view: S, action: 'stimulus.create' | 'stimulus.update'): Promise<S> {

@@ -15,7 +15,10 @@ import type { CognitiveLevel, ItemContent, ItemStatistics, ItemStatus, ItemType,
  *   PUT on the same base revision fail, and an exam's pin `(itemId, revision)`
  *   is a point read, which FerretDB 1.24 serves from its primary key (it
  *   pushes no other filter down to SQLite).
- * - `stimuli`: shared passages.
+ * - `stimuli`: shared passages, one head each holding the latest revision.
+ * - `stimulus_revisions`: every revision of a passage, written once and never
+ *   changed (`_id` `${stimulusId}:${revision}`); forms pin `(stimulusId,
+ *   stimulusRevision)`, so an edit never changes a paper already assembled.
  */
 
 /** Workflow state of one revision, kept on the head. */
@@ -128,11 +131,17 @@ export interface StimulusDoc {
   orgPath: string[];
   authorId: string;
   createdAt: Date;
-  /** Bumped by every PUT, the guard against two editors overwriting each other. Absent on passages never edited (1). */
+  /** Bumped by every PUT, the guard against two editors overwriting each other. Absent on passages stored before revisions were numbered (1). */
   revision?: number;
   updatedAt?: Date;
   updatedBy?: string;
 }
+
+/** One revision of a passage as it read then; `authorId`/`createdAt` are this revision's writer and time. */
+export type StimulusRevisionDoc = Omit<StimulusDoc, 'revision' | 'updatedAt' | 'updatedBy'> & {
+  stimulusId: string;
+  revision: number;
+};
 
 export const revisionId = (itemId: string, revision: number) => `${itemId}:${revision}`;
 
@@ -233,14 +242,27 @@ const stimulusSchema = new Schema<StimulusDoc>(
   { versionKey: false },
 );
 
+// Content is the passage as stimulus.json validated it; only the bookkeeping is declared.
+const stimulusRevisionSchema = new Schema<StimulusRevisionDoc>(
+  {
+    _id: { type: String, required: true },
+    stimulusId: { type: String, required: true },
+    revision: { type: Number, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, strict: false },
+);
+
 export type ItemModel = Model<ItemHead>;
 export type ItemRevisionModel = Model<RevisionDoc>;
 export type StimulusModel = Model<StimulusDoc>;
+export type StimulusRevisionModel = Model<StimulusRevisionDoc>;
 
 export interface BankModels {
   Item: ItemModel;
   ItemRevision: ItemRevisionModel;
   Stimulus: StimulusModel;
+  StimulusRevision: StimulusRevisionModel;
 }
 
 export function createBankModels(conn: Connection): BankModels {
@@ -248,5 +270,6 @@ export function createBankModels(conn: Connection): BankModels {
     Item: conn.model<ItemHead>('Item', itemSchema, 'items'),
     ItemRevision: conn.model<RevisionDoc>('ItemRevision', revisionSchema, 'item_revisions'),
     Stimulus: conn.model<StimulusDoc>('Stimulus', stimulusSchema, 'stimuli'),
+    StimulusRevision: conn.model<StimulusRevisionDoc>('StimulusRevision', stimulusRevisionSchema, 'stimulus_revisions'),
   };
 }

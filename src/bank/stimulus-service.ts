@@ -5,6 +5,7 @@ import { searchKey } from '../text/fold.js';
 import { decodeCursor, encodeCursor, DEFAULT_PAGE, type BankCaller, type BankService } from './bank-service.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
 import { checkStimulus } from './item-schemas.js';
+import { keepRevision } from './stimulus-revisions.js';
 import type { Stimulus } from './item-types.js';
 
 /** A passage in a list: no attached items (open one for those), dates as ISO strings. */
@@ -95,9 +96,11 @@ export class StimulusService {
 
   /**
    * PUT /api/stimuli/:id: the whole passage again, with the `revision` it was
-   * based on. Passages are read live when forms are delivered and printed,
-   * so once an item using one is approved the passage is part of reviewed
+   * based on; stored as the next revision, the earlier ones kept. Once an
+   * item using the passage is approved the passage is part of reviewed
    * content and stays as it is (409 stimulus_in_use): write a new passage.
+   * Forms pin the revision they were assembled with, so an edit after the
+   * item is retired never changes a paper already assembled.
    */
   async update(principal: Principal, id: string, body: Record<string, unknown>): Promise<StimulusSummary> {
     const c = await this.bank.caller(principal);
@@ -142,9 +145,13 @@ export class StimulusService {
       updatedAt: now,
       updatedBy: c.id,
     };
+    // The revision being replaced is saved first, so a crash between the steps never loses it.
+    await keepRevision(this.models, doc);
     // The whole document is replaced on the condition that nobody else wrote in between.
     const res = await this.models.Stimulus.collection.replaceOne({ _id: id, ...(doc.revision === undefined ? { revision: { $exists: false } } : { revision: current }) } as never, next as never);
     if (res.matchedCount !== 1) throw new Conflict('revision_conflict', 'Someone else changed the passage meanwhile; reload and apply the change again');
+    // Until this is written the head itself serves the new revision (readRevision).
+    await keepRevision(this.models, next);
     return stimulusSummary(next);
   }
 

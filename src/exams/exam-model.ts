@@ -108,6 +108,8 @@ const formItemSchema = new Schema<FormItem>(
     optionOrder: { type: [String], default: undefined },
     choiceOrder: { type: [String], default: undefined },
     elementOrder: { type: [String], default: undefined },
+    stimulusId: { type: String },
+    stimulusRevision: { type: Number },
   },
   { _id: false },
 );

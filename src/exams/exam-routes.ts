@@ -3,6 +3,7 @@ import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { BankReader } from '../bank/item-types.js';
+import { currentRevisions, pinnedPassages } from '../bank/stimulus-revisions.js';
 import { auditContext } from '../audit/audit-routes.js';
 import { NotFound } from '../errors.js';
 import { ExamService, type ExamAudience, type NewExam } from './exam-service.js';
@@ -328,7 +329,7 @@ async function routes(app: FastifyInstance) {
     const { exam, form, revisions, blueprint } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
     await auditSecretRead(app, request, exam, { action: 'exam.form_read', formCodes: [form.code], format: request.query.format ?? 'json' });
     if (request.query.format === 'html') {
-      const stimuli = await app.exams.stimuliOf(revisions);
+      const stimuli = await app.exams.passagesOf(exam, form, revisions);
       return reply
         .type('text/html; charset=utf-8')
         .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src data:")
@@ -381,7 +382,7 @@ export default fp<ExamRoutesOptions>(
         bank,
         orgs: app.orgs,
         access: app.access,
-        stimuli: (ids) => app.bank.stimuli(ids),
+        passages: { current: (ids) => currentRevisions(app.models, ids), pinned: (pins) => pinnedPassages(app.models, pins) },
       }),
     );
     await app.register(katexAssets);

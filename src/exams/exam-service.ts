@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BankReader, ItemRevision, ItemType, CognitiveLevel } from '../bank/item-types.js';
-import { assembleForms, type AssemblyResult, type PoolItem } from '../assembly/assembler.js';
+import { assembleForms, pinStimuli, type AssemblyResult, type PoolItem } from '../assembly/assembler.js';
+import type { PassagePin, PassageText } from '../bank/stimulus-revisions.js';
 import type { Blueprint } from '../assembly/blueprint-model.js';
 import { standing, resolveManagerOrg, type BlueprintService } from '../assembly/blueprint-service.js';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
@@ -68,18 +69,17 @@ export interface ExamServiceDeps {
   bank: BankReader;
   orgs: OrgService;
   access: Access;
-  /** Reads shared passages for printable forms; without it passages are referred to, not printed. */
-  stimuli?: StimulusReader;
+  /** Shared passages: pinned at assembly, read as pinned for printing; without it passages are neither pinned nor printed. */
+  passages?: PassageReader;
 }
 
-/** A shared passage as the printable form shows it. */
-export interface StimulusText {
-  id: string;
-  title?: string;
-  content: string;
+/** What exams need of the shared passages (src/bank/stimulus-revisions.ts). */
+export interface PassageReader {
+  /** The revision each passage is at now. */
+  current(ids: string[]): Promise<Map<string, number>>;
+  /** The passages as pinned, by stimulus id. */
+  pinned(pins: PassagePin[]): Promise<Map<string, PassageText>>;
 }
-
-export type StimulusReader = (ids: string[]) => Promise<StimulusText[]>;
 
 const MAX_CACHED_FORMS = 256;
 
@@ -174,7 +174,7 @@ export class ExamService {
     const t0 = performance.now();
     const pools = await this.pools(exam, blueprint);
     const t1 = performance.now();
-    const result = assembleForms({ blueprint, seed: exam.seed, formCount: exam.formCount, pools });
+    const result = await this.pinPassages(assembleForms({ blueprint, seed: exam.seed, formCount: exam.formCount, pools }), pools);
     const t2 = performance.now();
     await this.store(exam, result);
     const t3 = performance.now();
@@ -207,6 +207,20 @@ export class ExamService {
     const slots = blueprint.sections.map((s) => s.cells.map((c) => slot(s.type, c.topic, c.cognitiveLevel)));
     const pools = await this.deps.bank.approvedPools(exam.ownerOrgId, blueprint.subject, blueprint.grade, cells);
     return slots.map((section) => section.map((i) => pools[i]!));
+  }
+
+  /**
+   * Pins the revision of every passage the drawn items read, as it is now: an
+   * approved item's passage cannot change (stimulus_in_use), and once its
+   * item is retired an edit is a new revision the form does not show.
+   */
+  private async pinPassages(result: AssemblyResult, pools: PoolItem[][][]): Promise<AssemblyResult> {
+    const drawn = new Set(result.forms.flatMap((f) => f.items.map((i) => i.itemId)));
+    const stimulusOf = new Map<string, string>();
+    for (const item of pools.flat(2)) if (item.stimulusId && drawn.has(item.itemId)) stimulusOf.set(item.itemId, item.stimulusId);
+    if (stimulusOf.size === 0 || !this.deps.passages) return result;
+    const revisions = await this.deps.passages.current([...new Set(stimulusOf.values())]);
+    return { ...result, forms: result.forms.map((f) => pinStimuli(f, stimulusOf, revisions)) };
   }
 
   private async store(exam: Exam, result: AssemblyResult): Promise<void> {
@@ -347,11 +361,25 @@ export class ExamService {
     return stored.deliverySecret;
   }
 
-  /** The passages the revisions refer to, for printing (empty without a stimulus reader). */
-  async stimuliOf(revisions: Map<string, ItemRevision>): Promise<Map<string, { title?: string; content: string }>> {
-    const ids = [...new Set([...revisions.values()].map((r) => r.stimulusId).filter((id): id is string => typeof id === 'string'))];
-    if (!ids.length || !this.deps.stimuli) return new Map();
-    return new Map((await this.deps.stimuli(ids)).map((s) => [s.id, s]));
+  /**
+   * The passages a form prints, by stimulus id: the revisions it pinned. A
+   * form assembled before forms pinned passages shows each passage as it
+   * was when the exam was assembled.
+   */
+  async passagesOf(exam: Pick<Exam, 'assembledAt' | 'createdAt'>, form: Form, revisions: Map<string, ItemRevision>): Promise<Map<string, PassageText>> {
+    if (!this.deps.passages) return new Map();
+    const pins = new Map<string, PassagePin>();
+    for (const item of form.items) {
+      const stimulusId = revisions.get(pinKey(item.itemId, item.revision))?.stimulusId;
+      if (!stimulusId || pins.has(stimulusId)) continue;
+      pins.set(
+        stimulusId,
+        item.stimulusId === stimulusId && item.stimulusRevision !== undefined
+          ? { stimulusId, revision: item.stimulusRevision }
+          : { stimulusId, at: new Date(exam.assembledAt ?? exam.createdAt) },
+      );
+    }
+    return pins.size ? this.deps.passages.pinned([...pins.values()]) : new Map();
   }
 
   /**

@@ -7,6 +7,7 @@ import type { ItemRevision } from '../bank/item-types.js';
 import type { FormItem } from '../assembly/assembler.js';
 import type { Blueprint } from '../assembly/blueprint-model.js';
 import type { Exam, Form } from './exam-model.js';
+import { csvRow } from '../text/export-cells.js';
 import { pinKey } from './exam-service.js';
 
 /** Bank bookkeeping that a form does not repeat (the pin and the form's points replace it). */
@@ -79,6 +80,7 @@ export function managerFormView(exam: Exam, form: Form, revisions: Map<string, I
       if (pin.optionOrder) view.optionOrder = pin.optionOrder;
       if (pin.choiceOrder) view.choiceOrder = pin.choiceOrder;
       if (pin.elementOrder) view.elementOrder = pin.elementOrder;
+      if (pin.stimulusRevision !== undefined) view.stimulusRevision = pin.stimulusRevision;
       return view;
     }),
   };
@@ -146,17 +148,9 @@ export function answerKeyRows(forms: readonly Form[], revisions: Map<string, Ite
   return rows;
 }
 
-/** RFC 4180 field; text that a spreadsheet would run as a formula is prefixed with an apostrophe. */
-export function csvField(value: string | number): string {
-  let s = String(value);
-  if (typeof value === 'string' && /^[=+@\t\r]/.test(s)) s = `'${s}`;
-  if (typeof value === 'string' && s.startsWith('-') && !/^-\d+([.,]\d+)?( ± [\d.]+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** UTF-8 with a BOM, so spreadsheet programs show Vietnamese correctly. `part` is the 1-based section number. */
 export function answerKeyCsv(rows: readonly AnswerKeyRow[]): string {
   const header = ['form_code', 'number', 'part', 'item_id', 'revision', 'type', 'points', 'key'];
-  const lines = rows.map((r) => [r.formCode, r.number, r.section + 1, r.itemId, r.revision, r.type, r.points, r.key].map(csvField).join(','));
+  const lines = rows.map((r) => csvRow([r.formCode, r.number, r.section + 1, r.itemId, r.revision, r.type, r.points, r.key]));
   return `\uFEFF${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

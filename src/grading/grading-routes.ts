@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-routes.js';
+import { currentRevisions } from '../bank/stimulus-revisions.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import resultsRoutes, { resultProperties } from '../results/results-routes.js';
@@ -168,7 +169,8 @@ async function routes(app: FastifyInstance) {
     },
   }, async (request) => {
     const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
-    const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank }, e, request.body.itemId, request.body.revision, request.principal.id);
+    const passages = { current: (ids: string[]) => currentRevisions(app.models, ids) };
+    const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank, passages }, e, request.body.itemId, request.body.revision, request.principal.id);
     await app.audit.record(auditContext(request, EXAM_MANAGERS), {
       orgId: e.ownerOrgId,
       action: 'exam.repin',

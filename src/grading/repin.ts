@@ -12,7 +12,7 @@
  * update, so the forms candidates were given stay on record, and every cache
  * keyed by assembly id (candidate forms, grading) sees the change at once.
  */
-import { formHash } from '../assembly/assembler.js';
+import { formHash, type FormItem } from '../assembly/assembler.js';
 import type { BankReader } from '../bank/item-types.js';
 import { Conflict, NotFound } from '../errors.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
@@ -24,6 +24,8 @@ export interface RepinDeps {
   Form: FormModel;
   Repin: RepinModel;
   bank: BankReader;
+  /** The revision each passage is at now: a re-pinned item reading another passage pins that passage's current revision. */
+  passages?: { current(ids: string[]): Promise<Map<string, number>> };
   /** @defaultValue `() => new Date()` */
   now?: () => Date;
 }
@@ -57,9 +59,14 @@ export async function repinItem(deps: RepinDeps, exam: Exam, itemId: string, rev
     throw new Conflict('invalid_transition', `Revision ${revision} is a ${target.type} item, the pinned one a ${current.type}: responses would not fit`);
   }
 
+  const passage = await passagePin(deps, carrying[0]!.items.find((i) => i.itemId === itemId)!, target.stimulusId);
   const assemblyId = newId();
   const docs: Form[] = forms.map((f) => {
-    const items = f.items.map((i) => (i.itemId === itemId ? { ...i, revision } : i));
+    const items = f.items.map((i) => {
+      if (i.itemId !== itemId) return i;
+      const { stimulusId: _id, stimulusRevision: _revision, ...rest } = i;
+      return { ...rest, revision, ...passage };
+    });
     return { ...f, _id: `${exam._id}:${assemblyId}:${f.code}`, assemblyId, items, hash: carrying.includes(f) ? formHash(items) : f.hash };
   });
   await deps.Form.insertMany(docs, { lean: true });
@@ -82,4 +89,12 @@ export async function repinItem(deps: RepinDeps, exam: Exam, itemId: string, rev
   };
   await deps.Repin.create(record);
   return { examId: exam._id, itemId, from, to: revision, forms: record.forms, assemblyId };
+}
+
+/** The passage pin of the re-pinned item: the form's own when the passage stays the same, else the new passage's current revision. */
+async function passagePin(deps: RepinDeps, old: FormItem, stimulusId: string | undefined): Promise<Pick<FormItem, 'stimulusId' | 'stimulusRevision'>> {
+  if (!stimulusId) return {};
+  if (old.stimulusId === stimulusId && old.stimulusRevision !== undefined) return { stimulusId, stimulusRevision: old.stimulusRevision };
+  const revision = (await deps.passages?.current([stimulusId]))?.get(stimulusId);
+  return revision === undefined ? {} : { stimulusId, stimulusRevision: revision };
 }

@@ -3,13 +3,16 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ITEM_TYPES, type ItemContent, type ItemType } from '../bank/item-types.js';
 import { decodeText, messageOf, UnreadableFile, writeChunk, type FormatModule, type ItemSource, type ParsedEntry, type ParseResult } from './model.js';
+import { guardCell, unguardCell } from '../text/export-cells.js';
 import { ALL_COLUMNS, columnKey, itemToRow, rowToItem, type Row } from './rows.js';
 
 /**
  * CSV: one row per item, every type in one file (columns in rows.ts). The
  * separator is detected from the header line (comma, semicolon — what Excel
  * writes where the decimal mark is a comma, as in Vietnamese — or tab).
- * Written as UTF-8 with a BOM so spreadsheet programs show Vietnamese text.
+ * Written as UTF-8 with a BOM so spreadsheet programs show Vietnamese text;
+ * an author's text never runs as a formula in a colleague's spreadsheet, and
+ * reads back as written (src/text/export-cells.ts).
  */
 
 export const CSV_TYPES: readonly ItemType[] = ITEM_TYPES;
@@ -49,23 +52,9 @@ export function parse(input: Buffer | string): ParseResult {
   return { items };
 }
 
-// A cell that a spreadsheet program would run as a formula ("CSV injection"): an
-// author's text must never execute in a colleague's Excel. Such cells are written
-// with a leading apostrophe, which the reader removes again.
-const FORMULA_START = /^(?:[=+@\t\r]|-(?![\d.]))/;
-const GUARDED = /^'(?:[=+@\t\r]|-(?![\d.]))/;
-
-export function guardCell(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
-}
-
-export function unguardCell(text: string): string {
-  return GUARDED.test(text) ? text.slice(1) : text;
-}
-
 export function serializeRow(item: ItemContent): string {
   const row = itemToRow(item);
-  return stringify([ALL_COLUMNS.map((c) => guardCell(row[c] ?? ''))]);
+  return stringify([ALL_COLUMNS.map((c, i) => guardCell(row[c] ?? '', i > 0))]);
 }
 
 export async function write(source: ItemSource, out: Writable): Promise<void> {

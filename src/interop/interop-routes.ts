@@ -152,6 +152,7 @@ async function interopRoutes(app: FastifyInstance) {
       throw new BadRequest(`The ${format} format cannot carry ${filters.type} items; it carries ${module.types.join(', ')}`);
     }
     const skipped = await interop.unsupportedPresent(request.principal, format, filters);
+    await itemAudit.exporting(request, format, filters);
     const out = new PassThrough();
     let counts = { written: 0, withoutKey: 0 };
     const done = interop.exportTo(request.principal, format, filters, out).then(

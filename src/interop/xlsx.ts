@@ -285,7 +285,9 @@ export async function parse(input: Buffer): Promise<ParseResult> {
 /**
  * Streams a workbook with one sheet per type: types one after the other
  * (the zip inside an xlsx writes sheets in sequence), rows committed as they
- * come, and the writer waits whenever the client is behind.
+ * come, and the writer waits whenever the client is behind. Cells are typed
+ * in xlsx: text is written as string cells, which spreadsheet programs never
+ * evaluate, so `=…` in an author's text needs no guard here (unlike CSV).
  */
 export async function write(source: ItemSource, out: Writable): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });

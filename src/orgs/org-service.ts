@@ -57,6 +57,14 @@ export class OrgService {
     return this.Org.find({ parentId }).sort({ code: 1 }).limit(10000).lean();
   }
 
+  private root: string | null = null;
+
+  /** The root organisation's id (it never changes once it exists). */
+  async rootId(): Promise<string | null> {
+    this.root ??= (await this.Org.findOne({ parentId: null }, { _id: 1 }).lean())?._id ?? null;
+    return this.root;
+  }
+
   /** Creates the root organisation once; returns the existing one otherwise. */
   async ensureRoot(code: string, name: string): Promise<Org> {
     const existing = await this.Org.findOne({ parentId: null }).lean();

@@ -1,7 +1,9 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit-service.js';
+import { ChainHeads } from '../audit/chain-heads.js';
 import { AuthService } from '../auth/auth-service.js';
+import { auditLoginEvent } from '../auth/login-audit.js';
 import { TokenService } from '../auth/tokens.js';
 import { Unauthenticated } from '../errors.js';
 import { Access, type Principal } from '../orgs/access.js';
@@ -15,7 +17,7 @@ declare module 'fastify' {
     access: Access;
     users: UserService;
     auth: AuthService;
-    /** The hash-chained audit trail. */
+    /** The HMAC-chained audit trail. */
     audit: AuditService;
     /** onRequest hook: requires a valid bearer token and sets `request.principal`. */
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
@@ -38,16 +40,21 @@ export default fp(
     const orgs = new OrgService(app.models.Org);
     const access = new Access(orgs);
     const users = new UserService(app.models.User, orgs, access);
-    const auth = new AuthService(app.models.User, users, tokens, app.redis, {
-      maxFailures: app.config.LOGIN_MAX_FAILURES,
-      lockSeconds: app.config.LOGIN_LOCK_SECONDS,
-    });
+    const audit = new AuditService(app.models.Audit, orgs, { key: app.config.AUDIT_KEY, heads: new ChainHeads(app.redis) });
+    const auth = new AuthService(
+      app.models.User,
+      users,
+      tokens,
+      app.redis,
+      { maxFailures: app.config.LOGIN_MAX_FAILURES, lockSeconds: app.config.LOGIN_LOCK_SECONDS },
+      (origin, event) => auditLoginEvent({ audit, orgs }, { actorId: null, ...origin }, event),
+    );
     app.decorate('tokens', tokens);
     app.decorate('orgs', orgs);
     app.decorate('access', access);
     app.decorate('users', users);
     app.decorate('auth', auth);
-    app.decorate('audit', new AuditService(app.models.Audit, orgs));
+    app.decorate('audit', audit);
     app.decorateRequest('principal', null as unknown as Principal);
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const token = bearerToken(request.headers.authorization);

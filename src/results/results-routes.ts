@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit/audit-routes.js';
 import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
 import { ResultsService, resultsCsv } from './results-service.js';
 
@@ -53,6 +54,13 @@ export default async function resultsRoutes(app: FastifyInstance) {
   }, async (request, reply) => {
     const exam = await examFor(app.models.Exam, app.access, request.principal, request.params.id, EXAM_MANAGERS);
     const rows = await results.examResults(exam);
+    // Every export of the exam's scores names who took it, in the exam's chain.
+    await app.audit.record(auditContext(request, EXAM_MANAGERS), {
+      orgId: exam.ownerOrgId,
+      action: 'exam.results_read',
+      target: `exam:${exam._id}`,
+      summary: { format: request.query.format ?? 'json', rows: rows.length },
+    });
     if (request.query.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8')

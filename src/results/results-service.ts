@@ -5,7 +5,7 @@
  */
 import { Forbidden, NotFound } from '../errors.js';
 import type { Exam, ExamModel } from '../exams/exam-model.js';
-import { csvField } from '../exams/form-views.js';
+import { csvRow } from '../text/export-cells.js';
 import type { Result, ResultModel, ResultStatus } from '../grading/result-model.js';
 import { roundScore } from '../grading/scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
@@ -167,7 +167,7 @@ export class ResultsService {
 export function resultsCsv(rows: readonly ResultRow[]): string {
   const header = ['student_id', 'display_name', 'candidate_id', 'attempt_id', 'form_code', 'score', 'max_score', 'score10', 'status', 'graded_at'];
   const lines = rows.map((r) =>
-    [r.studentId ?? '', r.displayName.normalize('NFC'), r.candidateId, r.attemptId, r.formCode, r.score, r.maxScore, r.score10, r.status, r.gradedAt].map(csvField).join(','),
+    csvRow([r.studentId ?? '', r.displayName.normalize('NFC'), r.candidateId, r.attemptId, r.formCode, r.score, r.maxScore, r.score10, r.status, r.gradedAt]),
   );
   return `\uFEFF${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

@@ -112,7 +112,8 @@ t.test('NoSQL operators and prototype keys in bodies and queries never reach the
   const audit = await call({ method: 'GET', url: '/api/audit?target[$gt]=' });
   t.ok([200, 400].includes(audit.statusCode));
   t.same(({} as Record<string, unknown>).x, undefined, 'Object.prototype untouched');
-  t.same(await counts(app), before);
+  // The one well-formed login (a wrong password for a username nobody has) leaves its failed-login record; nothing else is written.
+  t.same(await counts(app), { ...before, Audit: before.Audit + 1 });
 });
 
 t.test('deeply nested JSON, huge limits, negative numbers and invalid UTF-8 are refused cleanly', async (t) => {

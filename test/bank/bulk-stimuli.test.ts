@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ITEM_TYPES } from '../../src/bank/item-types.js';
+import { pinnedPassages } from '../../src/bank/stimulus-revisions.js';
 import { build } from '../helper.js';
 import { bankWorld, createItem, validItem } from '../support/bank-fixtures.js';
 
@@ -105,6 +106,6 @@ t.test('stimuli: shared passages with their items', async (t) => {
   t.equal((await reviewerA({ method: 'POST', url: '/api/stimuli', payload: passage })).statusCode, 403);
   t.equal((await world.users.candidateA({ method: 'GET', url: `/api/stimuli/${stimulus.id}` })).statusCode, 403);
 
-  const forDelivery = await app.bank.stimuli([stimulus.id, 'missing']);
-  t.same(forDelivery.map((s) => s.id), [stimulus.id]);
+  const forPrinting = await pinnedPassages(app.models, [{ stimulusId: stimulus.id, revision: 1 }, { stimulusId: 'missing', revision: 1 }]);
+  t.same([...forPrinting.keys()], [stimulus.id]);
 });

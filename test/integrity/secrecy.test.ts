@@ -1,4 +1,4 @@
-// Exam secrecy: forms, answer keys and printable papers per role, before and after the exam opens.
+// Exam secrecy: forms, answer keys and printable papers per role, before, while and after the exam is open.
 import t, { type Test } from 'tap';
 import { adminSession, as, build } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
@@ -53,9 +53,13 @@ t.test('before opening: exam managers of the organisation only, and every read i
   t.same(await app.audit.verify(w.orgs.dep), { ok: true, checked: (await app.models.Audit.countDocuments({ chain: w.orgs.dep })) });
 });
 
-t.test('after opening: the same rules, and reads are no longer recorded', async (t) => {
+t.test('after opening and after closing: the same rules, and every read is still recorded with the phase', async (t) => {
   await app.models.Exam.updateOne({ _id: fx.examId }, { $set: { opensAt: new Date(Date.now() - 60_000) } });
   const before = (await reads()).length;
   await checkRoles(t);
-  t.equal((await reads()).length, before);
+  const open = (await reads()).slice(before);
+  t.same(open.map((r) => [r.action, r.summary?.phase]), [['exam.form_read', 'open'], ['exam.form_read', 'open'], ['exam.key_read', 'open'], ['exam.key_read', 'open']]);
+  await app.models.Exam.updateOne({ _id: fx.examId }, { $set: { closesAt: new Date(Date.now() - 1000) } });
+  await checkRoles(t);
+  t.same((await reads()).slice(before + 4).map((r) => r.summary?.phase), ['closed', 'closed', 'closed', 'closed']);
 });
