@@ -125,7 +125,7 @@ interface Labelled {
   rich: Rich;
   /** Marks on the label itself (the letter and its dot). */
   labelMarks: Marks;
-  /** Marks on the whole option. */
+  /** Marks on the option's text (after its label). */
   marks: Marks;
   /** Written with an asterisk before its label ("*B."). */
   starred: boolean;
@@ -218,11 +218,10 @@ function splitLabelled(line: Rich, first: number, pattern: 'upper' | 'lower'): {
     let m: RegExpExecArray | null;
     let found: { start: number; end: number; starred: boolean } | undefined;
     while ((m = re.exec(text))) {
-      // A space before the label only counts when something substantial precedes it on the line.
+      // The previous option must have some text before the next label starts.
       const start = m.index + m[1]!.length;
       const before = text.slice(from, m.index + (m[1] === '\uFFFC' ? 1 : 0)).trim();
       if (before.length === 0) continue;
-      if (m[1] === ' ' && !/[\t]|\s{2,}|[.;,)\]\uFFFC]\s*$|\S{2,}$/.test(text.slice(from, start))) continue;
       found = { start, end: m.index + m[0].length, starred: pattern === 'upper' && m[2] === '*' };
       break;
     }
@@ -240,7 +239,7 @@ function labelledParts(line: Rich, first: number, pattern: 'upper' | 'lower'): L
     const end = i + 1 < parts.length ? parts[i + 1]!.start : line.length;
     const labelRich = line.slice(p.start, p.contentStart);
     const content = line.slice(p.contentStart, end).trim();
-    return { label: p.label, rich: content, labelMarks: labelRich.marks(), marks: line.slice(p.start, end).marks(), starred: p.starred };
+    return { label: p.label, rich: content, labelMarks: labelRich.marks(), marks: content.marks(), starred: p.starred };
   });
 }
 
@@ -301,18 +300,18 @@ function has(marks: Marks, f: Feature, common: string | undefined): boolean {
 /**
  * Options marked as the key: the first formatting feature (underline, red,
  * highlight, odd colour, bold) that some but not all options show, on the
- * labels first, then on the whole option.
+ * labels first, then on the options' text.
  */
-function markedOptions(options: Labelled[], allowAll: boolean): { labels: string[]; feature: Feature } | undefined {
+function markedOptions(options: Labelled[], allowAll: boolean): { labels: string[]; feature: Feature; onText: boolean } | undefined {
   const starred = options.filter((o) => o.starred);
-  if (starred.length > 0 && starred.length < options.length) return { labels: starred.map((o) => o.label), feature: 'b' };
-  for (const scope of ['label', 'whole'] as const) {
+  if (starred.length > 0 && starred.length < options.length) return { labels: starred.map((o) => o.label), feature: 'b', onText: false };
+  for (const scope of ['label', 'text'] as const) {
     const marks = options.map((o) => (scope === 'label' ? o.labelMarks : o.marks));
     const colors = marks.map((m) => m.color);
     const common = mode(colors);
     for (const f of ['u', 'red', 'highlight', 'color', 'b'] as Feature[]) {
       const hit = options.filter((_, i) => has(marks[i]!, f, common));
-      if (hit.length > 0 && (hit.length < options.length || allowAll)) return { labels: hit.map((o) => o.label), feature: f };
+      if (hit.length > 0 && (hit.length < options.length || allowAll)) return { labels: hit.map((o) => o.label), feature: f, onText: scope === 'text' };
     }
   }
   return undefined;
@@ -848,7 +847,7 @@ function buildItem(q: Question, records: KeyRecord[], guide: GuideEntry | undefi
   const value = numericKey(written);
   if (value !== undefined) {
     if (sectionType !== 'numeric') warnings.push('No options: read as a numeric answer because its key is a number');
-    else if (!q.section?.type) warnings.push(`Type numeric taken from ${fromSection(q)} (third part of the 2025 format)`);
+    else warnings.push(`Type numeric taken from ${fromSection(q)}${q.section?.type ? '' : ' (PHẦN III of the 2025 format)'}`);
     return { item: draft('numeric', stem, meta, { value }), warnings };
   }
   warnings.push(`The key "${written}" is not a number: read as a short text answer`);
@@ -868,8 +867,9 @@ function choiceItem(q: Question, stem: string, meta: Record<string, unknown>, re
   const strip = new Set<'u' | 'b'>();
   if (marked) {
     key = marked.labels;
-    if (marked.feature === 'u') strip.add('u');
-    if (marked.feature === 'b') strip.add('b');
+    // Labels are not part of the option text; a mark on the text itself must not show the key.
+    if (marked.onText && marked.feature === 'u') strip.add('u');
+    if (marked.onText && marked.feature === 'b') strip.add('b');
   }
   const written = q.keyLines.map(choiceKey).find((k) => k !== undefined);
   const fromTable = records.map((r) => choiceKey(r.text)).find((k) => k !== undefined);
@@ -920,7 +920,7 @@ function clusterItem(q: Question, stem: string, meta: Record<string, unknown>, r
     const marked = markedOptions(q.statements, true);
     if (marked && marked.feature !== 'b') {
       values = Object.fromEntries(ids.map((id) => [id, marked.labels.includes(id)]));
-      if (marked.feature === 'u') strip.add('u');
+      if (marked.onText && marked.feature === 'u') strip.add('u');
       warnings.push(`Statements ${FEATURE_NAME[marked.feature]} (${marked.labels.join(', ')}) read as true, the others as false`);
     }
   }
@@ -957,7 +957,7 @@ function essayItem(q: Question, stem: string, meta: Record<string, unknown>, gui
           const criterion = row
             .slice(0, pointsCol)
             .map((cell) => cell.map((l) => l.html(options.image).trim()).filter(Boolean).join('<br>'))
-            .filter((h) => h !== '' && !/^(câu|ý)?\s*\d+[a-z]?[.)]?$/i.test(h))
+            .filter((h) => h !== '' && !/^(?:câu|ý)?\s*(?:\d+[a-z]?|[a-z])[.)]?$/i.test(h))
             .join(' — ');
           if (criterion !== '') rubric.push({ criterion, maxPoints: points });
         }
@@ -983,6 +983,6 @@ function essayItem(q: Question, stem: string, meta: Record<string, unknown>, gui
   const total = Math.round(rubric.reduce((s, r) => s + r.maxPoints, 0) * 100) / 100;
   if (q.points !== undefined && Math.abs(total - q.points) > 1e-9) warnings.push(`The marking guide's points add up to ${total}, the question is worth ${q.points}`);
   const withPoints = q.points === undefined && guide ? { ...meta, points: total } : meta;
-  if (q.section?.type !== 'essay' && q.section && !warnings.some((w) => w.startsWith('No options and no key'))) warnings.push(`Type essay taken from ${fromSection(q)}`);
+  if (q.section && !warnings.some((w) => w.startsWith('No options and no key'))) warnings.unshift(`Type essay taken from ${fromSection(q)}`);
   return { item: draft('essay', stem, withPoints as never, { rubric }), warnings };
 }

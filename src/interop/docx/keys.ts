@@ -45,7 +45,9 @@ export function keyTableRecords(cells: string[][], part: number | undefined, for
     const nums = r.map(integer);
     const first = nums[0] === undefined && (r[0] === '' || NUMBER_HEADER.test(r[0]!)) ? 1 : 0;
     const rest = nums.slice(first);
-    return rest.length >= 2 && rest.every((n) => n !== undefined) ? { first, nums: rest as number[] } : undefined;
+    // Question numbers run on (1, 2, 3…); mã đề codes in a header (132, 209) do not.
+    const ok = rest.length >= 2 && rest.every((n, i) => n !== undefined && (i === 0 || n === rest[i - 1]! + 1));
+    return ok ? { first, nums: rest as number[] } : undefined;
   };
   if (rows.some((r) => numberRow(r))) {
     let header: { first: number; nums: number[] } | undefined;
