@@ -88,6 +88,7 @@ const LONE_LETTER = /^\s*([A-J])\s*$/;
 const OPTION = /^\s*(\*)?\s*([A-J])\s*[.)]\s*/;
 const STATEMENT = /^\s*([a-h])\s*[).]\s*/;
 const INSTRUCTION = /\b(?:mark the letter|read the following|the following questions?|each of the following|choose the (?:word|best|correct)|questions? from \d)|(?:các câu|những câu)\s*(?:hỏi\s*)?(?:sau|từ|dưới)|trả lời (?:các )?câu (?:hỏi )?(?:sau|từ|dưới)|^\s*(?:dựa vào|sử dụng (?:các )?thông tin|cho (?:đoạn|bảng|biểu đồ))/iu;
+const INSTRUCTION_START = /^\s*(?:đọc|read|cho|dựa|quan\s*sát|sử\s*dụng|căn\s*cứ)/iu;
 const FORM_CODE = /Mã\s*đề(?:\s*thi)?\s*(?:số)?\s*[:：]?\s*(\d{2,4})/iu;
 const RANGE = /(?:câu|questions?)\s*(?:từ|from)?\s*(?:câu\s*)?(\d{1,3})\s*(?:đến|tới|to|-|–)\s*(?:câu\s*)?(\d{1,3})/iu;
 const PASSAGE_WORDS = /đoạn\s*(?:văn|trích|thơ)|bài\s*(?:đọc|thơ)|văn\s*bản|ngữ\s*liệu|thông\s*tin\s*sau|bảng\s*(?:số\s*liệu|sau)|biểu\s*đồ|passage|read\s*the\s*following|following\s*(?:text|announcement|advertisement|letter)/iu;
@@ -390,7 +391,8 @@ function scan(blocks: readonly Block[], options: ExamOptions, questionPattern: R
     // The last explicit instruction wins (solutions of the previous question may mention "đoạn văn" too).
     const short = (t: string) => t.length <= 400;
     let at = texts.findLastIndex((t) => short(t) && (RANGE.test(t) || INSTRUCTION.test(t)));
-    if (at === -1) at = texts.findIndex((t) => short(t) && PASSAGE_WORDS.test(t));
+    // Otherwise a line naming a passage, written as an instruction is ("Đọc đoạn văn sau:", "Cho bảng số liệu…").
+    if (at === -1) at = texts.findIndex((t) => short(t) && PASSAGE_WORDS.test(t) && (INSTRUCTION_START.test(t) || /:\s*$/.test(t)));
     if (at === -1) {
       if (prev) return toExplanation(prev, lines);
       // Text before the first question that names no passage: an instruction for what follows when it is short.
