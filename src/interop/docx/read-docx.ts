@@ -67,8 +67,9 @@ export function readDocx(bytes: Uint8Array, options: ReadDocxOptions = {}): Read
   if (options.answerKey) {
     const key = readDocument(DocxPackage.open(options.answerKey));
     // The key document starts its own key area, whatever its first line says.
-    blocks.push({ kind: 'line', line: headingLine('ĐÁP ÁN') }, ...renamed(key.blocks, media, key.media));
-    for (const [name, note] of key.notes) notes.set(name, note);
+    const rename = joinMedia(media, key.media);
+    blocks.push({ kind: 'line', line: headingLine('ĐÁP ÁN') }, ...renamed(key.blocks, rename));
+    for (const [name, note] of key.notes) notes.set(rename.get(name) ?? name, note);
     warnings.push(...key.warnings.map((w) => `Answer key file: ${w}`));
   }
   const byName = new Map(media.map((m) => [m.name, m]));
@@ -98,14 +99,19 @@ function headingLine(text: string): Rich {
   return new Rich([{ kind: 'text', text, style: {} }]);
 }
 
-/** The answer file's pictures join the paper's, renamed where a name is taken, and its lines point at the new names. */
-function renamed(blocks: Block[], into: DocxMedia[], extra: DocxMedia[]): Block[] {
+/** The answer file's pictures join the paper's, renamed where a name is taken; returns the new names. */
+function joinMedia(into: DocxMedia[], extra: DocxMedia[]): Map<string, string> {
   const rename = new Map<string, string>();
   for (const m of extra) {
     const name = into.some((x) => x.name === m.name) ? `key-${m.name}` : m.name;
     rename.set(m.name, name);
     into.push({ ...m, name });
   }
+  return rename;
+}
+
+/** The answer file's lines, pointing at its pictures' new names. */
+function renamed(blocks: Block[], rename: Map<string, string>): Block[] {
   const fix = (r: Rich): Rich =>
     new Rich(r.atoms.map((a) => (a.kind === 'image' ? { ...a, image: { ...a.image, name: rename.get(a.image.name) ?? a.image.name } } : a)));
   return blocks.map((b) => (b.kind === 'line' ? { kind: 'line', line: fix(b.line) } : { kind: 'table', rows: b.rows.map((r) => r.map((c) => c.map(fix))) }));
