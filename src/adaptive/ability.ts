@@ -8,7 +8,9 @@
  *   81 nodes over ±6σ, a step of 0.15σ), each weighted by the prior density.
  *   The posterior is smooth and decays like a Gaussian, so this trapezoid rule
  *   converges exponentially fast; the prior mass left outside ±6σ is 2·10⁻⁹.
- *   The tests check the estimates against a 4,001-node reference.
+ *   Against a 4,001-node reference over ±10σ, ordinary patterns agree to
+ *   10⁻⁶; the most extreme (30 of 30 right, posterior 3.6σ out) loses a bit of
+ *   its upper tail: θ within 10⁻⁴ and SE within 2·10⁻⁴ of an SE of 0.53.
  * - Estimate: θ̂ = posterior mean, SE = posterior standard deviation. Unlike
  *   maximum likelihood, EAP is finite after all-right or all-wrong patterns
  *   (the first answers of every adaptive test).

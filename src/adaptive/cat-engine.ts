@@ -129,6 +129,8 @@ export interface CatEngine {
   /** Why the test ends after the answers so far; null while it goes on or an answer is awaited. */
   shouldStop(state: AdaptiveState): StopReason | null;
   result(state: AdaptiveState): AdaptiveResult;
+  /** The 10-point score of an ability under this engine's scale (what `result` reports for its θ). */
+  score10(theta: number): number;
 }
 
 /** Builds the engine of one adaptive exam: checks the configuration and indexes the pool. */
@@ -258,13 +260,17 @@ class Engine implements CatEngine {
     return {
       theta: state.theta,
       se: state.se,
-      score10: score10(state.theta, this.config.score10, this.reference),
+      score10: this.score10(state.theta),
       length: items.length,
       stop: this.shouldStop(state),
       items,
       pretest,
       contentBalance: contentBalance(this.cells, counts, items.length),
     };
+  }
+
+  score10(theta: number): number {
+    return score10(theta, this.config.score10, this.reference);
   }
 
   private choose(cells: number[], theta: number, excluded: ReadonlySet<number>, random: () => number): { chosen: Candidate | null; passedOver: number[] } {

@@ -47,6 +47,37 @@ export function apportion(weights: readonly number[], total: number): number[] {
   return out;
 }
 
+/**
+ * The blueprint of the simulations and the benchmark: 30 items in three
+ * sections in the manner of a Vietnamese school test — 18 single choice over
+ * three topics at levels 1–3, 6 true/false at level 2, 6 numeric answers at
+ * levels 3–4 — in 16 cells (9 + 12 + 6 + 3 items at levels 1..4).
+ */
+export const SIMULATION_BLUEPRINT: AdaptiveBlueprint = {
+  sections: [
+    {
+      title: 'Phần I',
+      type: 'single_choice',
+      cells: ['t1', 't2', 't3'].flatMap((topic) => [
+        { topic, cognitiveLevel: 1 as const, count: 3 },
+        { topic, cognitiveLevel: 2 as const, count: 2 },
+        { topic, cognitiveLevel: 3 as const, count: 1 },
+      ]),
+    },
+    { title: 'Phần II', type: 'true_false', cells: ['t1', 't2', 't3'].map((topic) => ({ topic, cognitiveLevel: 2 as const, count: 2 })) },
+    {
+      title: 'Phần III',
+      type: 'numeric',
+      cells: [
+        { topic: 't1', cognitiveLevel: 3, count: 2 },
+        { topic: 't2', cognitiveLevel: 3, count: 1 },
+        { topic: 't2', cognitiveLevel: 4, count: 1 },
+        { topic: 't3', cognitiveLevel: 4, count: 2 },
+      ],
+    },
+  ],
+};
+
 export interface SimulatedBankOptions {
   size: number;
   blueprint: AdaptiveBlueprint;

@@ -76,7 +76,8 @@ export function deriveSympsonHetter(
         heldBack++;
       }
     });
-    const engine = createCatEngine(items, { ...config, exposure: { method: 'sympson-hetter', parameters } });
+    // Pretest items take positions but never operational items' places: left out here.
+    const engine = createCatEngine(items, { ...config, pretest: undefined, exposure: { method: 'sympson-hetter', parameters } });
     const thetas = normalDeviates(simulees, population.mean, population.sd, simulationRandom(options.seed, 'sh-population', round));
     const selected = new Float64Array(items.length);
     const given = new Float64Array(items.length);
