@@ -206,7 +206,7 @@ class Engine implements CatEngine {
       const i = this.indexOf.get(id);
       if (i !== undefined) excluded.add(i);
     }
-    let choice = this.choose(eligibleCells(this.cells, counts, answered), state.theta, excluded, random);
+    let choice = this.choose(eligibleCells(this.cells, counts, answered, this.config.stop.maxItems), state.theta, excluded, random);
     // The eligible cells have run dry (items shared with other cells, or a pool changed under a
     // stored state): any cell rather than no item; the result reports the imbalance.
     if (choice.chosen === null) choice = this.choose(this.cells.map((c) => c.index), state.theta, excluded, random);

@@ -8,24 +8,30 @@
  * 30-item blueprint also governs a 20- or 45-item adaptive test.
  *
  * Method: a relaxed Kingsbury–Zara rule. Kingsbury & Zara (1989) give the
- * next item to the single category furthest below its target share. Here, for
- * the next item (the (n + 1)-th, with a_c items of cell c so far):
+ * next item to the single category furthest below its target share. Here,
+ * with a_c items of cell c among the n given so far:
  * - a cell is *lagging* when it is below its share of n + 1 items,
  *   a_c · T < count_c · (n + 1) (integers throughout);
- * - a cell is *urgent* when skipping it now would leave it a whole item short,
- *   (a_c + 1) · T ≤ count_c · (n + 1);
- * - the eligible cells are the urgent ones if there are any, else the lagging
- *   ones, and maximum information chooses among all their items.
- * At least one cell is always lagging (the deficits sum to T > 0), and urgent
- * cells are lagging too, so no cell ever runs ahead: after m items,
- * a_c ≤ ⌈count_c · m / T⌉. At the blueprint's own length (m = T, or any
- * multiple) every cell therefore holds exactly its count. At other lengths
- * (a test stopped by its SE) the urgent rule keeps each cell at least
- * ⌊count_c · m / T⌋ unless two cells fall due at the same step; what is left
- * over is reported as a violation. Letting information choose among all
- * lagging cells, rather than forcing the one most behind, keeps more of the
- * adaptive gain: the hard or easy cells a candidate is not yet ready for wait
- * until the schedule requires them.
+ * - a cell's *deadline* is the length m at which it would fall a whole item
+ *   short if it got nothing more: the least m with ⌊count_c · m / T⌋ > a_c;
+ * - the *slack* at a length h is h − n minus the items that deadlines up to h
+ *   still require; the first h where it is 0 is the tight horizon;
+ * - the eligible cells are the lagging ones whose deadline is at or before the
+ *   tight horizon (all lagging cells when no horizon up to the maximum length
+ *   is tight), and maximum information chooses among all their items.
+ * Giving an item to any other cell would leave some length h with more items
+ * due than places (earliest-deadline-first scheduling). At least one cell is
+ * always lagging (the deficits sum to T > 0), so no cell ever runs ahead:
+ * after m items, a_c ≤ ⌈count_c · m / T⌉; and while a schedule exists no cell
+ * falls behind: a_c ≥ ⌊count_c · m / T⌋. At the blueprint's own length (m = T,
+ * or any multiple) every cell therefore holds exactly its count, and at every
+ * other length each is within one item of its share. If no lagging cell can
+ * meet the tight horizon (it cannot happen from the start of a test; it can
+ * after the pool ran dry in a cell), the lagging cell with the earliest
+ * deadline is taken and the result reports the violation. Letting information
+ * choose among all cells the schedule allows, rather than forcing the one most
+ * behind, keeps more of the adaptive gain: the hard or easy cells a candidate
+ * is not yet ready for wait until the schedule requires them.
  *
  * No shadow test is built; the rule needs only the counts so far.
  */
@@ -108,19 +114,27 @@ function totalCount(cells: readonly ContentCell[]): number {
 
 /**
  * Cells that may take the next item, where `administered[c]` items of cell c
- * have been given so far (n in all): the urgent cells if any, else the lagging.
+ * have been given so far (n in all) and the test may run to `maxLength` items.
  */
-export function eligibleCells(cells: readonly ContentCell[], administered: ArrayLike<number>, n: number): number[] {
+export function eligibleCells(cells: readonly ContentCell[], administered: ArrayLike<number>, n: number, maxLength: number): number[] {
   const total = totalCount(cells);
   const lagging: number[] = [];
-  const urgent: number[] = [];
-  for (const c of cells) {
-    const a = administered[c.index]!;
-    const due = c.count * (n + 1);
-    if (a * total < due) lagging.push(c.index);
-    if ((a + 1) * total <= due) urgent.push(c.index);
+  for (const c of cells) if (administered[c.index]! * total < c.count * (n + 1)) lagging.push(c.index);
+  const deadline = (c: ContentCell) => (c.count === 0 ? Infinity : Math.ceil(((administered[c.index]! + 1) * total) / c.count));
+  // The first length h > n at which every remaining place is already owed. Dues grow by
+  // count_c per T items, so a horizon beyond n + T is never tighter than one within it.
+  let tight = Infinity;
+  for (let h = n + 1; h <= Math.min(maxLength, n + total) && tight === Infinity; h++) {
+    let due = 0;
+    for (const c of cells) due += Math.max(0, Math.floor((c.count * h) / total) - administered[c.index]!);
+    if (due >= h - n) tight = h;
   }
-  return urgent.length > 0 ? urgent : lagging;
+  if (tight === Infinity) return lagging;
+  const inTime = lagging.filter((c) => deadline(cells[c]!) <= tight);
+  if (inTime.length > 0) return inTime;
+  let earliest = lagging[0]!;
+  for (const c of lagging) if (deadline(cells[c]!) < deadline(cells[earliest]!)) earliest = c;
+  return [earliest];
 }
 
 /** Most items cell c may hold in a test of `length` items: ⌈count_c · length / T⌉. */

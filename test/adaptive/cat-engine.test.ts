@@ -1,6 +1,6 @@
 // The adaptive test engine as the live integration will drive it: start, next,
 // record, shouldStop, result, with the state stored (as JSON) between steps.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { estimateAbility } from '../../src/adaptive/ability.js';
 import { AdaptiveBlueprintInfeasible, AdaptiveConfigInvalid, type AdaptiveConfig } from '../../src/adaptive/adaptive-config.js';
 import { AdaptiveItemMismatch, AdaptiveStateInvalid, createCatEngine, type AdaptiveState } from '../../src/adaptive/cat-engine.js';
@@ -16,6 +16,21 @@ const answerAs = (theta: number, seed: string) => {
   const random = simulationRandom(seed);
   return (item: { itemId: string }) => random() < probabilityRight(theta, byId.get(item.itemId)?.b ?? 0);
 };
+
+/** After every m items, each cell holds ⌊count · m / T⌋ or ⌈count · m / T⌉ of them. */
+function withinShareAtEveryLength(t: Test, items: readonly { cell: number }[], counts: readonly number[], who: string): void {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const sofar = counts.map(() => 0);
+  let bad = 0;
+  items.forEach((item, m) => {
+    sofar[item.cell]!++;
+    sofar.forEach((a, c) => {
+      const share = (counts[c]! * (m + 1)) / total;
+      if (a > Math.ceil(share) || a < Math.floor(share)) bad++;
+    });
+  });
+  t.equal(bad, 0, `${who}: every cell within one item of its share after every item`);
+}
 
 t.test('the same seed and the same answers give the same items; another seed gives others', async (t) => {
   const engine = createCatEngine(pool, config);
@@ -102,14 +117,7 @@ t.test('content balancing meets the blueprint at its length and never runs a cel
       counts,
       `θ = ${theta}: every cell holds exactly its blueprint count`,
     );
-    // Every prefix: no cell above ⌈count · m / T⌉.
-    const sofar = counts.map(() => 0);
-    state.items.forEach((item, m) => {
-      sofar[item.cell]!++;
-      sofar.forEach((a, c) => {
-        if (a > Math.ceil((counts[c]! * (m + 1)) / total)) t.fail(`θ = ${theta}: cell ${c} ahead of its share after ${m + 1} items`);
-      });
-    });
+    withinShareAtEveryLength(t, state.items, counts, `θ = ${theta}`);
     const bySection = [0, 1, 2].map((s) => result.items.filter((i) => bank.find((b) => b.itemId === i.itemId)!.type === SIMULATION_BLUEPRINT.sections[s]!.type).length);
     t.same(bySection, [18, 6, 6], `θ = ${theta}: item types by section`);
   }
@@ -117,6 +125,19 @@ t.test('content balancing meets the blueprint at its length and never runs a cel
   const longer = createCatEngine(bank, { blueprint: SIMULATION_BLUEPRINT, stop: { maxItems: 2 * total } });
   const { result } = simulateCandidate(longer, 0.3, 'balance-60');
   t.same(result.contentBalance.cells.map((c) => c.administered), counts.map((c) => 2 * c), 'twice the length, twice every count');
+});
+
+t.test('a test stopped by its SE keeps every cell within one item of its share at every length', async (t) => {
+  const bank = simulateBank({ size: 800, blueprint: SIMULATION_BLUEPRINT, seed: 'balance-se' });
+  const engine = createCatEngine(bank, { blueprint: SIMULATION_BLUEPRINT, stop: { seTarget: 0.3, minItems: 10, maxItems: 60 } });
+  const counts = SIMULATION_BLUEPRINT.sections.flatMap((s) => s.cells.map((c) => c.count));
+  const random = simulationRandom('balance-se-population');
+  for (let s = 0; s < 40; s++) {
+    const theta = 4 * random() - 2;
+    const { state, result } = simulateCandidate(engine, theta, `balance-se-${s}`);
+    t.same(result.contentBalance.violations, [], `candidate ${s} (θ = ${theta.toFixed(2)}, ${result.length} items): no violations`);
+    withinShareAtEveryLength(t, state.items, counts, `candidate ${s}`);
+  }
 });
 
 t.test('a pool too small for the blueprint at the maximum length is refused, naming the cells', async (t) => {

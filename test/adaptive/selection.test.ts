@@ -51,7 +51,7 @@ t.test('without exposure control every item given is the most informative one th
   runTest(engine, 'max-info', (item, state) => {
     const before = state.items.slice(0, -1);
     const counts = cells.map((c) => before.filter((i) => i.cell === c.index).length);
-    const allowed = new Set(eligibleCells(cells, counts, before.length).flatMap((c) => [...cellIndex[c]!.items]));
+    const allowed = new Set(eligibleCells(cells, counts, before.length, 12).flatMap((c) => [...cellIndex[c]!.items]));
     const given = new Set(before.map((i) => i.itemId));
     const chosen = items.find((i) => i.itemId === item.itemId)!;
     const best = Math.max(...[...allowed].filter((i) => !given.has(items[i]!.itemId)).map((i) => itemInformation(state.theta, items[i]!.b)));
