@@ -111,6 +111,7 @@ async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.get<{ Params: { id: string }; Querystring: { format: Format } }>('/api/exams/:id/analysis', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['analysis'],
       summary: 'Item analysis of the graded attempts (exam_manager); ?format=csv (one row per item) or ?format=html (printable report with charts)',

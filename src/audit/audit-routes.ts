@@ -54,6 +54,7 @@ export default async function auditRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.get<{ Querystring: { target?: string; actor?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/api/audit', {
+    config: { roles: AUDIT_READERS },
     schema: {
       tags: ['audit'],
       summary: 'Audit records of the organisations where the caller is admin or exam manager (and below), newest first',
@@ -89,6 +90,7 @@ export default async function auditRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: { chain: string } }>('/api/audit/verify', {
+    config: { roles: AUDIT_READERS },
     schema: {
       tags: ['audit'],
       summary: "Recomputes an organisation's hash chain and reports the first broken record",

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
 import { KEY_CHANGE_OVERRIDE, KeyGuard } from '../exams/key-guard.js';
 import { idParams } from '../users/user-routes.js';
-import { BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { BANK_ROLES, BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
 import { SearchIndex } from './search-index.js';
@@ -151,10 +151,12 @@ async function bankRoutes(app: FastifyInstance) {
   const keyGuard = new KeyGuard({ Exam: app.models.Exam, Form: app.models.Form, bank: app.bank, access: app.access });
 
   app.post('/api/items', {
+    config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
   }, async (request, reply) => reply.code(201).send(await audit.created(request, await app.bank.create(request.principal, request.body))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
+    config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: `Write up to ${MAX_BULK} items in one call; every item answers with its id or its error`,
@@ -188,6 +190,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => ({ results: await audit.bulk(request, await app.bank.bulkCreate(request.principal, request.body.items)) }));
 
   app.get<{ Querystring: SearchQuery }>('/api/items', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'Search the items the caller may see; cursor pagination in creation order',
@@ -198,6 +201,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => app.bank.search(request.principal, request.query));
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'An item: its latest revision, or revision N',
@@ -209,6 +213,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
+    config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: 'Write a new revision (latest + 1, draft) from the full item and the revision it was based on',
@@ -231,6 +236,7 @@ async function bankRoutes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
+    config: { roles: ['author', 'reviewer', 'admin'] },
     schema: {
       tags: ['bank'],
       summary: 'Move a revision through draft → in_review → approved → retired (four-eyes: nobody reviews their own revision)',
@@ -252,12 +258,14 @@ async function bankRoutes(app: FastifyInstance) {
     audit.status(request, await app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
 
   app.post('/api/stimuli', {
+    config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
   }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await app.bank.createStimulus(request.principal, request.body), 'stimulus.create')));
 
   const stimuli = new StimulusService(app.models, app.bank);
 
   app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'List the shared passages the caller may see; cursor pagination in creation order',
@@ -268,6 +276,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => stimuli.list(request.principal, request.query));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/stimuli/:id', {
+    config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: 'Rewrite a shared passage (author of the owning organisation) from the whole passage and the revision it was based on; 409 stimulus_in_use once an approved item uses it',
@@ -279,10 +288,12 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => audit.stimulus(request, await stimuli.update(request.principal, request.params.id, request.body), 'stimulus.update'));
 
   app.get<{ Params: { id: string } }>('/api/stimuli/:id', {
+    config: { roles: BANK_ROLES },
     schema: { tags: ['bank'], summary: 'A shared passage and the items attached to it', security: secured, params: idParams, response: { 200: stimulusView } },
   }, async (request) => app.bank.getStimulus(request.principal, request.params.id));
 
   app.get('/api/question-schemas', {
+    config: { roles: BANK_ROLES },
     schema: { tags: ['bank'], summary: 'Names of the item JSON Schemas (bank roles)', security: secured, response: { 200: { type: 'object', properties: { schemas: { type: 'array', items: { type: 'string' } } } } } },
   }, async (request) => {
     await app.bank.caller(request.principal);
@@ -290,6 +301,7 @@ async function bankRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { name: string } }>('/api/question-schemas/:name', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'One item JSON Schema (draft 2020-12), as the server validates with it',

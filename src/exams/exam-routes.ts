@@ -218,6 +218,7 @@ async function routes(app: FastifyInstance) {
   const security = [{ bearer: [] }];
 
   app.post<{ Body: NewExam }>('/api/exams', {
+    config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'Create an exam (exam_manager); the seed is generated when not given', security, body: newExamSchema, response: { 201: examSchema } },
   }, async (request, reply) => {
     const exam = await app.exams.create(request.principal, request.body);
@@ -231,6 +232,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: ExamQuery }>('/api/exams', {
+    config: { roles: ['exam_manager', 'proctor', 'admin'] },
     schema: {
       tags: ['exams'],
       summary: "The exams of the caller's organisations and their subtrees (exam_manager, proctor, admin); cursor pagination in creation order",
@@ -266,6 +268,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string } }>('/api/exams/:id/assemble', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'Assemble the forms from the approved bank (replaces earlier draft forms; 409 exam_locked once published)',
@@ -288,6 +291,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string } }>('/api/exams/:id/publish', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'Publish the exam and freeze its forms',
@@ -308,6 +312,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/api/exams/:id/forms', {
+    config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'The current forms, without items (exam_manager)', security, params: idParams, response: { 200: { type: 'object', properties: { forms: { type: 'array', items: formSummarySchema } } } } },
   }, async (request) => {
     const exam = await app.exams.managed(request.principal, request.params.id);
@@ -316,6 +321,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string; code: string }; Querystring: { format?: 'json' | 'html' } }>('/api/exams/:id/forms/:code', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key',
@@ -339,6 +345,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/answer-key', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
