@@ -672,15 +672,27 @@ export class BankService implements BankReader {
 
   // ------------------------------------------------------------- read paths
 
-  /** GET /api/items/:id[?revision=N]: the latest revision, or any earlier one. */
+  /**
+   * GET /api/items/:id[?revision=N]: the latest revision, or any earlier one.
+   * Each revision is shared as it was written: sharing an item more widely
+   * later does not publish its earlier drafts, and a revision once shared
+   * nationally stays readable (exams may pin it) when a later one narrows.
+   */
   async get(principal: Principal, id: string, revision?: number): Promise<ItemView> {
     const c = await this.caller(principal);
-    const head = await this.visibleHead(c, id);
+    const head = await this.models.Item.findById(id).lean<ItemHead>();
+    if (!head) throw new NotFound('Item');
     const r = revision ?? head.revision;
     const state = head.revs.find((s) => s.revision === r);
     const rev = state ? await this.revisionDoc(id, r) : null;
-    if (!state || !rev) throw new NotFound('Revision');
+    // A revision the caller may not see is answered like one that does not exist (and the item too, when that is hidden).
+    if (!state || !rev || !this.canSeeRevision(c, head, rev)) throw new NotFound(this.canSee(c, head) ? 'Revision' : 'Item');
     return this.view(c, head, rev, state);
+  }
+
+  /** {@link canSee} with the revision's own sharing; its writer sees it too. */
+  private canSeeRevision(c: BankCaller, head: ItemHead, rev: RevisionDoc): boolean {
+    return rev.authorId === c.id || this.canSee(c, { authorId: head.authorId, sharing: rev.sharing ?? 'org', ownerOrgId: head.ownerOrgId, orgPath: head.orgPath });
   }
 
   /** The index keys of a search: the same conditions as {@link searchFilter}, as sets of ids. */
