@@ -7,7 +7,8 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
-import type { UserModel } from '../users/user-model.js';
+import { nativeOf, readMany } from '../infra/store.js';
+import type { User, UserModel } from '../users/user-model.js';
 import type { Detail } from '../validation.js';
 import { assignFormCode, candidateItems, type CandidateItem } from './candidate-form.js';
 import type { Exam, ExamModel, Form, FormModel, ShowResults } from './exam-model.js';
@@ -82,6 +83,9 @@ export type StimulusReader = (ids: string[]) => Promise<StimulusText[]>;
 
 const MAX_CACHED_FORMS = 256;
 
+/** The one answer for a roster id that is unknown, or not a candidate of the exam's organisation or below. */
+const NOT_A_CANDIDATE = "is not a candidate of the exam's organisation or an organisation below it";
+
 /**
  * Exams: creation, assembly of forms, publication, and the read paths the
  * live exam and grading use. Holds no state a second process would need; the
@@ -105,12 +109,10 @@ export class ExamService {
       problems.push({ instancePath: '/blueprintId', message: 'belongs to an organisation that is not this exam\'s organisation or above it' });
     }
     const candidateIds = [...new Set(input.candidateIds)];
-    if (candidateIds.length) {
-      const found = new Set((await this.deps.User.find({ _id: { $in: candidateIds } }, { _id: 1 }).lean()).map((u) => u._id));
-      input.candidateIds.forEach((id, i) => {
-        if (!found.has(id) && problems.length < 50) problems.push({ instancePath: `/candidateIds/${i}`, message: 'no such user' });
-      });
-    }
+    const roster = await this.rosterable(owner.orgId, candidateIds);
+    input.candidateIds.forEach((id, i) => {
+      if (!roster.has(id) && problems.length < 50) problems.push({ instancePath: `/candidateIds/${i}`, keyword: 'candidate', message: NOT_A_CANDIDATE });
+    });
     if (problems.length) throw new ValidationFailed('The exam is not valid', problems);
     const exam = new this.deps.Exam({
       title: input.title,
@@ -131,6 +133,23 @@ export class ExamService {
     });
     await exam.save();
     return exam.toObject();
+  }
+
+  /**
+   * The ids among `ids` of users who hold a candidate role at `orgId` or
+   * below it: only they may sit its exams. One batched read of the users
+   * (a 5,000-row roster is one pass on FerretDB) and one path look-up per
+   * distinct organisation of their candidate roles (cached by OrgService).
+   * Unknown ids and other organisations' users are simply absent, so the
+   * caller cannot tell them apart.
+   */
+  private async rosterable(orgId: string, ids: readonly string[]): Promise<Set<string>> {
+    const users = await readMany(nativeOf<Pick<User, '_id' | 'roles'>>(this.deps.User), ids, { roles: 1 });
+    const candidateOrgs = new Map<string, string[]>();
+    for (const u of users.values()) candidateOrgs.set(u._id, (u.roles ?? []).filter((g) => g.role === 'candidate').map((g) => g.orgId));
+    const below = new Map<string, boolean>();
+    for (const org of new Set([...candidateOrgs.values()].flat())) below.set(org, ((await this.deps.orgs.pathOf(org)) ?? []).includes(orgId));
+    return new Set([...candidateOrgs].filter(([, orgs]) => orgs.some((o) => below.get(o))).map(([id]) => id));
   }
 
   /**
