@@ -137,7 +137,7 @@ async function routes(app: FastifyInstance) {
     const answer = await app.analysis.answer(exam, request.principal.id);
     reply.header('cache-control', 'private, no-store');
     if (answer.state === 'queued') return reply.code(202).send({ jobId: answer.jobId });
-    const { report } = answer;
+    const report = await app.analysis.forReader(answer.report, exam, request.principal);
     reply.header('x-analysis-cache', answer.cached ? 'hit' : 'miss');
     switch (request.query.format) {
       case 'csv':

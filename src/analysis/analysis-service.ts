@@ -18,12 +18,14 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { BankReader, ItemRevision, ItemStatistics, ItemType } from '../bank/item-types.js';
+import { examKeyReader, examReleasesKeys } from '../bank/key-access.js';
 import { textOfSafeHtml } from '../bank/sanitize.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import { formId, pinKey } from '../exams/exam-service.js';
 import type { AttemptSource } from '../grading/grading-service.js';
 import { BULK_JOB_OPTIONS } from '../grading/job-options.js';
 import type { Result, ResultModel } from '../grading/result-model.js';
+import type { Principal } from '../orgs/access.js';
 import type { QueuePayloads } from '../queues/queues.js';
 import type { AnalysisModel, StoredAnalysis } from './analysis-model.js';
 import { AnalysisInputError, ExamAnalyzer } from './index.js';
@@ -165,6 +167,25 @@ export class AnalysisService {
       return { state: 'queued', jobId: await this.enqueue(exam._id, fingerprint, requestedBy) };
     }
     return { state: 'ready', report: await this.computeShared(exam, fingerprint), cached: false };
+  }
+
+  /**
+   * The report as an exam manager of the exam may read it (key-access.ts):
+   * until the exam is published and open, items whose key the reader may not
+   * read in the bank show no keyed option and no flag that points at an option.
+   */
+  async forReader(report: AnalysisReport, exam: Exam, reader: Principal): Promise<AnalysisReport> {
+    if (examReleasesKeys(exam)) return report;
+    const readsKey = examKeyReader(reader, exam);
+    const revisions = await this.deps.bank.revisions(report.items.map((i) => ({ itemId: i.itemId, revision: i.revision })));
+    const withheld = new Set(revisions.filter((r) => !readsKey(r)).map((r) => pinKey(r.itemId, r.revision)));
+    if (withheld.size === 0) return report;
+    const items = report.items.map((item) => {
+      if (!withheld.has(pinKey(item.itemId, item.revision))) return item;
+      const options = Object.fromEntries(Object.entries(item.options).map(([id, { key: _key, ...rest }]) => [id, rest]));
+      return { ...item, options, flags: item.flags.filter((f) => f.optionId === undefined) };
+    });
+    return { ...report, items };
   }
 
   /** The bulk job's work: brings the cached analysis up to date (nothing to do when it is). */

@@ -28,6 +28,7 @@ import type {
   Stimulus,
 } from './item-types.js';
 import { contentOf, withoutKey } from './item-views.js';
+import { keyOrgs, mayReadKey } from './key-access.js';
 import { itemTokens, queryTokens } from './search-tokens.js';
 import { drawFieldsOf, INDEX_PROJECTION, keyOf, poolItemOf, usableBy, type IndexedHead, type IndexQuery, type PoolCell, type SearchIndex } from './search-index.js';
 import type { PoolItem } from '../assembly/assembler.js';
@@ -60,6 +61,8 @@ export interface BankCaller {
   adminOrgs: Set<string>;
   /** Every organisation at or above one where a bank role is held. */
   aboveBankOrgs: Set<string>;
+  /** Where the caller reads keys (key-access.ts). */
+  keyOrgs: Set<string>;
 }
 
 interface Owned {
@@ -228,6 +231,7 @@ export class BankService implements BankReader {
       reviewerOrgs: new Set(this.access.grantOrgs(principal, 'reviewer')),
       adminOrgs: new Set(this.access.grantOrgs(principal, 'admin')),
       aboveBankOrgs,
+      keyOrgs: keyOrgs(principal),
     };
   }
 
@@ -273,9 +277,9 @@ export class BankService implements BankReader {
     return intersects(x.orgPath, c.reviewerOrgs);
   }
 
-  /** The key is for those who may write or review the item, not for every reader. */
+  /** The key is for those who may write or review the item, not for every reader (key-access.ts). */
   private mayReadKey(c: BankCaller, x: { orgPath: string[] }): boolean {
-    return this.mayAuthor(c, x) || this.mayReview(c, x);
+    return mayReadKey(c.keyOrgs, x);
   }
 
   /** The organisation that will own a new item or stimulus, and the caller's right to write there. */

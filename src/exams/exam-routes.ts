@@ -11,6 +11,7 @@ import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
+import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -130,7 +131,7 @@ const managerFormSchema = {
     totalPoints: { type: 'number' },
     meanDifficulty: { type: 'number' },
     sections: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, title: { type: 'string' } } } },
-    // Full item content (key included) in delivery order: open by design, exam managers only.
+    // Full item content in delivery order, exam managers only; with the key, unless `keyWithheld` says it is left out.
     items: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const;
@@ -156,6 +157,8 @@ const answerKeySchema = {
                 type: { type: 'string' },
                 points: { type: 'number' },
                 key: { type: 'string' },
+                keyWithheld: { type: 'boolean', description: 'True instead of `key` while the key is not yours to read (see withheldReason)' },
+                withheldReason: { type: 'string' },
               },
             },
           },
@@ -325,13 +328,14 @@ async function routes(app: FastifyInstance) {
     schema: {
       tags: ['exams'],
       summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key',
+      description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`)',
       security,
       params: formParams,
       querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } },
       response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } } } } },
     },
   }, async (request, reply) => {
-    const { exam, form, revisions, blueprint } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
+    const { exam, form, revisions, blueprint, readsKey } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
     await auditSecretRead(app, request, exam, { action: 'exam.form_read', formCodes: [form.code], format: request.query.format ?? 'json' });
     if (request.query.format === 'html') {
       const stimuli = await app.exams.stimuliOf(revisions);
@@ -341,7 +345,7 @@ async function routes(app: FastifyInstance) {
         .header('cache-control', 'private, no-store')
         .send(printableForm({ exam, form, revisions, blueprint, stimuli }));
     }
-    return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint));
+    return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint, readsKey));
   });
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/answer-key', {
@@ -349,15 +353,16 @@ async function routes(app: FastifyInstance) {
     schema: {
       tags: ['exams'],
       summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
+      description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`; in the CSV the key cell says so)',
       security,
       params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
       response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } } } } },
     },
   }, async (request, reply) => {
-    const { exam, forms, revisions } = await app.exams.managedForms(request.principal, request.params.id);
+    const { exam, forms, revisions, readsKey } = await app.exams.managedForms(request.principal, request.params.id);
     await auditSecretRead(app, request, exam, { action: 'exam.key_read', formCodes: forms.map((f) => f.code), format: request.query.format ?? 'json' });
-    const rows = answerKeyRows(forms, revisions);
+    const rows = answerKeyRows(forms, revisions, readsKey);
     reply.header('cache-control', 'private, no-store');
     if (request.query.format === 'csv') {
       return reply
@@ -368,7 +373,9 @@ async function routes(app: FastifyInstance) {
     return reply.type('application/json; charset=utf-8').send({
       forms: forms.map((f) => ({
         code: f.code,
-        items: rows.filter((r) => r.formCode === f.code).map(({ formCode: _code, ...row }) => row),
+        items: rows
+          .filter((r) => r.formCode === f.code)
+          .map(({ formCode: _code, key, ...row }) => (key === null ? { ...row, keyWithheld: true, withheldReason: KEY_WITHHELD_REASON } : { ...row, key })),
       })),
     });
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BankReader, ItemRevision, ItemType, CognitiveLevel } from '../bank/item-types.js';
+import { examKeyReader } from '../bank/key-access.js';
 import { assembleForms, type AssemblyResult, type PoolItem } from '../assembly/assembler.js';
 import type { Blueprint } from '../assembly/blueprint-model.js';
 import { standing, resolveManagerOrg, type BlueprintService } from '../assembly/blueprint-service.js';
@@ -46,6 +47,9 @@ export interface AssembleTimings {
 /** How the caller may see an exam. */
 export type ExamAudience = 'manager' | 'staff' | 'candidate';
 
+/** Whether the caller may read this pinned item's key now (key-access.ts). */
+export type KeyTest = (item: ItemRevision) => boolean;
+
 /** The form and everything needed to show or print it with its key. */
 export interface FormWithRevisions {
   exam: Exam;
@@ -53,6 +57,7 @@ export interface FormWithRevisions {
   /** Keyed by `${itemId}@${revision}`. */
   revisions: Map<string, ItemRevision>;
   blueprint: Blueprint | null;
+  readsKey: KeyTest;
 }
 
 export const pinKey = (itemId: string, revision: number) => `${itemId}@${revision}`;
@@ -280,20 +285,20 @@ export class ExamService {
     throw new Conflict('invalid_transition', 'The exam has no forms yet: assemble it first');
   }
 
-  /** One form with its pinned revisions (key included), for exam managers. */
+  /** One form with its pinned revisions, for exam managers; `readsKey` tells which keys they may be shown. */
   async managedForm(actor: Principal, id: string, code: string): Promise<FormWithRevisions> {
     const exam = await this.managed(actor, id);
     const form = await this.currentForm(exam, code);
     if (!form) throw new NotFound('Form');
-    return { exam, form, revisions: await this.revisionsOf([form]), blueprint: await this.deps.blueprints.byId(exam.blueprintId) };
+    return { exam, form, revisions: await this.revisionsOf([form]), blueprint: await this.deps.blueprints.byId(exam.blueprintId), readsKey: examKeyReader(actor, exam) };
   }
 
   /** Every current form with its pinned revisions, for the answer key. */
-  async managedForms(actor: Principal, id: string): Promise<{ exam: Exam; forms: Form[]; revisions: Map<string, ItemRevision> }> {
+  async managedForms(actor: Principal, id: string): Promise<{ exam: Exam; forms: Form[]; revisions: Map<string, ItemRevision>; readsKey: KeyTest }> {
     const exam = await this.managed(actor, id);
     const forms = await this.currentForms(exam);
     if (forms.length === 0) throw new NotFound('Form');
-    return { exam, forms, revisions: await this.revisionsOf(forms) };
+    return { exam, forms, revisions: await this.revisionsOf(forms), readsKey: examKeyReader(actor, exam) };
   }
 
   // ---- Read paths for the live exam and grading (no caller checks: the caller did them). ----

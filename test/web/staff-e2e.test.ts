@@ -621,7 +621,9 @@ t.test('staff workflow end to end', async (t) => {
     t.equal(await page.locator('.form-item').count(), 14);
     t.equal(await page.locator('.form-item .item').count(), 14, 'each item drawn by the shared renderer');
     await page.getByLabel('Hiện đáp án').check();
-    t.ok(await page.locator('.form-item input:checked').count(), 'the key is shown on request');
+    // The exam manager neither writes nor reviews these items: before the exam opens their keys are not theirs to see.
+    t.equal(await page.locator('.form-item .badge', { hasText: 'Chưa được xem đáp án trước khi kỳ thi mở' }).count(), 14, 'each item says its key is withheld');
+    t.equal(await page.locator('.form-item input:checked').count(), 0, 'and no key is shown');
     await screenshot(page, 'staff-form-preview');
     await page.getByRole('link', { name: 'In đề' }).click();
     await page.getByRole('heading', { name: 'Bản in mã đề 101' }).waitFor();

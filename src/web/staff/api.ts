@@ -285,7 +285,8 @@ export interface AssembleResult {
 }
 
 /** An item of a form as exam managers read it: content with the key, in delivery order. */
-export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number };
+/** `keyWithheld`: the server left the key out (not yours to read before the exam is published and open). */
+export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number; keyWithheld?: boolean };
 
 export interface ManagerForm extends FormSummary {
   examId: string;

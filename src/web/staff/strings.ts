@@ -483,6 +483,7 @@ const S = {
   'staff.form.summary': ['{count} câu, {points} điểm, độ khó trung bình {difficulty}.', '{count} items, {points} points, mean difficulty {difficulty}.'],
   'staff.form.points': ['{points} điểm', '{points} points'],
   'staff.form.back': ['← Về kỳ thi', '← Back to the exam'],
+  'staff.form.keyWithheld': ['Chưa được xem đáp án trước khi kỳ thi mở', 'Key withheld until the exam opens'],
   'staff.print.title': ['Bản in mã đề {code}', 'Printable form {code}'],
   'staff.print.print': ['In', 'Print'],
   'staff.print.back': ['← Về mã đề', '← Back to the form'],
