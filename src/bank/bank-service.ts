@@ -77,7 +77,9 @@ export interface ItemStats {
   discrimination?: number;
   pointBiserial?: number;
   n?: number;
+  /** Where the figures came from: the exam and its title, and when they were written back. */
   examId?: string;
+  examTitle?: string;
   updatedAt?: string;
 }
 
@@ -658,7 +660,9 @@ export class BankService implements BankReader {
 
   /**
    * Records item-analysis figures on the item itself. No new revision and no
-   * review: statistics describe the candidates, not the content. From then on
+   * review: statistics describe the candidates, not the content. Only the
+   * explicit, audited write-back of an analysis calls this (analysis-service.ts);
+   * `examId` and `examTitle` tell everyone who sees the item where they came from. From then on
    * {@link approvedPool} reports `stats.difficulty` as the item's difficulty.
    * Returns false when there is no such item.
    */

@@ -386,6 +386,16 @@ export interface Analysis {
   items: ItemAnalysis[];
   distribution?: { binWidth: number; mean: number | null; sd: number | null; bins: { from: number; to: number; count: number; share: number }[] };
   forms?: { itemCount: number; maxScore: number; candidates: number; mean: number; sd: number | null; reliability: number | null }[];
+  /** Items the write-back would put statistics on. */
+  bank?: { eligible: number; minResponses: number };
+}
+
+/** What POST /api/exams/:id/analysis/write-back wrote to the bank. */
+export interface AnalysisWriteBack {
+  examId: string;
+  updated: number;
+  skipped: number;
+  writtenAt: string;
 }
 
 export interface SectorSync {
@@ -733,6 +743,11 @@ export class StaffApi {
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     }
+  }
+
+  /** Writes the analysis' item statistics to the bank items (an audited action of the exam's managers). */
+  analysisWriteBack(id: string): Promise<AnalysisWriteBack> {
+    return this.post<AnalysisWriteBack>(`/api/exams/${encodeURIComponent(id)}/analysis/write-back`);
   }
 
   sectorSync(id: string): Promise<SectorSync> {

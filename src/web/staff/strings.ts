@@ -637,6 +637,13 @@ const S = {
   'staff.analysis.itemLabel': ['C{n}', 'Q{n}'],
   'staff.analysis.queued': ['Đang phân tích ({done}/{total})…', 'Analysing ({done}/{total})…'],
   'staff.analysis.csv': ['Tải bảng phân tích (CSV)', 'Download the analysis (CSV)'],
+  'staff.analysis.writeBack': ['Ghi thống kê vào ngân hàng câu hỏi', 'Write the statistics to the question bank'],
+  'staff.analysis.writeBackTitle': ['Ghi thống kê vào ngân hàng câu hỏi?', 'Write the statistics to the question bank?'],
+  'staff.analysis.writeBackConfirm': [
+    '{count} câu có đủ lượt trả lời sẽ nhận độ khó và độ phân biệt đo được ở kỳ thi này; các lần ghép đề sau dùng các số liệu đó. Người xem câu hỏi thấy số liệu đến từ kỳ thi nào. Thao tác được ghi nhật ký.',
+    '{count} items with enough responses get the difficulty and discrimination measured in this exam; later assemblies use them. Whoever sees an item sees which exam they came from. The action is audited.',
+  ],
+  'staff.analysis.writtenBack': ['Đã ghi thống kê của {count} câu vào ngân hàng câu hỏi.', 'Statistics of {count} items written to the question bank.'],
   'staff.analysis.p': ['Độ khó p', 'p-value'],
   'staff.analysis.d': ['Phân biệt D', 'D'],
   'staff.analysis.rpb': ['Tương quan rpb', 'rpb'],
