@@ -271,11 +271,12 @@ export class AnalysisService {
   }
 
   /**
-   * Streams the graded results into the analyzer, then stores the report under the fingerprint read before
-   * the stream began: grades that change during the stream move the
-   * fingerprint, so the next request recomputes rather than trusting this.
-   * The cache is written last, so a failure part-way leaves it stale and the
-   * next request or job retry does the whole computation again.
+   * Streams the graded results into the analyzer, then stores the report
+   * under the fingerprint read before the stream began: grades that change
+   * during the stream move the fingerprint, so the next request recomputes
+   * rather than trusting this. The cache is written last, so a failure
+   * part-way leaves it stale and the next request or job retry does the
+   * whole computation again.
    */
   async compute(exam: Exam, fingerprint: GradeFingerprint, options: ComputeOptions = {}): Promise<AnalysisReport> {
     const started = performance.now();
@@ -456,7 +457,16 @@ export class AnalysisService {
       if (!stats) continue;
       if (await this.deps.bank.setStatistics(a.itemId, { ...stats, examId: exam._id, examTitle: exam.title })) items.push({ itemId: a.itemId, ...stats });
     }
-    return { examId: exam._id, examTitle: exam.title, fingerprint: report.fingerprint, writtenAt: writtenAt.toISOString(), minResponses: this.bankMinResponses, updated: items.length, skipped: report.items.length - items.length, items };
+    return {
+      examId: exam._id,
+      examTitle: exam.title,
+      fingerprint: report.fingerprint,
+      writtenAt: writtenAt.toISOString(),
+      minResponses: this.bankMinResponses,
+      updated: items.length,
+      skipped: report.items.length - items.length,
+      items,
+    };
   }
 }
 

@@ -53,6 +53,11 @@ const itemView = {
     latestRevision: { type: 'integer' },
     approvedRevision: { type: ['integer', 'null'] },
     keyIncluded: { type: 'boolean', description: 'False when the caller may read but not author or review the item: key and scoring data are left out' },
+    stats: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Item-analysis figures, put here by POST /api/exams/:id/analysis/write-back: examId and examTitle name the exam they came from, updatedAt when',
+    },
     type: { type: 'string', enum: ITEM_TYPES },
     sharing: { type: 'string', enum: SHARING },
     statusLog: {

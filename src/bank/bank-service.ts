@@ -661,9 +661,10 @@ export class BankService implements BankReader {
   /**
    * Records item-analysis figures on the item itself. No new revision and no
    * review: statistics describe the candidates, not the content. Only the
-   * explicit, audited write-back of an analysis calls this (analysis-service.ts);
-   * `examId` and `examTitle` tell everyone who sees the item where they came from. From then on
-   * {@link approvedPool} reports `stats.difficulty` as the item's difficulty.
+   * explicit, audited write-back of an analysis calls this
+   * (analysis-service.ts); `examId` and `examTitle` tell everyone who sees
+   * the item where they came from. From then on {@link approvedPool}
+   * reports `stats.difficulty` as the item's difficulty.
    * Returns false when there is no such item.
    */
   async setStatistics(itemId: string, stats: Omit<ItemStatistics, 'updatedAt'>): Promise<boolean> {
