@@ -67,6 +67,8 @@ export interface Config {
   LIVE_REVOCATION_CHECK_MS: number;
   /** Item analysis: exams with more graded attempts than this are analysed by a bulk job (202) instead of inside the request. @defaultValue 20000 */
   ANALYSIS_INLINE_LIMIT: number;
+  /** Item analysis: fewest responses to an item before the write-back puts its figures on the bank item. @defaultValue 20 */
+  ANALYSIS_MIN_RESPONSES: number;
 }
 
 const schema = {
@@ -103,6 +105,7 @@ const schema = {
     LIVE_AUTOSUBMIT_FALLBACK_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 10000 },
     LIVE_REVOCATION_CHECK_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
     ANALYSIS_INLINE_LIMIT: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000 },
+    ANALYSIS_MIN_RESPONSES: { type: 'integer', minimum: 1, maximum: 1000000, default: 20 },
   },
 } as const;
 

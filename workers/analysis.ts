@@ -18,14 +18,17 @@ export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
     Result: ctx.models.Result,
     Analysis: ctx.models.Analysis,
     attempts: liveAttemptSource(ctx.models.Attempt, ctx.models.Exam),
-    // With the search index, so that new difficulties reach form assembly at once.
+    // The report's `bank.eligible` must agree with what the API's write-back would write.
+    bankMinResponses: ctx.config.ANALYSIS_MIN_RESPONSES,
+    // The pinned revisions (keys, options) come through the bank, from the search index's revision cache where it has them.
     bank: new BankService(ctx.models, new Access(orgs), orgs, new SearchIndex(ctx.appRedis, ctx.models)),
   });
 }
 
 /**
- * The `analyse-exam` bulk job: brings the exam's cached analysis up to date
- * and writes the items' statistics to the bank. Idempotent: a retry, or a
+ * The `analyse-exam` bulk job: brings the exam's cached analysis up to date.
+ * It writes nothing to the bank: an exam manager does that with
+ * POST /api/exams/:id/analysis/write-back. Idempotent: a retry, or a
  * second job for the same grades, finds the cache current and does nothing.
  * Progress is `{done, total}` in attempts, as GET /api/jobs/:jobId shows it.
  */
@@ -36,7 +39,7 @@ export function analyseExamProcessor(ctx: WorkerContext) {
       const { report, cached } = await service.refresh(job.data.examId, {
         onProgress: (done, total) => job.updateProgress({ done, total }),
       });
-      return { examId: report.examId, candidates: report.candidates, items: report.items.length, bankUpdated: report.bank.updated, cached, computedAt: report.computedAt };
+      return { examId: report.examId, candidates: report.candidates, items: report.items.length, bankEligible: report.bank.eligible, cached, computedAt: report.computedAt };
     } catch (err) {
       if (err instanceof ExamNotFoundForAnalysis) throw new UnrecoverableError(err.message);
       throw err;

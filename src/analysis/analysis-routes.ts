@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit/audit-routes.js';
 import { liveAttemptSource } from '../live/attempt-source.js';
 import { AnalysisService } from './analysis-service.js';
 import { analysisCsv, analysisHtml } from './analysis-views.js';
@@ -82,7 +83,11 @@ const reportSchema = {
       type: 'object',
       properties: { pendingManual: { type: 'integer' }, otherRevision: { type: 'integer' }, invalid: { type: 'integer' } },
     },
-    bank: { type: 'object', properties: { updated: { type: 'integer' }, minResponses: { type: 'integer' } } },
+    bank: {
+      type: 'object',
+      description: 'Items with at least minResponses responses: what POST /api/exams/:id/analysis/write-back would write to the bank',
+      properties: { eligible: { type: 'integer' }, minResponses: { type: 'integer' } },
+    },
     forms: {
       type: 'array',
       items: {
@@ -104,6 +109,35 @@ const reportSchema = {
   },
 } as const;
 
+const writtenSchema = {
+  type: 'object',
+  properties: {
+    itemId: { type: 'string' },
+    revision: { type: 'integer' },
+    difficulty: { type: 'number' },
+    n: { type: 'integer' },
+    discrimination: { type: 'number' },
+    pointBiserial: { type: 'number' },
+    raschDifficulty: { type: 'number' },
+    raschSE: { type: 'number' },
+  },
+} as const;
+
+const writeBackSchema = {
+  type: 'object',
+  required: ['examId', 'updated', 'items'],
+  properties: {
+    examId: { type: 'string' },
+    examTitle: { type: 'string' },
+    fingerprint: { type: 'string', description: 'The grades the figures come from (the report’s fingerprint)' },
+    writtenAt: { type: 'string', format: 'date-time' },
+    minResponses: { type: 'integer' },
+    updated: { type: 'integer', description: 'Items whose statistics were written' },
+    skipped: { type: 'integer', description: 'Items with too few responses (or gone from the bank), left as they were' },
+    items: { type: 'array', items: writtenSchema },
+  },
+} as const;
+
 const FORMATS = ['json', 'csv', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -111,12 +145,14 @@ async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.get<{ Params: { id: string }; Querystring: { format: Format } }>('/api/exams/:id/analysis', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['analysis'],
       summary: 'Item analysis of the graded attempts (exam_manager); ?format=csv (one row per item) or ?format=html (printable report with charts)',
       description:
         'Cached until a grade changes. Exams with more graded attempts than ANALYSIS_INLINE_LIMIT are analysed by a bulk job: ' +
-        'the answer is then 202 {jobId} (follow it at GET /api/jobs/:jobId) and the same request answers 200 once it is done.',
+        'the answer is then 202 {jobId} (follow it at GET /api/jobs/:jobId) and the same request answers 200 once it is done. ' +
+        'Reading changes nothing in the bank: POST /api/exams/:id/analysis/write-back does that.',
       security: [{ bearer: [] }],
       params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: FORMATS, default: 'json' } } },
@@ -136,7 +172,7 @@ async function routes(app: FastifyInstance) {
     const answer = await app.analysis.answer(exam, request.principal.id);
     reply.header('cache-control', 'private, no-store');
     if (answer.state === 'queued') return reply.code(202).send({ jobId: answer.jobId });
-    const { report } = answer;
+    const report = await app.analysis.forReader(answer.report, exam, request.principal);
     reply.header('x-analysis-cache', answer.cached ? 'hit' : 'miss');
     switch (request.query.format) {
       case 'csv':
@@ -154,9 +190,34 @@ async function routes(app: FastifyInstance) {
         return reply.type('application/json; charset=utf-8').send(report);
     }
   });
+
+  app.post<{ Params: { id: string } }>('/api/exams/:id/analysis/write-back', {
+    config: { roles: ['exam_manager'] },
+    schema: {
+      tags: ['analysis'],
+      summary: "Write the current analysis' item statistics to the bank items (exam_manager of the exam's organisation; audited)",
+      description:
+        'Each item with enough responses gets its difficulty, discrimination, point-biserial and Rasch figures (no new revision), with the exam id ' +
+        'and title they came from, which everyone who sees the item sees. One audit record `analysis.write_back`. ' +
+        '409 analysis_pending while a large exam is still being analysed.',
+      security: [{ bearer: [] }],
+      params: idParams,
+      response: { 200: writeBackSchema },
+    },
+  }, async (request) => {
+    const exam = await app.exams.managed(request.principal, request.params.id);
+    const outcome = await app.analysis.writeBack(exam, request.principal.id);
+    await app.audit.record(auditContext(request, ['exam_manager']), {
+      orgId: exam.ownerOrgId,
+      action: 'analysis.write_back',
+      target: `exam:${exam._id}`,
+      summary: { title: exam.title, items: outcome.updated, skipped: outcome.skipped, fingerprint: outcome.fingerprint },
+    });
+    return outcome;
+  });
 }
 
-/** GET /api/exams/:id/analysis, and `app.analysis` for whoever else needs it. */
+/** GET /api/exams/:id/analysis, its write-back, and `app.analysis` for whoever else needs it. */
 export default fp(
   async (app) => {
     app.decorate(
@@ -170,6 +231,7 @@ export default fp(
         bank: app.bank,
         bulk: app.queues.bulk,
         inlineLimit: app.config.ANALYSIS_INLINE_LIMIT,
+        bankMinResponses: app.config.ANALYSIS_MIN_RESPONSES,
       }),
     );
     await app.register(routes);

@@ -1,10 +1,11 @@
 /**
  * Item analysis of a graded exam, wired to the database: streams the exam's
  * graded results (and, for choice items, the options each candidate chose)
- * into an {@link ExamAnalyzer}, caches the report in `analyses`, and writes
- * each item's figures back onto the bank item so the next assembly balances
- * forms on measured difficulties. No HTTP in here: the API route and the
- * `analyse-exam` bulk job share it.
+ * into an {@link ExamAnalyzer} and caches the report in `analyses`. Reading
+ * an analysis never touches the bank: writing each item's figures back onto
+ * the bank item (so the next assembly balances forms on measured
+ * difficulties) is its own, audited action, {@link AnalysisService.writeBack}.
+ * No HTTP in here: the API routes and the `analyse-exam` bulk job share it.
  *
  * Caching rule: the report is stored with a fingerprint of the exam's grades
  * (see {@link GradeFingerprint}). Versions of a result only ever rise and
@@ -18,19 +19,22 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { BankReader, ItemRevision, ItemStatistics, ItemType } from '../bank/item-types.js';
+import { examKeyReader, examReleasesKeys } from '../bank/key-access.js';
 import { textOfSafeHtml } from '../bank/sanitize.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import { formId, pinKey } from '../exams/exam-service.js';
 import type { AttemptSource } from '../grading/grading-service.js';
+import { Conflict } from '../errors.js';
 import { BULK_JOB_OPTIONS } from '../grading/job-options.js';
 import type { Result, ResultModel } from '../grading/result-model.js';
+import type { Principal } from '../orgs/access.js';
 import type { QueuePayloads } from '../queues/queues.js';
 import type { AnalysisModel, StoredAnalysis } from './analysis-model.js';
 import { AnalysisInputError, ExamAnalyzer } from './index.js';
 import type { AnalysisItem, ChoiceResponse, ExamAnalysis, ItemAnalysis } from './types.js';
 
-/** Bump when a change to the analysis changes its numbers: every cached report is recomputed. */
-export const ANALYSIS_ALGORITHM = 1;
+/** Bump when a change to the analysis changes its numbers or the report's shape: every cached report is recomputed. */
+export const ANALYSIS_ALGORITHM = 2;
 /** @defaultValue 20000 */
 export const DEFAULT_INLINE_LIMIT = 20_000;
 /** @defaultValue 20 */
@@ -76,9 +80,27 @@ export interface AnalysisReport extends Omit<ExamAnalysis, 'items'> {
     /** Results the analysis refused (a score outside its item's range). */
     invalid: number;
   };
-  /** Items whose statistics were written to the bank by this computation. */
-  bank: { updated: number; minResponses: number };
+  /** Items with at least `minResponses` responses: what POST /api/exams/:id/analysis/write-back would write to the bank. */
+  bank: { eligible: number; minResponses: number };
   items: ReportItem[];
+}
+
+/** What one item got in the bank from a write-back. */
+export type WrittenStatistics = { itemId: string } & Omit<ItemStatistics, 'updatedAt' | 'examId' | 'examTitle'>;
+
+/** The answer of POST /api/exams/:id/analysis/write-back. */
+export interface WriteBackOutcome {
+  examId: string;
+  examTitle: string;
+  /** The grades the written figures were computed from (the report's fingerprint). */
+  fingerprint: string;
+  writtenAt: string;
+  minResponses: number;
+  /** Items whose statistics were written. */
+  updated: number;
+  /** Items left as they were: too few responses, or no longer in the bank. */
+  skipped: number;
+  items: WrittenStatistics[];
 }
 
 /** What the route answers: a report, or the bulk job computing it. */
@@ -167,6 +189,25 @@ export class AnalysisService {
     return { state: 'ready', report: await this.computeShared(exam, fingerprint), cached: false };
   }
 
+  /**
+   * The report as an exam manager of the exam may read it (key-access.ts):
+   * until the exam is published and open, items whose key the reader may not
+   * read in the bank show no keyed option and no flag that points at an option.
+   */
+  async forReader(report: AnalysisReport, exam: Exam, reader: Principal): Promise<AnalysisReport> {
+    if (examReleasesKeys(exam)) return report;
+    const readsKey = examKeyReader(reader, exam);
+    const revisions = await this.deps.bank.revisions(report.items.map((i) => ({ itemId: i.itemId, revision: i.revision })));
+    const withheld = new Set(revisions.filter((r) => !readsKey(r)).map((r) => pinKey(r.itemId, r.revision)));
+    if (withheld.size === 0) return report;
+    const items = report.items.map((item) => {
+      if (!withheld.has(pinKey(item.itemId, item.revision))) return item;
+      const options = Object.fromEntries(Object.entries(item.options).map(([id, { key: _key, ...rest }]) => [id, rest]));
+      return { ...item, options, flags: item.flags.filter((f) => f.optionId === undefined) };
+    });
+    return { ...report, items };
+  }
+
   /** The bulk job's work: brings the cached analysis up to date (nothing to do when it is). */
   async refresh(examId: string, options: ComputeOptions = {}): Promise<{ report: AnalysisReport; cached: boolean }> {
     const exam = await this.deps.Exam.findById(examId, { candidateIds: 0 }).lean<Exam>();
@@ -230,12 +271,12 @@ export class AnalysisService {
   }
 
   /**
-   * Streams the graded results into the analyzer, writes the items' figures
-   * to the bank, then stores the report under the fingerprint read before
-   * the stream began: grades that change during the stream move the
-   * fingerprint, so the next request recomputes rather than trusting this.
-   * The cache is written last, so a failure part-way leaves it stale and the
-   * next request or job retry does the whole computation again.
+   * Streams the graded results into the analyzer, then stores the report
+   * under the fingerprint read before the stream began: grades that change
+   * during the stream move the fingerprint, so the next request recomputes
+   * rather than trusting this. The cache is written last, so a failure
+   * part-way leaves it stale and the next request or job retry does the
+   * whole computation again.
    */
   async compute(exam: Exam, fingerprint: GradeFingerprint, options: ComputeOptions = {}): Promise<AnalysisReport> {
     const started = performance.now();
@@ -314,7 +355,6 @@ export class AnalysisService {
         excerpt: rev ? excerptOf(rev.stem) : '',
       };
     });
-    const updated = await this.writeBack(exam._id, reportItems);
     const computedAt = this.now();
     const report: AnalysisReport = {
       examId: exam._id,
@@ -324,7 +364,7 @@ export class AnalysisService {
       computedAt: computedAt.toISOString(),
       fingerprint: fingerprint.key,
       excluded,
-      bank: { updated, minResponses: this.bankMinResponses },
+      bank: { eligible: reportItems.filter((a) => this.statisticsOf(a) !== null).length, minResponses: this.bankMinResponses },
       ...analysis,
       items: reportItems,
     };
@@ -380,27 +420,53 @@ export class AnalysisService {
   }
 
   /**
-   * Records each item's classical difficulty, discrimination, point-biserial
-   * and Rasch difficulty on the bank item (not a new revision), for items
-   * with at least `bankMinResponses` responses: fewer are too noisy to steer
-   * the next assembly.
+   * The figures written to the bank for one analysed item: classical
+   * difficulty, discrimination, point-biserial and Rasch difficulty, or null
+   * below `bankMinResponses` responses (too noisy to steer the next assembly).
    */
-  private async writeBack(examId: string, items: readonly ItemAnalysis[]): Promise<number> {
-    let updated = 0;
-    for (const a of items) {
-      if (a.n < this.bankMinResponses || a.pValue === null) continue;
-      const stats: Omit<ItemStatistics, 'updatedAt'> = {
-        difficulty: Math.min(1, Math.max(0, a.pValue)),
-        n: a.n,
-        examId,
-        revision: a.revision,
-        ...(a.discrimination === null ? {} : { discrimination: a.discrimination }),
-        ...(a.pointBiserial === null ? {} : { pointBiserial: a.pointBiserial }),
-        ...(a.rasch ? { raschDifficulty: a.rasch.difficulty, raschSE: a.rasch.se } : {}),
-      };
-      if (await this.deps.bank.setStatistics(a.itemId, stats)) updated++;
+  private statisticsOf(a: ItemAnalysis): Omit<ItemStatistics, 'updatedAt' | 'examId' | 'examTitle'> | null {
+    if (a.n < this.bankMinResponses || a.pValue === null) return null;
+    return {
+      difficulty: Math.min(1, Math.max(0, a.pValue)),
+      n: a.n,
+      revision: a.revision,
+      ...(a.discrimination === null ? {} : { discrimination: a.discrimination }),
+      ...(a.pointBiserial === null ? {} : { pointBiserial: a.pointBiserial }),
+      ...(a.rasch ? { raschDifficulty: a.rasch.difficulty, raschSE: a.rasch.se } : {}),
+    };
+  }
+
+  /**
+   * POST /api/exams/:id/analysis/write-back: records the figures of the
+   * exam's current analysis on its bank items (not a new revision), each
+   * with the exam it came from, for items with enough responses. The caller
+   * has checked that the actor manages the exam and records the action in
+   * the audit trail. An exam above the inline limit whose analysis is still
+   * being computed is `409 analysis_pending` (with the job to follow).
+   */
+  async writeBack(exam: Exam, requestedBy: string): Promise<WriteBackOutcome> {
+    const answer = await this.answer(exam, requestedBy);
+    if (answer.state === 'queued') {
+      throw new Conflict('analysis_pending', 'The analysis of this exam is still being computed; write its statistics back once it is ready', [{ jobId: answer.jobId }]);
     }
-    return updated;
+    const { report } = answer;
+    const writtenAt = this.now();
+    const items: WrittenStatistics[] = [];
+    for (const a of report.items) {
+      const stats = this.statisticsOf(a);
+      if (!stats) continue;
+      if (await this.deps.bank.setStatistics(a.itemId, { ...stats, examId: exam._id, examTitle: exam.title })) items.push({ itemId: a.itemId, ...stats });
+    }
+    return {
+      examId: exam._id,
+      examTitle: exam.title,
+      fingerprint: report.fingerprint,
+      writtenAt: writtenAt.toISOString(),
+      minResponses: this.bankMinResponses,
+      updated: items.length,
+      skipped: report.items.length - items.length,
+      items,
+    };
   }
 }
 

@@ -99,8 +99,8 @@ export interface OptionAnalysis {
   share: number;
   /** Correlation of selecting the option with the rest score (total minus this item). */
   pointBiserial: number | null;
-  /** Whether the option is keyed. */
-  key: boolean;
+  /** Whether the option is keyed; left out of reports for readers the key is withheld from (key-access.ts). */
+  key?: boolean;
   /** Share selecting it in the upper group (top `groupShare` by total score). */
   upperShare: number | null;
   /** Share selecting it in the lower group. */

@@ -125,6 +125,7 @@ async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.post<{ Body: NewBlueprint }>('/api/blueprints', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'Create a blueprint ("ma trận đề") (exam_manager)',
@@ -144,6 +145,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: BlueprintQuery }>('/api/blueprints', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'The blueprints the caller may use (exam_manager): of their organisations, above and below them; cursor pagination in creation order',
@@ -157,6 +159,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: AvailabilityQuery }>('/api/blueprints/availability', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'How many approved items each matrix cell (topic × cognitive level, of one item type or any) can draw from, as organisation orgId may use the bank (exam_manager)',
@@ -215,6 +218,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/api/blueprints/:id', {
+    config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'A blueprint', security: [{ bearer: [] }], params: idParams, response: { 200: blueprintSchema } },
   }, async (request) => blueprintView(await app.blueprints.get(request.principal, request.params.id)));
 }

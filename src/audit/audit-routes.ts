@@ -54,6 +54,7 @@ export default async function auditRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.get<{ Querystring: { target?: string; actor?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/api/audit', {
+    config: { roles: AUDIT_READERS },
     schema: {
       tags: ['audit'],
       summary: 'Audit records of the organisations where the caller is admin or exam manager (and below), newest first',
@@ -102,6 +103,7 @@ export default async function auditRoutes(app: FastifyInstance) {
   } as const;
 
   app.get<{ Querystring: { chain: string } }>('/api/audit/verify', {
+    config: { roles: AUDIT_READERS },
     schema: {
       tags: ['audit'],
       summary: "Checks an organisation's chain (links, HMAC seals, the head kept in Redis) and reports the first broken or missing record",

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
 import { KEY_CHANGE_OVERRIDE, KeyGuard } from '../exams/key-guard.js';
 import { idParams } from '../users/user-routes.js';
-import { BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { BANK_ROLES, BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
 import { SearchIndex } from './search-index.js';
@@ -53,6 +53,11 @@ const itemView = {
     latestRevision: { type: 'integer' },
     approvedRevision: { type: ['integer', 'null'] },
     keyIncluded: { type: 'boolean', description: 'False when the caller may read but not author or review the item: key and scoring data are left out' },
+    stats: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Item-analysis figures, put here by POST /api/exams/:id/analysis/write-back: examId and examTitle name the exam they came from, updatedAt when',
+    },
     type: { type: 'string', enum: ITEM_TYPES },
     sharing: { type: 'string', enum: SHARING },
     statusLog: {
@@ -154,10 +159,12 @@ async function bankRoutes(app: FastifyInstance) {
   const keyGuard = new KeyGuard({ Exam: app.models.Exam, Form: app.models.Form, bank: app.bank, access: app.access });
 
   app.post('/api/items', {
+    config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
   }, async (request, reply) => reply.code(201).send(await audit.created(request, await app.bank.create(request.principal, request.body))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
+    config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: `Write up to ${MAX_BULK} items in one call; every item answers with its id or its error`,
@@ -191,6 +198,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => ({ results: await audit.bulk(request, await app.bank.bulkCreate(request.principal, request.body.items)) }));
 
   app.get<{ Querystring: SearchQuery }>('/api/items', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'Search the items the caller may see; cursor pagination in creation order',
@@ -201,6 +209,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => app.bank.search(request.principal, request.query));
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'An item: its latest revision, or revision N',
@@ -212,6 +221,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
+    config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: 'Write a new revision (latest + 1, draft) from the full item and the revision it was based on',
@@ -234,6 +244,7 @@ async function bankRoutes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
+    config: { roles: ['author', 'reviewer', 'admin'] },
     schema: {
       tags: ['bank'],
       summary: 'Move a revision through draft → in_review → approved → retired (four-eyes: nobody reviews their own revision)',
@@ -255,12 +266,14 @@ async function bankRoutes(app: FastifyInstance) {
     audit.status(request, await app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
 
   app.post('/api/stimuli', {
+    config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
   }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await app.bank.createStimulus(request.principal, request.body), 'stimulus.create')));
 
   const stimuli = new StimulusService(app.models, app.bank);
 
   app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'List the shared passages the caller may see; cursor pagination in creation order',
@@ -271,6 +284,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => stimuli.list(request.principal, request.query));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/stimuli/:id', {
+    config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: 'Write a new revision of a shared passage (author of the owning organisation) from the whole passage and the revision it was based on; 409 stimulus_in_use once an approved item uses it. Forms keep the revision they were assembled with',
@@ -282,6 +296,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => audit.stimulus(request, await stimuli.update(request.principal, request.params.id, request.body), 'stimulus.update'));
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/stimuli/:id', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'A shared passage (its latest revision, or ?revision=N: earlier revisions stay readable) and the items attached to it',
@@ -293,6 +308,7 @@ async function bankRoutes(app: FastifyInstance) {
   }, async (request) => app.bank.getStimulus(request.principal, request.params.id, request.query.revision));
 
   app.get('/api/question-schemas', {
+    config: { roles: BANK_ROLES },
     schema: { tags: ['bank'], summary: 'Names of the item JSON Schemas (bank roles)', security: secured, response: { 200: { type: 'object', properties: { schemas: { type: 'array', items: { type: 'string' } } } } } },
   }, async (request) => {
     await app.bank.caller(request.principal);
@@ -300,6 +316,7 @@ async function bankRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { name: string } }>('/api/question-schemas/:name', {
+    config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'One item JSON Schema (draft 2020-12), as the server validates with it',

@@ -29,6 +29,7 @@ import type {
 } from './item-types.js';
 import { contentOf, withoutKey } from './item-views.js';
 import { keepRevision, readRevision } from './stimulus-revisions.js';
+import { keyOrgs, mayReadKey } from './key-access.js';
 import { itemTokens, queryTokens } from './search-tokens.js';
 import { drawFieldsOf, INDEX_PROJECTION, keyOf, poolItemOf, usableBy, type IndexedHead, type IndexQuery, type PoolCell, type SearchIndex } from './search-index.js';
 import type { PoolItem } from '../assembly/assembler.js';
@@ -61,6 +62,8 @@ export interface BankCaller {
   adminOrgs: Set<string>;
   /** Every organisation at or above one where a bank role is held. */
   aboveBankOrgs: Set<string>;
+  /** Where the caller reads keys (key-access.ts). */
+  keyOrgs: Set<string>;
 }
 
 interface Owned {
@@ -75,7 +78,9 @@ export interface ItemStats {
   discrimination?: number;
   pointBiserial?: number;
   n?: number;
+  /** Where the figures came from: the exam and its title, and when they were written back. */
   examId?: string;
+  examTitle?: string;
   updatedAt?: string;
 }
 
@@ -229,6 +234,7 @@ export class BankService implements BankReader {
       reviewerOrgs: new Set(this.access.grantOrgs(principal, 'reviewer')),
       adminOrgs: new Set(this.access.grantOrgs(principal, 'admin')),
       aboveBankOrgs,
+      keyOrgs: keyOrgs(principal),
     };
   }
 
@@ -274,9 +280,9 @@ export class BankService implements BankReader {
     return intersects(x.orgPath, c.reviewerOrgs);
   }
 
-  /** The key is for those who may write or review the item, not for every reader. */
+  /** The key is for those who may write or review the item, not for every reader (key-access.ts). */
   private mayReadKey(c: BankCaller, x: { orgPath: string[] }): boolean {
-    return this.mayAuthor(c, x) || this.mayReview(c, x);
+    return mayReadKey(c.keyOrgs, x);
   }
 
   /** The organisation that will own a new item or stimulus, and the caller's right to write there. */
@@ -655,8 +661,11 @@ export class BankService implements BankReader {
 
   /**
    * Records item-analysis figures on the item itself. No new revision and no
-   * review: statistics describe the candidates, not the content. From then on
-   * {@link approvedPool} reports `stats.difficulty` as the item's difficulty.
+   * review: statistics describe the candidates, not the content. Only the
+   * explicit, audited write-back of an analysis calls this
+   * (analysis-service.ts); `examId` and `examTitle` tell everyone who sees
+   * the item where they came from. From then on {@link approvedPool}
+   * reports `stats.difficulty` as the item's difficulty.
    * Returns false when there is no such item.
    */
   async setStatistics(itemId: string, stats: Omit<ItemStatistics, 'updatedAt'>): Promise<boolean> {
@@ -673,15 +682,27 @@ export class BankService implements BankReader {
 
   // ------------------------------------------------------------- read paths
 
-  /** GET /api/items/:id[?revision=N]: the latest revision, or any earlier one. */
+  /**
+   * GET /api/items/:id[?revision=N]: the latest revision, or any earlier one.
+   * Each revision is shared as it was written: sharing an item more widely
+   * later does not publish its earlier drafts, and a revision once shared
+   * nationally stays readable (exams may pin it) when a later one narrows.
+   */
   async get(principal: Principal, id: string, revision?: number): Promise<ItemView> {
     const c = await this.caller(principal);
-    const head = await this.visibleHead(c, id);
+    const head = await this.models.Item.findById(id).lean<ItemHead>();
+    if (!head) throw new NotFound('Item');
     const r = revision ?? head.revision;
     const state = head.revs.find((s) => s.revision === r);
     const rev = state ? await this.revisionDoc(id, r) : null;
-    if (!state || !rev) throw new NotFound('Revision');
+    // A revision the caller may not see is answered like one that does not exist (and the item too, when that is hidden).
+    if (!state || !rev || !this.canSeeRevision(c, head, rev)) throw new NotFound(this.canSee(c, head) ? 'Revision' : 'Item');
     return this.view(c, head, rev, state);
+  }
+
+  /** {@link canSee} with the revision's own sharing; its writer sees it too. */
+  private canSeeRevision(c: BankCaller, head: ItemHead, rev: RevisionDoc): boolean {
+    return rev.authorId === c.id || this.canSee(c, { authorId: head.authorId, sharing: rev.sharing ?? 'org', ownerOrgId: head.ownerOrgId, orgPath: head.orgPath });
   }
 
   /** The index keys of a search: the same conditions as {@link searchFilter}, as sets of ids. */

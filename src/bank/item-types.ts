@@ -199,8 +199,9 @@ export interface ItemStatistics {
   pointBiserial?: number;
   /** Number of responses the figures come from. */
   n?: number;
-  /** The exam the figures were computed from. */
+  /** The exam the figures were computed from, and its title when they were written (the write-back names it). */
   examId?: string;
+  examTitle?: string;
   /** The revision that exam pinned (the figures describe it, not later edits). */
   revision?: number;
   /** Rasch (1PL) difficulty in logits, on that exam's scale (its calibrated items average 0). */

@@ -12,6 +12,7 @@ import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
+import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -131,7 +132,7 @@ const managerFormSchema = {
     totalPoints: { type: 'number' },
     meanDifficulty: { type: 'number' },
     sections: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, title: { type: 'string' } } } },
-    // Full item content (key included) in delivery order: open by design, exam managers only.
+    // Full item content in delivery order, exam managers only; with the key, unless `keyWithheld` says it is left out.
     items: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const;
@@ -157,6 +158,8 @@ const answerKeySchema = {
                 type: { type: 'string' },
                 points: { type: 'number' },
                 key: { type: 'string' },
+                keyWithheld: { type: 'boolean', description: 'True instead of `key` while the key is not yours to read (see withheldReason)' },
+                withheldReason: { type: 'string' },
               },
             },
           },
@@ -219,6 +222,7 @@ async function routes(app: FastifyInstance) {
   const security = [{ bearer: [] }];
 
   app.post<{ Body: NewExam }>('/api/exams', {
+    config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'Create an exam (exam_manager); the seed is generated when not given', security, body: newExamSchema, response: { 201: examSchema } },
   }, async (request, reply) => {
     const exam = await app.exams.create(request.principal, request.body);
@@ -232,6 +236,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: ExamQuery }>('/api/exams', {
+    config: { roles: ['exam_manager', 'proctor', 'admin'] },
     schema: {
       tags: ['exams'],
       summary: "The exams of the caller's organisations and their subtrees (exam_manager, proctor, admin); cursor pagination in creation order",
@@ -267,6 +272,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string } }>('/api/exams/:id/assemble', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'Assemble the forms from the approved bank (replaces earlier draft forms; 409 exam_locked once published)',
@@ -289,6 +295,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string } }>('/api/exams/:id/publish', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'Publish the exam and freeze its forms',
@@ -309,6 +316,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/api/exams/:id/forms', {
+    config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'The current forms, without items (exam_manager)', security, params: idParams, response: { 200: { type: 'object', properties: { forms: { type: 'array', items: formSummarySchema } } } } },
   }, async (request) => {
     const exam = await app.exams.managed(request.principal, request.params.id);
@@ -317,16 +325,18 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string; code: string }; Querystring: { format?: 'json' | 'html' } }>('/api/exams/:id/forms/:code', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key',
+      description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`)',
       security,
       params: formParams,
       querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } },
       response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } } } } },
     },
   }, async (request, reply) => {
-    const { exam, form, revisions, blueprint } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
+    const { exam, form, revisions, blueprint, readsKey } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
     await auditSecretRead(app, request, exam, { action: 'exam.form_read', formCodes: [form.code], format: request.query.format ?? 'json' });
     if (request.query.format === 'html') {
       const stimuli = await app.exams.passagesOf(exam, form, revisions);
@@ -336,22 +346,24 @@ async function routes(app: FastifyInstance) {
         .header('cache-control', 'private, no-store')
         .send(printableForm({ exam, form, revisions, blueprint, stimuli }));
     }
-    return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint));
+    return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint, readsKey));
   });
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/answer-key', {
+    config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
       summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
+      description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`; in the CSV the key cell says so)',
       security,
       params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
       response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } } } } },
     },
   }, async (request, reply) => {
-    const { exam, forms, revisions } = await app.exams.managedForms(request.principal, request.params.id);
+    const { exam, forms, revisions, readsKey } = await app.exams.managedForms(request.principal, request.params.id);
     await auditSecretRead(app, request, exam, { action: 'exam.key_read', formCodes: forms.map((f) => f.code), format: request.query.format ?? 'json' });
-    const rows = answerKeyRows(forms, revisions);
+    const rows = answerKeyRows(forms, revisions, readsKey);
     reply.header('cache-control', 'private, no-store');
     if (request.query.format === 'csv') {
       return reply
@@ -362,7 +374,9 @@ async function routes(app: FastifyInstance) {
     return reply.type('application/json; charset=utf-8').send({
       forms: forms.map((f) => ({
         code: f.code,
-        items: rows.filter((r) => r.formCode === f.code).map(({ formCode: _code, ...row }) => row),
+        items: rows
+          .filter((r) => r.formCode === f.code)
+          .map(({ formCode: _code, key, ...row }) => (key === null ? { ...row, keyWithheld: true, withheldReason: KEY_WITHHELD_REASON } : { ...row, key })),
       })),
     });
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BankReader, ItemRevision, ItemType, CognitiveLevel } from '../bank/item-types.js';
+import { examKeyReader } from '../bank/key-access.js';
 import { assembleForms, pinStimuli, type AssemblyResult, type PoolItem } from '../assembly/assembler.js';
 import type { PassagePin, PassageText } from '../bank/stimulus-revisions.js';
 import type { Blueprint } from '../assembly/blueprint-model.js';
@@ -8,7 +9,8 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
-import type { UserModel } from '../users/user-model.js';
+import { nativeOf, readMany } from '../infra/store.js';
+import type { User, UserModel } from '../users/user-model.js';
 import type { Detail } from '../validation.js';
 import { assignFormCode, formDelivery, type CandidateItem, type FormDelivery } from './candidate-form.js';
 import { newDeliverySecret } from './delivery-ids.js';
@@ -47,6 +49,9 @@ export interface AssembleTimings {
 /** How the caller may see an exam. */
 export type ExamAudience = 'manager' | 'staff' | 'candidate';
 
+/** Whether the caller may read this pinned item's key now (key-access.ts). */
+export type KeyTest = (item: ItemRevision) => boolean;
+
 /** The form and everything needed to show or print it with its key. */
 export interface FormWithRevisions {
   exam: Exam;
@@ -54,6 +59,7 @@ export interface FormWithRevisions {
   /** Keyed by `${itemId}@${revision}`. */
   revisions: Map<string, ItemRevision>;
   blueprint: Blueprint | null;
+  readsKey: KeyTest;
 }
 
 export const pinKey = (itemId: string, revision: number) => `${itemId}@${revision}`;
@@ -83,6 +89,9 @@ export interface PassageReader {
 
 const MAX_CACHED_FORMS = 256;
 
+/** The one answer for a roster id that is unknown, or not a candidate of the exam's organisation or below. */
+const NOT_A_CANDIDATE = "is not a candidate of the exam's organisation or an organisation below it";
+
 /**
  * Exams: creation, assembly of forms, publication, and the read paths the
  * live exam and grading use. Holds no state a second process would need; the
@@ -106,12 +115,10 @@ export class ExamService {
       problems.push({ instancePath: '/blueprintId', message: 'belongs to an organisation that is not this exam\'s organisation or above it' });
     }
     const candidateIds = [...new Set(input.candidateIds)];
-    if (candidateIds.length) {
-      const found = new Set((await this.deps.User.find({ _id: { $in: candidateIds } }, { _id: 1 }).lean()).map((u) => u._id));
-      input.candidateIds.forEach((id, i) => {
-        if (!found.has(id) && problems.length < 50) problems.push({ instancePath: `/candidateIds/${i}`, message: 'no such user' });
-      });
-    }
+    const roster = await this.rosterable(owner.orgId, candidateIds);
+    input.candidateIds.forEach((id, i) => {
+      if (!roster.has(id) && problems.length < 50) problems.push({ instancePath: `/candidateIds/${i}`, keyword: 'candidate', message: NOT_A_CANDIDATE });
+    });
     if (problems.length) throw new ValidationFailed('The exam is not valid', problems);
     const exam = new this.deps.Exam({
       title: input.title,
@@ -132,6 +139,23 @@ export class ExamService {
     });
     await exam.save();
     return exam.toObject();
+  }
+
+  /**
+   * The ids among `ids` of users who hold a candidate role at `orgId` or
+   * below it: only they may sit its exams. One batched read of the users
+   * (a 5,000-row roster is one pass on FerretDB) and one path look-up per
+   * distinct organisation of their candidate roles (cached by OrgService).
+   * Unknown ids and other organisations' users are simply absent, so the
+   * caller cannot tell them apart.
+   */
+  private async rosterable(orgId: string, ids: readonly string[]): Promise<Set<string>> {
+    const users = await readMany(nativeOf<Pick<User, '_id' | 'roles'>>(this.deps.User), ids, { roles: 1 });
+    const candidateOrgs = new Map<string, string[]>();
+    for (const u of users.values()) candidateOrgs.set(u._id, (u.roles ?? []).filter((g) => g.role === 'candidate').map((g) => g.orgId));
+    const below = new Map<string, boolean>();
+    for (const org of new Set([...candidateOrgs.values()].flat())) below.set(org, ((await this.deps.orgs.pathOf(org)) ?? []).includes(orgId));
+    return new Set([...candidateOrgs].filter(([, orgs]) => orgs.some((o) => below.get(o))).map(([id]) => id));
   }
 
   /**
@@ -277,20 +301,20 @@ export class ExamService {
     throw new Conflict('invalid_transition', 'The exam has no forms yet: assemble it first');
   }
 
-  /** One form with its pinned revisions (key included), for exam managers. */
+  /** One form with its pinned revisions, for exam managers; `readsKey` tells which keys they may be shown. */
   async managedForm(actor: Principal, id: string, code: string): Promise<FormWithRevisions> {
     const exam = await this.managed(actor, id);
     const form = await this.currentForm(exam, code);
     if (!form) throw new NotFound('Form');
-    return { exam, form, revisions: await this.revisionsOf([form]), blueprint: await this.deps.blueprints.byId(exam.blueprintId) };
+    return { exam, form, revisions: await this.revisionsOf([form]), blueprint: await this.deps.blueprints.byId(exam.blueprintId), readsKey: examKeyReader(actor, exam) };
   }
 
   /** Every current form with its pinned revisions, for the answer key. */
-  async managedForms(actor: Principal, id: string): Promise<{ exam: Exam; forms: Form[]; revisions: Map<string, ItemRevision> }> {
+  async managedForms(actor: Principal, id: string): Promise<{ exam: Exam; forms: Form[]; revisions: Map<string, ItemRevision>; readsKey: KeyTest }> {
     const exam = await this.managed(actor, id);
     const forms = await this.currentForms(exam);
     if (forms.length === 0) throw new NotFound('Form');
-    return { exam, forms, revisions: await this.revisionsOf(forms) };
+    return { exam, forms, revisions: await this.revisionsOf(forms), readsKey: examKeyReader(actor, exam) };
   }
 
   // ---- Read paths for the live exam and grading (no caller checks: the caller did them). ----

@@ -1,14 +1,16 @@
 /**
  * Staff-facing renderings of a form: the JSON form with its key (exam
- * managers), the answer key as CSV, and the shared helpers the printable
+ * managers, as far as key-access.ts lets them), the answer key as CSV, and the shared helpers the printable
  * paper uses. Nothing here is for candidates: see candidate-form.ts.
  */
-import type { ItemRevision } from '../bank/item-types.js';
+import type { ItemContent, ItemRevision } from '../bank/item-types.js';
+import { withoutKey } from '../bank/item-views.js';
+import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
 import type { FormItem } from '../assembly/assembler.js';
 import type { Blueprint } from '../assembly/blueprint-model.js';
 import type { Exam, Form } from './exam-model.js';
 import { csvRow } from '../text/export-cells.js';
-import { pinKey } from './exam-service.js';
+import { pinKey, type KeyTest } from './exam-service.js';
 
 /** Bank bookkeeping that a form does not repeat (the pin and the form's points replace it). */
 const BOOKKEEPING = new Set(['_id', 'id', 'itemId', 'revision', 'status', 'ownerOrgId', 'orgPath', 'authorId', 'createdAt', 'updatedAt', 'points', 'reviewerId', 'approvedBy', 'approvedAt', 'searchKey', 'searchText', 'latest']);
@@ -57,7 +59,12 @@ function deliveredContent(item: ItemRevision, pin: FormItem): Record<string, unk
   return content;
 }
 
-export function managerFormView(exam: Exam, form: Form, revisions: Map<string, ItemRevision>, blueprint: Blueprint | null): ManagerFormView {
+/**
+ * The form as exam managers read it: content in delivery order with the key,
+ * except for items whose key `readsKey` withholds (key-access.ts): those carry
+ * what the bank shows without a key, and `keyWithheld: true`.
+ */
+export function managerFormView(exam: Exam, form: Form, revisions: Map<string, ItemRevision>, blueprint: Blueprint | null, readsKey: KeyTest): ManagerFormView {
   return {
     examId: exam._id,
     examTitle: exam.title,
@@ -69,8 +76,10 @@ export function managerFormView(exam: Exam, form: Form, revisions: Map<string, I
     meanDifficulty: form.meanDifficulty,
     sections: (blueprint?.sections ?? []).map((s, index) => ({ index, title: s.title })),
     items: form.items.map((pin, i) => {
+      const item = revisionOf(revisions, pin);
+      const content = deliveredContent(item, pin);
       const view: ManagerFormItem = {
-        ...deliveredContent(revisionOf(revisions, pin), pin),
+        ...(readsKey(item) ? content : { ...withoutKey(content as unknown as ItemContent), keyWithheld: true }),
         number: i + 1,
         itemId: pin.itemId,
         revision: pin.revision,
@@ -134,15 +143,19 @@ export interface AnswerKeyRow {
   revision: number;
   type: string;
   points: number;
-  key: string;
+  /** Null when the key is withheld from the reader (key-access.ts). */
+  key: string | null;
 }
 
-export function answerKeyRows(forms: readonly Form[], revisions: Map<string, ItemRevision>): AnswerKeyRow[] {
+/** What the CSV answer key says in place of a withheld key. */
+export const WITHHELD_KEY_CELL = `— (${KEY_WITHHELD_REASON})`;
+
+export function answerKeyRows(forms: readonly Form[], revisions: Map<string, ItemRevision>, readsKey: KeyTest): AnswerKeyRow[] {
   const rows: AnswerKeyRow[] = [];
   for (const form of forms) {
     form.items.forEach((pin, i) => {
       const item = revisionOf(revisions, pin);
-      rows.push({ formCode: form.code, number: i + 1, section: pin.section, itemId: pin.itemId, revision: pin.revision, type: item.type, points: pin.points, key: keyText(item, pin) });
+      rows.push({ formCode: form.code, number: i + 1, section: pin.section, itemId: pin.itemId, revision: pin.revision, type: item.type, points: pin.points, key: readsKey(item) ? keyText(item, pin) : null });
     });
   }
   return rows;
@@ -151,6 +164,6 @@ export function answerKeyRows(forms: readonly Form[], revisions: Map<string, Ite
 /** UTF-8 with a BOM, so spreadsheet programs show Vietnamese correctly. `part` is the 1-based section number. */
 export function answerKeyCsv(rows: readonly AnswerKeyRow[]): string {
   const header = ['form_code', 'number', 'part', 'item_id', 'revision', 'type', 'points', 'key'];
-  const lines = rows.map((r) => csvRow([r.formCode, r.number, r.section + 1, r.itemId, r.revision, r.type, r.points, r.key]));
+  const lines = rows.map((r) => csvRow([r.formCode, r.number, r.section + 1, r.itemId, r.revision, r.type, r.points, r.key ?? WITHHELD_KEY_CELL]));
   return `\uFEFF${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

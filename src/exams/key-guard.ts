@@ -15,7 +15,11 @@ import { Conflict, Forbidden } from '../errors.js';
 import type { BankReader } from '../bank/item-types.js';
 import { checkItem } from '../bank/item-schemas.js';
 import type { Access, Principal } from '../orgs/access.js';
+import type { Role } from '../users/user-model.js';
 import type { Exam, ExamModel, Form, FormModel } from './exam-model.js';
+
+/** Who may see an exam at all (GET /api/exams lists them its exams): only such exams are named to the caller. */
+const EXAM_READERS: readonly Role[] = ['exam_manager', 'proctor', 'admin'];
 
 /** The value of the `override` query field that allows a key change of an item in a live exam. */
 export const KEY_CHANGE_OVERRIDE = 'exam-key-change';
@@ -73,6 +77,10 @@ export class KeyGuard {
     this.now = deps.now ?? (() => new Date());
   }
 
+  private holdsAt(actor: Principal, roles: readonly Role[], exam: Exam): boolean {
+    return this.deps.access.grantOrgs(actor, roles).some((g) => exam.orgPath.includes(g));
+  }
+
   /** Published exams not yet closed whose current forms pin the item, with the revisions they pin. */
   async liveExamsUsing(itemId: string): Promise<{ exam: Exam; revisions: number[] }[]> {
     const forms = await this.deps.Form.find({ 'items.itemId': itemId }, { examId: 1, assemblyId: 1, items: 1 }).lean<Pick<Form, 'examId' | 'assemblyId' | 'items'>[]>();
@@ -108,13 +116,18 @@ export class KeyGuard {
     const pinned = new Map((await this.deps.bank.revisions(pins)).map((r) => [r.revision, scoringOf(r as unknown as Record<string, unknown>)]));
     const affected = live.filter((l) => l.revisions.some((r) => pinned.get(r) !== next)).map((l) => l.exam);
     if (affected.length === 0) return { keyChanged: false, exams: [] };
-    const managed = affected.filter((e) => this.deps.access.grantOrgs(actor, 'exam_manager').some((g) => e.orgPath.includes(g)));
+    const managed = affected.filter((e) => this.holdsAt(actor, ['exam_manager'], e));
     if (!override) {
-      // Exam ids only for exams the caller manages: nobody else learns which exam uses the item.
+      // Only exams the caller may see are named, and never how many there are: an author
+      // must not learn which other departments' exams, not yet open, use the item.
+      const visible = affected.filter((e) => this.holdsAt(actor, EXAM_READERS, e));
+      const rule = `a new revision may not change its key or scoring unless an exam manager of the exam adds ?override=${KEY_CHANGE_OVERRIDE}`;
       throw new Conflict(
         'exam_key_locked',
-        `This item is on ${affected.length === 1 ? 'a published exam' : `${affected.length} published exams`} that has not closed; a new revision may not change its key or scoring unless an exam manager of that exam adds ?override=${KEY_CHANGE_OVERRIDE}`,
-        [{ override: KEY_CHANGE_OVERRIDE, exams: affected.length, ...(managed.length ? { examIds: managed.map((e) => e._id) } : {}) }],
+        visible.length
+          ? `This item is on exams that have not closed, among them ${visible.map((e) => `"${e.title}"`).join(', ')}; ${rule}`
+          : `This item is on an exam that has not closed; ${rule}`,
+        [{ override: KEY_CHANGE_OVERRIDE, ...(visible.length ? { exams: visible.map((e) => ({ id: e._id, title: e.title })) } : {}) }],
       );
     }
     if (managed.length < affected.length) {

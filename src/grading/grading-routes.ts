@@ -4,6 +4,7 @@ import { auditContext } from '../audit/audit-routes.js';
 import { currentRevisions } from '../bank/stimulus-revisions.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
+import { STAFF_ROLES } from '../users/user-model.js';
 import resultsRoutes, { resultProperties } from '../results/results-routes.js';
 import type { SectorPushService } from '../sector/sector-service.js';
 import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
@@ -81,6 +82,7 @@ async function routes(app: FastifyInstance) {
   const exam = (actor: Principal, id: string, roles: typeof EXAM_MANAGERS) => examFor(app.models.Exam, app.access, actor, id, roles);
 
   app.post<{ Params: { id: string }; Body: { mode: GradingMode } }>('/api/exams/:id/grading', {
+    config: { roles: EXAM_MANAGERS },
     schema: {
       tags: ['grading'],
       summary: 'Grade (all) or re-grade (regrade) every submitted attempt as one tracked job (exam_manager)',
@@ -101,6 +103,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { jobId: string } }>('/api/jobs/:jobId', {
+    config: { roles: STAFF_ROLES },
     schema: {
       tags: ['grading'],
       summary: 'A grading, regrading, sector push or bulk job: state, progress {done, total}, failures with their reasons, result',
@@ -139,6 +142,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string }; Body: { itemId: string; revision: number } }>('/api/exams/:id/repin', {
+    config: { roles: EXAM_MANAGERS },
     schema: {
       tags: ['grading'],
       summary: 'Pin a newer revision of an item on every form of the exam (exam_manager): the regrade rule',
@@ -181,6 +185,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/exams/:id/manual-queue', {
+    config: { roles: [...GRADERS, ...EXAM_MANAGERS] },
     schema: {
       tags: ['grading'],
       summary: 'Essay responses waiting for a person (author or reviewer of the exam\'s organisation; exam managers may look)',
@@ -247,6 +252,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.post<{ Params: { id: string; itemId: string }; Body: { points: number; comment?: string } }>('/api/attempts/:id/items/:itemId/grade', {
+    config: { roles: GRADERS },
     schema: {
       tags: ['grading'],
       summary: 'Grade one essay item of an attempt by hand and re-total the attempt (author or reviewer of the exam\'s organisation)',
@@ -304,6 +310,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/api/exams/:id/sector-sync', {
+    config: { roles: EXAM_MANAGERS },
     schema: {
       tags: ['grading'],
       summary: 'How many graded attempts the sector database holds (pushed), still waits for (pending), or gave up on (failed)',

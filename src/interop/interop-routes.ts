@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BadRequest } from '../errors.js';
 import { ItemAudit } from '../bank/item-audit.js';
+import { BANK_ROLES } from '../bank/bank-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
 import { InteropService, type ExportFilters, type ImportDefaults } from './interop-service.js';
@@ -116,6 +117,7 @@ async function interopRoutes(app: FastifyInstance) {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: app.config.BODY_LIMIT }, (_request, body, done) => done(null, body));
 
   app.post<{ Querystring: ImportQuery }>('/api/items/import', {
+    config: { roles: ['author'] },
     onRequest: app.authenticate,
     schema: {
       tags: ['bank'],
@@ -134,6 +136,7 @@ async function interopRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: ExportFilters & { format: FormatName } }>('/api/items/export', {
+    config: { roles: BANK_ROLES },
     onRequest: app.authenticate,
     schema: {
       tags: ['bank'],

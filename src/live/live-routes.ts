@@ -100,6 +100,7 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
     const security = [{ bearer: [] }];
 
     app.post<{ Params: { id: string }; Body: { candidateId: string; extraMinutes: number } }>('/api/exams/:id/extensions', {
+      config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
         summary: 'Give a candidate extra minutes (proctor, exam_manager); applies at once, also to a connected candidate',
@@ -121,6 +122,7 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
     });
 
     app.get<{ Params: { id: string } }>('/api/exams/:id/monitor', {
+      config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
         summary: 'Live state of every candidate of the exam (proctor, exam_manager)',

@@ -21,6 +21,7 @@ export default async function orgRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.post<{ Body: NewOrg }>('/api/orgs', {
+    config: { roles: ['admin'] },
     schema: {
       tags: ['orgs'],
       summary: 'Add an organisation below a parent (admin of the parent or above)',

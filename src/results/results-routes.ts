@@ -43,6 +43,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
   const results = new ResultsService({ Result: app.models.Result, User: app.models.User, Attempt: app.models.Attempt, Exam: app.models.Exam, ScoreChange: app.models.ScoreChange });
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
+    config: { roles: EXAM_MANAGERS },
     schema: {
       tags: ['results'],
       summary: 'Every graded attempt of the exam (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',

@@ -3,6 +3,8 @@ import { newId } from '../ids.js';
 
 export const ROLES = ['admin', 'author', 'reviewer', 'exam_manager', 'proctor', 'candidate'] as const;
 export type Role = (typeof ROLES)[number];
+/** Every role but candidate: the people who run the bank and the exams. */
+export const STAFF_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'candidate');
 
 export interface RoleGrant {
   role: Role;

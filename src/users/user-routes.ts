@@ -48,6 +48,7 @@ export default async function userRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.post<{ Body: NewUser }>('/api/users', {
+    config: { roles: ['admin'] },
     schema: { tags: ['users'], summary: 'Create a user (admin of an ancestor organisation)', security: [{ bearer: [] }], body: newUserSchema, response: { 201: userSchema } },
   }, async (request, reply) => {
     const user = await app.users.create(request.principal, request.body);
@@ -61,6 +62,7 @@ export default async function userRoutes(app: FastifyInstance) {
   });
 
   app.post<{ Body: { users: NewUser[] } }>('/api/users/bulk', {
+    config: { roles: ['admin'] },
     schema: {
       tags: ['users'],
       summary: 'Create up to 5,000 users (a school roster); per-row errors',
@@ -121,6 +123,7 @@ export default async function userRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: { username: string } }>('/api/users', {
+    config: { roles: ['exam_manager', 'admin'] },
     schema: {
       tags: ['users'],
       summary: "Look users up by username (exam_manager, admin): a pasted candidate list becomes ids",

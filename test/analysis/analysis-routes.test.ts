@@ -1,7 +1,8 @@
 // GET /api/exams/:id/analysis over HTTP, on a real database: the numbers are
 // ExamAnalyzer's on the same attempts, the CSV and HTML reports carry them, the
-// cache holds until a grade changes, the figures reach the bank items (no new
-// revision) and the next assembly, and only the exam's managers may read it.
+// cache holds until a grade changes, the write-back puts the figures on the bank
+// items (no new revision) for the next assembly, and only the exam's managers may
+// read or write them.
 import t, { type Test } from 'tap';
 import type { ExamAnalysis } from '../../src/analysis/index.js';
 import type { AnalysisReport } from '../../src/analysis/analysis-service.js';
@@ -151,7 +152,10 @@ t.test('statistics are written back to the bank items, without a new revision', 
   const res = await manager({ method: 'GET', url });
   t.equal(res.statusCode, 200);
   const body = res.json<AnalysisReport>();
-  t.equal(body.bank.updated, body.items.length, 'every item had enough responses');
+  t.equal(body.bank.eligible, body.items.length, 'every item had enough responses');
+  const written = await manager({ method: 'POST', url: `${url}/write-back` });
+  status(t, written, 200);
+  t.equal(written.json().updated, body.items.length);
   for (const item of body.items) {
     const got = await g.fx.world.author({ method: 'GET', url: `/api/items/${item.itemId}` });
     t.equal(got.statusCode, 200);
@@ -162,6 +166,7 @@ t.test('statistics are written back to the bank items, without a new revision', 
     t.equal(view.stats.difficulty, item.pValue, 'classical difficulty');
     t.equal(view.stats.n, item.n);
     t.equal(view.stats.examId, g.fx.examId);
+    t.equal(view.stats.examTitle, g.exam.title);
     t.equal(view.stats.revision, item.revision);
     if (item.discrimination !== null) t.equal(view.stats.discrimination, item.discrimination);
     if (item.pointBiserial !== null) t.equal(view.stats.pointBiserial, item.pointBiserial);

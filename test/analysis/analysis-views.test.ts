@@ -15,7 +15,7 @@ async function report(items: AnalysisItem[], attempts: AttemptScores[], title = 
     computedAt: '2030-05-01T03:04:05.000Z',
     fingerprint: 'f',
     excluded: { pendingManual: 0, otherRevision: 0, invalid: 0 },
-    bank: { updated: 0, minResponses: 20 },
+    bank: { eligible: 0, minResponses: 20 },
     ...analysis,
     items: analysis.items.map((a, i) => ({ ...a, number: i + 1, type: 'single_choice', topic: 'ham-so', cognitiveLevel: 2, excerpt: '<img src=x onerror=alert(1)> câu hỏi' })),
   };

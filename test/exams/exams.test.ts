@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { as, build, testConfig } from '../helper.js';
+import { adminSession, as, build, login, testConfig } from '../helper.js';
 import { approvedItems, examWorld, itemBody, stimulus, WINDOW, type Caller, type ItemSpec } from '../support/exam-world.js';
 
 // Shared set-up, made once for the whole file (it owns its database).
@@ -12,6 +12,8 @@ let app: Awaited<ReturnType<typeof build>>['app'];
 let name: string;
 let world: Awaited<ReturnType<typeof examWorld>>;
 let manager: Caller, proctor: Caller, author: Caller, otherManager: Caller, candidate: Caller;
+/** An exam manager who also reviews the department's items: the bank lets them read the keys (key-access.ts). */
+let lead: Caller;
 let blueprintId: string;
 let created: LightMyRequestResponse;
 let examId: string;
@@ -49,7 +51,11 @@ t.before(async () => {
 
   examId = await newExam({ seed: 'phân-tích-2025' });
   assembled = await manager({ method: 'POST', url: `/api/exams/${examId}/assemble` });
-  for (const code of ['101', '102', '103', '104']) forms.push((await manager({ method: 'GET', url: `/api/exams/${examId}/forms/${code}` })).json());
+  const admin = as(app, (await adminSession(app)).token);
+  const leadUser = await admin({ method: 'POST', url: '/api/users', payload: { username: 'w_lead', password: 'lead-password-1', displayName: 'Tổ trưởng', roles: [{ role: 'exam_manager', orgId: world.orgs.dep }, { role: 'reviewer', orgId: world.orgs.dep }] } });
+  if (leadUser.statusCode !== 201) throw new Error(leadUser.body);
+  lead = as(app, await login(app, 'w_lead', 'lead-password-1'));
+  for (const code of ['101', '102', '103', '104']) forms.push((await lead({ method: 'GET', url: `/api/exams/${examId}/forms/${code}` })).json());
 });
 
 const blueprintBody = {
@@ -216,7 +222,7 @@ t.test('assembly meets every cell exactly on every form, with approved items onl
     for (const item of form.items.filter((i) => i.type === 'single_choice')) {
       t.same(item.options!.map((o) => o.id), item.optionOrder, 'options come in delivery order');
       t.equal(item.options![3]!.id, 'D', 'the fixed option keeps its place');
-      t.same(item.correct, ['A'], 'the key is included for the exam manager');
+      t.same(item.correct, ['A'], 'the key is included for an exam manager who may review the item');
       t.equal(item.points, 0.25, 'pointsPerItem overrides item points');
     }
     // The stimulus group: drawn whole, delivered together, in authored order.
@@ -317,7 +323,7 @@ t.test('printable paper forms and the answer key', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: '/static/katex/fonts/KaTeX_Main-Regular.woff2' })).statusCode, 200);
   t.equal((await app.inject({ method: 'GET', url: '/static/katex/fonts/..%2F..%2Fpackage.json' })).statusCode, 404);
 
-  const csv = await manager({ method: 'GET', url: `/api/exams/${examId}/answer-key?format=csv` });
+  const csv = await lead({ method: 'GET', url: `/api/exams/${examId}/answer-key?format=csv` });
   t.equal(csv.statusCode, 200);
   t.match(csv.headers['content-type'], /^text\/csv; charset=utf-8/);
   t.ok(csv.body.startsWith('\uFEFFform_code,number,part,item_id,revision,type,points,key'), 'BOM and header');
@@ -333,9 +339,15 @@ t.test('printable paper forms and the answer key', async (t) => {
       if (item.type === 'numeric') t.equal(row[7], '987.654 ± 0.001');
     });
   }
-  const json = (await manager({ method: 'GET', url: `/api/exams/${examId}/answer-key` })).json();
+  const json = (await lead({ method: 'GET', url: `/api/exams/${examId}/answer-key` })).json();
   t.same(json.forms.map((f: { code: string }) => f.code), ['101', '102', '103', '104']);
   t.equal(json.forms[0].items.length, ITEMS_PER_FORM);
+
+  // An exam manager who neither writes nor reviews the items gets them without keys until the exam opens.
+  const plain = (await manager({ method: 'GET', url: `/api/exams/${examId}/answer-key` })).json();
+  t.ok(plain.forms[0].items.every((r: { key?: string; keyWithheld?: boolean }) => r.keyWithheld === true && r.key === undefined), 'every key withheld from a plain exam manager');
+  const plainForm = (await manager({ method: 'GET', url: `/api/exams/${examId}/forms/101` })).json();
+  t.same(keyFieldsIn(plainForm.items.map(({ points: _p, ...rest }: Record<string, unknown>) => rest)).filter((f) => !/\.(scoring|ladder|difficulty)$/.test(f)), [], 'and the form carries no key (what the bank shows without one stays)');
 });
 
 t.test('a blueprint the bank cannot fill is 422 blueprint_infeasible, listing every short cell', async (t) => {

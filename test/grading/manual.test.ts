@@ -38,7 +38,7 @@ t.test('essays wait in the manual queue; grading one by hand re-totals the attem
   const gradeUrl = (item: string, attempt = attemptId) => `/api/attempts/${attempt}/items/${item}/grade`;
   t.equal((await fx.world.candidate({ method: 'POST', url: gradeUrl(essayId), payload: { points: 1, comment: 'x' } })).statusCode, 403, 'a candidate may not grade');
   t.equal((await manager({ method: 'POST', url: gradeUrl(essayId), payload: { points: 1, comment: 'x' } })).statusCode, 403, 'exam managers do not grade essays');
-  t.equal((await fx.world.otherManager({ method: 'POST', url: gradeUrl(essayId), payload: { points: 1 } })).statusCode, 404);
+  t.equal((await fx.world.otherManager({ method: 'POST', url: gradeUrl(essayId), payload: { points: 1 } })).statusCode, 403, 'no grading role anywhere: refused before anything is looked up');
   t.equal((await reviewer({ method: 'POST', url: gradeUrl(essayId, 'no-such-attempt'), payload: { points: 1 } })).statusCode, 404);
   t.equal((await reviewer({ method: 'POST', url: gradeUrl('no-such-item'), payload: { points: 1 } })).statusCode, 404);
   const tooMany = await reviewer({ method: 'POST', url: gradeUrl(essayId), payload: { points: 1.5 } });

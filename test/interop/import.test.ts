@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import t from 'tap';
-import { adminSession, as, build } from '../helper.js';
+import { adminSession, as, build, login } from '../helper.js';
 import { interopWorld } from '../support/interop.js';
 
 /** POST /api/items/import with real files: samples, limits, multipart, the Vietnamese template. */
@@ -178,10 +178,15 @@ t.test('the Vietnamese 2025 template: download, fill in as a teacher would, impo
 t.test('a body over the configured limit is 413', async (t) => {
   const small = await build(t, { BODY_LIMIT: '4096' });
   const admin = await adminSession(small.app);
-  const res = await as(small.app, admin.token)({ method: 'POST', url: '/api/items/import?format=gift', payload: 'x'.repeat(5000), headers: { 'content-type': 'text/plain' } });
+  const made = await as(small.app, admin.token)({ method: 'POST', url: '/api/users', payload: { username: 'big_author', password: 'author-password-1', displayName: 'GV', roles: [{ role: 'author', orgId: admin.rootId }] } });
+  t.equal(made.statusCode, 201);
+  const author = as(small.app, await login(small.app, 'big_author', 'author-password-1'));
+  const res = await author({ method: 'POST', url: '/api/items/import?format=gift', payload: 'x'.repeat(5000), headers: { 'content-type': 'text/plain' } });
   t.equal(res.statusCode, 413);
   t.equal(res.json().error.code, 'payload_too_large');
-  const multi = await as(small.app, admin.token)({ method: 'POST', url: '/api/items/import?format=gift', ...multipart('file', 'big.txt', Buffer.alloc(5000, 'x')) });
+  const multi = await author({ method: 'POST', url: '/api/items/import?format=gift', ...multipart('file', 'big.txt', Buffer.alloc(5000, 'x')) });
   t.equal(multi.statusCode, 413);
   t.equal(multi.json().error.code, 'payload_too_large');
+  const notAuthor = await as(small.app, admin.token)({ method: 'POST', url: '/api/items/import?format=gift', payload: 'x'.repeat(5000), headers: { 'content-type': 'text/plain' } });
+  t.equal(notAuthor.statusCode, 403, 'someone who may not import is refused before the body is read');
 });

@@ -29,7 +29,8 @@ export interface ExamWorld {
 
 const PASSWORD = 'exam-test-password-1';
 
-async function ok(res: LightMyRequestResponse, status: number, what: string) {
+/** The answer's JSON body, when a set-up step got the status it needs; throws otherwise. */
+export async function ok(res: LightMyRequestResponse, status: number, what = 'set-up step') {
   if (res.statusCode !== status) throw new Error(`${what}: ${res.statusCode} ${res.body}`);
   return res.json();
 }
@@ -89,6 +90,8 @@ export interface ItemSpec {
   stimulusOrder?: number;
   /** Marks the stem so tests can find the item in printed output. */
   label?: string;
+  /** @defaultValue the bank's default (`org`) */
+  sharing?: 'private' | 'org' | 'subtree' | 'national';
 }
 
 /** A valid item of each type; keys use distinctive values so tests can look for leaks. */
@@ -102,6 +105,7 @@ export function itemBody(spec: ItemSpec): Record<string, unknown> {
     cognitiveLevel: spec.cognitiveLevel,
     ...(spec.difficulty !== undefined ? { difficulty: spec.difficulty } : {}),
     ...(spec.stimulusId ? { stimulusId: spec.stimulusId, stimulusOrder: spec.stimulusOrder ?? 0 } : {}),
+    ...(spec.sharing ? { sharing: spec.sharing } : {}),
   };
   switch (spec.type) {
     case 'single_choice':

@@ -197,7 +197,8 @@ t.before(async () => {
 });
 
 t.test('staff workflow end to end', async (t) => {
-  const built = await build(t);
+  // Six candidates over four forms: an item has a response or two, which is enough here for the analysis write-back.
+  const built = await build(t, { ANALYSIS_MIN_RESPONSES: '1' });
   app = built.app;
   const appUrl = await listenApp(app);
   url = await frontServer(t, appUrl, webRoot);
@@ -621,7 +622,9 @@ t.test('staff workflow end to end', async (t) => {
     t.equal(await page.locator('.form-item').count(), 14);
     t.equal(await page.locator('.form-item .item').count(), 14, 'each item drawn by the shared renderer');
     await page.getByLabel('Hiện đáp án').check();
-    t.ok(await page.locator('.form-item input:checked').count(), 'the key is shown on request');
+    // The exam manager neither writes nor reviews these items: before the exam opens their keys are not theirs to see.
+    t.equal(await page.locator('.form-item .badge', { hasText: 'Chưa được xem đáp án trước khi kỳ thi mở' }).count(), 14, 'each item says its key is withheld');
+    t.equal(await page.locator('.form-item input:checked').count(), 0, 'and no key is shown');
     await screenshot(page, 'staff-form-preview');
     await page.getByRole('link', { name: 'In đề' }).click();
     await page.getByRole('heading', { name: 'Bản in mã đề 101' }).waitFor();
@@ -790,6 +793,15 @@ t.test('staff workflow end to end', async (t) => {
         t.equal(await page.locator('svg.chart--scatter').count(), 1, 'difficulty against discrimination');
         t.ok(await page.locator('svg.chart--scatter circle.dot').count() > 0, 'items are plotted');
         t.ok(await page.locator('tr[data-item-id]').count() >= 14, 'one row per item');
+        const itemId = (await page.locator('tr[data-item-id]').first().getAttribute('data-item-id'))!;
+        const statsOf = async () => (await app.models.Item.findById(itemId).lean())?.stats;
+        t.equal(await statsOf(), undefined, 'reading the analysis wrote nothing to the bank');
+        if (has('POST', '/api/exams/:id/analysis/write-back')) {
+          await page.getByRole('button', { name: 'Ghi thống kê vào ngân hàng câu hỏi' }).click();
+          await page.getByRole('dialog', { name: 'Ghi thống kê vào ngân hàng câu hỏi?' }).getByRole('button', { name: 'Ghi thống kê vào ngân hàng câu hỏi' }).click();
+          await page.getByText(/^Đã ghi thống kê của \d+ câu vào ngân hàng câu hỏi\.$/).waitFor();
+          t.match(await statsOf(), { examId }, 'the button wrote the statistics, naming the exam');
+        }
       } else t.comment(`analysis: ${await page.locator('.notice').first().textContent()}`);
     } else {
       await page.getByText('GET /api/exams/:id/analysis').waitFor();

@@ -285,7 +285,8 @@ export interface AssembleResult {
 }
 
 /** An item of a form as exam managers read it: content with the key, in delivery order. */
-export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number };
+/** `keyWithheld`: the server left the key out (not yours to read before the exam is published and open). */
+export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number; keyWithheld?: boolean };
 
 export interface ManagerForm extends FormSummary {
   examId: string;
@@ -385,6 +386,16 @@ export interface Analysis {
   items: ItemAnalysis[];
   distribution?: { binWidth: number; mean: number | null; sd: number | null; bins: { from: number; to: number; count: number; share: number }[] };
   forms?: { itemCount: number; maxScore: number; candidates: number; mean: number; sd: number | null; reliability: number | null }[];
+  /** Items the write-back would put statistics on. */
+  bank?: { eligible: number; minResponses: number };
+}
+
+/** What POST /api/exams/:id/analysis/write-back wrote to the bank. */
+export interface AnalysisWriteBack {
+  examId: string;
+  updated: number;
+  skipped: number;
+  writtenAt: string;
 }
 
 export interface SectorSync {
@@ -732,6 +743,11 @@ export class StaffApi {
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     }
+  }
+
+  /** Writes the analysis' item statistics to the bank items (an audited action of the exam's managers). */
+  analysisWriteBack(id: string): Promise<AnalysisWriteBack> {
+    return this.post<AnalysisWriteBack>(`/api/exams/${encodeURIComponent(id)}/analysis/write-back`);
   }
 
   sectorSync(id: string): Promise<SectorSync> {

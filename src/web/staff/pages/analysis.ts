@@ -9,7 +9,7 @@ import { hasMessage, t, type MessageKey } from '../../i18n.js';
 import { plainText } from '../../items/sanitize.js';
 import { serverFeatures, type Analysis, type ItemAnalysis, type ResultRow } from '../api.js';
 import { histogram, scatter, type Bar } from '../charts.js';
-import { badge, busy, button, dataTable, errorMessage, excerpt, notice, num, say } from '../components.js';
+import { badge, busy, button, confirmDialog, dataTable, errorMessage, excerpt, notice, num, say } from '../components.js';
 import { staffPage } from '../frame.js';
 import { typeLabel } from '../labels.js';
 import { examTabs } from './exams.js';
@@ -160,10 +160,24 @@ export const analysisPage = staffPage('exams', (ctx) => {
         ),
       ),
     );
+    // Reading the analysis changes nothing; putting its figures on the bank items is this explicit, audited step.
+    const writeBack = button(t('staff.analysis.writeBack'), 'secondary');
+    writeBack.hidden = !features.has('post', '/api/exams/{id}/analysis/write-back');
+    writeBack.disabled = !analysis.bank?.eligible;
+    writeBack.addEventListener('click', async () => {
+      const count = analysis.bank?.eligible ?? 0;
+      if (!(await confirmDialog(t('staff.analysis.writeBackTitle'), h('p', null, t('staff.analysis.writeBackConfirm', { count })), t('staff.analysis.writeBack')))) return;
+      void busy(writeBack, t('staff.busy'), () =>
+        ctx.api.analysisWriteBack(examId).then(
+          (done) => say(csvMessage, 'success', t('staff.analysis.writtenBack', { count: done.updated })),
+          (err) => say(csvMessage, 'error', errorMessage(err)),
+        ),
+      );
+    });
     ctx.root.append(
       cards,
       h('div', { class: 'chart-grid' }, h('figure', { class: 'panel chart-figure' }, h('figcaption', null, t('staff.analysis.histTitle')), hist), h('figure', { class: 'panel chart-figure' }, h('figcaption', null, t('staff.analysis.scatterTitle')), plot, h('p', { class: 'hint' }, t('staff.analysis.scatterHint')))),
-      h('div', { class: 'section-head' }, h('h2', null, t('staff.analysis.itemsTitle')), csv),
+      h('div', { class: 'section-head' }, h('h2', null, t('staff.analysis.itemsTitle')), h('div', { class: 'toolbar' }, csv, writeBack)),
       csvMessage,
       itemTable,
     );

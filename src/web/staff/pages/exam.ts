@@ -8,7 +8,7 @@ import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { renderItem } from '../../items/render.js';
 import type { AssembleResult, Blueprint, Exam, FormItem, FormSummary, ItemContent } from '../api.js';
-import { busy, button, checkbox, confirmDialog, dataTable, errorMessage, notice, num, say, statusBadge } from '../components.js';
+import { badge, busy, button, checkbox, confirmDialog, dataTable, errorMessage, notice, num, say, statusBadge } from '../components.js';
 import { candidateItem, keyResponse } from '../editor/model.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { levelLabel, typeLabel } from '../labels.js';
@@ -237,7 +237,8 @@ function formItem(item: FormItem, withKey: boolean): HTMLElement {
   const content = item as unknown as ItemContent;
   // A form carries its own delivery order; the editor's mixed preview order is not wanted here.
   const candidate = item.type === 'ordering' ? { id: item.itemId, type: item.type, stem: item.stem, elements: item.elements ?? [] } : candidateItem(content, item.itemId);
-  const rendered = renderItem(candidate, { idPrefix: `form-${item.number}`, initial: withKey ? keyResponse(content) : null, readOnly: withKey });
+  const showKey = withKey && !item.keyWithheld;
+  const rendered = renderItem(candidate, { idPrefix: `form-${item.number}`, initial: showKey ? keyResponse(content) : null, readOnly: withKey });
   return h('li', { class: 'form-item card', 'data-item-id': item.itemId }, itemHead(item), rendered.element);
 }
 
@@ -247,6 +248,7 @@ function itemHead(item: FormItem): HTMLElement {
     { class: 'form-item-head' },
     h('h3', null, t('exam.question', { n: item.number })),
     h('span', { class: 'muted' }, `${typeLabel(item.type)} · ${t('staff.form.points', { points: num(item.points) })} · ${item.topic} · ${t('staff.item.level')} ${item.cognitiveLevel}`),
+    item.keyWithheld ? badge(t('staff.form.keyWithheld'), 'warn') : null,
   );
 }
 
