@@ -3,7 +3,7 @@ import { InvalidCredentials, RateLimited, Unauthenticated } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import type { User, UserModel } from '../users/user-model.js';
 import { userView, type UserService, type UserView } from '../users/user-service.js';
-import { burnPasswordCheck, verifyPassword } from './passwords.js';
+import { checkLoginPassword } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
 import { nativeOf, readMany } from '../infra/store.js';
@@ -63,19 +63,17 @@ export class AuthService {
       throw new RateLimited('Too many wrong passwords for this account; try again later', ttl > 0 ? ttl : this.limits.lockSeconds);
     }
     const user = await this.users.findByUsername(username);
-    let ok = false;
-    if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
-    else await burnPasswordCheck(password);
-    if (!ok) {
+    const ok = await checkLoginPassword(password, user?.passwordHash ?? null, user?.active ?? false);
+    if (!ok || !user) {
       const count = await this.redis.incr(failKey);
       if (count === 1 || count >= this.limits.maxFailures) await this.redis.expire(failKey, this.limits.lockSeconds);
       throw new InvalidCredentials();
     }
     await this.redis.del(failKey);
-    const { token } = this.tokens.issue(user!._id);
+    const { token } = this.tokens.issue(user._id);
     // The socket join that usually follows a login finds the status here instead of reading the user again.
-    await this.rememberStatus(user!);
-    return { token, user: userView(user!) };
+    await this.rememberStatus(user);
+    return { token, user: userView(user) };
   }
 
   /**

@@ -55,6 +55,7 @@ export default fp(
       request.principal = await auth.authenticate(token);
     });
 
+    await users.ensureNames();
     await bootstrap(app.config.ROOT_ORG_CODE, app.config.ADMIN_USERNAME, app.config.ADMIN_PASSWORD, orgs, users);
   },
   { name: 'auth', dependencies: ['mongo', 'redis'] },
