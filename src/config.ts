@@ -35,9 +35,11 @@ export interface Config {
   NODE_ENV: 'development' | 'production' | 'test';
   /** Largest accepted request body in bytes. @defaultValue 16777216 (16 MiB: rosters, bulk items, imports) */
   BODY_LIMIT: number;
-  /** Wrong passwords per account before login answers 429. @defaultValue 5 */
+  /** Wrong passwords for one account from one address before that address is locked out of it (429). @defaultValue 5 */
   LOGIN_MAX_FAILURES: number;
-  /** How long an account stays locked after too many failures, in seconds. @defaultValue 900 */
+  /** Wrong passwords for one account from all addresses together before it is locked for every address. @defaultValue 20 */
+  LOGIN_MAX_FAILURES_TOTAL: number;
+  /** How long a lock lasts, in seconds (a proctor can lift it sooner). @defaultValue 900 */
   LOGIN_LOCK_SECONDS: number;
   /** Login attempts per client address per minute (a whole school lab shares one address). @defaultValue 1000 */
   LOGIN_MAX_PER_ADDRESS: number;
@@ -86,6 +88,7 @@ const schema = {
     NODE_ENV: { enum: ['development', 'production', 'test'], default: 'development' },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 268435456, default: 16777216 },
     LOGIN_MAX_FAILURES: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+    LOGIN_MAX_FAILURES_TOTAL: { type: 'integer', minimum: 1, maximum: 100000, default: 20 },
     LOGIN_LOCK_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
     LOGIN_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },

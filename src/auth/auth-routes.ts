@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import { auditContext } from '../audit/audit-routes.js';
 import { RateLimited } from '../errors.js';
-import { revocationChannel, userSchema } from '../users/user-routes.js';
+import { idParams, revocationChannel, userSchema } from '../users/user-routes.js';
 import { userView } from '../users/user-service.js';
+import { recordAccountEvent } from './account-audit.js';
 
 export default async function authRoutes(app: FastifyInstance) {
   // Per-address limit, far above a school lab logging in at once; the
@@ -37,7 +39,30 @@ export default async function authRoutes(app: FastifyInstance) {
         },
       },
     },
-  }, async (request) => app.auth.login(request.body.username, request.body.password));
+  }, async (request) => app.auth.login(request.body.username, request.body.password, request.ip));
+
+  app.post<{ Params: { id: string } }>('/api/users/:id/unlock', {
+    onRequest: app.authenticate,
+    schema: {
+      tags: ['auth'],
+      summary: 'Lift the login locks of an account at once (proctor or exam manager over the candidate, administrator over the user)',
+      description: 'Wrong passwords lock an address out of an account, and many from several addresses the whole account, for LOGIN_LOCK_SECONDS; this ends every such lock. Audited as `user.unlock`.',
+      security: [{ bearer: [] }],
+      params: idParams,
+      response: { 204: { type: 'null' } },
+    },
+  }, async (request, reply) => {
+    const { user, orgId } = await app.users.forUnlock(request.principal, request.params.id);
+    const lockedUntil = await app.auth.lockout.unlock(user.usernameKey, user._id);
+    await recordAccountEvent(app.audit, auditContext(request, ['proctor', 'exam_manager', 'admin']), {
+      action: 'user.unlock',
+      userId: user._id,
+      username: user.username,
+      orgId,
+      summary: { wasLocked: lockedUntil !== null, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) },
+    });
+    return reply.code(204).send();
+  });
 
   app.post('/api/auth/logout', {
     onRequest: app.authenticate,

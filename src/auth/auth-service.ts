@@ -3,17 +3,11 @@ import { InvalidCredentials, RateLimited, Unauthenticated } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import type { User, UserModel } from '../users/user-model.js';
 import { userView, type UserService, type UserView } from '../users/user-service.js';
+import { LoginLockout, waitText, type LockoutLimits } from './lockout.js';
 import { checkLoginPassword } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
 import { nativeOf, readMany } from '../infra/store.js';
-
-export interface LoginLimits {
-  /** Wrong passwords before the account is locked. @defaultValue 5 */
-  maxFailures: number;
-  /** Lock duration in seconds. @defaultValue 900 */
-  lockSeconds: number;
-}
 
 /** What a socket join needs of a token: whose it is, and which it is. */
 export interface SocketIdentity {
@@ -44,32 +38,35 @@ export class AuthService {
   private readonly warming = new Map<string, { read: Promise<Map<string, UserStatus>> }>();
   /** When each roster was last read whole, by roster key. */
   private readonly warmedAt = new Map<string, number>();
+  /** Wrong-password locks, per account and address. */
+  readonly lockout: LoginLockout;
 
   constructor(
     private readonly User: UserModel,
     private readonly users: UserService,
     private readonly tokens: TokenService,
     private readonly redis: Redis,
-    private readonly limits: LoginLimits,
+    limits: LockoutLimits,
   ) {
     this.reader = new UserReader(User);
+    this.lockout = new LoginLockout(redis, limits);
   }
 
-  async login(username: string, password: string): Promise<{ token: string; user: UserView }> {
-    const failKey = `login:fail:${username.toLowerCase()}`;
-    const failures = Number(await this.redis.get(failKey));
-    if (failures >= this.limits.maxFailures) {
-      const ttl = await this.redis.ttl(failKey);
-      throw new RateLimited('Too many wrong passwords for this account; try again later', ttl > 0 ? ttl : this.limits.lockSeconds);
+  /** Logs in from `address` (the client's); wrong passwords lock that address out of the account (see LoginLockout). */
+  async login(username: string, password: string, address: string): Promise<{ token: string; user: UserView }> {
+    const key = username.toLowerCase();
+    const lock = await this.lockout.check(key, address);
+    if (lock) {
+      const seconds = Math.ceil(lock.remainingMs / 1000);
+      throw new RateLimited(`Too many wrong passwords for this account; try again in ${waitText(seconds)}, or ask a proctor to unlock it`, seconds);
     }
     const user = await this.users.findByUsername(username);
     const ok = await checkLoginPassword(password, user?.passwordHash ?? null, user?.active ?? false);
     if (!ok || !user) {
-      const count = await this.redis.incr(failKey);
-      if (count === 1 || count >= this.limits.maxFailures) await this.redis.expire(failKey, this.limits.lockSeconds);
+      await this.lockout.failed(key, address, user?._id ?? null);
       throw new InvalidCredentials();
     }
-    await this.redis.del(failKey);
+    await this.lockout.succeeded(key, address);
     const { token } = this.tokens.issue(user._id);
     // The socket join that usually follows a login finds the status here instead of reading the user again.
     await this.rememberStatus(user);

@@ -40,6 +40,7 @@ export default fp(
     const users = new UserService(app.models.User, orgs, access);
     const auth = new AuthService(app.models.User, users, tokens, app.redis, {
       maxFailures: app.config.LOGIN_MAX_FAILURES,
+      maxFailuresTotal: app.config.LOGIN_MAX_FAILURES_TOTAL,
       lockSeconds: app.config.LOGIN_LOCK_SECONDS,
     });
     app.decorate('tokens', tokens);

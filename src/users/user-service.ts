@@ -191,6 +191,26 @@ export class UserService {
   }
 
   /**
+   * A user whose login lock the actor may lift, and the organisation on whose
+   * behalf: a proctor or exam manager at or above an organisation where the
+   * user is a candidate, or an administrator over any of the user's roles.
+   * Others get what reading the user would give them: 403 for users
+   * themselves, 404 for everyone else.
+   */
+  async forUnlock(actor: Principal, id: string): Promise<{ user: User; orgId: string }> {
+    const user = await this.User.findById(id).lean();
+    if (!user) throw new NotFound('User');
+    for (const g of user.roles) {
+      if (g.role === 'candidate' && (await this.access.holds(actor, ['proctor', 'exam_manager'], g.orgId))) return { user, orgId: g.orgId };
+    }
+    for (const g of user.roles) {
+      if (await this.access.holds(actor, 'admin', g.orgId)) return { user, orgId: g.orgId };
+    }
+    if (user._id === actor.id) throw new Forbidden('Only a proctor, an exam manager or an administrator may lift a login lock');
+    throw new NotFound('User');
+  }
+
+  /**
    * Changes a user. Password change, deactivation and removal of a role end
    * every session the user has at once (tokens issued before now are refused
    * on every process). Returns what changed for the audit trail.
