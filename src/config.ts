@@ -67,6 +67,10 @@ export interface Config {
   LIVE_REVOCATION_CHECK_MS: number;
   /** Item analysis: exams with more graded attempts than this are analysed by a bulk job (202) instead of inside the request. @defaultValue 20000 */
   ANALYSIS_INLINE_LIMIT: number;
+  /** Live exam: open `/ws` connections per client address and API process; more get HTTP 429 (a school lab shares one address). @defaultValue 2000 */
+  WS_MAX_PER_ADDRESS: number;
+  /** With NODE_ENV=production, `/metrics` and `/docs` answer only to this token (Bearer, or Basic with it as password); unset there, they are closed. Open in development and tests. */
+  OPS_TOKEN?: string;
 }
 
 const schema = {
@@ -103,6 +107,8 @@ const schema = {
     LIVE_AUTOSUBMIT_FALLBACK_MS: { type: 'integer', minimum: 0, maximum: 86400000, default: 10000 },
     LIVE_REVOCATION_CHECK_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
     ANALYSIS_INLINE_LIMIT: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000 },
+    WS_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    OPS_TOKEN: { type: 'string', minLength: 16, maxLength: 256 },
   },
 } as const;
 
