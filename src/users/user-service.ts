@@ -320,7 +320,8 @@ export class UserService {
     const name = await this.names().findOne({ _id: key });
     const user = await this.User.findById(name?.userId || NO_USER).lean();
     if (user && user.usernameKey === key) return user;
-    if (!name) return null;
+    // (The marker document has no user id.)
+    if (!name?.userId) return null;
     // A name whose user is missing was taken over by a creation that then lost the race for the username: set it right.
     const holder = await this.User.findOne({ usernameKey: key }).lean();
     if (holder) await this.names().updateOne({ _id: key }, { $set: { userId: holder._id } });
