@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
-import { AppError, RateLimited } from './errors.js';
+import { AppError, BadRequest, RateLimited } from './errors.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './validation.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -55,6 +56,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onConstructorPoisoning: 'error',
   });
   app.decorate('config', config);
+
+  // Fastify's own JSON parser (prototype keys refused), behind a nesting
+  // limit: a body thousands of levels deep is a 400 here instead of a stack
+  // overflow in whatever code walks it later.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = String(body);
+    if (jsonTooDeep(text)) return done(new BadRequest(`JSON bodies nest at most ${MAX_JSON_DEPTH} levels deep`), undefined);
+    parseJson(request, text, done);
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {

@@ -37,9 +37,11 @@ export interface Config {
   NODE_ENV: 'development' | 'production' | 'test';
   /** Largest accepted request body in bytes. @defaultValue 16777216 (16 MiB: rosters, bulk items, imports) */
   BODY_LIMIT: number;
-  /** Wrong passwords per account before login answers 429. @defaultValue 5 */
+  /** Wrong passwords for one account from one address before that address is locked out of it (429). @defaultValue 5 */
   LOGIN_MAX_FAILURES: number;
-  /** How long an account stays locked after too many failures, in seconds. @defaultValue 900 */
+  /** Wrong passwords for one account from all addresses together before it is locked for every address. @defaultValue 20 */
+  LOGIN_MAX_FAILURES_TOTAL: number;
+  /** How long a lock lasts, in seconds (a proctor can lift it sooner). @defaultValue 900 */
   LOGIN_LOCK_SECONDS: number;
   /** Login attempts per client address per minute (a whole school lab shares one address). @defaultValue 1000 */
   LOGIN_MAX_PER_ADDRESS: number;
@@ -69,6 +71,10 @@ export interface Config {
   ANALYSIS_INLINE_LIMIT: number;
   /** Item analysis: fewest responses to an item before the write-back puts its figures on the bank item. @defaultValue 20 */
   ANALYSIS_MIN_RESPONSES: number;
+  /** Live exam: open `/ws` connections per client address and API process; more get HTTP 429 (a school lab shares one address). @defaultValue 2000 */
+  WS_MAX_PER_ADDRESS: number;
+  /** With NODE_ENV=production, `/metrics` and `/docs` answer only to this token (Bearer, or Basic with it as password); unset there, they are closed. Open in development and tests. */
+  OPS_TOKEN?: string;
 }
 
 const schema = {
@@ -91,6 +97,7 @@ const schema = {
     NODE_ENV: { enum: ['development', 'production', 'test'], default: 'development' },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 268435456, default: 16777216 },
     LOGIN_MAX_FAILURES: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+    LOGIN_MAX_FAILURES_TOTAL: { type: 'integer', minimum: 1, maximum: 100000, default: 20 },
     LOGIN_LOCK_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
     LOGIN_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
@@ -106,6 +113,8 @@ const schema = {
     LIVE_REVOCATION_CHECK_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
     ANALYSIS_INLINE_LIMIT: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000 },
     ANALYSIS_MIN_RESPONSES: { type: 'integer', minimum: 1, maximum: 1000000, default: 20 },
+    WS_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    OPS_TOKEN: { type: 'string', minLength: 16, maxLength: 256 },
   },
 } as const;
 

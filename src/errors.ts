@@ -79,7 +79,8 @@ export class RateLimited extends AppError {
     message = 'Too many requests',
     readonly retryAfterSeconds?: number,
   ) {
-    super(429, 'rate_limited', message);
+    // The wait in the body too, for clients that cannot read the Retry-After header.
+    super(429, 'rate_limited', message, retryAfterSeconds ? [{ retryAfterSeconds }] : undefined);
   }
 }
 

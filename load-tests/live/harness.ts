@@ -39,6 +39,8 @@ export type Json = Record<string, unknown>;
 
 export const JWT_SECRET = 'live-load-secret-that-is-long-enough-0123456789abcdef';
 const AUDIT_KEY = 'live-load-audit-key-that-is-long-enough-0123456789';
+/** The servers run with NODE_ENV=production, where /metrics needs the operations token. */
+const OPS_TOKEN = 'live-load-ops-token-0123456789';
 const ADMIN = { username: 'loadadmin', password: 'load-admin-password' };
 const STAFF_PASSWORD = 'load-staff-password';
 
@@ -224,6 +226,9 @@ export class Run {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       DATA_DIR: process.env.DATA_DIR ?? '.data/test',
+      OPS_TOKEN,
+      // Every simulated candidate connects from this one machine.
+      WS_MAX_PER_ADDRESS: '1000000',
       ...extra,
     };
   }
@@ -739,7 +744,7 @@ export async function drain(people: Candidate[]): Promise<number> {
 // ------------------------------------------------------------------ server metrics
 
 export async function metricsText(base: string): Promise<Map<string, number>> {
-  const text = await fetch(`${base}/metrics`).then((r) => r.text());
+  const text = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } }).then((r) => r.text());
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z0-9_:]+(?:\{[^}]*\})?) ([0-9.e+-]+|NaN)$/.exec(line);

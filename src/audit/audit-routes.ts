@@ -120,6 +120,7 @@ export default async function auditRoutes(app: FastifyInstance) {
 
   const head = { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } } as const;
   app.post<{ Body: { chain: string } }>('/api/audit/anchor', {
+    config: { roles: ['admin'] },
     schema: {
       tags: ['audit'],
       summary: "Anchors an organisation's chain again after its head was lost (admin of the organisation or above): appends an audited audit.anchor record and makes it the head",

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import { auditContext } from '../audit/audit-routes.js';
 import { RateLimited } from '../errors.js';
-import { revocationChannel, userSchema } from '../users/user-routes.js';
+import { idParams, revocationChannel, userSchema } from '../users/user-routes.js';
 import { userView } from '../users/user-service.js';
+import { auditLoginEvent } from './login-audit.js';
 
 export default async function authRoutes(app: FastifyInstance) {
   // Per-address limit, far above a school lab logging in at once; the
@@ -38,6 +40,31 @@ export default async function authRoutes(app: FastifyInstance) {
       },
     },
   }, async (request) => app.auth.login(request.body.username, request.body.password, { ip: request.ip, requestId: String(request.id) }));
+
+  app.post<{ Params: { id: string } }>('/api/users/:id/unlock', {
+    onRequest: app.authenticate,
+    config: { roles: ['proctor', 'exam_manager', 'admin'] },
+    schema: {
+      tags: ['auth'],
+      summary: 'Lift the login locks of an account at once (proctor or exam manager over the candidate, administrator over the user)',
+      description: 'Wrong passwords lock an address out of an account, and many from several addresses the whole account, for LOGIN_LOCK_SECONDS; this ends every such lock. Audited as `user.unlock`.',
+      security: [{ bearer: [] }],
+      params: idParams,
+      response: { 204: { type: 'null' } },
+    },
+  }, async (request, reply) => {
+    const { user, orgId } = await app.users.forUnlock(request.principal, request.params.id);
+    const lockedUntil = await app.auth.lockout.unlock(user.usernameKey, user._id);
+    await auditLoginEvent({ audit: app.audit, orgs: app.orgs }, auditContext(request, ['proctor', 'exam_manager', 'admin']), {
+      kind: 'unlock',
+      username: user.username,
+      user,
+      orgId,
+      wasLocked: lockedUntil !== null,
+      ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}),
+    });
+    return reply.code(204).send();
+  });
 
   app.post('/api/auth/logout', {
     onRequest: app.authenticate,

@@ -3,22 +3,16 @@ import { InvalidCredentials, RateLimited, Unauthenticated } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import type { User, UserModel } from '../users/user-model.js';
 import { userView, type UserService, type UserView } from '../users/user-service.js';
-import { burnPasswordCheck, verifyPassword } from './passwords.js';
+import { LoginLockout, waitText, type LockoutLimits } from './lockout.js';
+import { checkLoginPassword } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
 import { nativeOf, readMany } from '../infra/store.js';
 import type { LoginEvent } from './login-audit.js';
 
-export interface LoginLimits {
-  /** Wrong passwords before the account is locked. @defaultValue 5 */
-  maxFailures: number;
-  /** Lock duration in seconds. @defaultValue 900 */
-  lockSeconds: number;
-}
-
-/** Where a login came from, for its audit records. */
+/** Where a login came from: the address its lockout counts against, and the request for its audit records. */
 export interface LoginOrigin {
-  ip?: string;
+  ip: string;
   requestId?: string;
 }
 
@@ -51,45 +45,45 @@ export class AuthService {
   private readonly warming = new Map<string, { read: Promise<Map<string, UserStatus>> }>();
   /** When each roster was last read whole, by roster key. */
   private readonly warmedAt = new Map<string, number>();
+  /** Wrong-password locks, per account and address. */
+  readonly lockout: LoginLockout;
 
   constructor(
     private readonly User: UserModel,
     private readonly users: UserService,
     private readonly tokens: TokenService,
     private readonly redis: Redis,
-    private readonly limits: LoginLimits,
+    private readonly limits: LockoutLimits,
     /** Records failed logins and lockouts (see login-audit.ts). */
     private readonly recordEvent: (origin: LoginOrigin, event: LoginEvent) => Promise<void> = async () => undefined,
   ) {
     this.reader = new UserReader(User);
+    this.lockout = new LoginLockout(redis, limits);
   }
 
-  async login(username: string, password: string, origin: LoginOrigin = {}): Promise<{ token: string; user: UserView }> {
-    const failKey = `login:fail:${username.toLowerCase()}`;
-    const failures = Number(await this.redis.get(failKey));
-    if (failures >= this.limits.maxFailures) {
-      const ttl = await this.redis.ttl(failKey);
-      throw new RateLimited('Too many wrong passwords for this account; try again later', ttl > 0 ? ttl : this.limits.lockSeconds);
+  /** Logs in from `address` (the client's); wrong passwords lock that address out of the account (see LoginLockout). */
+  async login(username: string, password: string, origin: LoginOrigin): Promise<{ token: string; user: UserView }> {
+    const key = username.toLowerCase();
+    const address = origin.ip;
+    const lock = await this.lockout.check(key, address);
+    if (lock) {
+      const seconds = Math.ceil(lock.remainingMs / 1000);
+      throw new RateLimited(`Too many wrong passwords for this account; try again in ${waitText(seconds)}, or ask a proctor to unlock it`, seconds);
     }
     const user = await this.users.findByUsername(username);
-    let ok = false;
-    if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
-    else await burnPasswordCheck(password);
-    if (!ok) {
-      const count = await this.redis.incr(failKey);
-      if (count === 1 || count >= this.limits.maxFailures) await this.redis.expire(failKey, this.limits.lockSeconds);
+    const ok = await checkLoginPassword(password, user?.passwordHash ?? null, user?.active ?? false);
+    if (!ok || !user) {
+      const { lockedUntilMs, failures } = await this.lockout.failed(key, address, user?._id ?? null);
       const who = user ? { _id: user._id, roles: user.roles } : null;
-      await this.recordEvent(origin, { kind: 'login_failed', username, user: who, failures: count });
-      if (count === this.limits.maxFailures) {
-        await this.recordEvent(origin, { kind: 'lockout', username, user: who, failures: count, lockSeconds: this.limits.lockSeconds });
-      }
+      await this.recordEvent(origin, { kind: 'login_failed', username, user: who, failures });
+      if (lockedUntilMs !== null) await this.recordEvent(origin, { kind: 'lockout', username, user: who, failures, lockSeconds: this.limits.lockSeconds });
       throw new InvalidCredentials();
     }
-    await this.redis.del(failKey);
-    const { token } = this.tokens.issue(user!._id);
+    await this.lockout.succeeded(key, address);
+    const { token } = this.tokens.issue(user._id);
     // The socket join that usually follows a login finds the status here instead of reading the user again.
-    await this.rememberStatus(user!);
-    return { token, user: userView(user!) };
+    await this.rememberStatus(user);
+    return { token, user: userView(user) };
   }
 
   /**

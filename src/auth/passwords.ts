@@ -7,6 +7,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  * those passwords are exam-day codes handed out on paper, and the per-account
  * lockout stops online guessing. The parameters are stored in every hash, so
  * either cost can change without a migration (old hashes keep verifying).
+ * A wrong password costs the same for every account (checkLoginPassword).
  */
 export const COST = {
   staff: { N: 2 ** 15, r: 8, p: 1 },
@@ -43,13 +44,34 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-let dummy: Promise<string> | undefined;
+/** One stand-in hash per cost, made on first use, for the refusals below. */
+const standIns = new Map<CostKind, Promise<string>>();
+
+function standIn(kind: CostKind): Promise<string> {
+  let hash = standIns.get(kind);
+  if (!hash) standIns.set(kind, (hash = hashPassword('not-a-real-password', kind)));
+  return hash;
+}
+
+function hasCost(stored: string, kind: CostKind): boolean {
+  const [, N, r, p] = stored.split('$').map(Number);
+  const cost = COST[kind];
+  return N === cost.N && r === cost.r && p === cost.p;
+}
 
 /**
- * Spends the same time as checking a real staff password, so that an unknown
- * username cannot be told from a wrong password by timing.
+ * A login's password check. Every refusal does the same work: one scrypt at
+ * each cost of {@link COST}, the account's own hash standing for its cost and
+ * stand-ins for the others (for all of them when the username is unknown), so
+ * that neither time nor load tells a candidate's account from a staff
+ * member's, a deactivated one or a username nobody has. The right password of
+ * an active account answers after its own hash alone: candidates' logins stay cheap.
  */
-export async function burnPasswordCheck(password: string): Promise<void> {
-  dummy ??= hashPassword('not-a-real-password');
-  await verifyPassword(password, await dummy);
+export async function checkLoginPassword(password: string, stored: string | null, active: boolean): Promise<boolean> {
+  const right = stored !== null && (await verifyPassword(password, stored));
+  if (right && active) return true;
+  for (const kind of Object.keys(COST) as CostKind[]) {
+    if (stored === null || !hasCost(stored, kind)) await verifyPassword(password, await standIn(kind));
+  }
+  return false;
 }

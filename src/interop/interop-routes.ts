@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { BadRequest } from '../errors.js';
+import { AppError, BadRequest } from '../errors.js';
 import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
@@ -87,18 +87,21 @@ const binary = { description: 'The file', type: 'string', format: 'binary' } as 
 
 async function fileOf(request: FastifyRequest): Promise<Buffer> {
   if (request.isMultipart()) {
-    for await (const part of request.parts()) {
-      if (part.type !== 'file') continue;
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        continue;
-      }
-      try {
+    try {
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          continue;
+        }
         return await part.toBuffer();
-      } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLarge('The uploaded file is larger than allowed');
-        throw err;
       }
+    } catch (err) {
+      const e = err as { code?: string; statusCode?: number; message?: string };
+      if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLarge('The uploaded file is larger than allowed');
+      if (err instanceof AppError || (e.statusCode && e.statusCode < 500)) throw err;
+      // The multipart reader's own errors ("Unexpected end of form") are a malformed body.
+      throw new BadRequest(`The multipart body cannot be read: ${e.message ?? 'malformed'}`);
     }
     throw new BadRequest('The multipart body has no file field named "file"');
   }

@@ -69,7 +69,14 @@ export function parseXml(text: string, what = 'The file'): XElement {
   if (valid !== true) {
     throw new UnreadableFile(`${what} is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   }
-  const root = convert(parser.parse(text)).find(isElement);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(text);
+  } catch (err) {
+    // The parser's own limits (tags nested over a hundred deep) are the file's fault.
+    throw new UnreadableFile(`${what} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const root = convert(parsed).find(isElement);
   if (!root) throw new UnreadableFile(`${what} has no root element`);
   return root;
 }

@@ -88,7 +88,7 @@ export default fp(
         });
       },
     });
-    await app.register(wsRoutes(sockets));
+    await app.register(wsRoutes(sockets, config.WS_MAX_PER_ADDRESS));
     await app.register(liveRoutes(live));
 
     await presence.start((msg) => sockets.onPresence(msg));

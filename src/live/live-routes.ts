@@ -57,6 +57,8 @@ const monitorResponse = {
           answered: { type: 'integer' },
           lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
           events: eventCountsSchema,
+          locked: { type: 'boolean', description: 'Locked out of logging in by wrong passwords (from some address); POST /api/users/:id/unlock lifts it' },
+          lockedUntil: { type: ['string', 'null'], format: 'date-time', description: 'When the latest lock ends' },
         },
       },
     },
@@ -133,7 +135,9 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
     }, async (request, reply) => {
       const exam = await staffExam(app, request.principal, request.params.id);
       reply.header('cache-control', 'no-store');
-      return { candidates: await live.monitor(exam) };
+      const rows = await live.monitor(exam);
+      const locks = await app.auth.lockout.lockedUntil(rows.map((r) => r.candidateId));
+      return { candidates: rows.map((r) => ({ ...r, locked: locks.has(r.candidateId), lockedUntil: locks.get(r.candidateId)?.toISOString() ?? null })) };
     });
 
     app.get('/api/my/exams', {

@@ -3,6 +3,7 @@
  * and sends them, and the close codes it uses.
  */
 import { EVENT_KINDS, type EventKind } from './attempt-model.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../validation.js';
 
 /** Largest frame the server reads; larger ones get an `error` frame and are dropped. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -92,6 +93,7 @@ function bad(message: string, seq?: number, code = 'validation_failed'): ParseRe
 
 /** Parses one text frame. Never throws. */
 export function parseClientFrame(text: string): ParseResult {
+  if (jsonTooDeep(text)) return bad(`Frames nest at most ${MAX_JSON_DEPTH} levels deep`, undefined, 'bad_request');
   let value: unknown;
   try {
     value = JSON.parse(text);

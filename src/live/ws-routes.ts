@@ -5,10 +5,10 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { SocketIdentity } from '../auth/auth-service.js';
-import { AppError } from '../errors.js';
+import { AppError, RateLimited } from '../errors.js';
 import { JoinRefused, type LiveService } from './live-service.js';
 import type { PresenceMessage } from './presence.js';
 import { CLOSE, MAX_FRAME_BYTES, parseClientFrame, TokenBucket, type ClientFrame, type ServerMessage } from './protocol.js';
@@ -348,10 +348,28 @@ function peekSeq(data: RawData): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Route `/ws`. */
-export function wsRoutes(sockets: LiveSockets): FastifyPluginAsync {
+/**
+ * Route `/ws`, at most `maxPerAddress` open connections per client address
+ * on this process: one more is refused with HTTP 429 before the handshake,
+ * so one address cannot hold sockets (memory, heartbeats) without end. A
+ * connection counts from its upgrade request until its TCP socket closes.
+ */
+export function wsRoutes(sockets: LiveSockets, maxPerAddress: number): FastifyPluginAsync {
   return async (app) => {
-    app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => {
+    const open = new Map<string, number>();
+    const onRequest = async (request: FastifyRequest) => {
+      if (!request.ws) return;
+      const address = request.ip;
+      const n = open.get(address) ?? 0;
+      if (n >= maxPerAddress) throw new RateLimited(`At most ${maxPerAddress} exam connections from one address`, 5);
+      open.set(address, n + 1);
+      request.raw.socket.once('close', () => {
+        const left = (open.get(address) ?? 1) - 1;
+        if (left > 0) open.set(address, left);
+        else open.delete(address);
+      });
+    };
+    app.get('/ws', { websocket: true, schema: { hide: true }, onRequest }, (socket) => {
       sockets.accept(socket);
     });
   };

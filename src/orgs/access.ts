@@ -45,6 +45,19 @@ export class Access {
     if (!(await this.holds(principal, roles, orgId))) throw new Forbidden();
   }
 
+  /**
+   * The organisations a principal may see in the tree: null (all of it) for
+   * anyone holding a staff role; for a candidate only their own branch, their
+   * organisations and those above them, not their siblings or other
+   * departments.
+   */
+  async visibleOrgs(principal: Pick<Principal, 'roles'>): Promise<ReadonlySet<string> | null> {
+    if (principal.roles.some((g) => g.role !== 'candidate')) return null;
+    const visible = new Set<string>();
+    for (const orgId of this.grantOrgs(principal, 'candidate')) for (const id of (await this.orgs.pathOf(orgId)) ?? []) visible.add(id);
+    return visible;
+  }
+
   /** A filter matching documents whose `orgPath` lies under any org where a role is held. */
   subtreeFilter(principal: Pick<Principal, 'roles'>, roles: Role | readonly Role[], field = 'orgPath') {
     return { [field]: { $in: this.grantOrgs(principal, roles) } };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-routes.js';
+import { NotFound } from '../errors.js';
 import { idParams } from '../users/user-routes.js';
 import { ORG_KINDS } from './org-model.js';
 import { orgView, type NewOrg } from './org-service.js';
@@ -51,16 +52,26 @@ export default async function orgRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/api/orgs/:id', {
-    schema: { tags: ['orgs'], summary: 'An organisation', security: [{ bearer: [] }], params: idParams, response: { 200: orgSchema } },
-  }, async (request) => orgView(await app.orgs.get(request.params.id)));
+    schema: { tags: ['orgs'], summary: 'An organisation (candidates: only those of their own branch)', security: [{ bearer: [] }], params: idParams, response: { 200: orgSchema } },
+  }, async (request) => {
+    const visible = await app.access.visibleOrgs(request.principal);
+    if (visible && !visible.has(request.params.id)) throw new NotFound('Organisation');
+    return orgView(await app.orgs.get(request.params.id));
+  });
 
   app.get<{ Querystring: { parentId?: string } }>('/api/orgs', {
     schema: {
       tags: ['orgs'],
-      summary: 'Children of an organisation (the root when parentId is absent)',
+      summary: 'Children of an organisation (the root when parentId is absent); candidates see only their own branch',
       security: [{ bearer: [] }],
       querystring: { type: 'object', additionalProperties: false, properties: { parentId: { type: 'string', minLength: 1, maxLength: 64 } } },
       response: { 200: { type: 'object', properties: { orgs: { type: 'array', items: orgSchema } } } },
     },
-  }, async (request) => ({ orgs: (await app.orgs.children(request.query.parentId ?? null)).map(orgView) }));
+  }, async (request) => {
+    const parentId = request.query.parentId ?? null;
+    const visible = await app.access.visibleOrgs(request.principal);
+    if (visible && parentId !== null && !visible.has(parentId)) throw new NotFound('Organisation');
+    const orgs = await app.orgs.children(parentId);
+    return { orgs: (visible ? orgs.filter((o) => visible.has(o._id)) : orgs).map(orgView) };
+  });
 }

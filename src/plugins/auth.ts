@@ -60,7 +60,11 @@ export default fp(
       users,
       tokens,
       app.redis,
-      { maxFailures: app.config.LOGIN_MAX_FAILURES, lockSeconds: app.config.LOGIN_LOCK_SECONDS },
+      {
+        maxFailures: app.config.LOGIN_MAX_FAILURES,
+        maxFailuresTotal: app.config.LOGIN_MAX_FAILURES_TOTAL,
+        lockSeconds: app.config.LOGIN_LOCK_SECONDS,
+      },
       (origin, event) => auditLoginEvent({ audit, orgs }, { actorId: null, ...origin }, event),
     );
     app.decorate('tokens', tokens);
@@ -79,6 +83,7 @@ export default fp(
       if (roles && !access.hasRole(request.principal, roles)) throw new Forbidden(`This needs one of these roles: ${roles.join(', ')}`);
     });
 
+    await users.ensureNames();
     await bootstrap(app.config.ROOT_ORG_CODE, app.config.ADMIN_USERNAME, app.config.ADMIN_PASSWORD, orgs, users);
   },
   { name: 'auth', dependencies: ['mongo', 'redis'] },

@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { opsAccess } from './ops-access.js';
 
-/** The whole API as OpenAPI at /docs/json, browsable at /docs. */
+/** The whole API as OpenAPI at /docs/json, browsable at /docs; in production only with OPS_TOKEN (ops-access.ts). */
 export default fp(
   async (app) => {
     await app.register(swagger, {
@@ -11,7 +12,8 @@ export default fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    const guard = opsAccess(app.config);
+    await app.register(swaggerUi, { routePrefix: '/docs', ...(guard ? { uiHooks: { onRequest: guard } } : {}) });
   },
   { name: 'docs' },
 );

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { opsAccess } from './ops-access.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,7 +51,8 @@ export default fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const guard = opsAccess(app.config);
+    app.get('/metrics', { schema: { hide: true }, ...(guard ? { onRequest: guard } : {}) }, async (_request, reply) => {
       for (const [name, queue] of Object.entries(app.queues)) {
         queueDepth.set({ queue: name }, await queue.count().catch(() => -1));
       }

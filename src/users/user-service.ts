@@ -1,4 +1,4 @@
-import { nativeOf, readMany } from '../infra/store.js';
+import { insertNew, INSERT_CHUNK, nativeOf, readByIds, readMany } from '../infra/store.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Access, Principal } from '../orgs/access.js';
@@ -54,6 +54,11 @@ function costFor(roles: RoleGrant[]) {
 
 const BULK_CONCURRENCY = 8;
 
+/** An `_id` no user has: an unknown username reads it, so that it costs what a known one does. */
+const NO_USER = 'no-such-user';
+/** The username document saying that every user has one (no username can start with `~`). */
+const NAMES_COMPLETE = '~every-user-has-one';
+
 export class UserService {
   constructor(
     private readonly User: UserModel,
@@ -87,13 +92,14 @@ export class UserService {
   async create(actor: Principal | null, input: NewUser): Promise<User> {
     if (actor) await this.assertMayGrant(actor, input.roles);
     const user = await this.build(input, actor);
+    const taken = () => new Conflict('duplicate_username', `Username ${input.username} is taken`);
+    if ((await this.claimNames([user])).size > 0) throw taken();
     try {
       await this.User.collection.insertOne(user as never);
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new Conflict('duplicate_username', `Username ${input.username} is taken`);
+      if ((err as { code?: number }).code === 11000) throw taken();
       throw err;
     }
-    await this.recordNames([user]);
     return user;
   }
 
@@ -142,15 +148,20 @@ export class UserService {
     await Promise.all(Array.from({ length: BULK_CONCURRENCY }, work));
 
     ready.sort((a, b) => a.index - b.index);
-    let created = ready.length;
-    if (ready.length > 0) {
+    const refusedNames = await this.claimNames(ready.map((r) => r.user));
+    for (const r of ready) {
+      if (refusedNames.has(r.user.usernameKey)) failed.push({ index: r.index, error: { code: 'duplicate_username', message: `Username ${r.user.username} is taken` } });
+    }
+    const named = ready.filter((r) => !refusedNames.has(r.user.usernameKey));
+    let created = named.length;
+    if (named.length > 0) {
       try {
-        await this.User.collection.insertMany(ready.map((r) => r.user as never), { ordered: false });
+        await this.User.collection.insertMany(named.map((r) => r.user as never), { ordered: false });
       } catch (err) {
         const writeErrors = (err as { writeErrors?: { index: number; code?: number; errmsg?: string }[] }).writeErrors;
         if (!writeErrors) throw err;
         for (const we of writeErrors) {
-          const row = ready[we.index]!;
+          const row = named[we.index]!;
           created--;
           failed.push({
             index: row.index,
@@ -163,8 +174,7 @@ export class UserService {
     }
     failed.sort((a, b) => a.index - b.index);
     const refused = new Set(failed.map((f) => f.index));
-    const stored = ready.filter((r) => !refused.has(r.index));
-    await this.recordNames(stored.map((r) => r.user));
+    const stored = named.filter((r) => !refused.has(r.index));
     const users = stored.map((r) => ({ index: r.index, id: r.user._id, username: r.user.username }));
     return { created, users, failed };
   }
@@ -177,6 +187,26 @@ export class UserService {
     for (const g of user.roles) {
       if (await this.access.holds(actor, 'admin', g.orgId)) return user;
     }
+    throw new NotFound('User');
+  }
+
+  /**
+   * A user whose login lock the actor may lift, and the organisation on whose
+   * behalf: a proctor or exam manager at or above an organisation where the
+   * user is a candidate, or an administrator over any of the user's roles.
+   * Others get what reading the user would give them: 403 for users
+   * themselves, 404 for everyone else.
+   */
+  async forUnlock(actor: Principal, id: string): Promise<{ user: User; orgId: string }> {
+    const user = await this.User.findById(id).lean();
+    if (!user) throw new NotFound('User');
+    for (const g of user.roles) {
+      if (g.role === 'candidate' && (await this.access.holds(actor, ['proctor', 'exam_manager'], g.orgId))) return { user, orgId: g.orgId };
+    }
+    for (const g of user.roles) {
+      if (await this.access.holds(actor, 'admin', g.orgId)) return { user, orgId: g.orgId };
+    }
+    if (user._id === actor.id) throw new Forbidden('Only a proctor, an exam manager or an administrator may lift a login lock');
     throw new NotFound('User');
   }
 
@@ -262,15 +292,6 @@ export class UserService {
     return visible.sort((a, b) => order.get(a.usernameKey)! - order.get(b.usernameKey)!);
   }
 
-  /**
-   * The user with this username (any case). Read through the username
-   * documents (`user_names`, `_id` = lower-cased username): two reads by
-   * `_id`, which FerretDB answers from an index, where a filter on
-   * `usernameKey` makes it decode every user — a login storm on the embedded
-   * default would pay that per login. Users without one (stored before it
-   * existed, or a crash between the two inserts) are found by `usernameKey`
-   * and get theirs then.
-   */
   /** Users by lower-cased usernames, through the username documents where they exist. */
   private async byUsernameKeys(keys: readonly string[]): Promise<User[]> {
     const names = await readMany(this.names(), keys);
@@ -286,16 +307,71 @@ export class UserService {
     return found;
   }
 
+  /**
+   * The user with this username (any case), for login: the username document
+   * and then the user, two reads by `_id` whether or not the username exists,
+   * so that neither the work nor its time tells an unknown username from a
+   * known one (a filter on `usernameKey` would make FerretDB decode every
+   * user). Every user has a document: creation takes the name first, and
+   * `ensureNames` gave users from before them theirs.
+   */
   async findByUsername(username: string): Promise<User | null> {
     const key = username.toLowerCase();
     const name = await this.names().findOne({ _id: key });
-    if (name) {
-      const user = await this.User.findById(name.userId).lean();
-      if (user && user.usernameKey === key) return user;
+    const user = await this.User.findById(name?.userId || NO_USER).lean();
+    if (user && user.usernameKey === key) return user;
+    // (The marker document has no user id.)
+    if (!name?.userId) return null;
+    // A name whose user is missing was taken over by a creation that then lost the race for the username: set it right.
+    const holder = await this.User.findOne({ usernameKey: key }).lean();
+    if (holder) await this.names().updateOne({ _id: key }, { $set: { userId: holder._id } });
+    return holder;
+  }
+
+  /**
+   * Takes the username documents of users about to be stored, so that no
+   * stored user is without one. Returns the usernames (lower-cased) another
+   * user holds. A name whose user was never stored (a creation that failed or
+   * crashed after taking it) is taken over, unless another creation is quicker.
+   */
+  private async claimNames(users: readonly Pick<User, '_id' | 'usernameKey'>[]): Promise<Set<string>> {
+    const names = this.names();
+    const refused = new Set<string>();
+    const held = await insertNew(names, users.map((u) => ({ _id: u.usernameKey, userId: u._id })));
+    if (held.size === 0) return refused;
+    const docs = await readByIds(names, [...held]);
+    const holders = await readMany(nativeOf<User>(this.User), [...docs.values()].map((n) => n.userId), { usernameKey: 1 });
+    for (const u of users) {
+      if (!held.has(u.usernameKey)) continue;
+      const name = docs.get(u.usernameKey);
+      if (!name || holders.get(name.userId)?.usernameKey === u.usernameKey) {
+        refused.add(u.usernameKey);
+        continue;
+      }
+      const res = await names.updateOne({ _id: u.usernameKey, userId: name.userId }, { $set: { userId: u._id } });
+      if (res.modifiedCount !== 1) refused.add(u.usernameKey);
     }
-    const user = await this.User.findOne({ usernameKey: key }).lean();
-    if (user) await this.recordNames([user]);
-    return user;
+    return refused;
+  }
+
+  /**
+   * Gives every user stored before username documents existed its document,
+   * once per database (a marker document records that it ran); from then on
+   * creation keeps it so. Several processes starting at once do the same
+   * inserts, and duplicates are ignored.
+   */
+  async ensureNames(): Promise<void> {
+    const names = this.names();
+    if (await names.findOne({ _id: NAMES_COMPLETE })) return;
+    let batch: { _id: string; userId: string }[] = [];
+    for await (const u of nativeOf<User>(this.User).find({}, { projection: { usernameKey: 1 }, batchSize: INSERT_CHUNK })) {
+      batch.push({ _id: u.usernameKey, userId: u._id });
+      if (batch.length >= INSERT_CHUNK) {
+        await insertNew(names, batch);
+        batch = [];
+      }
+    }
+    await insertNew(names, [...batch, { _id: NAMES_COMPLETE, userId: '' }]);
   }
 
   /** Username → user id documents (see findByUsername); usernames never change and users are never deleted. */
@@ -305,7 +381,7 @@ export class UserService {
     return db.collection<{ _id: string; userId: string }>('user_names');
   }
 
-  /** Writes the username documents of new users. Only a shortcut: on failure logins find them the slow way. */
+  /** Writes the username documents missing for users found by name (see byUsernameKeys). */
   private async recordNames(users: readonly Pick<User, '_id' | 'usernameKey'>[]): Promise<void> {
     if (users.length === 0) return;
     await this.names()

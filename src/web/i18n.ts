@@ -27,6 +27,9 @@ const student = {
 
   'error.invalid_credentials': 'Sai tên đăng nhập hoặc mật khẩu.',
   'error.rate_limited': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau ít phút.',
+  'error.rate_limited_wait': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {wait}, hoặc nhờ giám thị mở khoá tài khoản.',
+  'wait.minutes': '{n} phút',
+  'wait.seconds': '{n} giây',
   'error.network_error': 'Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.',
   'error.unauthenticated': 'Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.',
   'error.forbidden': 'Bạn không có quyền truy cập nội dung này.',
@@ -158,6 +161,9 @@ const en: Record<MessageKey, string> = {
 
   'error.invalid_credentials': 'Wrong username or password.',
   'error.rate_limited': 'Too many attempts. Please try again in a few minutes.',
+  'error.rate_limited_wait': 'Too many attempts. Please try again in {wait}, or ask a proctor to unlock your account.',
+  'wait.minutes': '{n} min',
+  'wait.seconds': '{n} s',
   'error.network_error': 'Cannot reach the server. Check the network and try again.',
   'error.unauthenticated': 'Your session has expired. Please sign in again.',
   'error.forbidden': 'You may not open this.',

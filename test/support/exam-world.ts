@@ -27,7 +27,8 @@ export interface ExamWorld {
   managerToken: string;
 }
 
-const PASSWORD = 'exam-test-password-1';
+/** Password of every user of the world (candidates log in with it too). */
+export const WORLD_PASSWORD = 'exam-test-password-1';
 
 /** The answer's JSON body, when a set-up step got the status it needs; throws otherwise. */
 export async function ok(res: LightMyRequestResponse, status: number, what = 'set-up step') {
@@ -47,11 +48,11 @@ export async function examWorld(app: FastifyInstance, candidates = 6, prefix = '
   const user = async (name: string, roles: { role: string; orgId: string }[]) => {
     const username = `${prefix}_${name}`;
     const created = await ok(
-      await asAdmin({ method: 'POST', url: '/api/users', payload: { username, password: PASSWORD, displayName: name, roles } }),
+      await asAdmin({ method: 'POST', url: '/api/users', payload: { username, password: WORLD_PASSWORD, displayName: name, roles } }),
       201,
       `user ${name}`,
     );
-    const token = await login(app, username, PASSWORD);
+    const token = await login(app, username, WORLD_PASSWORD);
     return { id: created.id as string, token, call: as(app, token) };
   };
   const author = await user('author', [{ role: 'author', orgId: dep }]);

@@ -3,9 +3,19 @@ import { h } from '../dom.js';
 import { hasMessage, t } from '../i18n.js';
 import type { Page } from './types.js';
 
+/** "14 phút 59 giây": a wait in seconds as people read it. */
+function waitText(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return [m > 0 ? t('wait.minutes', { n: m }) : '', s > 0 || m === 0 ? t('wait.seconds', { n: s }) : ''].filter(Boolean).join(' ');
+}
+
 /** The message for an API error, in the current language. */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
+    // A login lock says how long it lasts (error.details[0].retryAfterSeconds).
+    const wait = err.code === 'rate_limited' ? (err.details[0] as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds : undefined;
+    if (typeof wait === 'number' && wait > 0) return t('error.rate_limited_wait', { wait: waitText(wait) });
     const key = `error.${err.code}`;
     return hasMessage(key) ? t(key) : t('error.generic', { message: err.message });
   }

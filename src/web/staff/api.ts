@@ -303,6 +303,9 @@ export interface MonitorRow {
   answered: number;
   lastSeenAt: string | null;
   events: Record<string, number>;
+  /** Locked out of logging in by wrong passwords; absent from servers before login locks were shown. */
+  locked?: boolean;
+  lockedUntil?: string | null;
 }
 
 export interface Extension {
@@ -701,6 +704,11 @@ export class StaffApi {
 
   monitor(id: string): Promise<{ candidates: MonitorRow[] }> {
     return this.get<{ candidates: MonitorRow[] }>(`/api/exams/${encodeURIComponent(id)}/monitor`);
+  }
+
+  /** Lifts the login locks of an account (proctors and exam managers over the candidate). */
+  unlock(userId: string): Promise<void> {
+    return this.post<void>(`/api/users/${encodeURIComponent(userId)}/unlock`);
   }
 
   extend(id: string, candidateId: string, extraMinutes: number): Promise<Extension> {

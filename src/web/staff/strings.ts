@@ -534,6 +534,12 @@ const S = {
   'staff.monitor.pause': ['Tạm dừng cập nhật', 'Pause updates'],
   'staff.monitor.resume': ['Tiếp tục cập nhật', 'Resume updates'],
   'staff.monitor.none': ['Không có thí sinh nào khớp.', 'No candidate matches.'],
+  'staff.monitor.lockedCount': ['Bị khoá đăng nhập', 'Locked out'],
+  'staff.monitor.lockedOnly': ['Bị khoá đăng nhập', 'Locked out of logging in'],
+  'staff.monitor.locked': ['Bị khoá đăng nhập đến {time}', 'Locked out until {time}'],
+  'staff.monitor.unlock': ['Mở khoá', 'Unlock'],
+  'staff.monitor.unlockFor': ['Mở khoá đăng nhập cho {id}', 'Let {id} log in again'],
+  'staff.monitor.unlocked': ['Đã mở khoá cho {id}: thí sinh đăng nhập lại được ngay.', 'Unlocked {id}: they can log in again now.'],
 
   'staff.event.blur': ['Rời cửa sổ', 'Left the window'],
   'staff.event.focus': ['Quay lại', 'Came back'],

@@ -1,8 +1,9 @@
 /**
  * The live monitor: every candidate of an exam with where they stand, whether
  * their socket is connected, how many items they answered and the integrity
- * events their browser reported; refreshed every few seconds. Proctors and
- * exam managers give a candidate extra minutes from here.
+ * events their browser reported, and who is locked out of logging in by wrong
+ * passwords; refreshed every few seconds. Proctors and exam managers give a
+ * candidate extra minutes and lift login locks from here.
  */
 import { ApiError } from '../../api.js';
 import { h } from '../../dom.js';
@@ -43,6 +44,7 @@ export const monitorPage = staffPage('exams', (ctx) => {
     ['submitted', t('status.submitted')],
     ['disconnected', t('staff.monitor.disconnectedOnly')],
     ['events', t('staff.monitor.withEvents')],
+    ['locked', t('staff.monitor.lockedOnly')],
   ] as const)
     filter.append(h('option', { value }, label));
   const search = input({ type: 'search', id: uid('f'), placeholder: t('staff.monitor.searchHint') });
@@ -90,6 +92,7 @@ export const monitorPage = staffPage('exams', (ctx) => {
     tr: HTMLTableRowElement;
     state: HTMLElement;
     conn: HTMLElement;
+    lock: HTMLElement;
     answered: HTMLElement;
     seen: HTMLElement;
     events: HTMLElement;
@@ -141,6 +144,30 @@ export const monitorPage = staffPage('exams', (ctx) => {
     return box;
   }
 
+  /** The lock badge and its unlock button, drawn anew only when the lock changes (focus on the button survives refreshes). */
+  function lockState(cell: HTMLElement, row: MonitorRow): void {
+    const until = row.locked && row.lockedUntil ? row.lockedUntil : '';
+    if (cell.dataset.until === until) return;
+    cell.dataset.until = until;
+    if (!until) return cell.replaceChildren();
+    const time = new Date(until).toLocaleTimeString(document.documentElement.lang === 'en' ? 'en-GB' : 'vi-VN', { hour: '2-digit', minute: '2-digit' });
+    const unlock = h('button', { type: 'button', class: 'button button--secondary button--small', 'aria-label': t('staff.monitor.unlockFor', { id: row.candidateId }) }, t('staff.monitor.unlock'));
+    unlock.addEventListener('click', () => {
+      void busy(unlock, t('staff.busy'), async () => {
+        try {
+          await ctx.api.unlock(row.candidateId);
+          say(notices, 'success', t('staff.monitor.unlocked', { id: row.candidateId }));
+          cell.dataset.until = '';
+          cell.replaceChildren();
+          void poll();
+        } catch (err) {
+          say(notices, 'error', errorMessage(err));
+        }
+      });
+    });
+    cell.replaceChildren(h('div', { class: 'lock-state' }, badge(t('staff.monitor.locked', { time }), 'danger'), unlock));
+  }
+
   function draw(): void {
     const now = Date.now();
     const count = (pred: (r: MonitorRow) => boolean) => rows.filter(pred).length;
@@ -152,6 +179,7 @@ export const monitorPage = staffPage('exams', (ctx) => {
         [t('status.not_started'), count((r) => r.state === 'not_started'), 'neutral'],
         [t('staff.monitor.connected'), count((r) => r.connected), 'active'],
         [t('staff.monitor.withEvents'), count((r) => Object.values(r.events ?? {}).some((n) => n > 0)), 'warn'],
+        [t('staff.monitor.lockedCount'), count((r) => r.locked === true), 'warn'],
       ].map(([label, n, tone]) => h('li', { class: `counter counter--${tone}` }, h('span', { class: 'counter-value' }, String(n)), h('span', { class: 'counter-label' }, String(label)))),
     );
     const q = search.value.trim().toLowerCase();
@@ -162,6 +190,8 @@ export const monitorPage = staffPage('exams', (ctx) => {
           return r.state === 'in_progress' && !r.connected;
         case 'events':
           return Object.values(r.events ?? {}).some((n) => n > 0);
+        case 'locked':
+          return r.locked === true;
         case '':
           return true;
         default:
@@ -176,19 +206,22 @@ export const monitorPage = staffPage('exams', (ctx) => {
         view = {
           tr: h('tr', { 'data-candidate': r.candidateId }),
           state: h('td'),
-          conn: h('td'),
+          conn: h('span'),
+          lock: h('div'),
           answered: h('td', { class: 'num' }),
           seen: h('td'),
           events: h('td'),
           extra: h('td'),
         };
-        view.tr.append(h('th', { scope: 'row' }, h('code', null, r.candidateId)), view.state, view.conn, view.answered, view.seen, view.events, view.extra);
+        view.tr.append(h('th', { scope: 'row' }, h('code', null, r.candidateId)), view.state, h('td', null, view.conn, view.lock), view.answered, view.seen, view.events, view.extra);
         rowViews.set(r.candidateId, view);
       }
       const events = EVENT_KINDS.filter((k) => (r.events?.[k] ?? 0) > 0).map((k) => badge(`${t(`staff.event.${k}`)} ×${r.events[k]}`, k === 'focus' ? 'neutral' : 'warn'));
-      view.tr.classList.toggle('row--alert', r.state === 'in_progress' && !r.connected);
+      view.tr.classList.toggle('row--alert', (r.state === 'in_progress' && !r.connected) || r.locked === true);
       view.state.replaceChildren(statusBadge(r.state));
-      view.conn.replaceChildren(h('span', { class: `conn conn--${r.connected ? 'on' : 'off'}` }, r.connected ? t('staff.monitor.online') : t('staff.monitor.offline')));
+      view.conn.className = `conn conn--${r.connected ? 'on' : 'off'}`;
+      view.conn.textContent = r.connected ? t('staff.monitor.online') : t('staff.monitor.offline');
+      lockState(view.lock, r);
       view.answered.textContent = totalItems ? `${r.answered}/${totalItems}` : String(r.answered);
       view.seen.textContent = ago(r.lastSeenAt, now);
       view.events.replaceChildren(events.length ? h('span', { class: 'badges' }, ...events) : h('span', { class: 'muted' }, '—'));
