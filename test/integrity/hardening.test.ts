@@ -58,7 +58,8 @@ t.test('one address holds at most WS_MAX_PER_ADDRESS exam sockets; more get 429 
 
 t.test('in production /metrics and /docs answer only to the operations token', async (t) => {
   const token = 'ops-token-0123456789abcdef';
-  const { app } = await build(t, { NODE_ENV: 'production', OPS_TOKEN: token });
+  const production = { NODE_ENV: 'production', AUDIT_KEY: 'audit-key-for-this-test-0123456789abcdef' };
+  const { app } = await build(t, { ...production, OPS_TOKEN: token });
   const basic = (password: string) => `Basic ${Buffer.from(`prometheus:${password}`).toString('base64')}`;
   // (The page's own scripts and styles, /docs/static/*, are swagger-ui's public files and stay open.)
   for (const url of ['/metrics', '/docs', '/docs/json', '/docs/yaml']) {
@@ -74,7 +75,7 @@ t.test('in production /metrics and /docs answer only to the operations token', a
   }
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, '/health stays open');
 
-  const closed = (await build(t, { NODE_ENV: 'production' })).app;
+  const closed = (await build(t, production)).app;
   t.equal((await closed.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode, 401, 'without OPS_TOKEN they are closed to all');
   const dev = (await build(t, { NODE_ENV: 'development' })).app;
   t.equal((await dev.inject({ method: 'GET', url: '/metrics' })).statusCode, 200, 'in development they stay open');
