@@ -16,7 +16,9 @@ import { parseFailure, withDefaults, type ImportDefaults, type ImportReport } fr
  */
 
 const USAGE = `usage: npm run import -- --format ${FORMATS.join('|')} FILE
-  [--url http://127.0.0.1:3000] [--user NAME] [--password PASSWORD]   (or EXAM_URL, EXAM_USER, EXAM_PASSWORD, EXAM_TOKEN)
+  [--url URL] [--user NAME] [--password PASSWORD]   (or EXAM_URL, EXAM_USER, EXAM_PASSWORD, EXAM_TOKEN)
+  The URL defaults to the API this machine runs: http://HOST:PORT from the environment (127.0.0.1:3000).
+  With the demo (npm start): --user gv.toan --password 'demo-2025!'
   [--subject S] [--grade N] [--topic T] [--level 1-4] [--language vi|en] [--points P] [--tag T] [--owner ORG_ID]
   [--chunk N]   items per request (default 500, at most 1000)`;
 
@@ -89,20 +91,44 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
     ...(values.tag ? { tags: [values.tag] } : {}),
     ...(values.owner ? { ownerOrgId: values.owner } : {}),
   };
-  const token = values.token ?? env.EXAM_TOKEN;
-  const user = values.user ?? env.EXAM_USER;
-  const password = values.password ?? env.EXAM_PASSWORD;
-  if (!token && !(user && password)) throw new CliError('give --user and --password (or EXAM_USER and EXAM_PASSWORD, or EXAM_TOKEN)');
+  const token = values.token || env.EXAM_TOKEN || undefined;
+  const user = values.user || env.EXAM_USER || undefined;
+  const password = values.password || env.EXAM_PASSWORD || undefined;
+  if (!token && !(user && password)) {
+    throw new CliError("give --user and --password (or EXAM_USER and EXAM_PASSWORD, or EXAM_TOKEN); with the demo: --user gv.toan --password 'demo-2025!'");
+  }
   return {
     format,
     file: positionals[0]!,
-    url: (values.url ?? env.EXAM_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    url: (values.url || env.EXAM_URL || localApi(env)).replace(/\/+$/, ''),
     ...(token ? { token } : {}),
     ...(user ? { user } : {}),
     ...(password ? { password } : {}),
     chunk,
     defaults,
   };
+}
+
+/** The API started on this machine with the same environment (`npm start` reads HOST and PORT too). */
+export function localApi(env: NodeJS.ProcessEnv): string {
+  const host = !env.HOST || env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  const port = env.PORT && /^\d+$/.test(env.PORT) ? env.PORT : '3000';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * One line per problem of a refused question: the message, then what the
+ * details name (a field path and what is wrong with it), so the author knows
+ * what to fix without opening the API.
+ */
+export function reasons(error: { message: string; details?: Record<string, unknown>[] }): string {
+  const parts = (error.details ?? []).map((d) => {
+    const where = typeof d.instancePath === 'string' && d.instancePath ? d.instancePath : typeof d.path === 'string' ? d.path : typeof d.field === 'string' ? d.field : '';
+    const what = typeof d.message === 'string' ? d.message : JSON.stringify(d);
+    const extra = d.params && typeof d.params === 'object' ? Object.entries(d.params as Record<string, unknown>).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ') : '';
+    return `${where ? `${where}: ` : ''}${what}${extra ? ` (${extra})` : ''}`;
+  });
+  return [error.message, ...parts.map((p) => `  - ${p}`)].join('\n');
 }
 
 /** A progress bar that redraws in place on a terminal and prints a line per step elsewhere. */
@@ -214,7 +240,7 @@ export async function run(argv: string[], io: CliIo): Promise<{ report: ImportRe
   }
   progress.finish();
   report.failed.sort((a, b) => a.index - b.index);
-  for (const f of report.failed) io.stderr.write(`question ${f.index + 1}${f.line !== undefined ? ` (line ${f.line})` : ''}: ${f.error.message}\n`);
+  for (const f of report.failed) io.stderr.write(`question ${f.index + 1}${f.line !== undefined ? ` (line ${f.line})` : ''}: ${reasons(f.error)}\n`);
   io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   return { report, code: report.failed.length ? 3 : 0 };
 }

@@ -1,21 +1,53 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
-import { ensureEmbeddedServices, stopServices } from '../infra/services.js';
+import { ensureEmbeddedServices, stopServices, type StartedService } from '../infra/services.js';
 import { projectRoot } from '../infra/paths.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed.js';
 
 /**
  * `npm start`: the all-in-one demo. Starts the embedded services when nothing
  * answers, one API process and one worker process, loads demo data, and
- * prints the address and logins. Ctrl-C stops everything it started.
+ * prints the address and logins. One SIGINT (Ctrl-C) or SIGTERM stops
+ * everything it started, and so does a failure while starting: nothing is
+ * left running behind it. (`npm start` execs this process, so npm's forwarded
+ * signal reaches it.)
  */
+const children: ChildProcess[] = [];
+let services: StartedService[] = [];
+let starting: Promise<StartedService[]> | undefined;
+let stopping = false;
+
+async function stop(code = 0): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    // A signal while FerretDB or Redis is still coming up waits for it, so it is stopped too.
+    if (starting) services = await starting.catch(() => services);
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      const force = setTimeout(() => c.kill('SIGKILL'), 10_000);
+      c.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      c.kill('SIGTERM');
+    })));
+    await stopServices(services);
+    process.exit(code);
+  }
+  return new Promise<never>(() => {});
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+process.on('SIGHUP', () => void stop());
+
 async function main() {
   const config = loadConfig();
   console.log('Starting services (the first run builds FerretDB, which takes a few minutes)…');
-  const services = await ensureEmbeddedServices(config);
+  starting = ensureEmbeddedServices(config);
+  services = await starting;
+  if (stopping) return;
   const dist = path.join(projectRoot(), 'dist');
-  const children: ChildProcess[] = [];
   const run = (label: string, file: string) => {
     const child = spawn(process.execPath, [path.join(dist, file)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     child.stdout!.on('data', (d: Buffer) => process.env.DEMO_VERBOSE && process.stdout.write(`[${label}] ${d}`));
@@ -30,27 +62,13 @@ async function main() {
     return child;
   };
 
-  let stopping = false;
-  const stop = async (code = 0) => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    })));
-    await stopServices(services);
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-
   run('api', 'src/server.js');
   run('workers', 'workers/index.js');
 
   const base = `http://${config.HOST}:${config.PORT}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
+    if (stopping) return;
     const ok = await fetch(`${base}/ready`).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) throw new Error('the API did not become ready within 2 minutes');
@@ -75,5 +93,5 @@ async function main() {
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+  void stop(1);
 });

@@ -65,3 +65,19 @@ t.test('a wrong password or a bad file stops with exit code 1 and a clear messag
   t.equal(usage.code, 1);
   t.match(usage.stderr, /--format must be one of gift, moodle-xml, aiken, qti, csv, xlsx/);
 });
+
+t.test('without --url it finds the API at HOST:PORT, and a refused question says what is missing', async (t) => {
+  const file = path.join(dir, 'no-topic.aiken.txt');
+  await writeFile(file, 'Thủ đô của Việt Nam là?\nA. Hà Nội\nB. Huế\nANSWER: A\n');
+  const port = new URL(url).port;
+  const run = await cli(['--format', 'aiken', file, '--user', 'authorA', '--password', world.password], { PORT: port, HOST: '0.0.0.0', EXAM_URL: '' });
+  t.equal(run.code, 3, 'reached the server on PORT and reported the refusal');
+  const line = run.stderr.split('\n').findIndex((l) => /^question 1\b/.test(l));
+  t.ok(line >= 0, 'the refused question is named');
+  const why = run.stderr.split('\n').slice(line).join('\n');
+  t.match(why, /question 1 \(line 1\): The item is not valid\n {2}- .*missingProperty: subject/, `the reason names the missing field:\n${why}`);
+
+  const noLogin = await cli(['--format', 'aiken', file], { PORT: port, EXAM_URL: '', EXAM_USER: '', EXAM_PASSWORD: '', EXAM_TOKEN: '' });
+  t.equal(noLogin.code, 1);
+  t.match(noLogin.stderr, /--user gv\.toan --password 'demo-2025!'/, 'the demo login is in the message');
+});
