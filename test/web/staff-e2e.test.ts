@@ -793,6 +793,18 @@ t.test('staff workflow end to end', async (t) => {
         t.equal(await page.locator('svg.chart--scatter').count(), 1, 'difficulty against discrimination');
         t.ok(await page.locator('svg.chart--scatter circle.dot').count() > 0, 'items are plotted');
         t.ok(await page.locator('tr[data-item-id]').count() >= 14, 'one row per item');
+        // What a reader sees: formulas typeset (never raw \\( … \\)), the mean on the chart's ten-point scale
+        // with raw points out of their maximum, and whole-number ticks on a chart of counts.
+        await page.locator('.col-stem .katex').first().waitFor();
+        const stems = await page.locator('td.col-stem').allTextContents();
+        t.same(stems.filter((s) => s.includes('\\(')), [], 'no stem shows raw LaTeX');
+        const counter = (label: string) => page.locator('.counter').filter({ has: page.locator('.counter-label', { hasText: label }) }).locator('.counter-value').textContent();
+        const mean10 = Number((await counter('Điểm TB (thang 10)'))!.replace(',', '.'));
+        t.ok(mean10 >= 0 && mean10 <= 10, `the mean is on the ten-point scale: ${mean10}`);
+        t.match(await counter('Điểm thô TB'), /^[\d,.]+ \/ [\d,.]+$/, 'raw points are shown out of their maximum');
+        const ticks = await page.locator('svg.chart--histogram text.tick[text-anchor="end"]').allTextContents();
+        t.ok(ticks.length >= 2, 'the count axis has ticks');
+        t.same(ticks.filter((v) => !/^\d+$/.test(v)), [], `count ticks are whole numbers: ${ticks.join(' ')}`);
         const itemId = (await page.locator('tr[data-item-id]').first().getAttribute('data-item-id'))!;
         const statsOf = async () => (await app.models.Item.findById(itemId).lean())?.stats;
         t.equal(await statsOf(), undefined, 'reading the analysis wrote nothing to the bank');

@@ -126,6 +126,13 @@ export function renderRichText(html: string, options: RichTextOptions = {}): Doc
   return fragment;
 }
 
+/** Plain text (not HTML) with its `\\(…\\)` and `\\[…\\]` maths typeset: for excerpts in tables and lists. */
+export function renderMathText(text: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  fragment.append(...splitMath(text).filter((p) => p !== ''));
+  return fragment;
+}
+
 // ---------------------------------------------------------------- responses
 
 /** Whether `r` is an answer at all (not null, not an empty list, map or text). */

@@ -50,9 +50,10 @@ function frame(text: ChartText, className: string): SVGSVGElement {
   return root;
 }
 
-function yAxis(root: SVGSVGElement, max: number, ticks: number, format: (v: number) => string, scale: (v: number) => number): void {
-  for (let i = 0; i <= ticks; i++) {
-    const v = (max * i) / ticks;
+/** Gridlines and labels at 0, step, 2·step … max. */
+function yAxis(root: SVGSVGElement, max: number, step: number, format: (v: number) => string, scale: (v: number) => number): void {
+  for (let i = 0; i * step <= max + 1e-9; i++) {
+    const v = i * step;
     const y = scale(v);
     root.append(svg('line', { x1: M.left, x2: W - M.right, y1: y, y2: y, class: 'grid' }), svg('text', { x: M.left - 6, y: y + 4, class: 'tick', 'text-anchor': 'end' }, format(v)));
   }
@@ -63,9 +64,12 @@ export function histogram(bars: Bar[], text: ChartText): SVGSVGElement {
   const root = frame(text, 'chart--histogram');
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  // Counts are whole numbers: ticks at whole steps (at most five lines), never 0.5 of an attempt.
+  const highest = Math.max(0, ...bars.map((b) => b.value));
+  const tick = Math.max(1, niceMax(Math.ceil(highest / 4)));
+  const max = Math.max(tick, Math.ceil(highest / tick) * tick);
   const y = (v: number) => M.top + plotH - (v / max) * plotH;
-  yAxis(root, max, 4, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), y);
+  yAxis(root, max, tick, (v) => String(v), y);
   const step = plotW / Math.max(1, bars.length);
   const gap = Math.min(8, step * 0.15);
   bars.forEach((b, i) => {

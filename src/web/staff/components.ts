@@ -485,5 +485,16 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
 /** A short, stable excerpt of item HTML for lists. */
 export function excerpt(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  if (flat.length <= max) return flat;
+  let cut = max - 1;
+  // Never cut inside a formula: a half formula would show as raw LaTeX. Keep it whole, or drop it.
+  for (const m of flat.matchAll(/\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g)) {
+    const start = m.index!;
+    const end = start + m[0].length;
+    if (start < cut && end > cut) {
+      cut = end <= max + 40 ? end : start;
+      break;
+    }
+  }
+  return `${flat.slice(0, cut).trimEnd()}…`;
 }

@@ -6,6 +6,7 @@
  */
 import { h } from '../../dom.js';
 import { hasMessage, t, type MessageKey } from '../../i18n.js';
+import { renderMathText } from '../../items/render.js';
 import { plainText } from '../../items/sanitize.js';
 import { serverFeatures, type Analysis, type ItemAnalysis, type ResultRow } from '../api.js';
 import { histogram, scatter, type Bar } from '../charts.js';
@@ -29,6 +30,13 @@ function scoreBars(analysis: Analysis, results: ResultRow[] | null): Bar[] {
   const counts = new Array<number>(10).fill(0);
   for (const r of results ?? []) if (r.status === 'graded') counts[Math.min(9, Math.floor(r.score10))]! += 1;
   return counts.map((c, i) => ({ label: `${i}–${i + 1}`, value: c, title: t('staff.analysis.binTitle', { from: i, to: i + 1, count: c }) }));
+}
+
+/** "Type: stem…" with its formulas typeset, never cut inside one. */
+function stemExcerpt(type: string | null, stem: string): HTMLElement {
+  const span = h('span', { class: 'stem-excerpt' });
+  span.append(type ? `${type}: ` : '', renderMathText(excerpt(stem, 80)));
+  return span;
 }
 
 function reliabilityOf(a: Analysis): { name: string; value: number | null } {
@@ -69,12 +77,16 @@ export const analysisPage = staffPage('exams', (ctx) => {
     }
 
     const rel = reliabilityOf(analysis);
+    // The chart is on the ten-point scale, so the headline mean is too; raw points say out of how many.
+    const maxScores = [...new Set((analysis.forms ?? []).map((f) => f.maxScore))];
+    const meanPoints = analysis.mean === null ? '—' : maxScores.length === 1 ? `${num(analysis.mean)} / ${num(maxScores[0]!)}` : num(analysis.mean);
     const cards = h(
       'ul',
       { class: 'counters' },
       ...[
         [t('staff.analysis.candidates'), String(analysis.candidates)],
-        [t('staff.analysis.mean'), num(analysis.mean)],
+        [t('staff.analysis.mean'), num(analysis.distribution?.mean ?? null)],
+        [t('staff.analysis.meanPoints'), meanPoints],
         [t('staff.analysis.sd'), num(analysis.sd)],
         [rel.name, num(rel.value, 3)],
         [t('staff.analysis.sem'), num(analysis.sem)],
@@ -121,7 +133,7 @@ export const analysisPage = staffPage('exams', (ctx) => {
     const stemCell = (it: ItemAnalysis) => {
       let cell = stems.get(it.itemId);
       if (!cell) {
-        cell = it.excerpt ? h('span', null, `${it.type ? `${typeLabel(it.type)}: ` : ''}${excerpt(it.excerpt, 80)}`) : h('span', { class: 'muted' }, it.itemId);
+        cell = it.excerpt ? stemExcerpt(it.type ? typeLabel(it.type) : null, it.excerpt) : h('span', { class: 'muted' }, it.itemId);
         stems.set(it.itemId, cell);
       }
       return cell;
@@ -186,10 +198,9 @@ export const analysisPage = staffPage('exams', (ctx) => {
       void ctx.api.item(it.itemId, it.revision).then(
         (item) => {
           const cell = stems.get(it.itemId);
-          if (cell) {
-            cell.textContent = `${typeLabel(item.type)}: ${excerpt(plainText(item.stem), 80)}`;
-            cell.classList.remove('muted');
-          }
+          const filled = stemExcerpt(typeLabel(item.type), plainText(item.stem));
+          stems.set(it.itemId, filled);
+          cell?.replaceWith(filled);
         },
         () => undefined,
       );
