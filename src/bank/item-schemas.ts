@@ -105,17 +105,69 @@ function blankDetail(instancePath: string): Detail {
   return { instancePath, keyword: 'safeContent', message: 'must contain text or an image once unsafe markup is removed' };
 }
 
-/** Sanitises every HTML field in place; reports fields that end up empty. */
+/**
+ * Words a reader sees in one HTML field, at most. The JSON Schema bounds the
+ * HTML (pictures included) far higher; this bounds what an author types, so a
+ * pasted book is refused with a clear message instead of slowing every editor
+ * and paper that shows it.
+ */
+export const MAX_TEXT_CHARS = { stem: 20_000, part: 5_000 } as const;
+
+/** Where the `\(…\)` and `\[…\]` formulas of a text are unbalanced, if anywhere. */
+export function mathDelimiterProblem(text: string): string | null {
+  let open: '(' | '[' | null = null;
+  // `\\` is LaTeX's line break (as in `a \\[2pt] b`), never a delimiter: it is matched and skipped.
+  for (const m of text.matchAll(/\\(\\|[()[\]])/g)) {
+    if (m[1] === '\\') continue;
+    const c = m[1] as '(' | ')' | '[' | ']';
+    if (c === '(' || c === '[') {
+      if (open) return `opens a formula with \\${c} inside another one`;
+      open = c;
+    } else {
+      const opener = c === ')' ? '(' : '[';
+      if (open !== opener) return `closes a formula with \\${c} before opening it with \\${opener}`;
+      open = null;
+    }
+  }
+  return open ? `opens a formula with \\${open} and never closes it` : null;
+}
+
+/** What two entries of a list show a candidate, compared without case, spacing or markup. */
+function shownText(safeHtml: string): string {
+  const text = textOfSafeHtml(safeHtml).normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim();
+  // Pictures make entries different even with the same words.
+  const pictures = [...safeHtml.matchAll(/<img[^>]*src="([^"]*)"/g)].map((m) => m[1]).join(' ');
+  return `${text}\u0000${pictures}`;
+}
+
+/** Sanitises every HTML field in place; reports fields that end up empty, too long, or with unbalanced formulas. */
 function sanitizeItem(item: ItemInput): Detail[] {
   const details: Detail[] = [];
-  const clean = (html: string, at: string): string => {
+  const clean = (html: string, at: string, limit: number = MAX_TEXT_CHARS.part): string => {
     const safe = sanitizeRichText(html);
+    const text = textOfSafeHtml(safe);
     if (isBlank(safe)) details.push(blankDetail(at));
+    if (text.length > limit) {
+      details.push({ instancePath: at, keyword: 'maxLength', message: `must have at most ${limit} characters of text (has ${text.length})`, params: { limit } });
+    }
+    const math = mathDelimiterProblem(text);
+    if (math) details.push({ instancePath: at, keyword: 'mathDelimiters', message: math });
     return safe;
   };
-  const cleanList = (list: Labelled[], at: string) => list.forEach((e, i) => (e.text = clean(e.text, `${at}/${i}/text`)));
+  const cleanList = (list: Labelled[], at: string) => {
+    list.forEach((e, i) => (e.text = clean(e.text, `${at}/${i}/text`)));
+    // Two entries a candidate cannot tell apart make the item unanswerable (or give the key away).
+    const first = new Map<string, number>();
+    list.forEach((e, i) => {
+      const shown = shownText(e.text);
+      if (shown === '\u0000') return;
+      const j = first.get(shown);
+      if (j === undefined) first.set(shown, i);
+      else details.push({ instancePath: `${at}/${i}/text`, keyword: 'duplicateText', message: `shows the same as ${at}/${j}`, params: { same: j + 1, id: list[j]!.id } });
+    });
+  };
 
-  item.stem = clean(item.stem, '/stem');
+  item.stem = clean(item.stem, '/stem', MAX_TEXT_CHARS.stem);
   switch (item.type) {
     case 'single_choice':
     case 'multiple_choice':
@@ -132,7 +184,7 @@ function sanitizeItem(item: ItemInput): Detail[] {
       cleanList(item.elements, '/elements');
       break;
     case 'cloze':
-      item.text = clean(item.text, '/text');
+      item.text = clean(item.text, '/text', MAX_TEXT_CHARS.stem);
       break;
     case 'essay':
       item.rubric.forEach((r, i) => (r.criterion = clean(r.criterion, `/rubric/${i}/criterion`)));

@@ -250,8 +250,33 @@ t.test('staff workflow end to end', async (t) => {
     t.match(await page.locator('.key-slot .field-error').textContent(), 'Cần ít nhất 1 mục.', 'the missing key is shown where the key is chosen');
     t.equal(page.url(), `${url}/staff/items/new`, 'nothing was stored');
     await screenshot(page, 'staff-editor-errors');
+    const topicError = page.locator('.field').filter({ has: page.getByLabel('Chủ đề', { exact: true }) }).locator('.field-error');
+    // An empty topic is missing, not badly formatted.
+    await page.getByLabel('Chủ đề', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Lưu nháp' }).click();
+    await topicError.filter({ hasText: 'Cần điền mục này.' }).waitFor();
+    t.pass('an empty topic is reported as required');
+    // An error goes as soon as its field is edited; the others stay until they are fixed.
     await page.getByLabel('Chủ đề', { exact: true }).fill(TOPIC);
+    t.equal(await topicError.isVisible(), false, 'the topic error is gone once the topic is typed');
+    t.equal(await page.getByLabel('Chủ đề', { exact: true }).getAttribute('aria-invalid'), null);
+    t.notMatch(await summary.textContent(), /Chủ đề/, 'the summary no longer lists it');
+    t.match(await page.locator('.key-slot .field-error').textContent(), 'Cần ít nhất 1 mục.', 'the key error stays: the key is still missing');
     await page.locator('#ed-correct-0').check();
+    // Two options a candidate cannot tell apart are refused, under the repeat.
+    await page.getByLabel('Phương án D', { exact: true }).fill('\\(x  =  1\\)');
+    await page.getByRole('button', { name: 'Lưu nháp' }).click();
+    const optionD = page.locator('.field').filter({ has: page.getByLabel('Phương án D', { exact: true }) }).locator('.field-error');
+    await optionD.filter({ hasText: 'Trùng' }).waitFor();
+    t.match(await optionD.textContent(), /Trùng nội dung với mục 2 \(mã B\)/, 'the repeated option is named');
+    await page.getByLabel('Phương án D', { exact: true }).fill('Hàm số không có cực đại');
+    t.equal(await optionD.isVisible(), false, 'its error goes when the option is edited');
+    // Broken LaTeX is shown as broken, not as plain text (KaTeX's inline colour is refused by the CSP).
+    await page.getByLabel('Đề bài', { exact: true }).fill('<p>Tính \\(\\frac{1}{\\) và</p>');
+    const broken = preview.locator('.katex-error').first();
+    await broken.waitFor();
+    t.equal(await broken.evaluate((el) => getComputedStyle(el).color), 'rgb(179, 38, 30)', 'a formula KaTeX cannot read is marked in red');
+    await page.getByLabel('Đề bài', { exact: true }).fill("<p>Giải phương trình \\(f'(x) = 0\\) với \\(f(x) = x^3 - 3x\\). Hàm số đạt cực đại tại</p>");
     await page.getByLabel('Hiện đáp án').check();
     t.ok(await preview.locator('#preview-option-0').isChecked(), 'the preview shows the key on request');
     await page.getByRole('button', { name: 'Lưu nháp' }).click();

@@ -112,6 +112,8 @@ const KEYWORD_MESSAGES: Record<string, MessageKey> = {
   clozeMarker: 'staff.err.clozeMarker',
   ladderLength: 'staff.err.ladderLength',
   permutation: 'staff.err.permutation',
+  duplicateText: 'staff.err.duplicateText',
+  mathDelimiters: 'staff.err.mathDelimiters',
   oneOf: 'staff.err.clozeBlank',
   not: 'staff.err.clozeBlank',
   additionalProperties: 'staff.err.additional',
@@ -143,7 +145,7 @@ export function detailMessage(detail: Detail): string {
     default: {
       const key = detail.keyword ? KEYWORD_MESSAGES[detail.keyword] : undefined;
       if (key) {
-        const params: Record<string, string> = { id: String(p.id ?? ''), name: String(p.additionalProperty ?? p.unevaluatedProperty ?? '') };
+        const params: Record<string, string> = { id: String(p.id ?? ''), name: String(p.additionalProperty ?? p.unevaluatedProperty ?? ''), same: String(p.same ?? '') };
         return t(key, params);
       }
       return detail.message ?? t('staff.err.invalid');
@@ -175,7 +177,28 @@ export class FieldErrors {
   register(path: string, wrap: HTMLElement, control: HTMLElement): void {
     const error = h('p', { class: 'field-error', id: uid('err'), hidden: true });
     wrap.append(error);
-    this.slots.set(path, { wrap, control, error });
+    const slot: FieldSlot = { wrap, control, error };
+    this.slots.set(path, slot);
+    // An error is about what was sent: once the author edits the field, it no longer describes it.
+    const resolved = () => this.resolve(slot);
+    wrap.addEventListener('input', resolved);
+    wrap.addEventListener('change', resolved);
+  }
+
+  /** Takes one field's error down, and its line in the summary (the summary goes when it is empty). */
+  private resolve(slot: FieldSlot): void {
+    if (slot.error.hidden) return;
+    slot.error.hidden = true;
+    slot.error.textContent = '';
+    slot.wrap.classList.remove('field--invalid');
+    slot.control.removeAttribute('aria-invalid');
+    undescribe(slot.control, slot.error.id);
+    const target = `#${slot.control.id || slot.wrap.id}`;
+    for (const link of this.summary.querySelectorAll<HTMLAnchorElement>('li > a')) if (link.getAttribute('href') === target) link.parentElement!.remove();
+    if (!this.summary.querySelector('li')) {
+      this.summary.hidden = true;
+      this.summary.replaceChildren();
+    }
   }
 
   /** Forgets fields no longer on the page (lists rebuilt after adding or removing a row). */

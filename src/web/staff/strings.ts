@@ -159,6 +159,8 @@ const S = {
   'staff.err.clozeMarker': ['Mỗi chỗ trống phải xuất hiện đúng một lần trong đoạn văn, và mỗi dấu {{…}} phải là một chỗ trống đã khai báo.', 'Every blank appears exactly once in the text, and every {{…}} marker names a declared blank.'],
   'staff.err.clozeBlank': ['Chỗ trống cần đáp án chữ hoặc giá trị số (không cả hai).', 'A blank needs accepted texts or a number (not both).'],
   'staff.err.ladderLength': ['Thang điểm phải có số mục bằng số mệnh đề cộng 1.', 'The ladder needs one entry more than there are statements.'],
+  'staff.err.duplicateText': ['Trùng nội dung với mục {same} (mã {id}); thí sinh không phân biệt được.', 'Shows the same as entry {same} ({id}); candidates cannot tell them apart.'],
+  'staff.err.mathDelimiters': ['Công thức chưa cân: mỗi \\( cần một \\) đóng sau nó (và \\[ với \\]).', 'Unbalanced formula: every \\( needs a closing \\) after it (and \\[ a \\]).'],
   'staff.err.permutation': ['Thứ tự đúng phải liệt kê mỗi phần tử đúng một lần.', 'The right order lists every element once.'],
   'staff.err.additional': ['Trường không được phép: {name}.', 'Field not allowed: {name}.'],
   'staff.err.invalid': ['Giá trị không hợp lệ.', 'Not valid.'],

@@ -103,11 +103,12 @@ export function toBody(draft: ItemContent, options: { includeOwner: boolean }): 
   const body: Record<string, unknown> = {
     type: draft.type,
     stem: draft.stem,
-    subject: draft.subject,
     grade: draft.grade,
-    topic: draft.topic,
     cognitiveLevel: draft.cognitiveLevel,
   };
+  // A blank subject or topic is left out, so the server says it is required (not that its format is wrong).
+  if (draft.subject?.trim()) body.subject = draft.subject;
+  if (draft.topic?.trim()) body.topic = draft.topic;
   if (draft.tags?.length) body.tags = draft.tags;
   if (draft.language) body.language = draft.language;
   if (defined(draft.points)) body.points = draft.points;
