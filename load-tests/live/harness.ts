@@ -2,7 +2,7 @@
  * The live-exam load generator shared by every scenario of `npm run load`
  * (load-tests/load.ts): its own FerretDB, API servers and worker processes
  * started from source, an exam world set up through the HTTP API, candidate
- * sockets speaking the API.md protocol, HDR histograms for latencies, server
+ * sockets speaking the live exam protocol, HDR histograms for latencies, server
  * metrics, the loss audit and the JSON + Markdown reports.
  *
  * Processes: the database is a FerretDB 1.24 of this run only (the embedded

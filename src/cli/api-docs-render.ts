@@ -62,7 +62,7 @@ export interface OpenApiDocument {
 export interface ErrorCode {
   status: number;
   code: string;
-  /** Source files that raise it, relative to the repository. */
+  /** Source folders that raise it (src/bank, src/app.ts for the top level), relative to the repository. */
   files: string[];
 }
 
@@ -98,26 +98,52 @@ export function sourceFiles(root = path.join(projectRoot(), 'src')): { path: str
 /** Every error code the sources raise through the error classes, and the app-level ones of app.ts. */
 export function errorCodesIn(files: { path: string; text: string }[]): ErrorCode[] {
   const found = new Map<string, ErrorCode>();
-  const add = (status: number, code: string, file: string) => {
+  const add = (status: number, code: string, source: string) => {
+    const parts = source.split('/');
+    const file = parts.length > 2 ? parts.slice(0, 2).join('/') : source;
     const key = `${status} ${code}`;
     const entry = found.get(key) ?? { status, code, files: [] };
     if (!entry.files.includes(file)) entry.files.push(file);
     found.set(key, entry);
   };
   for (const { path: file, text } of files) {
-    for (const m of text.matchAll(/new (\w+)\(\s*'([a-z_]+)'/g)) {
-      const status = CODED[m[1]!];
-      if (status) add(status, m[2]!, file);
-    }
+    if (file === 'src/errors.ts') continue; // defines the classes, raises nothing
     for (const m of text.matchAll(/new (\w+)\(/g)) {
+      const status = CODED[m[1]!];
+      if (status) for (const code of literalCodes(firstArgument(text, m.index + m[0].length))) add(status, code, file);
       const fixed = FIXED[m[1]!];
       if (fixed) add(fixed[0], fixed[1], file);
+    }
+    // Subclasses with a code of their own: a class extending Conflict, Unprocessable or ServiceUnavailable that
+    // passes a literal code to super, or one extending AppError that passes a status and a code.
+    for (const m of text.matchAll(/class \w+ extends (\w+) \{(?:(?!class )[\s\S])*?super\(\s*(?:(\d{3}),\s*)?'([a-z_]+)'/g)) {
+      const status = m[1] === 'AppError' ? Number(m[2]) : CODED[m[1]!];
+      if (status) add(status, m[3]!, file);
     }
     // app.ts maps what Fastify itself refuses to a status and a code (its CLIENT_ERRORS table) and answers 404 and 500 directly.
     for (const m of text.matchAll(/status: (\d{3}), code: '([a-z_]+)'/g)) add(Number(m[1]), m[2]!, file);
     for (const m of text.matchAll(/reply\.code\((\d{3})\)\.send\(\{ error: \{ code: '([a-z_]+)'/g)) add(Number(m[1]), m[2]!, file);
   }
   return [...found.values()].sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+}
+
+/** The source text of a call's first argument, from just after its opening parenthesis. */
+function firstArgument(text: string, start: number): string {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) return text.slice(start, i);
+      depth--;
+    } else if (c === ',' && depth === 0) return text.slice(start, i);
+  }
+  return text.slice(start);
+}
+
+/** The codes an argument can evaluate to: a literal, or the literal branches of a conditional (not the literals it compares with). */
+function literalCodes(arg: string): string[] {
+  return [...arg.matchAll(/(^|[?:])\s*'([a-z_]+)'/g)].map((m) => m[2]!);
 }
 
 function resolve(doc: OpenApiDocument, schema: Schema | undefined): Schema | undefined {
@@ -215,7 +241,7 @@ export function renderApiMarkdown(doc: OpenApiDocument, errors: ErrorCode[]): st
     '',
     'Every error has the same body: `{"error": {"code": "<code>", "message": "<text for people>", "details": [...]}}`.',
     'A body, query or path that does not match the route\'s schema is a `400 validation_failed` whose details carry the schema errors (`instancePath`, `message`, `in`).',
-    'These are the codes the server raises, with the status they come with and the sources that raise them:',
+    'These are the codes the server raises, with the status they come with and the parts of the server that raise them:',
     '',
     ...table(['Status', 'Code', 'Raised in'], errors.map((e) => [String(e.status), `\`${e.code}\``, e.files.join(', ')])),
     '',

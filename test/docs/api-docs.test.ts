@@ -47,11 +47,17 @@ t.test('the rendering lists every route with its method, roles, fields and the e
       },
     },
   };
-  const errors = errorCodesIn([{ path: 'src/x.ts', text: "throw new Conflict('thing_busy', 'busy'); throw new NotFound('Thing');" }]);
-  t.same(errors, [
-    { status: 404, code: 'not_found', files: ['src/x.ts'] },
-    { status: 409, code: 'thing_busy', files: ['src/x.ts'] },
+  const errors = errorCodesIn([
+    { path: 'src/x/a.ts', text: "throw new Conflict('thing_busy', 'busy'); throw new NotFound('Thing');" },
+    { path: 'src/y/b/c.ts', text: "throw new Conflict(e.code === 'a' ? 'first_code' : 'other_code', e.message);\nclass Odd extends Unprocessable {\n  constructor() {\n    super('odd_thing', 'odd');\n  }\n}" },
   ]);
+  t.same(errors, [
+    { status: 404, code: 'not_found', files: ['src/x'] },
+    { status: 409, code: 'first_code', files: ['src/y'] },
+    { status: 409, code: 'other_code', files: ['src/y'] },
+    { status: 409, code: 'thing_busy', files: ['src/x'] },
+    { status: 422, code: 'odd_thing', files: ['src/y'] },
+  ], 'codes of calls, of conditional arguments and of subclasses; not the literals compared with');
   const md = renderApiMarkdown(doc, errors);
   t.match(md, '## things');
   t.match(md, '### PUT /api/things/{id}');
@@ -59,5 +65,5 @@ t.test('the rendering lists every route with its method, roles, fields and the e
   t.match(md, '| `id` | path | string | yes | length 1–64 |');
   t.match(md, '| `name` | string | yes |');
   t.match(md, '| `parts[].n` | integer |   | ≥ 0 |');
-  t.match(md, '| 409 | `thing_busy` | src/x.ts |');
+  t.match(md, '| 409 | `thing_busy` | src/x |');
 });

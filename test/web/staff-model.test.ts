@@ -34,7 +34,7 @@ t.test('the editor sends only the fields of the item type, and the server accept
   }
 });
 
-t.test('the preview gets the candidate view without key, and the key as a response in the ITEMS.md shape', async (t) => {
+t.test('the preview gets the candidate view without key, and the key as a response in the shape of docs/item-types.md', async (t) => {
   const expected: Record<string, unknown> = {
     single_choice: 'A',
     multiple_choice: ['A', 'C'],
