@@ -32,7 +32,7 @@ import seedrandom from 'seedrandom';
 import { WebSocket } from 'ws';
 import { projectRoot } from '../../src/infra/paths.js';
 import { freePort, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
-import { approveBodies, buildWorld, httpApi, itemBodies } from '../../test/support/fixtures/index.js';
+import { approveBodies, buildWorld, httpApi, itemBodies, sendAs } from '../../test/support/fixtures/index.js';
 
 export const { MongoClient } = mongoose.mongo;
 export type MongoClient = InstanceType<typeof MongoClient>;
@@ -394,7 +394,8 @@ export async function setupWorld(run: Run, base: string, o: WorldOptions): Promi
   console.log(`creating and approving ${o.items} items, assembling ${o.exams} exam(s) …`);
   const topic = `live-load-${stamp}`;
   const bodies = itemBodies(o.items, topic, random);
-  const ids = await approveBodies(httpApi(base), author, reviewer, bodies);
+  const api = httpApi(base);
+  const ids = await approveBodies(sendAs(api, author), sendAs(api, reviewer), bodies);
   const cells = new Map<string, Map<number, number>>();
   for (const b of bodies) {
     const byLevel = cells.get(b.type as string) ?? new Map<number, number>();
