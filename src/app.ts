@@ -33,7 +33,7 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Fastify's own error codes that are the client's fault, and the API.md code for each. */
+/** Fastify's own error codes that are the client's fault, and the API's error code for each. */
 const CLIENT_ERRORS: Record<string, { status: number; code: string; message?: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'Malformed JSON body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'bad_request', message: 'Empty JSON body' },

@@ -3,7 +3,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSyn
 import path from 'node:path';
 import { Ajv } from 'ajv';
 
-/** The validated process configuration; see ARCHITECTURE.md, "Configuration". */
+/** The validated process configuration; docs/architecture.md, "Configuration", lists the settings. */
 export interface Config {
   /** HTTP port. @defaultValue 3000 */
   PORT: number;

@@ -3,7 +3,7 @@ export type ErrorDetail = Record<string, unknown>;
 
 /**
  * Base of every error the API answers with; the error handler in app.ts turns
- * it into the API.md body `{error: {code, message, details}}`.
+ * it into the API's error body `{error: {code, message, details}}`.
  */
 export class AppError extends Error {
   override name = 'AppError';

@@ -4,7 +4,7 @@ import { loadConfig, mongoUri, sectorUri } from '../src/config.js';
 
 const base = { DATA_DIR: '.data/test' };
 
-t.test('defaults follow ARCHITECTURE.md', async (t) => {
+t.test('defaults follow docs/architecture.md', async (t) => {
   const c = loadConfig({ ...base });
   t.equal(c.PORT, 3000);
   t.equal(c.HOST, '127.0.0.1');

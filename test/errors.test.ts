@@ -1,7 +1,7 @@
 import t from 'tap';
 import { adminSession, as, build } from './helper.js';
 
-t.test('every failure has the API.md error body', async (t) => {
+t.test('every failure has the API error body', async (t) => {
   const { app } = await build(t, { BODY_LIMIT: '2048' });
   const { token } = await adminSession(app);
   const call = as(app, token);

@@ -2,7 +2,7 @@
  * The live-exam load generator shared by every scenario of `npm run load`
  * (load-tests/load.ts): its own FerretDB, API servers and worker processes
  * started from source, an exam world set up through the HTTP API, candidate
- * sockets speaking the API.md protocol, HDR histograms for latencies, server
+ * sockets speaking the live exam protocol, HDR histograms for latencies, server
  * metrics, the loss audit and the JSON + Markdown reports.
  *
  * Processes: the database is a FerretDB 1.24 of this run only (the embedded
@@ -32,6 +32,7 @@ import seedrandom from 'seedrandom';
 import { WebSocket } from 'ws';
 import { projectRoot } from '../../src/infra/paths.js';
 import { freePort, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
+import { approveBodies, buildWorld, httpApi, itemBodies, sendAs } from '../../test/support/fixtures/index.js';
 
 export const { MongoClient } = mongoose.mongo;
 export type MongoClient = InstanceType<typeof MongoClient>;
@@ -314,35 +315,6 @@ export class HttpError extends Error {
   }
 }
 
-const WORDS = ['phương trình', 'hàm số', 'đạo hàm', 'tích phân', 'hình học', 'xác suất', 'lượng giác', 'logarit', 'số phức', 'dãy số', 'mặt cầu', 'véc tơ'];
-
-/** Item bodies in the mix of a national-format paper (mostly single choice). */
-export function itemBodies(count: number, topic: string): Json[] {
-  const mix: [string, number][] = [
-    ['single_choice', 0.6], ['true_false_cluster', 0.1], ['numeric', 0.15], ['multiple_choice', 0.05],
-    ['matching', 0.025], ['ordering', 0.025], ['short_text', 0.025], ['essay', 0.025],
-  ];
-  const counts = mix.map(([type, share]) => [type, Math.max(1, Math.round(share * count))] as const);
-  const out: Json[] = [];
-  for (const [type, n] of counts) {
-    for (let i = 0; i < n; i++) {
-      const common = { type, stem: `<p>Câu ${out.length + 1} (${pick(WORDS)}, ${pick(WORDS)}): cho hàm số \\(f(x) = x^2 - ${i + 1}x\\). Chọn khẳng định đúng.</p>`, subject: 'math', grade: 12, topic, cognitiveLevel: int(1, 4), sharing: 'org' };
-      const labelled = (p: string, k: number) => Array.from({ length: k }, (_, j) => ({ id: `${p}${j + 1}`, text: `Phương án ${j + 1}` }));
-      switch (type) {
-        case 'single_choice': out.push({ ...common, options: labelled('o', 4), correct: ['o1'] }); break;
-        case 'multiple_choice': out.push({ ...common, options: labelled('o', 5), correct: ['o1', 'o3'], scoring: 'partial' }); break;
-        case 'true_false_cluster': out.push({ ...common, statements: labelled('s', 4), values: { s1: true, s2: false, s3: true, s4: false } }); break;
-        case 'numeric': out.push({ ...common, value: 1.5, tolerance: 0.01 }); break;
-        case 'matching': out.push({ ...common, premises: labelled('p', 3), choices: labelled('c', 4), pairs: { p1: 'c1', p2: 'c2', p3: 'c3' } }); break;
-        case 'ordering': out.push({ ...common, elements: labelled('e', 4), order: ['e1', 'e2', 'e3', 'e4'] }); break;
-        case 'short_text': out.push({ ...common, accepted: ['Hà Nội'] }); break;
-        case 'essay': out.push({ ...common, rubric: [{ criterion: 'Lập luận', maxPoints: 2 }] }); break;
-      }
-    }
-  }
-  return out;
-}
-
 export interface World {
   http: Http;
   admin: string;
@@ -384,30 +356,30 @@ export async function examWorld(run: Run, base: string, candidates: number) {
 export async function setupWorld(run: Run, base: string, o: WorldOptions): Promise<World> {
   const http = client(base);
   const stamp = run.stamp;
-  const adminLogin = await http('POST', '/api/auth/login', null, ADMIN);
-  const admin = adminLogin.token as string;
-  const rootId = ((adminLogin.user as Json).roles as { orgId: string }[])[0]!.orgId;
-  const dep = await http('POST', '/api/orgs', admin, { code: `DEP-${stamp}`, name: 'Sở GD&ĐT', kind: 'department', parentId: rootId });
-  const school = await http('POST', '/api/orgs', admin, { code: `SCH-${stamp}`, name: 'THPT Chu Văn An', kind: 'school', parentId: dep.id });
-  const staff = async (username: string, role: string) => {
-    await http('POST', '/api/users', admin, { username, password: STAFF_PASSWORD, displayName: username, roles: [{ role, orgId: dep.id }] });
-    return (await http('POST', '/api/auth/login', null, { username, password: STAFF_PASSWORD })).token as string;
-  };
-  const author = await staff('loadauthor', 'author');
-  const reviewer = await staff('loadreviewer', 'reviewer');
-  const manager = await staff('loadmanager', 'exam_manager');
-
+  const usernames = Array.from({ length: o.candidates }, (_, i) => `ts${stamp}_${i}`);
   console.log(`creating ${o.candidates} candidates …`);
-  const usernames: string[] = [];
-  for (let start = 0; start < o.candidates; start += 5000) {
-    const chunk = Array.from({ length: Math.min(5000, o.candidates - start) }, (_, i) => {
-      const username = `ts${stamp}_${start + i}`;
-      usernames.push(username);
-      return { username, password: 'thi-thu-2025', displayName: `Thí sinh ${start + i}`, studentId: `HS${start + i}`, roles: [{ role: 'candidate', orgId: school.id }] };
-    });
-    const res = await http('POST', '/api/users/bulk', admin, { users: chunk });
-    if ((res.failed as unknown[]).length) throw new Error(`bulk users failed: ${JSON.stringify((res.failed as unknown[]).slice(0, 3))}`);
-  }
+  const built = await buildWorld(httpApi(base), {
+    admin: ADMIN,
+    password: STAFF_PASSWORD,
+    bulk: true,
+    orgs: [
+      { key: 'dep', code: `DEP-${stamp}`, name: 'Sở GD&ĐT', kind: 'department' },
+      { key: 'school', code: `SCH-${stamp}`, name: 'THPT Chu Văn An', kind: 'school', parent: 'dep' },
+    ],
+    users: [
+      { key: 'author', username: 'loadauthor', roles: [['author', 'dep']] },
+      { key: 'reviewer', username: 'loadreviewer', roles: [['reviewer', 'dep']] },
+      { key: 'manager', username: 'loadmanager', roles: [['exam_manager', 'dep']] },
+      // Candidates are not logged in: their tokens are signed below.
+      ...usernames.map((username, i) => ({ key: username, username, displayName: `Thí sinh ${i}`, studentId: `HS${i}`, roles: [['candidate', 'school']] as const, login: false as const })),
+    ],
+  });
+  const admin = built.adminToken;
+  const dep = { id: built.orgs.dep };
+  const school = { id: built.orgs.school };
+  const author = built.users.author!.token;
+  const reviewer = built.users.reviewer!.token;
+  const manager = built.users.manager!.token;
   // The bulk answer counts; the ids are read back from the database (setup only).
   const users = await run.db.collection<{ _id: string; username: string }>('users').find({ 'roles.orgId': school.id }, { projection: { _id: 1, username: 1 } }).toArray();
   const idOf = new Map(users.map((u) => [u.username, u._id]));
@@ -421,16 +393,9 @@ export async function setupWorld(run: Run, base: string, o: WorldOptions): Promi
 
   console.log(`creating and approving ${o.items} items, assembling ${o.exams} exam(s) …`);
   const topic = `live-load-${stamp}`;
-  const bodies = itemBodies(o.items, topic);
-  const created = await http('POST', '/api/items/bulk', author, { items: bodies });
-  const ids = (created.results as { id?: string; error?: unknown }[]).map((r) => {
-    if (!r.id) throw new Error(`item refused: ${JSON.stringify(r.error)}`);
-    return r.id;
-  });
-  for (const id of ids) {
-    await http('POST', `/api/items/${id}/status`, author, { status: 'in_review' });
-    await http('POST', `/api/items/${id}/status`, reviewer, { status: 'approved' });
-  }
+  const bodies = itemBodies(o.items, topic, random);
+  const api = httpApi(base);
+  const ids = await approveBodies(sendAs(api, author), sendAs(api, reviewer), bodies);
   const cells = new Map<string, Map<number, number>>();
   for (const b of bodies) {
     const byLevel = cells.get(b.type as string) ?? new Map<number, number>();

@@ -5,7 +5,8 @@
  * collapse (the run reports the ratio of the two p95s), and answers keep
  * their ack latency and zero loss.
  */
-import { client, examWorld, HttpError, itemBodies, joinAll, Latencies, lossAudit, pct, pick, random, round1, sleep, type Json, type Run } from '../live/harness.js';
+import { itemBodies } from '../../test/support/fixtures/index.js';
+import { client, examWorld, HttpError, joinAll, Latencies, lossAudit, pct, pick, random, round1, sleep, type Json, type Run } from '../live/harness.js';
 import { answerPhase, answerRows } from './steady.js';
 
 export interface BankBrowseOptions {
@@ -49,7 +50,7 @@ export async function bankBrowse(run: Run, o: BankBrowseOptions): Promise<void> 
   }
   // Each author owns a share of the bank and edits only its own items (no revision conflicts between authors).
   const owned: { id: string; body: Json; revision: number }[][] = tokens.map(() => []);
-  const bodies = itemBodies(o.bank, `bank-browse-${run.stamp}`);
+  const bodies = itemBodies(o.bank, `bank-browse-${run.stamp}`, random);
   for (let a = 0; a < tokens.length; a++) {
     const mine = bodies.filter((_, i) => i % tokens.length === a);
     for (let start = 0; start < mine.length; start += 1000) {

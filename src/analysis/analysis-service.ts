@@ -61,7 +61,7 @@ export interface ReportItem extends ItemAnalysis {
 }
 
 /**
- * The body of GET /api/exams/:id/analysis: API.md's fields (from
+ * The body of GET /api/exams/:id/analysis: the contract's fields (from
  * {@link ExamAnalysis}) and a few of our own.
  */
 export interface AnalysisReport extends Omit<ExamAnalysis, 'items'> {

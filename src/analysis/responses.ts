@@ -10,7 +10,7 @@ export class AnalysisInputError extends Error {
   override name = 'AnalysisInputError';
 }
 
-/** Options per item the masks can hold. ITEMS.md allows 2..10. */
+/** Options per item the masks can hold. Items have 2..10 (docs/item-types.md). */
 export const MAX_OPTIONS = 32;
 
 // Scores are rounded to 2 decimals upstream; anything within this of maxPoints counts as full marks.

@@ -1,6 +1,6 @@
 /**
  * Input and output shapes of item analysis. The output is the body of
- * `GET /api/exams/:id/analysis` (API.md fixes `candidates, mean, sd, reliability,
+ * `GET /api/exams/:id/analysis` (the contract fixes `candidates, mean, sd, reliability,
  * sem, items[{itemId, revision, n, pValue, pointBiserial, discrimination, options}]`);
  * every other field is an extension documented here.
  *
@@ -31,7 +31,7 @@ export type ChoiceResponse = string | readonly string[] | null | undefined;
 export interface AttemptScores {
   /**
    * Points per item. `null` or `NaN` means the item was not on this attempt's
-   * form; an item that was on the form but left unanswered scores 0 (ITEMS.md).
+   * form; an item that was on the form but left unanswered scores 0 (docs/item-types.md).
    */
   itemScores: ArrayLike<number | null>;
   /** Selected option id(s) per item (choice items); entries for other items are ignored. */

@@ -12,7 +12,7 @@ import type { ItemRevision, ItemStatus, ItemType } from '../bank/item-types.js';
 import { Unprocessable, type ErrorDetail } from '../errors.js';
 import type { BlueprintSpec } from './blueprint-model.js';
 
-/** Items without a difficulty count as this (ITEMS.md). */
+/** Items without a difficulty count as this, the middle of the 0..1 scale. */
 export const DEFAULT_DIFFICULTY = 0.5;
 
 /** One pinned item of a form, in delivery order. */

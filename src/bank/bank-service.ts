@@ -51,7 +51,7 @@ const ORPHAN_AGE_MS = 60_000;
 
 /**
  * The caller's bank roles, resolved once per request. A role held at an
- * organisation applies to its whole subtree (API.md), so "holds role R over
+ * organisation applies to its whole subtree, so "holds role R over
  * item X" is "one of R's organisations is on X's orgPath".
  */
 export interface BankCaller {
@@ -84,7 +84,7 @@ export interface ItemStats {
   updatedAt?: string;
 }
 
-/** What the API answers for one item revision; the content fields follow ITEMS.md. */
+/** What the API answers for one item revision; the content fields are those of docs/item-types.md. */
 export type ItemView = Record<string, unknown> & {
   id: string;
   revision: number;
@@ -137,7 +137,7 @@ export type StimulusView = Omit<Stimulus, 'createdAt' | 'orgPath'> & {
   items: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
 };
 
-/** The workflow of API.md; anything else is `409 invalid_transition`. */
+/** The review workflow (draft → in_review → approved → retired, and back to draft from review); anything else is `409 invalid_transition`. */
 const TRANSITIONS: Record<ItemStatus, readonly ItemStatus[]> = {
   draft: ['in_review'],
   in_review: ['approved', 'draft'],

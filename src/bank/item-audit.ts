@@ -14,7 +14,7 @@ import type { ItemStatus } from './item-types.js';
 const AUTHORS = ['author'] as const;
 /** Who reads keys in the bank: an export by anyone else carries none. */
 const KEY_READERS = ['author', 'reviewer'] as const;
-/** Who moves items through the workflow (API.md, "Question bank"). */
+/** Who moves items through the review workflow (the roles that may change an item's status). */
 const WORKFLOW = ['author', 'reviewer', 'admin'] as const;
 
 /** The only step that leads to each status, so a record can say where a revision came from. */

@@ -1,7 +1,7 @@
 import type { PoolItem } from '../assembly/assembler.js';
 
 /**
- * The TypeScript shape of items, as ITEMS.md fixes it. The JSON Schemas in
+ * The TypeScript shape of items, as docs/item-types.md describes them. The JSON Schemas in
  * question-schemas/ validate the same shapes; scoring, assembly, delivery and
  * import/export all import these types instead of redefining them.
  */

@@ -2,7 +2,7 @@ import sanitizeHtml, { type IOptions } from 'sanitize-html';
 
 /**
  * Content safety for everything the bank stores as HTML (stems, options,
- * statements, cloze texts, rubric criteria, stimuli): the subset of ITEMS.md
+ * statements, cloze texts, rubric criteria, stimuli): the safe subset (ALLOWED_TAGS, docs/item-types.md)
  * survives, everything else is removed by sanitize-html's parser. Scripts and
  * styles lose their content too; other unknown tags keep their text.
  */

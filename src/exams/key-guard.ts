@@ -24,7 +24,7 @@ const EXAM_READERS: readonly Role[] = ['exam_manager', 'proctor', 'admin'];
 /** The value of the `override` query field that allows a key change of an item in a live exam. */
 export const KEY_CHANGE_OVERRIDE = 'exam-key-change';
 
-/** Fields that decide how a response scores (ITEMS.md: the key in bold, and the scoring settings). */
+/** Fields that decide how a response scores (the key and the scoring settings of docs/item-types.md). */
 export const SCORING_FIELDS = [
   'type',
   'correct',

@@ -17,7 +17,7 @@ import { letter, ordered } from './form-views.js';
 export const KATEX_DIST = path.dirname(createRequire(import.meta.url).resolve('katex'));
 export const KATEX_CSS_URL = '/static/katex/katex.min.css';
 
-/** The safe HTML subset of ITEMS.md; the bank enforces it on write, this page enforces it again on output. */
+/** The safe HTML subset of items (docs/item-types.md); the bank enforces it on write, this page enforces it again on output. */
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'img', 'code'],
   allowedAttributes: { img: ['src', 'alt', 'width', 'height'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] },

@@ -6,7 +6,7 @@ import type { Role } from '../users/user-model.js';
 
 /** Who may do what with an exam's grades. */
 export const EXAM_MANAGERS: readonly Role[] = ['exam_manager'];
-/** API.md: essays are graded by authors and reviewers of the exam's organisation. */
+/** Essays are graded by authors and reviewers of the exam's organisation. */
 export const GRADERS: readonly Role[] = ['author', 'reviewer'];
 
 /**

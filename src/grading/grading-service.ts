@@ -1,6 +1,6 @@
 /**
  * Grading of submitted attempts from the revisions their forms pin
- * (ARCHITECTURE.md, data flow 6). Scoring itself is scoring.ts; this module
+ * (docs/architecture.md, "Data flow"). Scoring itself is scoring.ts; this module
  * reads attempts, forms and revisions in batches, stores one result per
  * attempt and says which results the sector database still needs.
  *

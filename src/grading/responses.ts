@@ -1,10 +1,10 @@
 /**
- * Shape of a response per item type (ITEMS.md, column "response r"). The live
+ * Shape of a response per item type (docs/item-types.md, "Response" of each type). The live
  * WebSocket path calls `validateResponse` before storing an `answer` frame and
  * answers `nack validation_failed` with the message when it fails.
  *
  * Shape only, never correctness: a numeric "abc" is a well-formed wrong answer
- * (ITEMS.md: "wrong, never an error"). Partial answers are well formed too —
+ * (a wrong answer, never an error). Partial answers are well formed too —
  * a cluster with two statements answered, a matching with one pair — because
  * candidates save as they go. Messages never mention the key.
  */
@@ -14,7 +14,7 @@ export type ResponseCheck = { ok: true } | { ok: false; message: string };
 
 /** Length caps, in characters (code points of the NFC text). */
 export const RESPONSE_LIMITS = Object.freeze({
-  /** ITEMS.md: an essay is at most 20,000 characters. */
+  /** An essay response is at most 20,000 characters. */
   essay: 20_000,
   /** short_text answers and cloze blanks. */
   text: 1_000,

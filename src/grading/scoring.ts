@@ -1,6 +1,5 @@
 /**
- * The one scoring module (ITEMS.md, "Types, their keys, responses and
- * scoring"). Pure: no I/O, no clock, no randomness, inputs never mutated, so
+ * The one scoring module (the rules of docs/item-types.md). Pure: no I/O, no clock, no randomness, inputs never mutated, so
  * the API, the grading workers and anything else that scores import it and
  * agree to the last decimal.
  *
@@ -194,7 +193,7 @@ function multipleChoiceShare(item: MultipleChoiceItem, r: unknown): number {
 }
 
 /**
- * ITEMS.md: points × ladder[statements right]. The national ladder is the
+ * points × ladder[statements right]. The national ladder is the
  * default for the national 4-statement format; a cluster of another size
  * without its own ladder earns the share of statements right, and so does one
  * whose ladder does not have statements + 1 entries (an authoring error that

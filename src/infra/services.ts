@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { dataDir, projectRoot } from './paths.js';
 
 /**
- * The embedded default of ARCHITECTURE.md: FerretDB 1.24 on SQLite in the
+ * The embedded default (docs/architecture.md, "The store"): FerretDB 1.24 on SQLite in the
  * data folder when no MONGODB_URI is set, and a local redis-server when none
  * answers and REDIS_URL was not given. Idempotent: what already answers is
  * used as it is, and only what this module started is ever stopped.

@@ -1,5 +1,5 @@
 /**
- * The frames of WebSocket `/ws` (API.md, "Live exam") as the server parses
+ * The frames of WebSocket `/ws` (docs/architecture.md, "The live exam socket") as the server parses
  * and sends them, and the close codes it uses.
  */
 import { EVENT_KINDS, type EventKind } from './attempt-model.js';

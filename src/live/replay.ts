@@ -90,7 +90,7 @@ export function applyEntry(state: LiveState, entry: Pick<LogEntry, 'n' | 'frames
   }
 }
 
-/** API.md: min(startedAt + durationMinutes + extensions, closesAt). */
+/** The deadline of an attempt: min(startedAt + durationMinutes + extensions, closesAt). */
 export function computeEndsAt(startedAt: Date, durationMinutes: number, extraMinutes: number, closesAt: Date): Date {
   return new Date(Math.min(startedAt.getTime() + (durationMinutes + extraMinutes) * 60_000, closesAt.getTime()));
 }

@@ -404,8 +404,8 @@ export class LiveSession {
   }
 
   /**
-   * The user's session was revoked: `ended` with reason `closed` (API.md's
-   * reasons) and cause `revoked`, then close 4401, which clients treat as
+   * The user's session was revoked: `ended` with reason `closed` (one of the
+   * protocol's reasons) and cause `revoked`, then close 4401, which clients treat as
    * final (a rejoin with the same token is refused anyway).
    */
   revoke(): void {

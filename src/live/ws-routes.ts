@@ -14,7 +14,7 @@ import type { PresenceMessage } from './presence.js';
 import { CLOSE, MAX_FRAME_BYTES, parseClientFrame, TokenBucket, type ClientFrame, type ServerMessage } from './protocol.js';
 import { LiveSession, type SessionTransport } from './session.js';
 
-/** The join must arrive within this many ms (API.md). */
+/** The join must arrive within this many ms of the upgrade. */
 export const JOIN_TIMEOUT_MS = 5000;
 /** Heartbeat ticks per interval (see LiveSockets.slots). */
 const HEARTBEAT_SLOTS = 20;

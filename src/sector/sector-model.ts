@@ -5,8 +5,8 @@ import type { ResultStatus } from '../grading/result-model.js';
 export const SECTOR_SOURCE = 'exam-engine';
 
 /**
- * One graded attempt in the sector database (ARCHITECTURE.md, "Sector
- * database record"): collection `exam_results`, keyed by the attempt id.
+ * One graded attempt in the sector database (docs/architecture.md, "Sector
+ * database"): collection `exam_results`, keyed by the attempt id.
  * Only a newer `version` replaces an older one.
  */
 export interface SectorRecord {

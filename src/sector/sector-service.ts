@@ -1,6 +1,6 @@
 /**
- * The push of graded results into the sector database (ARCHITECTURE.md, data
- * flow 7). Every write is a version-guarded upsert keyed by the attempt id, so
+ * The push of graded results into the sector database (docs/architecture.md,
+ * "Data flow"). Every write is a version-guarded upsert keyed by the attempt id, so
  * a retried, duplicated or late push never adds a second record and never
  * replaces a newer version with an older one. The push state of each result
  * version is kept in the main database (sector_marks), where it can be counted.
@@ -170,7 +170,7 @@ export interface SectorPushDeps {
 
 type ExamFacts = { _id: string; title: string; subject: string; grade: number };
 
-/** The sector record of a result, exactly the fields of ARCHITECTURE.md. */
+/** The sector record of a result: exactly the fields of SectorResult (sector-model.ts). */
 export function sectorRecord(result: SectorPushItem, exam: ExamFacts): SectorRecord {
   return {
     _id: result._id,

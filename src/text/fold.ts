@@ -79,7 +79,7 @@ export interface FoldOptions {
 }
 
 /**
- * The comparison key ITEMS.md defines for short text: NFC, trim, whitespace
+ * The comparison key for short-text answers (docs/item-types.md): NFC, trim, whitespace
  * folding, tone placement folding, then case folding unless `caseSensitive`
  * and diacritics folding when `ignoreDiacritics`. Two answers match when their
  * keys are equal.

@@ -1,13 +1,13 @@
 /**
  * The HTTP side of the client: one fetch wrapper, one error class built from
- * the API.md error body, and the signed-in session kept on the device.
+ * the API's error body `{error: {code, message, details}}`, and the signed-in session kept on the device.
  */
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown[] };
 }
 
-/** Any failed call: a non-2xx answer (its API.md error body) or no answer at all (`status` 0). */
+/** Any failed call: a non-2xx answer (its error body) or no answer at all (`status` 0). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(

@@ -1,7 +1,7 @@
 // EAP ability estimates under the Rasch model, and the item information.
 //
 // Expected values come from an independent Python 3.11 computation (standard
-// library only, quoted below): composite Simpson's rule with 4,001 nodes over
+// library only, named below): composite Simpson's rule with 4,001 nodes over
 // the prior mean ± 10 SDs, probabilities in plain floating point, no shared
 // code with src/adaptive/ability.ts (81 equally spaced nodes over ± 6 SDs by
 // default). Ordinary patterns must agree to 1e-6. Extreme ones, whose
@@ -9,48 +9,33 @@
 // +6 SDs: C agrees to 1e-5, D (30 right answers, the most extreme pattern a
 // 30-item test gives) to 1e-4 in θ and 2e-4 in SE, negligible beside an SE of 0.53.
 //
-// # eap_ref.py
-// import math
-// def eap(mu, sd, items):
-//     n = 4000
-//     lo, hi = mu - 10*sd, mu + 10*sd
-//     h = (hi - lo) / n
-//     ws = []
-//     for i in range(n + 1):
-//         t = lo + i*h
-//         w = math.exp(-0.5*((t-mu)/sd)**2)
-//         for b, x in items:
-//             p = 1/(1+math.exp(b - t))
-//             w *= p if x else 1 - p
-//         c = 1 if i in (0, n) else (4 if i % 2 else 2)
-//         ws.append((t, c*w))
-//     m0 = sum(w for _, w in ws); m1 = sum(t*w for t, w in ws)/m0
-//     v = sum((t-m1)**2*w for t, w in ws)/m0
-//     return m1, math.sqrt(v)
-// A: eap(0, 1, [(0, 1)])                                      -> 0.413241928 0.910621276
-// B: eap(0, 1, zip([-1.5,-0.5,0,0.7,1.8], [1,1,0,1,0]))       -> 0.304323108 0.723130311
-// C: eap(0.5, 1.5, [(2.0,1),(2.5,1),(3.0,1),(3.5,1)])         -> 3.568683815 0.926734322
-// D: eap(0, 1, [(-1 + 4*j/29, 1) for j in range(30)])          -> 3.572879948 0.525837065
+// The reference script: test/fixtures/reference/eap_reference.py (its output, with the cases: eap_reference.json).
 import t from 'tap';
 import { estimateAbility } from '../../src/adaptive/ability.js';
 import { itemInformation, logProbability, probabilityRight } from '../../src/adaptive/rasch-model.js';
 import { near } from '../support/analysis.js';
+import { loadReference } from '../support/reference.js';
+
+type Case = { prior: { mean: number; sd: number }; items: { b: number; correct: boolean }[]; theta: number; se: number };
+const REFERENCE = loadReference<Record<'A' | 'B' | 'C' | 'D', Case>>('eap_reference.json');
 
 const pattern = (bs: number[], xs: number[]) => bs.map((b, i) => ({ b, correct: xs[i] === 1 }));
 
 t.test('EAP agrees with the independent Simpson computation', async (t) => {
-  const a = estimateAbility([{ b: 0, correct: true }]);
-  near(t, a.theta, 0.413241928, 1e-6, 'A: one right answer at b = 0, θ');
-  near(t, a.se, 0.910621276, 1e-6, 'A: SE');
-  const b = estimateAbility(pattern([-1.5, -0.5, 0, 0.7, 1.8], [1, 1, 0, 1, 0]));
-  near(t, b.theta, 0.304323108, 1e-6, 'B: five items, θ');
-  near(t, b.se, 0.723130311, 1e-6, 'B: SE');
-  const c = estimateAbility(pattern([2, 2.5, 3, 3.5], [1, 1, 1, 1]), { mean: 0.5, sd: 1.5 });
-  near(t, c.theta, 3.568683815, 1e-5, 'C: all right, prior N(0.5, 1.5²), θ');
-  near(t, c.se, 0.926734322, 1e-5, 'C: SE');
-  const d = estimateAbility(Array.from({ length: 30 }, (_, j) => ({ b: -1 + (4 * j) / 29, correct: true })));
-  near(t, d.theta, 3.572879948, 1e-4, 'D: 30 right answers, θ');
-  near(t, d.se, 0.525837065, 2e-4, 'D: SE');
+  const { A, B, C, D } = REFERENCE;
+  t.equal(D.items.length, 30, 'D is the 30-item all-right pattern');
+  const a = estimateAbility(A.items);
+  near(t, a.theta, A.theta, 1e-6, 'A: one right answer at b = 0, θ');
+  near(t, a.se, A.se, 1e-6, 'A: SE');
+  const b = estimateAbility(B.items);
+  near(t, b.theta, B.theta, 1e-6, 'B: five items, θ');
+  near(t, b.se, B.se, 1e-6, 'B: SE');
+  const c = estimateAbility(C.items, C.prior);
+  near(t, c.theta, C.theta, 1e-5, 'C: all right, prior N(0.5, 1.5²), θ');
+  near(t, c.se, C.se, 1e-5, 'C: SE');
+  const d = estimateAbility(D.items);
+  near(t, d.theta, D.theta, 1e-4, 'D: 30 right answers, θ');
+  near(t, d.se, D.se, 2e-4, 'D: SE');
 });
 
 t.test('without answers the estimate is the prior: mean and SD', async (t) => {
@@ -69,9 +54,9 @@ t.test('a wrong answer mirrors a right one at the same distance; more answers na
 });
 
 t.test('the quadrature rule can be changed and gives the same estimate where it is fine enough', async (t) => {
-  const items = pattern([-1.5, -0.5, 0, 0.7, 1.8], [1, 1, 0, 1, 0]);
+  const items = REFERENCE.B.items;
   const fine = estimateAbility(items, { mean: 0, sd: 1 }, { points: 61, halfWidth: 5 });
-  near(t, fine.theta, 0.304323108, 1e-5, '61 nodes over ±5 SDs');
+  near(t, fine.theta, REFERENCE.B.theta, 1e-5, '61 nodes over ±5 SDs');
 });
 
 t.test('Rasch probability and Fisher information', async (t) => {

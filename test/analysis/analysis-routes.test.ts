@@ -45,7 +45,7 @@ function compare(tt: Test, body: AnalysisReport, expected: ExamAnalysis) {
 
 let first: AnalysisReport;
 
-t.test('JSON: the API.md fields, equal to ExamAnalyzer on the same attempts', async (t) => {
+t.test('JSON: the contract fields, equal to ExamAnalyzer on the same attempts', async (t) => {
   const res = await manager({ method: 'GET', url });
   status(t, res, 200);
   t.match(res.headers['content-type'], /application\/json/);

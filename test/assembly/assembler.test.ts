@@ -4,7 +4,7 @@ import t from 'tap';
 import type { ItemRevision } from '../../src/bank/item-types.js';
 import { assembleForms, BlueprintInfeasible, canonicalJson, formHash, type AssemblyInput, type AssemblyResult } from '../../src/assembly/assembler.js';
 import type { BlueprintSection } from '../../src/assembly/blueprint-model.js';
-import { makeItem, makePool, type PoolSpec } from '../support/assembly-pools.js';
+import { makeItem, makePool, type PoolSpec } from '../support/fixtures/index.js';
 
 interface Matrix {
   sections: (Omit<BlueprintSection, 'cells'> & { cells: (PoolSpec & { count: number })[] })[];

@@ -2,7 +2,7 @@
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { adminSession, as, build, login } from '../helper.js';
-import { approvedItems, examWorld, itemBody, stimulus as makeStimulus } from '../support/exam-world.js';
+import { approvedItems, examWorld, itemBody, stimulus as makeStimulus } from '../support/fixtures/index.js';
 import { submitAttempts, rightAnswer } from '../support/grading.js';
 
 const { app } = await build(t);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { ITEM_TYPES } from '../../src/bank/item-types.js';
 import { pinnedPassages } from '../../src/bank/stimulus-revisions.js';
 import { build } from '../helper.js';
-import { bankWorld, createItem, validItem } from '../support/bank-fixtures.js';
+import { bankWorld, createItem, validItem } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { ITEM_TYPES, type ItemType } from '../../src/bank/item-types.js';
 import { build } from '../helper.js';
-import { bankWorld, validItem } from '../support/bank-fixtures.js';
+import { bankWorld, validItem } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { build } from '../helper.js';
-import { approvedItem, bankWorld, createItem, validItem } from '../support/bank-fixtures.js';
+import { approvedItem, bankWorld, createItem, validItem } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

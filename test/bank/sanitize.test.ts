@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import sanitizeHtml from 'sanitize-html';
 import { sanitizeRichText } from '../../src/bank/sanitize.js';
 import { build } from '../helper.js';
-import { bankWorld, createItem, validItem } from '../support/bank-fixtures.js';
+import { bankWorld, createItem, validItem } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { BankService, type SearchQuery } from '../../src/bank/bank-service.js';
 import type { Principal } from '../../src/orgs/access.js';
 import { build } from '../helper.js';
-import { bankWorld, createItem, setStatus, validItem, type Caller, type UserKey } from '../support/bank-fixtures.js';
+import { bankWorld, createItem, setStatus, validItem, type Caller, type UserKey } from '../support/fixtures/index.js';
 
 // The Redis search index (src/bank/search-index.ts) must answer exactly as the
 // database path does: same ids, same order, same pages, for every caller.

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { build } from '../helper.js';
-import { bankWorld, createItem, setStatus, validItem } from '../support/bank-fixtures.js';
+import { bankWorld, createItem, setStatus, validItem } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

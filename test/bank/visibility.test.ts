@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Sharing } from '../../src/bank/item-types.js';
 import { build } from '../helper.js';
-import { bankWorld, createItem, setStatus, validItem, type Caller, type UserKey } from '../support/bank-fixtures.js';
+import { bankWorld, createItem, setStatus, validItem, type Caller, type UserKey } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

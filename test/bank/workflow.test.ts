@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import type { ItemRevision } from '../../src/bank/item-types.js';
 import { build } from '../helper.js';
-import { approvedItem, bankWorld, createItem, setStatus, validItem, type Caller } from '../support/bank-fixtures.js';
+import { approvedItem, bankWorld, createItem, setStatus, validItem, type Caller } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

@@ -6,7 +6,7 @@ import type { ItemRevision, ItemType } from '../../src/bank/item-types.js';
 import { assembleForms } from '../../src/assembly/assembler.js';
 import { assignFormCode, formDelivery } from '../../src/exams/candidate-form.js';
 import { newDeliverySecret } from '../../src/exams/delivery-ids.js';
-import { makeItem } from '../support/assembly-pools.js';
+import { makeItem } from '../support/fixtures/index.js';
 
 const TYPES: ItemType[] = ['single_choice', 'multiple_choice', 'true_false', 'true_false_cluster', 'numeric', 'short_text', 'matching', 'ordering', 'cloze', 'essay'];
 

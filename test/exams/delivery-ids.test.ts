@@ -5,7 +5,7 @@ import t from 'tap';
 import type { ItemContent } from '../../src/bank/item-types.js';
 import { DeliveryIds, newDeliverySecret } from '../../src/exams/delivery-ids.js';
 import { validateResponse } from '../../src/grading/responses.js';
-import { makeItem } from '../support/assembly-pools.js';
+import { makeItem } from '../support/fixtures/index.js';
 
 const TOKEN = /^~[a-z2-7]{10}$/;
 const items = new Map<string, ItemContent>(

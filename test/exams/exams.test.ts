@@ -5,7 +5,7 @@ import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { adminSession, as, build, login, testConfig } from '../helper.js';
-import { approvedItems, examWorld, itemBody, stimulus, WINDOW, type Caller, type ItemSpec } from '../support/exam-world.js';
+import { approvedItems, examWorld, itemBody, stimulus, WINDOW, type Caller, type ItemSpec } from '../support/fixtures/index.js';
 
 // Shared set-up, made once for the whole file (it owns its database).
 let app: Awaited<ReturnType<typeof build>>['app'];

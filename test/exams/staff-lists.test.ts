@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { adminSession, as, build } from '../helper.js';
-import { approvedItems, examWorld, WINDOW } from '../support/exam-world.js';
+import { approvedItems, examWorld, WINDOW } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await examWorld(app, 3);

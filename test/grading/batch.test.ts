@@ -54,7 +54,7 @@ t.test('a whole exam is graded in batches, once, and every graded attempt reache
   const half = by.get(fx.candidateIds[2]!)!;
   t.ok(half.score > 0 && half.score < 9, `partly right: ${half.score}`);
 
-  // Every graded attempt lands in the sector database, with the record of ARCHITECTURE.md.
+  // Every graded attempt lands in the sector database, with the record SectorResult defines.
   await until(sectorEvents, async () => (await manager({ method: 'GET', url: `/api/exams/${fx.examId}/sector-sync` })).json().pushed === 4);
   t.same((await manager({ method: 'GET', url: `/api/exams/${fx.examId}/sector-sync` })).json(), { pushed: 4, pending: 0, failed: 0 });
   const store = new SectorStore(sectorUri(config));

@@ -11,7 +11,7 @@ import { as, build, uniqueName, type TestLike } from '../helper.js';
 import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, settled } from '../support/grading.js';
 import { KEY_ORDER_ITEMS, keyOrderExam } from '../support/key-order-exam.js';
-import { frontServer, listenApp } from '../support/staff-world.js';
+import { frontServer, listenApp } from '../support/front-server.js';
 
 t.setTimeout(600_000);
 

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { unzipSync } from 'fflate';
 import { adminSession, as, build } from '../helper.js';
-import { approvedItems, examWorld, itemBody } from '../support/exam-world.js';
+import { approvedItems, examWorld, itemBody } from '../support/fixtures/index.js';
 import { rightAnswer, submitAttempts, wrongAnswer } from '../support/grading.js';
 
 const SEMICOLON = 'Trần Văn An;=1+1;';

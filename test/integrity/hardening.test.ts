@@ -7,7 +7,7 @@ import t from 'tap';
 import { WebSocket } from 'ws';
 import { adminSession, as, build } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
-import { examWorld } from '../support/exam-world.js';
+import { examWorld } from '../support/fixtures/index.js';
 import { listen, TestSocket } from '../support/live-client.js';
 
 /** Tries an upgrade that should be refused: the HTTP status and body the server answered with. */

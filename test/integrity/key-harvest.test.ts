@@ -6,7 +6,7 @@
 // and open.
 import t, { type Test } from 'tap';
 import { adminSession, as, build, login } from '../helper.js';
-import { approvedItems, examWorld, ok, WINDOW } from '../support/exam-world.js';
+import { approvedItems, examWorld, ok, WINDOW } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const w = await examWorld(app, 1, 'kh');

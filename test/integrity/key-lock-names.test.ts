@@ -3,7 +3,7 @@
 // learns that the key is locked, not which exams use it or how many.
 import t from 'tap';
 import { adminSession, as, build, login } from '../helper.js';
-import { approvedItems, examWorld, ok, type Caller } from '../support/exam-world.js';
+import { approvedItems, examWorld, ok, type Caller } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const w = await examWorld(app, 1, 'kl');

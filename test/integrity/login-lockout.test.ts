@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { adminSession, as, build, login } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
-import { WORLD_PASSWORD } from '../support/exam-world.js';
+import { WORLD_PASSWORD } from '../support/fixtures/index.js';
 
 const LOCK_SECONDS = 900;
 const { app } = await build(t, { LOGIN_MAX_FAILURES: '5', LOGIN_LOCK_SECONDS: String(LOCK_SECONDS), LOGIN_MAX_FAILURES_TOTAL: '12' });

@@ -1,6 +1,6 @@
 // Hostile bodies on every route and socket frame: JSON nested thousands deep,
 // huge strings, prototype keys, wrong content types. Every one gets a 4xx with
-// the API.md error body (or a nack / error frame), never a 5xx, and the
+// the API's error body (or a nack / error frame), never a 5xx, and the
 // process keeps serving.
 import t from 'tap';
 import { adminSession, as, build, login } from '../helper.js';

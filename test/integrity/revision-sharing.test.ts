@@ -2,8 +2,7 @@
 // publish the private revisions before it, through GET /api/items/:id?revision=N.
 import t from 'tap';
 import { build } from '../helper.js';
-import { bankWorld, type Caller } from '../support/bank-fixtures.js';
-import { itemBody } from '../support/exam-world.js';
+import { bankWorld, itemBody, type Caller } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);

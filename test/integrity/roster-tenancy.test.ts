@@ -3,7 +3,7 @@
 // does not tell "no such user" from "not yours".
 import t from 'tap';
 import { adminSession, as, build } from '../helper.js';
-import { examWorld, ok, WINDOW } from '../support/exam-world.js';
+import { examWorld, ok, WINDOW } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const w = await examWorld(app, 2, 'rt');

@@ -25,7 +25,7 @@ async function join(url: string, token: string) {
 /** Waits for the revoked ending and the close; returns how long it took from `since`. */
 async function revokedEnd(t: Test, socket: TestSocket, since: number) {
   const ended = await socket.next((m) => m.type === 'ended', 5000);
-  t.same(ended, { type: 'ended', reason: 'closed', cause: 'revoked' }, 'ended with a reason API.md allows and the cause');
+  t.same(ended, { type: 'ended', reason: 'closed', cause: 'revoked' }, 'ended with a reason the protocol allows and the cause');
   const closed = await socket.closed;
   t.equal(closed.code, 4401, 'closed as unauthenticated: the client does not come back with that token');
   return Date.now() - since;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { formHash } from '../../src/assembly/assembler.js';
 import type { Form } from '../../src/exams/exam-model.js';
 import { build } from '../helper.js';
-import { approvedItems, examWorld, type ExamWorld } from '../support/exam-world.js';
+import { approvedItems, examWorld, type ExamWorld } from '../support/fixtures/index.js';
 
 const ORIGINAL = 'Đoạn văn gốc về biến đổi khí hậu ở đồng bằng sông Cửu Long.';
 const EDITED = 'Đoạn văn đã bị sửa sau khi đề được công bố.';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { build } from '../helper.js';
-import { interopWorld } from '../support/interop.js';
+import { interopWorld } from '../support/fixtures/index.js';
 
 /** `npm run import` as a user runs it: its own process, against a listening server. */
 

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { build } from '../helper.js';
-import { interopWorld, SAMPLE_ITEMS } from '../support/interop.js';
+import { interopWorld } from '../support/fixtures/index.js';
+import { SAMPLE_ITEMS } from '../support/interop.js';
 
 /** Who may export what, and what an export leaves out and says so. */
 

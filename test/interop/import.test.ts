@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import t from 'tap';
 import { adminSession, as, build, login } from '../helper.js';
-import { interopWorld } from '../support/interop.js';
+import { interopWorld } from '../support/fixtures/index.js';
 
 /** POST /api/items/import with real files: samples, limits, multipart, the Vietnamese template. */
 

@@ -2,7 +2,8 @@ import t from 'tap';
 import { ITEM_TYPES } from '../../src/bank/item-types.js';
 import { FORMATS } from '../../src/interop/model.js';
 import { build } from '../helper.js';
-import { CARRIES, comparable, interopWorld, SAMPLE_ITEMS } from '../support/interop.js';
+import { interopWorld } from '../support/fixtures/index.js';
+import { CARRIES, comparable, SAMPLE_ITEMS } from '../support/interop.js';
 
 /**
  * Export then import, through the real routes: for every format, the items

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { unzipSync } from 'fflate';
 import t from 'tap';
 import { build } from '../helper.js';
-import { interopWorld } from '../support/interop.js';
+import { interopWorld } from '../support/fixtures/index.js';
 
 /**
  * GET /api/items/export streams: it reads the bank's search a page at a time

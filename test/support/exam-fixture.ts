@@ -5,12 +5,12 @@
  *   const fx = await publishedExam(app, { candidates: 3, closesInMs: 60_000 });
  *   fx.tokens[0]  // a candidate's bearer token
  *
- * Built on exam-world.ts (organisations, users, item bodies whose keys are
+ * Built on the exam world of fixtures/ (organisations, users, item bodies whose keys are
  * distinctive strings that leak tests can look for).
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { ItemType } from '../../src/bank/item-types.js';
-import { approvedBodies, approvedItems, examWorld, itemBody, type ExamWorld, type ItemSpec } from './exam-world.js';
+import { approvedBodies, approvedItems, examWorld, itemBody, type ExamWorld, type ItemSpec } from './fixtures/index.js';
 
 export const ALL_TYPES: ItemType[] = [
   'single_choice',
@@ -134,7 +134,7 @@ const PICK_LISTS = ['options', 'statements', 'premises', 'choices', 'elements'] 
 
 /**
  * The id the candidate received for the fixture's authored id `authoredId`
- * (exam-world.ts item bodies) of an item in a `state` message: found by its
+ * (fixtures/ itemBody bodies) of an item in a `state` message: found by its
  * text, as a candidate reading the form finds it. Candidates never see
  * authored ids, and answers in them are refused.
  */

@@ -1,5 +1,5 @@
 /**
- * A stand-in for the API and the live exam socket, speaking the API.md
+ * A stand-in for the API and the live exam socket, speaking the API's
  * protocol, for browser tests of the web client that must not depend on the
  * real server (MongoDB, Redis, workers). It serves the built client through
  * the real web plugin, so headers and client routes are the production ones.

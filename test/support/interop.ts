@@ -1,7 +1,5 @@
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ItemContent, ItemType } from '../../src/bank/item-types.js';
 import type { FormatName } from '../../src/interop/model.js';
-import { adminSession, as, login } from '../helper.js';
 
 /**
  * Items of every type for import/export tests: Vietnamese text with
@@ -241,29 +239,3 @@ export function comparable(stored: Record<string, unknown>, format: FormatName):
   }
   return out;
 }
-
-/** A small world for import/export tests: two schools, an author at each, a candidate and a proctor at the first. */
-export async function interopWorld(app: FastifyInstance) {
-  const admin = await adminSession(app);
-  const asAdmin = as(app, admin.token);
-  const org = async (code: string) => {
-    const res = await asAdmin({ method: 'POST', url: '/api/orgs', payload: { code, name: `Trường ${code}`, kind: 'school', parentId: admin.rootId } });
-    if (res.statusCode !== 201) throw new Error(res.body);
-    return res.json().id as string;
-  };
-  const schoolA = await org('THPT-A');
-  const schoolC = await org('THPT-C');
-  const password = 'interop-test-password';
-  const users = { authorA: ['author', schoolA], authorC: ['author', schoolC], candidateA: ['candidate', schoolA], proctorA: ['proctor', schoolA] } as const;
-  const made = await asAdmin({
-    method: 'POST',
-    url: '/api/users/bulk',
-    payload: { users: Object.entries(users).map(([username, [role, orgId]]) => ({ username, password, displayName: username, roles: [{ role, orgId }] })) },
-  });
-  if (made.statusCode !== 200 || made.json().created !== 4) throw new Error(made.body);
-  const tokens = await Promise.all(Object.keys(users).map((u) => login(app, u, password)));
-  const [authorA, authorC, candidateA, proctorA] = tokens.map((tk) => as(app, tk)) as [Caller, Caller, Caller, Caller];
-  return { orgs: { schoolA, schoolC }, users: { authorA, authorC, candidateA, proctorA }, tokens: { authorA: tokens[0]! }, password };
-}
-
-type Caller = (opts: InjectOptions) => Promise<LightMyRequestResponse>;

@@ -9,8 +9,8 @@ import type { Browser } from 'playwright-core';
 import { build } from '../helper.js';
 import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
 import { publishedExam } from '../support/exam-fixture.js';
-import { WORLD_PASSWORD } from '../support/exam-world.js';
-import { frontServer, listenApp } from '../support/staff-world.js';
+import { WORLD_PASSWORD } from '../support/fixtures/index.js';
+import { frontServer, listenApp } from '../support/front-server.js';
 
 let browser: Browser;
 let webRoot: string;

@@ -1,6 +1,6 @@
 /**
  * The shared item renderer (src/web/items/render.ts) in a real browser: all
- * ten types, responses read and written in the ITEMS.md shapes, maths
+ * ten types, responses read and written in the shapes of docs/item-types.md, maths
  * typeset by KaTeX under the production CSP, and hostile item HTML inert.
  */
 import t from 'tap';
@@ -39,7 +39,7 @@ t.test('renderer in a real browser', async (t) => {
   t.equal(response?.headers()['content-security-policy'], CONTENT_SECURITY_POLICY, 'the HTML carries the CSP');
   await page.evaluate(LOAD_RENDERER);
 
-  await t.test('every type reads back the response it was given, in the ITEMS.md shape', async (t) => {
+  await t.test('every type reads back the response it was given, in its documented shape', async (t) => {
     const results = await page.evaluate(
       ({ items, expected }) => {
         const m = (window as unknown as { renderModule: RenderModule }).renderModule;

@@ -19,7 +19,8 @@ import type { FastifyInstance } from 'fastify';
 import { build } from '../helper.js';
 import { ARTIFACTS_DIR, buildWebClient, launchBrowser, watchProblems, type PageProblems, type TestLike } from '../support/browser.js';
 import { TestSocket, type Msg } from '../support/live-client.js';
-import { frontServer, listenApp, seedApproved, STAFF_PASSWORD, staffWorld, type StaffUser, type StaffWorld } from '../support/staff-world.js';
+import { seedApproved, STAFF_PASSWORD, staffWorld, type StaffUser, type StaffWorld } from '../support/fixtures/index.js';
+import { frontServer, listenApp } from '../support/front-server.js';
 import { createWorkerContext } from '../../workers/context.js';
 import { startWorkers } from '../../workers/runner.js';
 

@@ -14,7 +14,7 @@ import { fieldChanges, wordDiff } from '../../src/web/staff/diff.js';
 import { parseCsv } from '../../src/web/staff/csv.js';
 import type { ItemContent, ItemView } from '../../src/web/staff/api.js';
 import { buildWebClient } from '../support/browser.js';
-import { itemBody } from '../support/exam-world.js';
+import { itemBody } from '../support/fixtures/index.js';
 
 t.test('the editor sends only the fields of the item type, and the server accepts what it sends', async (t) => {
   for (const type of ITEM_TYPES) {
@@ -34,7 +34,7 @@ t.test('the editor sends only the fields of the item type, and the server accept
   }
 });
 
-t.test('the preview gets the candidate view without key, and the key as a response in the ITEMS.md shape', async (t) => {
+t.test('the preview gets the candidate view without key, and the key as a response in the shape of docs/item-types.md', async (t) => {
   const expected: Record<string, unknown> = {
     single_choice: 'A',
     multiple_choice: ['A', 'C'],

@@ -1,7 +1,7 @@
 /**
  * The student client in a real browser against a fake API and live socket
- * (test/support/fake-live.ts) that speaks the API.md protocol: login, exam
- * list, every item type answered in the ITEMS.md shapes, save states, the
+ * (test/support/fake-live.ts) that speaks the API's protocol: login, exam
+ * list, every item type answered in the shapes of docs/item-types.md, save states, the
  * outbox across a reload, reconnects, the countdown on the server's clock,
  * submit, the end screens, integrity events, a phone-sized screen.
  */
@@ -156,7 +156,7 @@ t.test('the web plugin serves nothing, and does not fail, when the client is not
   t.equal(response.json().error.code, 'not_found');
 });
 
-t.test('every item type answered with mouse and keyboard; frames carry r in the ITEMS.md shape', async (t) => {
+t.test('every item type answered with mouse and keyboard; frames carry r in the shape of docs/item-types.md', async (t) => {
   const s = await setup(t);
   const { page, server } = s;
   await openExam(s);
@@ -219,7 +219,7 @@ t.test('every item type answered with mouse and keyboard; frames carry r in the 
   t.equal(await card(page, 10).getByRole('button', { name: '⚑ Đánh dấu xem lại' }).getAttribute('aria-pressed'), 'true');
 
   await until(server, () => isDeepStrictEqual(server.answers, EXPECTED_RESPONSES) && server.flags.has('q-essay'), 'every answer is stored');
-  t.strictSame(server.answers, EXPECTED_RESPONSES, 'the server holds every response in its ITEMS.md shape');
+  t.strictSame(server.answers, EXPECTED_RESPONSES, 'the server holds every response in its documented shape');
   const last = new Map(answerFrames(server).map((f) => [f.itemId, f.response]));
   t.strictSame(Object.fromEntries(last), { ...EXPECTED_RESPONSES }, 'the last answer frame per item carries that response');
   const seqs = server.frames.filter((f) => f.seq !== undefined).map((f) => f.seq!);

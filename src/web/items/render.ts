@@ -3,7 +3,7 @@
  *
  * `renderItem(item, options)` turns a candidate-facing item (any of the ten
  * types) into accessible form controls and reads and writes the response `r`
- * in exactly the ITEMS.md shape. Text from the item goes through the
+ * in exactly the shape of docs/item-types.md. Text from the item goes through the
  * allow-list sanitiser (items/sanitize.ts); maths between `\( \)` and `\[ \]`
  * is typeset with KaTeX when the page loaded it (the global `katex` of
  * katex.min.js), and left as source text otherwise.
@@ -305,7 +305,7 @@ function textItem(ctx: Context, numeric: boolean): Part {
   return {
     body,
     controls: () => [input],
-    // ITEMS.md keeps the decimal comma ("-1,5"): the text goes as typed, only trimmed.
+    // A numeric response keeps the decimal comma ("-1,5"): the text goes as typed, only trimmed.
     get: () => (input.value.trim() === '' ? null : input.value.trim()),
     set(r) {
       input.value = typeof r === 'string' ? r : numeric && typeof r === 'number' && Number.isFinite(r) ? String(r) : '';

@@ -1,13 +1,13 @@
 /**
  * Allow-list HTML sanitiser for item text. The server already strips item
- * HTML to the ITEMS.md subset on write; this is the second line: whatever
+ * HTML to the safe subset (docs/item-types.md) on write; this is the second line: whatever
  * arrives is parsed in an inert document (DOMParser runs no script and loads
  * nothing) and rebuilt node by node in the page's document. Only the tags
  * below survive, with only the attributes named for them; nothing from the
  * parsed tree is adopted as is, and no string is ever assigned to innerHTML.
  */
 
-/** ITEMS.md: `p br b i u sub sup ul ol li table tr td th img code`. */
+/** The safe subset of item HTML: `p br b i u sub sup ul ol li table tr td th img code`. */
 const ALLOWED_TAGS = new Set(['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code']);
 
 /** Elements dropped with everything inside them; other unknown elements are unwrapped (their text stays). */

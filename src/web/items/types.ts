@@ -1,7 +1,7 @@
 /**
  * The candidate-facing item as the server delivers it (the `items` of the
  * WebSocket `state` message; server side: src/exams/candidate-form.ts) and
- * the response shapes of ITEMS.md. The browser build cannot import server
+ * the response shapes of docs/item-types.md. The browser build cannot import server
  * modules, so the shapes are restated here; test/web checks the type list
  * against src/bank/item-types.ts.
  */
@@ -48,14 +48,14 @@ export interface CandidateItem {
 }
 
 /**
- * A response `r` (ITEMS.md): single_choice "B", multiple_choice ["A","C"],
+ * A response `r` (docs/item-types.md): single_choice "B", multiple_choice ["A","C"],
  * true_false true, true_false_cluster {"a":true}, numeric "-1,5" (or -1.5),
  * short_text / essay "text", matching {"p1":"c3"}, ordering ["e2","e1"],
  * cloze {"b1":"…"}.
  */
 export type ItemResponse = string | number | boolean | string[] | Record<string, string> | Record<string, boolean>;
 
-/** ITEMS.md: an essay is at most 20,000 characters. */
+/** An essay response is at most 20,000 characters. */
 export const ESSAY_MAX_CHARS = 20_000;
 
 export function itemIdOf(item: CandidateItem): string {

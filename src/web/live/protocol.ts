@@ -1,5 +1,5 @@
 /**
- * The frames of the live exam WebSocket `/ws` (API.md, "Live exam"), as the
+ * The frames of the live exam WebSocket `/ws` (docs/architecture.md, "The live exam socket"), as the
  * browser sees them.
  */
 import type { CandidateItem, ItemResponse } from '../items/types.js';

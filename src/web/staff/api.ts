@@ -1,5 +1,5 @@
 /**
- * The staff app's side of the HTTP API (API.md): typed calls over the same
+ * The staff app's side of the HTTP API (docs/api.md): typed calls over the same
  * fetch wrapper and error class as the student client, plus file upload
  * (raw body) and download (a blob saved through a temporary link), which
  * need the bearer token and so cannot be plain links.
@@ -37,7 +37,7 @@ export interface RubricRow {
 }
 
 /**
- * The authored content of an item (ITEMS.md): the common fields and every
+ * The authored content of an item (docs/item-types.md): the common fields and every
  * type's own fields, optional here because one editor holds any type.
  */
 export interface ItemContent {
@@ -334,7 +334,7 @@ export interface ResultRow {
 }
 
 /**
- * One essay response waiting for a person. API.md names the route, not the
+ * One essay response waiting for a person. The route's document names the route, not the
  * row; these are the fields the page reads, the rest it shows when present.
  */
 export interface ManualTask {

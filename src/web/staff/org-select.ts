@@ -1,6 +1,6 @@
 /**
  * "Which organisation owns this?" — asked only of people who hold the role at
- * several organisations (the server then requires it, API.md), with the
+ * several organisations (the server then requires `ownerOrgId`), with the
  * organisations' names filled in as they load.
  */
 import { h } from '../dom.js';

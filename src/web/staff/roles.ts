@@ -1,6 +1,6 @@
 /**
  * What the signed-in person may do, from the roles of their session
- * (`[{role, orgId}]`, API.md). The server decides every request; these
+ * (`[{role, orgId}]`, as the login answer gives them). The server decides every request; these
  * only choose which screens and buttons to offer.
  */
 import type { User } from '../api.js';

@@ -30,7 +30,7 @@ const labelled = (style: string, n: number) => {
 /** Common fields kept when the type of a new item changes. */
 const COMMON = ['type', 'stem', 'subject', 'grade', 'topic', 'cognitiveLevel', 'tags', 'language', 'points', 'difficulty', 'sharing', 'stimulusId', 'stimulusOrder', 'shuffleOptions', 'ownerOrgId'] as const;
 
-/** The fields that belong to each type (ITEMS.md). */
+/** The fields that belong to each type (docs/item-types.md). */
 export const TYPE_FIELDS: Record<ItemType, readonly (keyof ItemContent)[]> = {
   single_choice: ['options', 'correct'],
   multiple_choice: ['options', 'correct', 'scoring'],
@@ -217,7 +217,7 @@ export function candidateItem(draft: ItemContent, id = 'preview'): CandidateItem
   return item;
 }
 
-/** The right answer as a response `r` (ITEMS.md shapes), to show the key in the preview. */
+/** The right answer as a response `r` (the shapes of docs/item-types.md), to show the key in the preview. */
 export function keyResponse(draft: ItemContent): ItemResponse | null {
   switch (draft.type) {
     case 'single_choice':
