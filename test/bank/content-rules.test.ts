@@ -4,7 +4,7 @@
 import t from 'tap';
 import { MAX_TEXT_CHARS, mathDelimiterProblem } from '../../src/bank/item-schemas.js';
 import { build } from '../helper.js';
-import { bankWorld, validItem } from '../support/bank-fixtures.js';
+import { bankWorld, validItem } from '../support/fixtures/index.js';
 
 const { app } = await build(t);
 const world = await bankWorld(app);
