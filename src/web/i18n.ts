@@ -77,6 +77,7 @@ const student = {
   'exam.minutesLeft': 'Còn {minutes} phút làm bài.',
   'exam.extended': 'Thời gian làm bài đã được điều chỉnh.',
   'exam.fullscreen': 'Toàn màn hình',
+  'exam.passage': 'Đọc đoạn văn sau',
 
   'save.saving': 'Đang lưu…',
   'save.saved': 'Đã lưu',
@@ -109,6 +110,26 @@ const student = {
   'end.fatal.title': 'Không vào được bài thi',
   'end.lost': '{count} thay đổi cuối cùng chưa kịp gửi lên máy chủ.',
   'end.back': 'Về danh sách bài thi',
+
+  'result.heading': 'Kết quả',
+  'result.loading': 'Đang tải kết quả…',
+  'result.score': 'Điểm: {score10}/10',
+  'result.points': '{score}/{max} điểm',
+  'result.notShown': 'Kỳ thi này không công bố điểm cho thí sinh.',
+  'result.afterClose': 'Điểm sẽ được công bố sau khi kỳ thi đóng ({at}).',
+  'result.grading': 'Đang chấm bài… Điểm sẽ hiện ở đây khi chấm xong.',
+  'result.pendingManual': 'Chờ chấm: bài tự luận đang chờ giáo viên chấm. Điểm sẽ hiện ở đây khi chấm xong.',
+  'result.detailLater': 'Điểm từng câu được công bố sau khi kỳ thi đóng ({at}).',
+  'result.changed': 'Điểm đã được điều chỉnh ({cause}, {at}): {before} → {after}.',
+  'result.cause.regrade': 'chấm lại',
+  'result.cause.manual_grade': 'giáo viên chấm',
+  'result.updated': 'Điểm của bạn vừa được cập nhật.',
+  'result.perItem': 'Điểm từng câu',
+  'result.colItem': 'Câu',
+  'result.colPoints': 'Điểm',
+  'result.colComment': 'Nhận xét',
+  'result.itemPending': 'Chờ chấm',
+  'result.unavailable': 'Chưa tải được kết quả: {message}',
 
   'item.true': 'Đúng',
   'item.false': 'Sai',
@@ -211,6 +232,7 @@ const en: Record<MessageKey, string> = {
   'exam.minutesLeft': '{minutes} minutes left.',
   'exam.extended': 'Your time has been adjusted.',
   'exam.fullscreen': 'Full screen',
+  'exam.passage': 'Read the passage',
 
   'save.saving': 'Saving…',
   'save.saved': 'Saved',
@@ -243,6 +265,26 @@ const en: Record<MessageKey, string> = {
   'end.fatal.title': 'Cannot open the exam',
   'end.lost': '{count} last changes could not be sent to the server.',
   'end.back': 'Back to my exams',
+
+  'result.heading': 'Result',
+  'result.loading': 'Loading your result…',
+  'result.score': 'Score: {score10}/10',
+  'result.points': '{score}/{max} points',
+  'result.notShown': 'Scores of this exam are not shown to candidates.',
+  'result.afterClose': 'Your score is shown after the exam closes ({at}).',
+  'result.grading': 'Grading… Your score appears here when it is done.',
+  'result.pendingManual': 'Awaiting marking: a teacher still has to mark the essay. Your score appears here when it is done.',
+  'result.detailLater': 'Points per question are shown after the exam closes ({at}).',
+  'result.changed': 'Your score was changed ({cause}, {at}): {before} → {after}.',
+  'result.cause.regrade': 'regrade',
+  'result.cause.manual_grade': 'marked by a teacher',
+  'result.updated': 'Your score has just been updated.',
+  'result.perItem': 'Points per question',
+  'result.colItem': 'Question',
+  'result.colPoints': 'Points',
+  'result.colComment': 'Comment',
+  'result.itemPending': 'Awaiting marking',
+  'result.unavailable': 'Could not load your result: {message}',
 
   'item.true': 'True',
   'item.false': 'False',
@@ -315,4 +357,9 @@ export function formatDateTime(iso: string | number | Date): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
   return new Intl.DateTimeFormat(current === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** A score as people read it: "8,5" in Vietnamese, "8.5" in English, at most two decimals. */
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(current === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 2 }).format(value);
 }
