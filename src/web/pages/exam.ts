@@ -547,7 +547,14 @@ export const examPage: Page = (ctx) => {
     focused = true;
     signal('focus');
   };
-  const onVisibility = () => (document.visibilityState === 'hidden' ? onBlur() : undefined);
+  // A reload or leaving the page (pagehide, then a last visibilitychange to hidden) is not
+  // leaving the window: the monitor sees it as the socket closing and the candidate joining
+  // again, never as "left the window". Only a switch away from a page that stays open is.
+  let unloading = false;
+  const onVisibility = () => (document.visibilityState === 'hidden' && !unloading ? onBlur() : undefined);
+  const onBeforeUnload = () => {
+    unloading = true;
+  };
   let wasFullscreen = !!document.fullscreenElement;
   const onFullscreen = () => {
     const now = !!document.fullscreenElement;
@@ -557,7 +564,14 @@ export const examPage: Page = (ctx) => {
   const onPaste = () => signal('paste');
   const onOffline = () => signal('offline');
   // A reload must not lose what was typed during the last debounce: it goes into the outbox now.
-  const onPageHide = () => (phase === 'active' ? flushAll() : undefined);
+  const onPageHide = () => {
+    unloading = true;
+    if (phase === 'active') flushAll();
+  };
+  // Restored from the back/forward cache: the page is live again.
+  const onPageShow = () => {
+    unloading = false;
+  };
   window.addEventListener('blur', onBlur);
   window.addEventListener('focus', onFocus);
   document.addEventListener('visibilitychange', onVisibility);
@@ -565,8 +579,12 @@ export const examPage: Page = (ctx) => {
   document.addEventListener('paste', onPaste, true);
   window.addEventListener('offline', onOffline);
   window.addEventListener('pagehide', onPageHide);
+  window.addEventListener('pageshow', onPageShow);
+  window.addEventListener('beforeunload', onBeforeUnload);
   cleanups.push(() => {
     window.removeEventListener('pagehide', onPageHide);
+    window.removeEventListener('pageshow', onPageShow);
+    window.removeEventListener('beforeunload', onBeforeUnload);
     window.removeEventListener('blur', onBlur);
     window.removeEventListener('focus', onFocus);
     document.removeEventListener('visibilitychange', onVisibility);
