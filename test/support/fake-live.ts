@@ -44,6 +44,8 @@ export interface FakeLiveOptions {
   durationMs?: number;
   /** How far the server's clock is from the machine's. @defaultValue about +3 years */
   skewMs?: number;
+  /** Shared passages sent in `state` (items name them by `stimulusId`). */
+  stimuli?: { id: string; title?: string; content: string }[];
 }
 
 export const CANDIDATE = { id: 'u-candidate-1', username: 'hs001', password: 'mat-khau-dung', displayName: 'Nguyễn Văn An' };
@@ -90,10 +92,14 @@ export class FakeLiveServer extends EventEmitter {
       closesAt: '2035-01-01T00:00:00Z',
       durationMinutes: 10,
       status: 'not_started',
+      attemptId: 'attempt-1',
     },
     { id: 'exam-0', title: 'Ngữ văn 12 – Đề cũ', opensAt: '2024-01-01T00:00:00Z', closesAt: '2024-01-02T00:00:00Z', durationMinutes: 90, status: 'submitted', attemptId: 'attempt-0' },
     { id: 'exam-2', title: 'Tiếng Anh 12', opensAt: '2035-01-01T00:00:00Z', closesAt: '2035-01-02T00:00:00Z', durationMinutes: 60, status: 'upcoming' },
   ];
+  /** When set, every login is refused as locked for this many seconds (429, as the real lockout answers). */
+  lockedForSeconds: number | null = null;
+  readonly stimuli: { id: string; title?: string; content: string }[] | undefined;
   private current: Conn | null = null;
   private readonly webRoot: string;
 
@@ -101,6 +107,7 @@ export class FakeLiveServer extends EventEmitter {
     super();
     this.webRoot = options.webRoot;
     this.items = options.items;
+    this.stimuli = options.stimuli;
     this.skewMs = options.skewMs ?? 3 * 365 * 24 * 3600_000 + 4321_000;
     this.endsAtMs = this.now() + (options.durationMs ?? 10 * 60_000);
     this.results.set('attempt-0', graded('attempt-0', { score: 7, maxScore: 10, score10: 7 }));
@@ -123,6 +130,10 @@ export class FakeLiveServer extends EventEmitter {
     await app.register(fastifyWebsocket);
     app.post<{ Body: { username?: string; password?: string } }>('/api/auth/login', async (request, reply) => {
       const { username, password } = request.body ?? {};
+      if (this.lockedForSeconds) {
+        const seconds = this.lockedForSeconds;
+        return reply.code(429).send({ error: { code: 'rate_limited', message: 'Too many wrong passwords', details: [{ retryAfterSeconds: seconds }] } });
+      }
       if (username !== CANDIDATE.username || password !== CANDIDATE.password) {
         return reply.code(401).send({ error: { code: 'invalid_credentials', message: 'Wrong username or password', details: [] } });
       }
@@ -211,6 +222,7 @@ export class FakeLiveServer extends EventEmitter {
       lastSeq: this.lastSeq,
       endsAt: new Date(this.endsAtMs).toISOString(),
       serverNow: new Date(this.now()).toISOString(),
+      ...(this.stimuli ? { stimuli: this.stimuli } : {}),
     };
   }
 

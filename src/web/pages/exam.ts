@@ -269,7 +269,8 @@ export const examPage: Page = (ctx) => {
       const number = item.number ?? index + 1;
       const headingId = `q-${index}-title`;
       const heading = h('h2', { id: headingId, class: 'question-title', tabindex: -1 }, t('exam.question', { n: number }));
-      const save = h('span', { class: 'save-state', 'aria-live': 'polite' });
+      // A status named by its question: "Câu 3: Đã lưu" to a screen reader.
+      const save = h('span', { class: 'save-state', role: 'status', 'aria-live': 'polite', 'aria-labelledby': headingId });
       const error = h('p', { class: 'item-error', role: 'alert', hidden: true });
       const flagButton = h('button', { type: 'button', class: 'flag-button', 'aria-pressed': 'false' });
       const navButton = h('button', { type: 'button', class: 'nav-button', 'data-index': index }, String(number));
