@@ -135,7 +135,7 @@ t.test('results: grading, then the total; points per item after the exam closes;
   t.match(await after.locator('.result-change').textContent(), /Điểm đã được điều chỉnh \(chấm lại, .+\): 8,5 → 9\./, 'the change a regrade made is shown');
   const table = after.getByRole('table', { name: 'Điểm từng câu' });
   t.same(
-    await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent))),
+    await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => c.textContent))),
     [
       ['Câu 1', '1/1', ''],
       ['Câu 2', '0,5/1', 'Thiếu một đáp án'],
