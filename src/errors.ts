@@ -47,8 +47,8 @@ export class InvalidCredentials extends AppError {
 
 export class Forbidden extends AppError {
   override name = 'Forbidden';
-  constructor(message = 'Not allowed') {
-    super(403, 'forbidden', message);
+  constructor(message = 'Not allowed', details?: ErrorDetail[]) {
+    super(403, 'forbidden', message, details);
   }
 }
 

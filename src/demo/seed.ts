@@ -112,7 +112,8 @@ async function seedExam(base: string): Promise<void> {
     for (let i = 1; i <= 4; i++) {
       items.push({
         ...common, type: 'single_choice', topic, cognitiveLevel: i <= 2 ? 1 : 2,
-        stem: `<p>Câu ${i} về ${name}: giá trị của \\(${i} + ${i}\\) bằng</p>`,
+        // No "Câu N" in the text: the form numbers and shuffles the questions itself.
+        stem: `<p>Bài toán về ${name}: giá trị của \\(${i} + ${i}\\) bằng</p>`,
         options: [{ id: 'A', text: String(2 * i) }, { id: 'B', text: String(2 * i + 1) }, { id: 'C', text: String(i) }, { id: 'D', text: 'Không xác định', fixed: true }],
         correct: ['A'],
       });
@@ -151,6 +152,14 @@ async function seedExam(base: string): Promise<void> {
     constraints: { maxItemOverlap: 1, difficultyTolerance: 0.2 },
   }), 201, 'blueprint');
 
+  await publishDemoExam(base, manager, String(blueprint.id), DEMO_EXAM_TITLE);
+}
+
+/** The demo exam's title; later sittings (`npm run demo:reset`) add "– lần N". */
+export const DEMO_EXAM_TITLE = 'Toán 12 – Kiểm tra thử (demo)';
+
+/** Creates, assembles and publishes a demo exam on `blueprintId`, open for a week to the demo candidates; returns its id. */
+async function publishDemoExam(base: string, manager: string, blueprintId: string, title: string): Promise<string> {
   const candidateIds: string[] = [];
   for (const u of DEMO_USERS.filter((d) => d.role === 'candidate')) {
     const me = must(await call(base, await loginAs(base, u.username), 'GET', '/api/me'), 200, 'candidate');
@@ -158,10 +167,33 @@ async function seedExam(base: string): Promise<void> {
   }
   const now = Date.now();
   const exam = must(await call(base, manager, 'POST', '/api/exams', {
-    title: 'Toán 12 – Kiểm tra thử (demo)', blueprintId: blueprint.id, formCount: 2,
+    title, blueprintId, formCount: 2,
     opensAt: new Date(now - 60_000).toISOString(), closesAt: new Date(now + 7 * 24 * 3600_000).toISOString(),
     durationMinutes: 45, candidateIds, showResults: 'after_submit',
   }), 201, 'exam');
   must(await call(base, manager, 'POST', `/api/exams/${exam.id}/assemble`, {}), 200, 'assemble');
   must(await call(base, manager, 'POST', `/api/exams/${exam.id}/publish`, {}), 200, 'publish');
+  return String(exam.id);
+}
+
+/**
+ * `npm run demo:reset`: a new sitting of the demo exam, so the demo
+ * candidates can sit it again. Sittings already handed in stay, with their
+ * results; nothing is deleted. Written through the public API as the demo's
+ * exam manager, against the running demo at `base`.
+ */
+export async function newDemoSitting(base: string): Promise<{ examId: string; title: string }> {
+  const manager = await loginAs(base, 'ql.thi');
+  const blueprints = must(await call(base, manager, 'GET', '/api/blueprints?limit=100'), 200, 'blueprints').blueprints as { id: string; title: string }[];
+  const blueprint = blueprints.find((b) => b.title === DEMO_EXAM_TITLE);
+  if (!blueprint) throw new Error('demo reset: the demo blueprint is missing; start the demo with `npm start` first');
+  const exams: { title: string }[] = [];
+  for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+    const page = must(await call(base, manager, 'GET', `/api/exams?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), 200, 'exams');
+    exams.push(...(page.exams as { title: string }[]));
+    cursor = (page.nextCursor as string | null) ?? null;
+  }
+  const sittings = exams.filter((e) => e.title.startsWith(DEMO_EXAM_TITLE)).length;
+  const title = `${DEMO_EXAM_TITLE} – lần ${sittings + 1}`;
+  return { examId: await publishDemoExam(base, manager, blueprint.id, title), title };
 }

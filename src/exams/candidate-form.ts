@@ -24,7 +24,7 @@ export interface CandidateItem {
   /** Index of the blueprint section. */
   section: number;
   stem: string;
-  /** Shared passage; fetch it separately (it carries no key). */
+  /** Shared passage; its text is in the delivery's `stimuli` (it carries no key). */
   stimulusId?: string;
   /** single_choice, multiple_choice: in delivery order. */
   options?: CandidateOption[];
@@ -50,10 +50,22 @@ export interface CandidateFormInput {
   items: readonly Pick<FormItem, 'itemId' | 'revision' | 'section' | 'optionOrder' | 'choiceOrder' | 'elementOrder'>[];
 }
 
+/** A shared passage as candidates receive it: the revision the form pinned, text only. */
+export interface CandidateStimulus {
+  id: string;
+  title?: string;
+  content: string;
+}
+
 /** One form as the live path serves it. */
 export interface FormDelivery {
   /** What candidates receive, in delivery order. */
   items: CandidateItem[];
+  /**
+   * The passages the items name by `stimulusId`, in the order items first
+   * name them (sent in the `state` message as `stimuli`). Empty when none.
+   */
+  stimuli: CandidateStimulus[];
   /** Translates responses between the delivered ids and the authored ones. */
   ids: DeliveryIds;
   /** The pinned revisions by item id, key included: for checking response shapes, never sent. */
@@ -81,7 +93,7 @@ function inOrder<T extends { id: string }>(list: readonly T[], ids: readonly str
  * allow-listed fields are read). Throws when a pinned revision is missing:
  * a candidate never gets a partial form.
  */
-export function formDelivery(form: CandidateFormInput, revisions: readonly ItemRevision[]): FormDelivery {
+export function formDelivery(form: CandidateFormInput, revisions: readonly ItemRevision[], passages: ReadonlyMap<string, { title?: string; content: string }> = new Map()): FormDelivery {
   const byPin = new Map(revisions.map((r) => [`${r.itemId}\u0000${r.revision}`, r]));
   const content = new Map<string, ItemContent>();
   for (const pin of form.items) {
@@ -90,7 +102,14 @@ export function formDelivery(form: CandidateFormInput, revisions: readonly ItemR
     content.set(pin.itemId, item);
   }
   const ids = new DeliveryIds(form.deliverySecret, form.code, content);
-  return { items: candidateItems(form, content, ids), ids, content };
+  const items = candidateItems(form, content, ids);
+  const stimuli: CandidateStimulus[] = [];
+  for (const stimulusId of new Set(items.map((i) => i.stimulusId).filter((x): x is string => !!x))) {
+    const passage = passages.get(stimulusId);
+    // Allow-listed like items: the title and text, nothing else of the stored passage.
+    if (passage) stimuli.push({ id: stimulusId, ...(passage.title ? { title: String(passage.title) } : {}), content: String(passage.content) });
+  }
+  return { items, stimuli, ids, content };
 }
 
 function candidateItems(form: CandidateFormInput, content: ReadonlyMap<string, ItemContent>, ids: DeliveryIds): CandidateItem[] {

@@ -356,14 +356,20 @@ export class ExamService {
    * of their ids, and the pinned revisions to check responses against.
    * Cached per process for published exams, whose forms never change.
    */
-  async delivery(exam: Pick<Exam, '_id' | 'assemblyId' | 'status'>, code: string): Promise<FormDelivery> {
+  async delivery(exam: Pick<Exam, '_id' | 'assemblyId' | 'status'> & Partial<Pick<Exam, 'assembledAt' | 'createdAt'>>, code: string): Promise<FormDelivery> {
     const key = `${exam._id}:${exam.assemblyId}:${code}`;
     const cached = this.deliveryCache.get(key);
     if (cached) return cached;
     const form = await this.currentForm(exam, code);
     if (!form) throw new NotFound('Form');
     const revisions = await this.deps.bank.revisions(form.items.map((i) => ({ itemId: i.itemId, revision: i.revision })));
-    const delivery = formDelivery({ ...form, deliverySecret: await this.deliverySecret(form) }, revisions);
+    // The passages as the form pinned them, so candidates read the same text the printed form shows.
+    const passages = await this.passagesOf(
+      { assembledAt: exam.assembledAt, createdAt: exam.createdAt ?? new Date() },
+      form,
+      new Map(revisions.map((r) => [pinKey(r.itemId, r.revision), r])),
+    );
+    const delivery = formDelivery({ ...form, deliverySecret: await this.deliverySecret(form) }, revisions, passages);
     if (exam.status === 'published') {
       if (this.deliveryCache.size >= MAX_CACHED_FORMS) this.deliveryCache.delete(this.deliveryCache.keys().next().value!);
       this.deliveryCache.set(key, delivery);

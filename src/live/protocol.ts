@@ -63,6 +63,8 @@ export type ServerMessage =
       lastSeq: number;
       endsAt: string;
       serverNow: string;
+      /** Additive to API.md: the passages items name by `stimulusId`, `{id, title?, content}`, never a key. Absent when none. */
+      stimuli?: readonly unknown[];
     }
   | { type: 'ack'; seq: number }
   | { type: 'nack'; seq: number; error: ProtocolError }

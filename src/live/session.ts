@@ -114,6 +114,7 @@ export class LiveSession {
       lastSeq: s.lastSeq,
       endsAt: this.endsAt.toISOString(),
       serverNow: new Date().toISOString(),
+      ...(this.form.stimuli.length ? { stimuli: this.form.stimuli } : {}),
     };
     // The items of a form are the same for all its candidates: serialise them once.
     this.transport.sendRaw(JSON.stringify(msg).replace('"items":[]', () => `"items":${itemsJson(this.form.items)}`));

@@ -55,6 +55,14 @@ export interface AttemptResultView {
   scoreChanges: { at: string; cause: 'regrade' | 'manual_grade'; before: { score: number; score10: number }; after: { score: number; score10: number } }[];
 }
 
+/**
+ * Why a candidate gets 403 for their own result (`error.details[0].reason`):
+ * `not_shown` — the exam's showResults is `never`; `after_close` — shown once
+ * the exam closes (`availableAt`); `not_graded` — grading has not finished
+ * yet; `pending_manual` — waiting for a teacher to mark an essay.
+ */
+export type ResultRefusal = 'not_shown' | 'after_close' | 'not_graded' | 'pending_manual';
+
 export interface ResultsDeps {
   Result: ResultModel;
   User: UserModel;
@@ -116,11 +124,16 @@ export class ResultsService {
     if (!own && !(await viewer.staff(exam))) throw new NotFound('Attempt');
     const result = await nativeOf<Result>(this.deps.Result).findOne({ _id: attemptId });
     if (own) {
-      if (exam.showResults === 'never') throw new Forbidden('The results of this exam are not shown to candidates');
+      // details[0].reason tells the candidate's client what to show instead of a score (see ResultRefusal).
+      if (exam.showResults === 'never') throw new Forbidden('The results of this exam are not shown to candidates', [{ reason: 'not_shown' }]);
       if (exam.showResults === 'after_close' && this.now().getTime() < new Date(exam.closesAt).getTime()) {
-        throw new Forbidden(`Results are shown after the exam closes (${new Date(exam.closesAt).toISOString()})`);
+        const availableAt = new Date(exam.closesAt).toISOString();
+        throw new Forbidden(`Results are shown after the exam closes (${availableAt})`, [{ reason: 'after_close', availableAt }]);
       }
-      if (!result || result.status !== 'graded') throw new Forbidden('The result is not ready yet: the attempt is not fully graded');
+      if (!result || result.status !== 'graded') {
+        const reason: ResultRefusal = result?.status === 'pending_manual' ? 'pending_manual' : 'not_graded';
+        throw new Forbidden('The result is not ready yet: the attempt is not fully graded', [{ reason }]);
+      }
     } else if (!result) {
       throw new NotFound('Result');
     }

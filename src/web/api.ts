@@ -45,6 +45,26 @@ export interface MyExam {
   closesAt: string;
   durationMinutes: number;
   status: string;
+  /** The candidate's attempt, once they joined. */
+  attemptId?: string | null;
+}
+
+/** `GET /api/attempts/:id/result` as the candidate sees it (never the key). */
+export interface AttemptResult {
+  attemptId: string;
+  examId: string;
+  score: number;
+  maxScore: number;
+  score10: number;
+  status: string;
+  gradedAt: string;
+  version: number;
+  /** Points per item: only once the exam has closed. */
+  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+  /** While `perItem` is held back: when it is shown. */
+  perItemFrom?: string;
+  scoreChanged?: boolean;
+  scoreChanges?: { at: string; cause: 'regrade' | 'manual_grade'; before: { score: number; score10: number }; after: { score: number; score10: number } }[];
 }
 
 const SESSION_KEY = 'exam-engine:session';
@@ -119,4 +139,8 @@ export function logout(token: string): Promise<void> {
 export async function myExams(token: string): Promise<MyExam[]> {
   const body = await request<MyExam[] | { exams: MyExam[] }>('GET', '/api/my/exams', { token });
   return Array.isArray(body) ? body : body.exams;
+}
+
+export function attemptResult(token: string, attemptId: string): Promise<AttemptResult> {
+  return request<AttemptResult>('GET', `/api/attempts/${encodeURIComponent(attemptId)}/result`, { token });
 }

@@ -18,7 +18,12 @@ const student = {
   'nav.signedInAs': 'Đăng nhập: {name}',
 
   'login.heading': 'Đăng nhập',
-  'login.intro': 'Đăng nhập bằng tài khoản thí sinh do nhà trường cấp.',
+  'login.intro': 'Thí sinh: đăng nhập bằng tài khoản nhà trường cấp để vào bài thi.',
+  'login.staffIntro': 'Cán bộ, giáo viên (ra đề, duyệt đề, quản lý thi, coi thi): đăng nhập bằng tài khoản cán bộ của mình.',
+  'login.staffLink': 'Vào trang quản lý dành cho cán bộ, giáo viên',
+  'login.staffHeading': 'Đăng nhập trang quản lý',
+  'login.staffOnlyIntro': 'Dành cho cán bộ, giáo viên: đăng nhập bằng tài khoản cán bộ của bạn.',
+  'login.candidateLink': 'Thí sinh vào thi tại đây',
   'login.username': 'Tên đăng nhập',
   'login.password': 'Mật khẩu',
   'login.submit': 'Đăng nhập',
@@ -26,7 +31,7 @@ const student = {
   'login.missing': 'Vui lòng nhập tên đăng nhập và mật khẩu.',
 
   'error.invalid_credentials': 'Sai tên đăng nhập hoặc mật khẩu.',
-  'error.rate_limited': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau ít phút.',
+  'error.rate_limited': 'Bạn đã thử quá nhiều lần. Vui lòng chờ rồi thử lại, hoặc nhờ giám thị mở khoá tài khoản.',
   'error.rate_limited_wait': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {wait}, hoặc nhờ giám thị mở khoá tài khoản.',
   'wait.minutes': '{n} phút',
   'wait.seconds': '{n} giây',
@@ -77,6 +82,7 @@ const student = {
   'exam.minutesLeft': 'Còn {minutes} phút làm bài.',
   'exam.extended': 'Thời gian làm bài đã được điều chỉnh.',
   'exam.fullscreen': 'Toàn màn hình',
+  'exam.passage': 'Đọc đoạn văn sau',
 
   'save.saving': 'Đang lưu…',
   'save.saved': 'Đã lưu',
@@ -109,6 +115,26 @@ const student = {
   'end.fatal.title': 'Không vào được bài thi',
   'end.lost': '{count} thay đổi cuối cùng chưa kịp gửi lên máy chủ.',
   'end.back': 'Về danh sách bài thi',
+
+  'result.heading': 'Kết quả',
+  'result.loading': 'Đang tải kết quả…',
+  'result.score': 'Điểm: {score10}/10',
+  'result.points': '{score}/{max} điểm',
+  'result.notShown': 'Kỳ thi này không công bố điểm cho thí sinh.',
+  'result.afterClose': 'Điểm sẽ được công bố sau khi kỳ thi đóng ({at}).',
+  'result.grading': 'Đang chấm bài… Điểm sẽ hiện ở đây khi chấm xong.',
+  'result.pendingManual': 'Chờ chấm: bài tự luận đang chờ giáo viên chấm. Điểm sẽ hiện ở đây khi chấm xong.',
+  'result.detailLater': 'Điểm từng câu được công bố sau khi kỳ thi đóng ({at}).',
+  'result.changed': 'Điểm đã được điều chỉnh ({cause}, {at}): {before} → {after}.',
+  'result.cause.regrade': 'chấm lại',
+  'result.cause.manual_grade': 'giáo viên chấm',
+  'result.updated': 'Điểm của bạn vừa được cập nhật.',
+  'result.perItem': 'Điểm từng câu',
+  'result.colItem': 'Câu',
+  'result.colPoints': 'Điểm',
+  'result.colComment': 'Nhận xét',
+  'result.itemPending': 'Chờ chấm',
+  'result.unavailable': 'Chưa tải được kết quả: {message}',
 
   'item.true': 'Đúng',
   'item.false': 'Sai',
@@ -152,7 +178,12 @@ const en: Record<MessageKey, string> = {
   'nav.signedInAs': 'Signed in: {name}',
 
   'login.heading': 'Sign in',
-  'login.intro': 'Sign in with the candidate account your school gave you.',
+  'login.intro': 'Candidates: sign in with the account your school gave you to sit your exams.',
+  'login.staffIntro': 'Staff and teachers (authors, reviewers, exam managers, proctors): sign in with your staff account.',
+  'login.staffLink': 'Go to the staff pages',
+  'login.staffHeading': 'Staff sign-in',
+  'login.staffOnlyIntro': 'For staff and teachers: sign in with your staff account.',
+  'login.candidateLink': 'Candidates sit their exams here',
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Sign in',
@@ -160,7 +191,7 @@ const en: Record<MessageKey, string> = {
   'login.missing': 'Please enter your username and password.',
 
   'error.invalid_credentials': 'Wrong username or password.',
-  'error.rate_limited': 'Too many attempts. Please try again in a few minutes.',
+  'error.rate_limited': 'Too many attempts. Please wait and try again, or ask a proctor to unlock your account.',
   'error.rate_limited_wait': 'Too many attempts. Please try again in {wait}, or ask a proctor to unlock your account.',
   'wait.minutes': '{n} min',
   'wait.seconds': '{n} s',
@@ -211,6 +242,7 @@ const en: Record<MessageKey, string> = {
   'exam.minutesLeft': '{minutes} minutes left.',
   'exam.extended': 'Your time has been adjusted.',
   'exam.fullscreen': 'Full screen',
+  'exam.passage': 'Read the passage',
 
   'save.saving': 'Saving…',
   'save.saved': 'Saved',
@@ -243,6 +275,26 @@ const en: Record<MessageKey, string> = {
   'end.fatal.title': 'Cannot open the exam',
   'end.lost': '{count} last changes could not be sent to the server.',
   'end.back': 'Back to my exams',
+
+  'result.heading': 'Result',
+  'result.loading': 'Loading your result…',
+  'result.score': 'Score: {score10}/10',
+  'result.points': '{score}/{max} points',
+  'result.notShown': 'Scores of this exam are not shown to candidates.',
+  'result.afterClose': 'Your score is shown after the exam closes ({at}).',
+  'result.grading': 'Grading… Your score appears here when it is done.',
+  'result.pendingManual': 'Awaiting marking: a teacher still has to mark the essay. Your score appears here when it is done.',
+  'result.detailLater': 'Points per question are shown after the exam closes ({at}).',
+  'result.changed': 'Your score was changed ({cause}, {at}): {before} → {after}.',
+  'result.cause.regrade': 'regrade',
+  'result.cause.manual_grade': 'marked by a teacher',
+  'result.updated': 'Your score has just been updated.',
+  'result.perItem': 'Points per question',
+  'result.colItem': 'Question',
+  'result.colPoints': 'Points',
+  'result.colComment': 'Comment',
+  'result.itemPending': 'Awaiting marking',
+  'result.unavailable': 'Could not load your result: {message}',
 
   'item.true': 'True',
   'item.false': 'False',
@@ -315,4 +367,9 @@ export function formatDateTime(iso: string | number | Date): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
   return new Intl.DateTimeFormat(current === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** A score as people read it: "8,5" in Vietnamese, "8.5" in English, at most two decimals. */
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(current === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 2 }).format(value);
 }

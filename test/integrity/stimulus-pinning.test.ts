@@ -7,6 +7,7 @@ import { formHash } from '../../src/assembly/assembler.js';
 import type { Form } from '../../src/exams/exam-model.js';
 import { build } from '../helper.js';
 import { approvedItems, examWorld, type ExamWorld } from '../support/fixtures/index.js';
+import { keysDeep, listen, TestSocket } from '../support/live-client.js';
 
 const ORIGINAL = 'Đoạn văn gốc về biến đổi khí hậu ở đồng bằng sông Cửu Long.';
 const EDITED = 'Đoạn văn đã bị sửa sau khi đề được công bố.';
@@ -85,6 +86,17 @@ async function attack(t: Test, app: FastifyInstance, w: ExamWorld, ids: { stimul
     const json = await ok(await w.manager({ method: 'GET', url: `/api/exams/${ids.examId}/forms/101` }), 200, 'form json');
     t.match((json.items as unknown[])[0], { stimulusId: ids.stimulusId, stimulusRevision: 1 });
   }
+
+  // The candidate reads the same pinned text over the live socket, above the item that names it.
+  const url = await listen(app);
+  const token = app.tokens.issue(w.candidateIds[0]!).token;
+  const { socket, first: joined } = await TestSocket.join(url, token, ids.examId);
+  t.teardown(() => socket.terminate());
+  t.equal(joined.type, 'state');
+  t.same((joined.items as { stimulusId?: string }[]).map((i) => i.stimulusId), [ids.stimulusId], 'the item names its passage');
+  t.same(joined.stimuli, [{ id: ids.stimulusId, title: 'Ngữ liệu', content: `<p>${ORIGINAL}</p>` }], 'the state carries the pinned passage text, not the edited one');
+  const keys = keysDeep(joined.stimuli);
+  for (const secret of ['revision', 'authorId', 'orgPath', 'sharing', 'correct', 'key']) t.notOk(keys.has(secret), `no ${secret} in the passage sent to candidates`);
 
   const current = await ok(await w.author({ method: 'GET', url: `/api/stimuli/${ids.stimulusId}` }), 200, 'passage');
   t.match(current, { revision: 2, content: `<p>${EDITED}</p>` }, 'the bank shows the new revision');

@@ -74,6 +74,7 @@ t.test('results: JSON and CSV for the exam manager, the candidate\'s own result 
     const cand2 = fx.world.app.tokens.issue(fx.candidateIds[2]!).token;
     const pending = await app.inject({ method: 'GET', url: url(2), headers: { authorization: `Bearer ${cand2}` } });
     t.equal(pending.statusCode, 403, 'an essay still waits for a person');
+    t.same(pending.json().error.details, [{ reason: 'pending_manual' }], 'the client can say "awaiting marking"');
     t.equal((await manager({ method: 'GET', url: url(2) })).statusCode, 200, 'staff see it any time');
     t.equal((await fx.world.otherManager({ method: 'GET', url: url(2) })).statusCode, 404);
 
@@ -81,9 +82,12 @@ t.test('results: JSON and CSV for the exam manager, the candidate\'s own result 
     const never = await own({ method: 'GET', url: url(0) });
     t.equal(never.statusCode, 403);
     t.equal(never.json().error.code, 'forbidden');
+    t.same(never.json().error.details, [{ reason: 'not_shown' }]);
 
     await setExam({ showResults: 'after_close', closesAt: new Date(Date.now() + 3600_000) });
-    t.equal((await own({ method: 'GET', url: url(0) })).statusCode, 403, 'not before the exam closes');
+    const early = await own({ method: 'GET', url: url(0) });
+    t.equal(early.statusCode, 403, 'not before the exam closes');
+    t.same(early.json().error.details, [{ reason: 'after_close', availableAt: (await app.models.Exam.findById(fx.examId).lean())!.closesAt.toISOString() }]);
     await setExam({ closesAt: new Date(Date.now() - 1000) });
     const closed = await own({ method: 'GET', url: url(0) });
     t.equal(closed.statusCode, 200, 'after it closes');

@@ -44,6 +44,8 @@ export interface FakeLiveOptions {
   durationMs?: number;
   /** How far the server's clock is from the machine's. @defaultValue about +3 years */
   skewMs?: number;
+  /** Shared passages sent in `state` (items name them by `stimulusId`). */
+  stimuli?: { id: string; title?: string; content: string }[];
 }
 
 export const CANDIDATE = { id: 'u-candidate-1', username: 'hs001', password: 'mat-khau-dung', displayName: 'Nguyễn Văn An' };
@@ -74,7 +76,15 @@ export class FakeLiveServer extends EventEmitter {
   nackFor: (frame: ReceivedFrame) => { code: string; message: string } | null = () => null;
   readonly frames: ReceivedFrame[] = [];
   joins = 0;
-  exams = [
+  /**
+   * What GET /api/attempts/:id/result answers, by attempt id: a result (200)
+   * or a refusal (403 with `error.details[0].reason`, as the real server
+   * gives). Unknown attempts are 404.
+   */
+  results = new Map<string, { status: number; body: unknown }>();
+  /** How often each attempt's result was asked for. */
+  resultRequests = new Map<string, number>();
+  exams: Record<string, unknown>[] = [
     {
       id: EXAM_ID,
       title: 'Toán 12 – Kiểm tra <b>giữa kỳ</b> I',
@@ -82,10 +92,14 @@ export class FakeLiveServer extends EventEmitter {
       closesAt: '2035-01-01T00:00:00Z',
       durationMinutes: 10,
       status: 'not_started',
+      attemptId: 'attempt-1',
     },
-    { id: 'exam-0', title: 'Ngữ văn 12 – Đề cũ', opensAt: '2024-01-01T00:00:00Z', closesAt: '2024-01-02T00:00:00Z', durationMinutes: 90, status: 'submitted' },
+    { id: 'exam-0', title: 'Ngữ văn 12 – Đề cũ', opensAt: '2024-01-01T00:00:00Z', closesAt: '2024-01-02T00:00:00Z', durationMinutes: 90, status: 'submitted', attemptId: 'attempt-0' },
     { id: 'exam-2', title: 'Tiếng Anh 12', opensAt: '2035-01-01T00:00:00Z', closesAt: '2035-01-02T00:00:00Z', durationMinutes: 60, status: 'upcoming' },
   ];
+  /** When set, every login is refused as locked for this many seconds (429, as the real lockout answers). */
+  lockedForSeconds: number | null = null;
+  readonly stimuli: { id: string; title?: string; content: string }[] | undefined;
   private current: Conn | null = null;
   private readonly webRoot: string;
 
@@ -93,8 +107,11 @@ export class FakeLiveServer extends EventEmitter {
     super();
     this.webRoot = options.webRoot;
     this.items = options.items;
+    this.stimuli = options.stimuli;
     this.skewMs = options.skewMs ?? 3 * 365 * 24 * 3600_000 + 4321_000;
     this.endsAtMs = this.now() + (options.durationMs ?? 10 * 60_000);
+    this.results.set('attempt-0', graded('attempt-0', { score: 7, maxScore: 10, score10: 7 }));
+    this.results.set(this.attemptId, graded(this.attemptId, { score: 8.5, maxScore: 10, score10: 8.5, perItemFrom: '2035-01-01T00:00:00.000Z' }));
   }
 
   now(): number {
@@ -113,6 +130,10 @@ export class FakeLiveServer extends EventEmitter {
     await app.register(fastifyWebsocket);
     app.post<{ Body: { username?: string; password?: string } }>('/api/auth/login', async (request, reply) => {
       const { username, password } = request.body ?? {};
+      if (this.lockedForSeconds) {
+        const seconds = this.lockedForSeconds;
+        return reply.code(429).send({ error: { code: 'rate_limited', message: 'Too many wrong passwords', details: [{ retryAfterSeconds: seconds }] } });
+      }
       if (username !== CANDIDATE.username || password !== CANDIDATE.password) {
         return reply.code(401).send({ error: { code: 'invalid_credentials', message: 'Wrong username or password', details: [] } });
       }
@@ -124,6 +145,16 @@ export class FakeLiveServer extends EventEmitter {
         return reply.code(401).send({ error: { code: 'unauthenticated', message: 'No token', details: [] } });
       }
       return this.exams;
+    });
+    app.get<{ Params: { id: string } }>('/api/attempts/:id/result', async (request, reply) => {
+      if (request.headers.authorization !== `Bearer ${TOKEN}`) {
+        return reply.code(401).send({ error: { code: 'unauthenticated', message: 'No token', details: [] } });
+      }
+      const id = request.params.id;
+      this.resultRequests.set(id, (this.resultRequests.get(id) ?? 0) + 1);
+      const answer = this.results.get(id);
+      if (!answer) return reply.code(404).send({ error: { code: 'not_found', message: 'Attempt not found', details: [] } });
+      return reply.code(answer.status).send(answer.body);
     });
     app.get('/ws', { websocket: true }, (socket) => this.accept(socket));
     await app.register(webPlugin, { root: this.webRoot });
@@ -191,6 +222,7 @@ export class FakeLiveServer extends EventEmitter {
       lastSeq: this.lastSeq,
       endsAt: new Date(this.endsAtMs).toISOString(),
       serverNow: new Date(this.now()).toISOString(),
+      ...(this.stimuli ? { stimuli: this.stimuli } : {}),
     };
   }
 
@@ -274,4 +306,17 @@ export class FakeLiveServer extends EventEmitter {
     reply({ type: 'ack', seq });
     this.emit('applied', frame);
   }
+}
+
+/** A refusal of GET /api/attempts/:id/result as the real server words it. */
+export function refusal(reason: 'not_shown' | 'after_close' | 'not_graded' | 'pending_manual', availableAt?: string): { status: number; body: unknown } {
+  return { status: 403, body: { error: { code: 'forbidden', message: `refused: ${reason}`, details: [{ reason, ...(availableAt ? { availableAt } : {}) }] } } };
+}
+
+/** A graded result for GET /api/attempts/:id/result. */
+export function graded(attemptId: string, fields: Record<string, unknown>): { status: number; body: unknown } {
+  return {
+    status: 200,
+    body: { attemptId, examId: EXAM_ID, examTitle: 'x', candidateId: CANDIDATE.id, studentId: null, formCode: '101', status: 'graded', gradedAt: new Date().toISOString(), version: 1, scoreChanged: false, scoreChanges: [], ...fields },
+  };
 }

@@ -228,8 +228,8 @@ function trueFalsePair(name: string, idBase: string, emit: Context['emit']): { r
   const row = h(
     'div',
     { class: 'tf-pair' },
-    h('label', { class: 'choice choice--tf', for: yes.id }, yes, h('span', null, t('item.true'))),
-    h('label', { class: 'choice choice--tf', for: no.id }, no, h('span', null, t('item.false'))),
+    h('label', { class: 'choice choice--tf', for: yes.id }, yes, h('span', { id: `${yes.id}-label` }, t('item.true'))),
+    h('label', { class: 'choice choice--tf', for: no.id }, no, h('span', { id: `${no.id}-label` }, t('item.false'))),
   );
   return { row, yes, no };
 }
@@ -258,6 +258,8 @@ function clusterItem(ctx: Context): Part {
   const rows = statements.map((statement, i) => {
     const legendId = `${ctx.idp}-st-${i}-text`;
     const pair = trueFalsePair(`${ctx.idp}-st-${i}`, `${ctx.idp}-st-${i}`, ctx.emit);
+    // Each radio is named with its statement ("a) … Đúng"), not just "Đúng", for screen readers and voice control.
+    for (const input of [pair.yes, pair.no]) input.setAttribute('aria-labelledby', `${legendId} ${input.id}-label`);
     body.append(
       h(
         'fieldset',

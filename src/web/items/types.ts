@@ -45,6 +45,8 @@ export interface CandidateItem {
   /** essay: names of the marking criteria. */
   criteria?: string[];
   maxWords?: number;
+  /** The shared passage the item reads (its text comes in the state's `stimuli`). */
+  stimulusId?: string;
 }
 
 /**

@@ -31,6 +31,20 @@ export interface StateMessage {
   lastSeq: number;
   endsAt: string;
   serverNow: string;
+  /**
+   * The shared passages of the form's items (an item names its passage by
+   * `stimulusId`), as the form pinned them: the text only, never a key. Absent
+   * when no item has one.
+   */
+  stimuli?: CandidateStimulus[];
+}
+
+/** A shared passage ("đoạn văn / ngữ liệu") as a candidate receives it. */
+export interface CandidateStimulus {
+  id: string;
+  title?: string;
+  /** HTML subset with maths, like a stem. */
+  content: string;
 }
 export interface AckMessage {
   type: 'ack';

@@ -12,6 +12,8 @@ export interface EndInfo {
   lost?: number;
   /** For `fatal`: what went wrong. */
   message?: string;
+  /** The candidate's result as it comes in (pages/result.ts), for a handed-in attempt. */
+  result?: HTMLElement;
 }
 
 export interface EndActions {
@@ -57,6 +59,7 @@ export function renderEnd(root: HTMLElement, info: EndInfo, actions: EndActions)
       h('p', { class: 'end-body' }, info.kind === 'fatal' ? (info.message ?? '') : t(BODIES[info.kind])),
       info.at && h('p', null, t('end.submitted.at', { at: formatDateTime(info.at) })),
       info.lost ? h('p', { class: 'warning' }, t('end.lost', { count: info.lost })) : null,
+      info.result,
       h('div', { class: 'actions' }, again, back),
     ),
   );

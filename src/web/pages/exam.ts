@@ -7,12 +7,13 @@
 import { myExams } from '../api.js';
 import { append, h } from '../dom.js';
 import { hasMessage, t } from '../i18n.js';
-import { hasAnswer, itemIdOf, renderItem, sameResponse, type ItemResponse, type RenderedItem } from '../items/render.js';
+import { hasAnswer, itemIdOf, renderItem, renderRichText, sameResponse, type ItemResponse, type RenderedItem } from '../items/render.js';
 import { LiveConnection, liveUrl, type ConnectionStatus } from '../live/connection.js';
 import { Outbox } from '../live/outbox.js';
-import type { EventKind, ProtocolError, SeqFrame, StateMessage } from '../live/protocol.js';
+import type { CandidateStimulus, EventKind, ProtocolError, SeqFrame, StateMessage } from '../live/protocol.js';
 import { formatRemaining, ServerClock } from '../live/server-clock.js';
 import { renderEnd, type EndInfo } from './end.js';
+import { resultPanel } from './result.js';
 import type { Page } from './types.js';
 
 /** Typing pauses this long before the answer is sent (a click or leaving the field sends at once). */
@@ -46,6 +47,18 @@ function nackText(error: ProtocolError): string {
   return hasMessage(key) ? t(key) : error.message || error.code;
 }
 
+/** A shared passage above the item that reads it: a labelled region, its title as a heading. */
+function renderPassage(stimulus: CandidateStimulus, idPrefix: string): HTMLElement {
+  const titleId = `${idPrefix}-passage-title`;
+  return h(
+    'section',
+    // Focusable: a long passage scrolls inside its box, and keyboards must reach it.
+    { class: 'passage', 'aria-labelledby': titleId, 'data-stimulus-id': stimulus.id, tabindex: 0 },
+    h('h3', { class: 'passage-title', id: titleId }, stimulus.title?.trim() ? stimulus.title : t('exam.passage')),
+    h('div', { class: 'passage-content' }, renderRichText(stimulus.content)),
+  );
+}
+
 export const examPage: Page = (ctx) => {
   const session = ctx.session!;
   const examId = ctx.params.examId!;
@@ -62,6 +75,8 @@ export const examPage: Page = (ctx) => {
   let submittedAt: string | undefined;
   const cleanups: (() => void)[] = [];
   let disposed = false;
+  /** Stops what the end screen runs (the result's polling) when the page goes. */
+  let endCleanup: (() => void) | null = null;
 
   // ------------------------------------------------------------ skeleton
   const titleEl = h('h1', null, title);
@@ -243,6 +258,7 @@ export const examPage: Page = (ctx) => {
   function build(state: StateMessage, answers: Record<string, ItemResponse | null>, flags: Set<string>): void {
     views.clear();
     cards.replaceChildren();
+    const stimuli = new Map((state.stimuli ?? []).map((s) => [s.id, s]));
     navList.replaceChildren();
     order = state.items.map((item, index) => {
       const id = itemIdOf(item);
@@ -253,7 +269,8 @@ export const examPage: Page = (ctx) => {
       const number = item.number ?? index + 1;
       const headingId = `q-${index}-title`;
       const heading = h('h2', { id: headingId, class: 'question-title', tabindex: -1 }, t('exam.question', { n: number }));
-      const save = h('span', { class: 'save-state', 'aria-live': 'polite' });
+      // A status named by its question: "Câu 3: Đã lưu" to a screen reader.
+      const save = h('span', { class: 'save-state', role: 'status', 'aria-live': 'polite', 'aria-labelledby': headingId });
       const error = h('p', { class: 'item-error', role: 'alert', hidden: true });
       const flagButton = h('button', { type: 'button', class: 'flag-button', 'aria-pressed': 'false' });
       const navButton = h('button', { type: 'button', class: 'nav-button', 'data-index': index }, String(number));
@@ -274,7 +291,8 @@ export const examPage: Page = (ctx) => {
         debounce: null,
         errorText: null,
       };
-      view.card.append(h('header', { class: 'question-head' }, heading, save, flagButton), error, view.rendered.element);
+      const passage = item.stimulusId ? stimuli.get(item.stimulusId) : undefined;
+      append(view.card, h('header', { class: 'question-head' }, heading, save, flagButton), error, passage ? renderPassage(passage, `q-${index}`) : null, view.rendered.element);
       flagButton.addEventListener('click', () => {
         setFlag(view, !view.flagged);
         connection.send({ type: 'flag', itemId: id, flagged: view.flagged });
@@ -481,6 +499,19 @@ export const examPage: Page = (ctx) => {
     }
     dispose();
     if (dialog.element.open) dialog.element.close();
+    if (info.kind === 'submitted' || info.kind === 'already_submitted' || info.kind === 'time_up') {
+      const slot = h('div', { class: 'result-slot' });
+      info = { ...info, result: slot };
+      const known = attemptId;
+      // After a reload the server says only `ended`: the exam list knows the attempt.
+      const found = known ? Promise.resolve(known) : myExams(session.token).then((exams) => exams.find((e) => e.id === examId)?.attemptId ?? null).catch(() => null);
+      void found.then((id) => {
+        if (!id || !slot.isConnected) return;
+        const panel = resultPanel(session.token, id, { onUnauthenticated: () => ctx.onUnauthenticated() });
+        slot.replaceChildren(panel.element);
+        endCleanup = () => panel.dispose();
+      });
+    }
     renderEnd(ctx.root, info, {
       back: () => ctx.navigate('/'),
       continueHere: () => ctx.navigate(`/exam/${encodeURIComponent(examId)}`, { title: titleEl.textContent ?? title }),
@@ -517,7 +548,14 @@ export const examPage: Page = (ctx) => {
     focused = true;
     signal('focus');
   };
-  const onVisibility = () => (document.visibilityState === 'hidden' ? onBlur() : undefined);
+  // A reload or leaving the page (pagehide, then a last visibilitychange to hidden) is not
+  // leaving the window: the monitor sees it as the socket closing and the candidate joining
+  // again, never as "left the window". Only a switch away from a page that stays open is.
+  let unloading = false;
+  const onVisibility = () => (document.visibilityState === 'hidden' && !unloading ? onBlur() : undefined);
+  const onBeforeUnload = () => {
+    unloading = true;
+  };
   let wasFullscreen = !!document.fullscreenElement;
   const onFullscreen = () => {
     const now = !!document.fullscreenElement;
@@ -527,7 +565,14 @@ export const examPage: Page = (ctx) => {
   const onPaste = () => signal('paste');
   const onOffline = () => signal('offline');
   // A reload must not lose what was typed during the last debounce: it goes into the outbox now.
-  const onPageHide = () => (phase === 'active' ? flushAll() : undefined);
+  const onPageHide = () => {
+    unloading = true;
+    if (phase === 'active') flushAll();
+  };
+  // Restored from the back/forward cache: the page is live again.
+  const onPageShow = () => {
+    unloading = false;
+  };
   window.addEventListener('blur', onBlur);
   window.addEventListener('focus', onFocus);
   document.addEventListener('visibilitychange', onVisibility);
@@ -535,8 +580,12 @@ export const examPage: Page = (ctx) => {
   document.addEventListener('paste', onPaste, true);
   window.addEventListener('offline', onOffline);
   window.addEventListener('pagehide', onPageHide);
+  window.addEventListener('pageshow', onPageShow);
+  window.addEventListener('beforeunload', onBeforeUnload);
   cleanups.push(() => {
     window.removeEventListener('pagehide', onPageHide);
+    window.removeEventListener('pageshow', onPageShow);
+    window.removeEventListener('beforeunload', onBeforeUnload);
     window.removeEventListener('blur', onBlur);
     window.removeEventListener('focus', onFocus);
     document.removeEventListener('visibilitychange', onVisibility);
@@ -555,5 +604,9 @@ export const examPage: Page = (ctx) => {
     for (const cleanup of cleanups.splice(0)) cleanup();
   }
 
-  return dispose;
+  return () => {
+    dispose();
+    endCleanup?.();
+    endCleanup = null;
+  };
 };

@@ -2,6 +2,7 @@ import { ApiError, myExams, type MyExam } from '../api.js';
 import { h } from '../dom.js';
 import { formatDateTime, hasMessage, t } from '../i18n.js';
 import { errorText } from './login.js';
+import { resultPanel, type ResultPanel } from './result.js';
 import type { Page } from './types.js';
 
 /** Statuses after which there is nothing left to sit. */
@@ -16,6 +17,7 @@ function statusLabel(status: string): string {
 
 export const examsPage: Page = (ctx) => {
   let disposed = false;
+  let panels: ResultPanel[] = [];
   const status = h('p', { class: 'muted', role: 'status' }, t('exams.loading'));
   const listEl = h('ul', { class: 'exam-list' });
   const heading = h('h1', { id: 'exams-title', tabindex: -1 }, t('exams.heading'));
@@ -38,10 +40,23 @@ export const examsPage: Page = (ctx) => {
       h('p', null, t('exams.window', { from: formatDateTime(exam.opensAt), to: formatDateTime(exam.closesAt) })),
       h('p', null, t('exams.duration', { minutes: exam.durationMinutes })),
       action && h('div', { class: 'actions' }, action),
+      finished && exam.attemptId ? result(exam.attemptId) : null,
     );
   }
 
+  function result(attemptId: string): HTMLElement {
+    const panel = resultPanel(ctx.session!.token, attemptId, { compact: true, onUnauthenticated: () => ctx.onUnauthenticated() });
+    panels.push(panel);
+    return panel.element;
+  }
+
+  function stopPanels(): void {
+    for (const panel of panels) panel.dispose();
+    panels = [];
+  }
+
   async function load(): Promise<void> {
+    stopPanels();
     status.textContent = t('exams.loading');
     listEl.replaceChildren();
     try {
@@ -60,5 +75,6 @@ export const examsPage: Page = (ctx) => {
   void load();
   return () => {
     disposed = true;
+    stopPanels();
   };
 };

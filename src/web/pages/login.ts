@@ -46,8 +46,25 @@ export const loginPage: Page = (ctx) => {
     error.textContent = pendingNotice;
     pendingNotice = null;
   }
+  // One sign-in page for everyone: candidates and staff are told which account to use, and
+  // each is one link away from their own side (staff arrive here with ?next=/staff…).
+  const next = new URLSearchParams(location.search).get('next') ?? '';
+  const forStaff = next.startsWith('/staff');
+  const other = h('a', { class: 'login-other', href: forStaff ? '/login' : '/staff' }, t(forStaff ? 'login.candidateLink' : 'login.staffLink'));
+  other.addEventListener('click', (event) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    ctx.navigate(forStaff ? '/login' : '/staff');
+  });
   ctx.root.replaceChildren(
-    h('section', { class: 'card card--narrow', 'aria-labelledby': 'login-title' }, h('h1', { id: 'login-title' }, t('login.heading')), h('p', { class: 'muted' }, t('login.intro')), form),
+    h(
+      'section',
+      { class: 'card card--narrow', 'aria-labelledby': 'login-title' },
+      h('h1', { id: 'login-title' }, t(forStaff ? 'login.staffHeading' : 'login.heading')),
+      h('p', { class: 'muted' }, t(forStaff ? 'login.staffOnlyIntro' : 'login.intro')),
+      form,
+      h('div', { class: 'login-staff' }, forStaff ? null : h('p', { class: 'muted' }, t('login.staffIntro')), h('p', null, other)),
+    ),
   );
   username.focus();
 
@@ -67,7 +84,6 @@ export const loginPage: Page = (ctx) => {
     try {
       const session = await login(username.value.trim(), password.value);
       ctx.setSession(session);
-      const next = new URLSearchParams(location.search).get('next');
       ctx.navigate(next && (next.startsWith('/exam/') || next.startsWith('/staff')) ? next : '/');
     } catch (err) {
       error.textContent = errorText(err);
