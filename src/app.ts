@@ -8,6 +8,7 @@ import metricsPlugin from './plugins/metrics.js';
 import mongoPlugin from './plugins/mongo.js';
 import queuesPlugin from './plugins/queues.js';
 import redisPlugin from './plugins/redis.js';
+import servicesPlugin from './plugins/services.js';
 import healthRoutes from './health-routes.js';
 import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
@@ -104,6 +105,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(redisPlugin);
   await app.register(queuesPlugin);
   await app.register(metricsPlugin);
+  // The composition root: every service of this process, built once.
+  await app.register(servicesPlugin);
   await app.register(authPlugin);
 
   await app.register(healthRoutes);

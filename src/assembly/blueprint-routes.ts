@@ -3,13 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-routes.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import { NotFound, ValidationFailed } from '../errors.js';
-import { BlueprintService, blueprintView, resolveManagerOrg, standing, type BlueprintQuery, type NewBlueprint } from './blueprint-service.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    blueprints: BlueprintService;
-  }
-}
+import { blueprintView, resolveManagerOrg, standing, type BlueprintQuery, type NewBlueprint } from './blueprint-service.js';
 
 const cellSchema = {
   type: 'object',
@@ -223,10 +217,9 @@ async function routes(app: FastifyInstance) {
   }, async (request) => blueprintView(await app.blueprints.get(request.principal, request.params.id)));
 }
 
-/** Decorates `app.blueprints` for other plugins and serves /api/blueprints. */
+/** Serves /api/blueprints (the service is `app.blueprints`, from the composition root). */
 export default fp(
   async (app) => {
-    app.decorate('blueprints', new BlueprintService(app.models.Blueprint, app.orgs, app.access));
     await app.register(routes);
   },
   { name: 'blueprints', dependencies: ['mongo', 'auth', 'bank'] },

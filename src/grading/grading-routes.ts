@@ -6,25 +6,14 @@ import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
 import resultsRoutes, { resultProperties } from '../results/results-routes.js';
-import type { SectorPushService } from '../sector/sector-service.js';
 import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
 import { findJob, pushJobId, startExamGrading, type GradingMode } from './grading-jobs.js';
-import { ManualGradeRefused, pushItemOf, type GradingService } from './grading-service.js';
+import { ManualGradeRefused, pushItemOf } from './grading-service.js';
 import { SECTOR_JOB_OPTIONS } from './job-options.js';
 import { repinItem } from './repin.js';
 import type { Result } from './result-model.js';
 import { roundScore } from './scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
-import { createGradingService, createPushService } from './wiring.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Grading as the API uses it: manual grades, the manual queue (workers grade batches). */
-    grading: GradingService;
-    /** Push counts of GET /api/exams/:id/sector-sync (the API never connects to the sector database). */
-    sectorPush: SectorPushService;
-  }
-}
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
@@ -327,8 +316,6 @@ async function routes(app: FastifyInstance) {
 /** Grading, regrading, the manual queue, jobs, re-pins, sector-sync and results (one plugin, one line in app.ts). */
 export default fp(
   async (app) => {
-    app.decorate('grading', createGradingService(app.models, app.bank));
-    app.decorate('sectorPush', createPushService(app.models, null));
     await app.register(routes);
     await app.register(resultsRoutes);
   },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-routes.js';
 import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
-import { ResultsService, resultsCsv } from './results-service.js';
+import { resultsCsv } from './results-service.js';
 
 /** The fields of a graded attempt's result that every result answer carries (response schema properties). */
 export const resultProperties = {
@@ -40,7 +40,7 @@ const rowSchema = {
 /** GET /api/exams/:id/results and GET /api/attempts/:id/result (registered by the grading plugin). */
 export default async function resultsRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
-  const results = new ResultsService({ Result: app.models.Result, User: app.models.User, Attempt: app.models.Attempt, Exam: app.models.Exam, ScoreChange: app.models.ScoreChange });
+  const { results } = app.services;
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
     config: { roles: EXAM_MANAGERS },
