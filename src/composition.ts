@@ -25,14 +25,15 @@ import { AuthService } from './auth/auth-service.js';
 import { auditLoginEvent } from './auth/login-audit.js';
 import { TokenService } from './auth/tokens.js';
 import { BankService } from './bank/bank-service.js';
+import type { BankReader } from './bank/item-types.js';
 import { SearchIndex } from './bank/search-index.js';
 import { StimulusService } from './bank/stimulus-service.js';
 import { currentRevisions, pinnedPassages } from './bank/stimulus-revisions.js';
 import type { Config } from './config.js';
 import { ExamService } from './exams/exam-service.js';
 import { KeyGuard } from './exams/key-guard.js';
-import type { GradingService } from './grading/grading-service.js';
-import { createGradingService, createPushService } from './grading/wiring.js';
+import { GradingService, type GradableAttempt } from './grading/grading-service.js';
+import { nativeOf } from './infra/store.js';
 import { InteropService } from './interop/interop-service.js';
 import { AttemptLogStore } from './live/attempt-log.js';
 import { liveAttemptSource } from './live/attempt-source.js';
@@ -44,7 +45,7 @@ import { Access } from './orgs/access.js';
 import { OrgService } from './orgs/org-service.js';
 import type { Queues } from './queues/queues.js';
 import { ResultsService } from './results/results-service.js';
-import type { SectorPushService, SectorStore } from './sector/sector-service.js';
+import { SectorPushService, type SectorStore } from './sector/sector-service.js';
 import { UserService } from './users/user-service.js';
 
 /** Which process the services are for; see the module comment for what differs. */
@@ -164,8 +165,8 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
   });
 
-  const grading = createGradingService(models, bank);
-  const sectorPush = createPushService(models, conn.sector);
+  const grading = gradingService(models, bank);
+  const sectorPush = pushService(models, conn.sector);
   const analysis = new AnalysisService({
     Exam: models.Exam,
     Form: models.Form,
@@ -193,6 +194,50 @@ export async function drainServices(services: Services): Promise<void> {
   await services.live.drain();
   await services.presence.close();
   await services.searchIndex.close();
+}
+
+/** The grading service on the main database's models. */
+function gradingService(models: Models, bank: BankReader): GradingService {
+  const live = liveAttemptSource(models.Attempt, models.Exam);
+  return new GradingService({
+    attempts: {
+      byIds: live.byIds,
+      // One query on the {examId, status} index (one pass over the collection on FerretDB) rather than a point read per candidate on the roster.
+      async submittedIds(examId) {
+        const docs = await models.Attempt.find({ examId, status: 'submitted' }, { _id: 1 }).lean<{ _id: string }[]>();
+        return docs.map((d) => d._id).sort();
+      },
+      async *streamSubmitted(examId) {
+        const cursor = nativeOf<GradableAttempt & { _id: string }>(models.Attempt).find(
+          { examId, status: 'submitted' },
+          { projection: { examId: 1, candidateId: 1, status: 1, formCode: 1, answers: 1 }, batchSize: 1000 },
+        );
+        for await (const a of cursor) yield a;
+      },
+    },
+    Result: models.Result,
+    SectorMark: models.SectorMark,
+    Exam: models.Exam,
+    Form: models.Form,
+    User: models.User,
+    Org: models.Org,
+    bank,
+  });
+}
+
+/**
+ * The sector push service. The API builds it without a store (`null`): it
+ * only counts, from the main database, and never connects to the sector one.
+ */
+function pushService(models: Models, store: SectorStore | null): SectorPushService {
+  return new SectorPushService({
+    Result: models.Result,
+    SectorMark: models.SectorMark,
+    Exam: models.Exam,
+    store: store ?? {
+      upsert: () => Promise.reject(new Error('This process does not push to the sector database')),
+    },
+  });
 }
 
 /** Histograms of the live path's group-commit writes, on the given registry. */
