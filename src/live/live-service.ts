@@ -15,9 +15,10 @@ import type { mongo } from 'mongoose';
 import type { FormDelivery } from '../exams/candidate-form.js';
 import type { Exam } from '../exams/exam-model.js';
 import { Conflict, NotFound, ServiceUnavailable, ValidationFailed } from '../errors.js';
+import { mapLimit, nativeOf } from '../infra/store.js';
 import type { QueuePayloads } from '../queues/queues.js';
 import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from './attempt-model.js';
-import { nativeCollection, type AttemptLogStore } from './attempt-log.js';
+import type { AttemptLogStore } from './attempt-log.js';
 import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from './group-commit.js';
 import { logEntryId, type LogEntry, type LogFrame } from './log-model.js';
 import { CLOSE } from './protocol.js';
@@ -163,7 +164,7 @@ export class LiveService {
   private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: LiveServiceDeps) {
-    this.attempts = nativeCollection<Attempt>(deps.Attempt);
+    this.attempts = nativeOf<Attempt>(deps.Attempt);
     this.creator = new GroupCommitter<Attempt>(insertManyWriter(this.attempts), deps.commitOptions);
     this.deadlines = new GroupCommitter(async (jobs) => {
       try {
@@ -559,18 +560,4 @@ export class LiveService {
     await this.deadlines.drain();
     if (this.checkpointing) await this.checkpointing;
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
