@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import { NotFound, ValidationFailed } from '../errors.js';
 import { blueprintView, resolveManagerOrg, standing, type BlueprintQuery, type NewBlueprint } from './blueprint-service.js';
+import { idParams } from '../route-schemas.js';
 
 const cellSchema = {
   type: 'object',
@@ -107,12 +108,6 @@ const availabilityQuery = {
   required: ['subject', 'grade', 'topics'],
   properties: availabilityQueryProperties,
   propertyNames: { enum: Object.keys(availabilityQueryProperties) },
-} as const;
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
 async function routes(app: FastifyInstance) {

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
 import { KEY_CHANGE_OVERRIDE } from '../exams/key-guard.js';
-import { idParams } from '../users/user-routes.js';
+import { idParams } from '../route-schemas.js';
 import { BANK_ROLES, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';

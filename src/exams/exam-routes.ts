@@ -2,7 +2,7 @@ import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { NotFound } from '../errors.js';
 import type { ExamAudience, NewExam } from './exam-service.js';
 import { listExams, type ExamQuery } from './exam-list.js';
@@ -11,12 +11,7 @@ import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
 import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
+import { idParams } from '../route-schemas.js';
 
 const formParams = {
   type: 'object',

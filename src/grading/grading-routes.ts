@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { currentRevisions } from '../bank/stimulus-revisions.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
@@ -14,8 +14,7 @@ import { repinItem } from './repin.js';
 import type { Result } from './result-model.js';
 import { roundScore } from './scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
-
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+import { idParams } from '../route-schemas.js';
 
 const perItemSchema = {
   type: 'array',

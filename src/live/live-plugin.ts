@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
 import { liveRoutes } from './live-routes.js';
 import { LiveSockets, wsRoutes, type RevocationNotice } from './ws-routes.js';
-import { revocationChannel } from '../users/user-routes.js';
+import { revocationChannel } from '../users/revocations.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

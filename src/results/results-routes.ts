@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
 import { resultsCsv } from './results-service.js';
+import { idParams } from '../route-schemas.js';
 
 /** The fields of a graded attempt's result that every result answer carries (response schema properties). */
 export const resultProperties = {
@@ -17,8 +18,6 @@ export const resultProperties = {
   gradedAt: { type: 'string' },
   version: { type: 'integer' },
 } as const;
-
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const rowSchema = {
   type: 'object',

@@ -1,6 +1,6 @@
 import { collectionBeside, insertNew, INSERT_CHUNK, nativeOf, readByIds, readMany } from '../infra/store.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
 import type { RoleGrant, User, UserModel } from './user-model.js';
