@@ -20,6 +20,7 @@ import examRoutes from './exams/exam-routes.js';
 import livePlugin from './live/live-plugin.js';
 import analysisRoutes from './analysis/analysis-routes.js';
 import gradingPlugin from './grading/grading-routes.js';
+import resultsRoutes from './results/results-routes.js';
 import auditRoutes from './audit/audit-routes.js';
 import webPlugin from './plugins/web.js';
 
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(livePlugin);
   await app.register(analysisRoutes);
   await app.register(gradingPlugin);
+  await app.register(resultsRoutes);
   await app.register(auditRoutes);
   await app.register(webPlugin);
 

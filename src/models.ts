@@ -11,7 +11,7 @@ import { createAttemptLogModel } from './live/log-model.js';
 import { createRepinModel, createResultModel } from './grading/result-model.js';
 import { createSectorMarkModel } from './sector/mark-model.js';
 import { createAnalysisModel } from './analysis/analysis-model.js';
-import { createScoreChangeModel } from './results/score-changes.js';
+import { createScoreChangeModel } from './grading/score-changes.js';
 
 /**
  * Every model of the main database, bound to one connection. The API and the

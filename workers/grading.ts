@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { processGradingJob, runExamGrading, type GradeExamPayload } from '../src/grading/grading-jobs.js';
-import { auditRegradeRun } from '../src/results/score-changes.js';
+import { auditRegradeRun } from '../src/grading/score-changes.js';
 import type { WorkerContext } from './context.js';
 import type { Registration } from './registry.js';
 

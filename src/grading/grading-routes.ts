@@ -5,7 +5,7 @@ import { currentRevisions } from '../bank/stimulus-revisions.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
-import resultsRoutes, { resultProperties } from '../results/results-routes.js';
+import { resultProperties } from './result-schemas.js';
 import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
 import { findJob, pushJobId, startExamGrading, type GradingMode } from './grading-jobs.js';
 import { ManualGradeRefused, pushItemOf } from './grading-service.js';
@@ -312,11 +312,10 @@ async function routes(app: FastifyInstance) {
   });
 }
 
-/** Grading, regrading, the manual queue, jobs, re-pins, sector-sync and results (one plugin, one line in app.ts). */
+/** Grading, regrading, the manual queue, jobs, re-pins and sector-sync (the results routes are registered beside it). */
 export default fp(
   async (app) => {
     await app.register(routes);
-    await app.register(resultsRoutes);
   },
   { name: 'grading', dependencies: ['mongo', 'auth', 'queues', 'bank'] },
 );

@@ -3,21 +3,7 @@ import { auditContext } from '../audit/audit-context.js';
 import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
 import { resultsCsv } from './results-service.js';
 import { idParams } from '../route-schemas.js';
-
-/** The fields of a graded attempt's result that every result answer carries (response schema properties). */
-export const resultProperties = {
-  attemptId: { type: 'string' },
-  examId: { type: 'string' },
-  candidateId: { type: 'string' },
-  studentId: { type: ['string', 'null'] },
-  formCode: { type: 'string' },
-  score: { type: 'number' },
-  maxScore: { type: 'number' },
-  score10: { type: 'number' },
-  status: { type: 'string' },
-  gradedAt: { type: 'string' },
-  version: { type: 'integer' },
-} as const;
+import { resultProperties } from '../grading/result-schemas.js';
 
 const rowSchema = {
   type: 'object',
@@ -36,7 +22,7 @@ const rowSchema = {
   },
 } as const;
 
-/** GET /api/exams/:id/results and GET /api/attempts/:id/result (registered by the grading plugin). */
+/** GET /api/exams/:id/results and GET /api/attempts/:id/result. */
 export default async function resultsRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const { results } = app.services;
