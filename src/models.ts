@@ -9,7 +9,7 @@ import { createBankModels } from './bank/item-model.js';
 import { createAttemptModel } from './live/attempt-model.js';
 import { createAttemptLogModel } from './live/log-model.js';
 import { createRepinModel, createResultModel } from './grading/result-model.js';
-import { createSectorMarkModel } from './sector/mark-model.js';
+import { createSectorMarkModel } from './grading/mark-model.js';
 import { createAnalysisModel } from './analysis/analysis-model.js';
 import { createScoreChangeModel } from './grading/score-changes.js';
 

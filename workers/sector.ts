@@ -1,4 +1,4 @@
-import { processSectorJob } from '../src/grading/grading-jobs.js';
+import { processSectorJob } from '../src/sector/sector-jobs.js';
 import type { Registration } from './registry.js';
 
 /**

@@ -7,9 +7,8 @@ import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
 import { resultProperties } from './result-schemas.js';
 import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
-import { findJob, pushJobId, startExamGrading, type GradingMode } from './grading-jobs.js';
+import { findJob, queueSectorPush, startExamGrading, type GradingMode } from './grading-jobs.js';
 import { ManualGradeRefused, pushItemOf } from './grading-service.js';
-import { SECTOR_JOB_OPTIONS } from './job-options.js';
 import { repinItem } from './repin.js';
 import type { Result } from './result-model.js';
 import { roundScore } from './scoring.js';
@@ -286,7 +285,7 @@ async function routes(app: FastifyInstance) {
     }
     if (outcome.changed) {
       const r = outcome.result;
-      await app.queues.sector.add('push', { attemptIds: [r._id], results: [pushItemOf(r)] }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
+      await queueSectorPush(app.queues.sector, [pushItemOf(r)]);
       await app.audit.record(auditContext(request, GRADERS), {
         orgId: e.ownerOrgId,
         action: 'result.grade_item',

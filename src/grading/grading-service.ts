@@ -15,7 +15,7 @@ import type { BankReader, ItemRevision } from '../bank/item-types.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import type { OrgModel } from '../orgs/org-model.js';
 import type { GradingSnapshot, SectorPushItem, SnapshotExam } from '../queues/queues.js';
-import { markLevels, marksOf, type MarkLevel, type SectorMark, type SectorMarkModel } from '../sector/mark-model.js';
+import { markLevels, marksOf, type MarkLevel, type SectorMark, type SectorMarkModel } from './mark-model.js';
 import { ScoreChanges, createScoreChangeModel } from './score-changes.js';
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
