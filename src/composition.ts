@@ -18,6 +18,7 @@
 import type { Redis } from 'ioredis';
 import { Histogram, type Registry } from 'prom-client';
 import { AnalysisService } from './analysis/analysis-service.js';
+import type { AttemptFinaliser } from './attempts/finalisation.js';
 import { BlueprintService } from './assembly/blueprint-service.js';
 import { AuditService } from './audit/audit-service.js';
 import { ChainHeads } from './audit/chain-heads.js';
@@ -97,8 +98,10 @@ export interface Services {
   interop: InteropService;
   blueprints: BlueprintService;
   exams: ExamService;
-  /** The live exam: joins, hand-ins (the socket's and the deadline worker's), extensions, the monitor. */
+  /** The live exam: joins, hand-ins, extensions, the monitor. */
   live: LiveService;
+  /** Hand-ins at the deadline: the auto-submit worker and the socket layer's fallback (the live service). */
+  attempts: AttemptFinaliser;
   /** The live path's attempt log (group commit); drained on close. */
   attemptLog: AttemptLogStore;
   presence: LivePresence;
@@ -181,7 +184,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   });
   const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange });
 
-  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attemptLog, presence, grading, sectorPush, analysis, results };
+  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts: live, attemptLog, presence, grading, sectorPush, analysis, results };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
-import { deadlineJobId, type AutoSubmitResult, type LiveService } from '../src/live/live-service.js';
+import { deadlineJobId, type AttemptFinaliser, type AutoSubmitResult } from '../src/attempts/finalisation.js';
 import type { QueuePayloads } from '../src/queues/queues.js';
 import type { Registration } from './registry.js';
 
@@ -13,7 +13,7 @@ const WAIT_FOR_DEADLINE_MS = 5000;
  * interrupted. A job that fires early — the deadline moved by an extension —
  * does nothing but make sure a job for the current deadline exists.
  */
-export function autosubmitProcessor(live: LiveService) {
+export function autosubmitProcessor(live: AttemptFinaliser) {
   return async (job: Job<QueuePayloads['autosubmit']>, token?: string): Promise<AutoSubmitResult> => {
     const { attemptId } = job.data;
     let result = await live.autoSubmit(attemptId);
@@ -38,5 +38,5 @@ export const autosubmitRegistration: Registration<'autosubmit'> = {
   queue: 'autosubmit',
   // Each job is a few point reads and writes; at closesAt a whole exam falls due at once.
   concurrency: 8,
-  factory: (ctx) => autosubmitProcessor(ctx.services.live),
+  factory: (ctx) => autosubmitProcessor(ctx.services.attempts),
 };

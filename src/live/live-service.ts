@@ -12,6 +12,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { mongo } from 'mongoose';
+import { deadlineJobId, type AttemptFinaliser, type AutoSubmitResult } from '../attempts/finalisation.js';
 import type { FormDelivery } from '../exams/candidate-form.js';
 import type { Exam } from '../exams/exam-model.js';
 import { Conflict, NotFound, ServiceUnavailable, ValidationFailed } from '../errors.js';
@@ -94,11 +95,6 @@ export type JoinResult =
   | { kind: 'submitted'; attemptId: string; at: Date; reason: SubmitReason }
   | { kind: 'replaced' };
 
-export type AutoSubmitResult =
-  | { status: 'submitted' | 'already_submitted'; at: Date }
-  | { status: 'not_due'; endsAt: Date }
-  | { status: 'missing' };
-
 export interface MonitorRow {
   candidateId: string;
   state: 'not_started' | 'in_progress' | 'submitted';
@@ -148,12 +144,9 @@ export function endsAtOf(info: Pick<AttemptInfo, 'startedAt' | 'durationMinutes'
   return computeEndsAt(info.startedAt, info.durationMinutes, state.extraMinutes, info.closesAt);
 }
 
-/** BullMQ job id of the deadline job of an attempt for one deadline (ids may not contain ':'). */
-export function deadlineJobId(attemptId: string, endsAt: Date): string {
-  return `${attemptId}-${endsAt.getTime()}`;
-}
+export { deadlineJobId, type AutoSubmitResult } from '../attempts/finalisation.js';
 
-export class LiveService {
+export class LiveService implements AttemptFinaliser {
   private readonly attempts: mongo.Collection<Attempt>;
   private readonly creator: GroupCommitter<Attempt>;
   private readonly checkpoints = new Map<string, { state: ReturnType<typeof toCheckpoint>; lastSeenAt: Date }>();
