@@ -8,6 +8,7 @@ import metricsPlugin from './plugins/metrics.js';
 import mongoPlugin from './plugins/mongo.js';
 import queuesPlugin from './plugins/queues.js';
 import redisPlugin from './plugins/redis.js';
+import servicesPlugin from './plugins/services.js';
 import healthRoutes from './health-routes.js';
 import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
@@ -19,6 +20,7 @@ import examRoutes from './exams/exam-routes.js';
 import livePlugin from './live/live-plugin.js';
 import analysisRoutes from './analysis/analysis-routes.js';
 import gradingPlugin from './grading/grading-routes.js';
+import resultsRoutes from './results/results-routes.js';
 import auditRoutes from './audit/audit-routes.js';
 import webPlugin from './plugins/web.js';
 
@@ -104,6 +106,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(redisPlugin);
   await app.register(queuesPlugin);
   await app.register(metricsPlugin);
+  // The composition root: every service of this process, built once.
+  await app.register(servicesPlugin);
   await app.register(authPlugin);
 
   await app.register(healthRoutes);
@@ -117,6 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(livePlugin);
   await app.register(analysisRoutes);
   await app.register(gradingPlugin);
+  await app.register(resultsRoutes);
   await app.register(auditRoutes);
   await app.register(webPlugin);
 

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { isFerret } from './infra/store.js';
 import { createAuditModel } from './audit/audit-model.js';
 import { createOrgModel } from './orgs/org-model.js';
 import { createBlueprintModel } from './assembly/blueprint-model.js';
@@ -8,9 +9,9 @@ import { createBankModels } from './bank/item-model.js';
 import { createAttemptModel } from './live/attempt-model.js';
 import { createAttemptLogModel } from './live/log-model.js';
 import { createRepinModel, createResultModel } from './grading/result-model.js';
-import { createSectorMarkModel } from './sector/mark-model.js';
+import { createSectorMarkModel } from './grading/mark-model.js';
 import { createAnalysisModel } from './analysis/analysis-model.js';
-import { createScoreChangeModel } from './results/score-changes.js';
+import { createScoreChangeModel } from './grading/score-changes.js';
 
 /**
  * Every model of the main database, bound to one connection. The API and the
@@ -46,15 +47,9 @@ export type Models = ReturnType<typeof createModels>;
  * of a head's insert, BENCHMARKS.md). None of them is unique, so no rule is lost.
  */
 export async function ensureIndexes(models: Models): Promise<void> {
-  const ferret = await isFerretDb(models.Item.db);
+  const ferret = await isFerret(models.Item.db.db!);
   for (const model of Object.values(models)) {
     if (ferret && model === models.Item) continue;
     await model.createIndexes();
   }
-}
-
-/** Whether the server is FerretDB (its buildInfo names its own version). */
-export async function isFerretDb(conn: Connection): Promise<boolean> {
-  const info = await conn.db!.admin().command({ buildInfo: 1 });
-  return typeof info.ferretdbVersion === 'string';
 }

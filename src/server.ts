@@ -1,8 +1,11 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { ensureEmbeddedServices } from './infra/services.js';
 
-/** Production entry point: `node dist/src/server.js`. */
+/**
+ * Production entry point: `node dist/src/server.js`. It connects to
+ * MONGODB_URI and REDIS_URL and never starts a database or Redis itself
+ * (`npm start` and the tests start the embedded ones).
+ */
 async function main() {
   let config;
   try {
@@ -14,7 +17,6 @@ async function main() {
     }
     throw err;
   }
-  await ensureEmbeddedServices(config);
   const app = await buildApp(config);
   let closing = false;
   const shutdown = async (signal: string) => {

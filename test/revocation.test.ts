@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
 import { adminSession, as, build, login } from './helper.js';
-import { revocationChannel } from '../src/users/user-routes.js';
+import { revocationChannel } from '../src/users/revocations.js';
 
 async function setup(t: Test) {
   const { app, name, config } = await build(t);

@@ -1,29 +1,8 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import { AnalysisService, ExamNotFoundForAnalysis } from '../src/analysis/analysis-service.js';
-import { BankService } from '../src/bank/bank-service.js';
-import { SearchIndex } from '../src/bank/search-index.js';
-import { liveAttemptSource } from '../src/live/attempt-source.js';
-import { Access } from '../src/orgs/access.js';
-import { OrgService } from '../src/orgs/org-service.js';
+import { ExamNotFoundForAnalysis } from '../src/analysis/analysis-service.js';
 import type { AnalyseExamPayload } from '../src/queues/queues.js';
 import type { WorkerContext } from './context.js';
-
-/** The analysis service as a worker uses it: no queue (it is the queue's consumer), so it always computes. */
-export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
-  const orgs = new OrgService(ctx.models.Org);
-  return new AnalysisService({
-    Exam: ctx.models.Exam,
-    Form: ctx.models.Form,
-    Result: ctx.models.Result,
-    Analysis: ctx.models.Analysis,
-    attempts: liveAttemptSource(ctx.models.Attempt, ctx.models.Exam),
-    // The report's `bank.eligible` must agree with what the API's write-back would write.
-    bankMinResponses: ctx.config.ANALYSIS_MIN_RESPONSES,
-    // The pinned revisions (keys, options) come through the bank, from the search index's revision cache where it has them.
-    bank: new BankService(ctx.models, new Access(orgs), orgs, new SearchIndex(ctx.appRedis, ctx.models)),
-  });
-}
 
 /**
  * The `analyse-exam` bulk job: brings the exam's cached analysis up to date.
@@ -33,7 +12,8 @@ export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
  * Progress is `{done, total}` in attempts, as GET /api/jobs/:jobId shows it.
  */
 export function analyseExamProcessor(ctx: WorkerContext) {
-  const service = workerAnalysisService(ctx);
+  // The worker's analysis service has no bulk queue (it is the queue's consumer), so it always computes.
+  const service = ctx.services.analysis;
   return async (job: Job<AnalyseExamPayload>) => {
     try {
       const { report, cached } = await service.refresh(job.data.examId, {

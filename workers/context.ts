@@ -1,12 +1,13 @@
 import type { Connection } from 'mongoose';
 import { Redis } from 'ioredis';
+import { buildServices, drainServices, type Services } from '../src/composition.js';
 import { mongoUri, sectorUri, type Config } from '../src/config.js';
 import { createModels, ensureIndexes, type Models } from '../src/models.js';
 import { connectMongo } from '../src/plugins/mongo.js';
 import { closeQueues, createQueues, type Queues } from '../src/queues/queues.js';
 import { SectorStore } from '../src/sector/sector-service.js';
 
-/** What every processor may use: the same models and producers as the API. */
+/** What every processor may use: the same models, producers and services as the API. */
 export interface WorkerContext {
   config: Config;
   mongo: Connection;
@@ -19,6 +20,8 @@ export interface WorkerContext {
   queues: Queues;
   /** The sector database, connected at first use: workers start while it is down. */
   sector: SectorStore;
+  /** Every domain service, built once by the composition root (src/composition.ts) for this process. */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,17 @@ export async function createWorkerContext(config: Config): Promise<WorkerContext
   appRedis.on('error', () => {});
   const queues = createQueues(producerConnection, config.QUEUE_PREFIX);
   const sector = new SectorStore(sectorUri(config));
+  const log = {
+    warn: (obj: unknown, msg?: string) => console.warn(msg ?? '', obj),
+    error: (obj: unknown, msg?: string) => console.error(msg ?? '', obj),
+    info: (obj: unknown, msg?: string) => console.log(msg ?? '', obj),
+  };
+  const services = buildServices(
+    config,
+    // Presence publishes hand-ins to whichever API process holds the socket; a worker subscribes to nothing.
+    { models, redis: appRedis, queues, presence: { redis: workerConnection }, sector },
+    { role: 'worker', log },
+  );
   return {
     config,
     mongo,
@@ -42,7 +56,9 @@ export async function createWorkerContext(config: Config): Promise<WorkerContext
     appRedis,
     queues,
     sector,
+    services,
     async close() {
+      await drainServices(services);
       await sector.close();
       await closeQueues(queues);
       producerConnection.disconnect();

@@ -1,28 +1,8 @@
 import type { Job } from 'bullmq';
-import { BankService } from '../src/bank/bank-service.js';
 import { processGradingJob, runExamGrading, type GradeExamPayload } from '../src/grading/grading-jobs.js';
-import type { GradingService } from '../src/grading/grading-service.js';
-import { createGradingService, createPushService } from '../src/grading/wiring.js';
-import { Access } from '../src/orgs/access.js';
-import { OrgService } from '../src/orgs/org-service.js';
-import { AuditService } from '../src/audit/audit-service.js';
-import { ChainHeads } from '../src/audit/chain-heads.js';
-import { auditRegradeRun } from '../src/results/score-changes.js';
+import { auditRegradeRun } from '../src/grading/score-changes.js';
 import type { WorkerContext } from './context.js';
 import type { Registration } from './registry.js';
-
-const services = new WeakMap<WorkerContext, GradingService>();
-
-/** One grading service per worker process: its caches of pinned revisions and forms serve every job. */
-export function gradingServiceOf(ctx: WorkerContext): GradingService {
-  let service = services.get(ctx);
-  if (!service) {
-    const orgs = new OrgService(ctx.models.Org);
-    service = createGradingService(ctx.models, new BankService(ctx.models, new Access(orgs), orgs));
-    services.set(ctx, service);
-  }
-  return service;
-}
 
 /**
  * Grading jobs: a batch of attempt ids each (one from the live path at
@@ -34,20 +14,21 @@ export const gradingRegistration: Registration<'grading'> = {
   // Two batches at once: one scores while the other waits on the database.
   concurrency: 2,
   factory: (ctx) => {
-    const grading = gradingServiceOf(ctx);
+    // One grading service per worker process: its caches of pinned revisions and forms serve every job.
+    const { grading } = ctx.services;
     return (job) => processGradingJob(job, { grading, queues: ctx.queues });
   },
 };
 
 /** The `grade-exam` bulk job (see runExamGrading): splits the exam into batches and follows them. */
 export function gradeExamProcessor(ctx: WorkerContext) {
-  const audit = new AuditService(ctx.models.Audit, new OrgService(ctx.models.Org), { key: ctx.config.AUDIT_KEY, heads: new ChainHeads(ctx.appRedis) });
+  const { audit, grading, sectorPush } = ctx.services;
   return async (job: Job<GradeExamPayload>, token?: string, signal?: AbortSignal) => {
     const summary = await runExamGrading(
       job,
       {
-        grading: gradingServiceOf(ctx),
-        push: createPushService(ctx.models, ctx.sector),
+        grading,
+        push: sectorPush,
         gradingQueue: ctx.queues.grading,
         batchSize: ctx.config.GRADING_BATCH_SIZE,
       },

@@ -1,5 +1,4 @@
 import { ConfigError, loadConfig } from '../src/config.js';
-import { ensureEmbeddedServices } from '../src/infra/services.js';
 import { createWorkerContext } from './context.js';
 import { REGISTRATIONS } from './registry.js';
 import { startWorkers } from './runner.js';
@@ -8,10 +7,10 @@ import { startWorkers } from './runner.js';
  * Worker entry point: `node dist/workers/index.js`. Any number may run. On
  * SIGTERM/SIGINT it stops taking jobs and lets in-flight ones finish; a job
  * cut off by SIGKILL is picked up again by another worker once its lock lapses.
+ * Like the API, it connects to MONGODB_URI and REDIS_URL and starts neither.
  */
 async function main() {
   const config = loadConfig();
-  await ensureEmbeddedServices(config);
   const ctx = await createWorkerContext(config);
   const running = startWorkers(ctx);
   await Promise.all(running.workers.map((w) => w.waitUntilReady()));

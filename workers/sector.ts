@@ -1,5 +1,4 @@
-import { processSectorJob } from '../src/grading/grading-jobs.js';
-import { createPushService } from '../src/grading/wiring.js';
+import { processSectorJob } from '../src/sector/sector-jobs.js';
 import type { Registration } from './registry.js';
 
 /**
@@ -11,7 +10,7 @@ export const sectorRegistration: Registration<'sector'> = {
   queue: 'sector',
   concurrency: 2,
   factory: (ctx) => {
-    const push = createPushService(ctx.models, ctx.sector);
+    const push = ctx.services.sectorPush;
     return (job) => processSectorJob(job, { push });
   },
 };

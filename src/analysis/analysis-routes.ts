@@ -1,22 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
-import { liveAttemptSource } from '../live/attempt-source.js';
-import { AnalysisService } from './analysis-service.js';
+import { auditContext } from '../audit/audit-context.js';
 import { analysisCsv, analysisHtml } from './analysis-views.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Item analysis of exams; the route and anything else that needs it share it. */
-    analysis: AnalysisService;
-  }
-}
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
+import { idParams } from '../route-schemas.js';
 
 const num = { type: ['number', 'null'] } as const;
 
@@ -217,23 +203,9 @@ async function routes(app: FastifyInstance) {
   });
 }
 
-/** GET /api/exams/:id/analysis, its write-back, and `app.analysis` for whoever else needs it. */
+/** GET /api/exams/:id/analysis and its write-back (the service is `app.analysis`, from the composition root). */
 export default fp(
   async (app) => {
-    app.decorate(
-      'analysis',
-      new AnalysisService({
-        Exam: app.models.Exam,
-        Form: app.models.Form,
-        Result: app.models.Result,
-        Analysis: app.models.Analysis,
-        attempts: liveAttemptSource(app.models.Attempt, app.models.Exam),
-        bank: app.bank,
-        bulk: app.queues.bulk,
-        inlineLimit: app.config.ANALYSIS_INLINE_LIMIT,
-        bankMinResponses: app.config.ANALYSIS_MIN_RESPONSES,
-      }),
-    );
     await app.register(routes);
   },
   { name: 'analysis', dependencies: ['mongo', 'auth', 'queues', 'bank', 'exams'] },

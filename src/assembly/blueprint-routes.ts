@@ -1,15 +1,10 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import { NotFound, ValidationFailed } from '../errors.js';
-import { BlueprintService, blueprintView, resolveManagerOrg, standing, type BlueprintQuery, type NewBlueprint } from './blueprint-service.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    blueprints: BlueprintService;
-  }
-}
+import { blueprintView, resolveManagerOrg, standing, type BlueprintQuery, type NewBlueprint } from './blueprint-service.js';
+import { idParams } from '../route-schemas.js';
 
 const cellSchema = {
   type: 'object',
@@ -115,12 +110,6 @@ const availabilityQuery = {
   propertyNames: { enum: Object.keys(availabilityQueryProperties) },
 } as const;
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
-
 async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
@@ -223,10 +212,9 @@ async function routes(app: FastifyInstance) {
   }, async (request) => blueprintView(await app.blueprints.get(request.principal, request.params.id)));
 }
 
-/** Decorates `app.blueprints` for other plugins and serves /api/blueprints. */
+/** Serves /api/blueprints (the service is `app.blueprints`, from the composition root). */
 export default fp(
   async (app) => {
-    app.decorate('blueprints', new BlueprintService(app.models.Blueprint, app.orgs, app.access));
     await app.register(routes);
   },
   { name: 'blueprints', dependencies: ['mongo', 'auth', 'bank'] },

@@ -1,7 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { ValidationFailed } from '../errors.js';
-import type { OrgService } from '../orgs/org-service.js';
 import type { AuditModel, AuditRecord } from './audit-model.js';
 import type { ChainHead, ChainHeads } from './chain-heads.js';
 
@@ -70,6 +69,11 @@ export interface AuditSeal {
 
 const MAX_APPEND_TRIES = 50;
 
+/** What the audit trail needs of the organisation tree: an organisation's path from the root (null when unknown). */
+export interface OrgPaths {
+  pathOf(orgId: string): Promise<string[] | null>;
+}
+
 /**
  * The append-only, hash-chained audit trail. No transactions are needed: the
  * record's `_id` is its chain position, so a concurrent append at the same
@@ -84,7 +88,7 @@ export class AuditService {
 
   constructor(
     private readonly Audit: AuditModel,
-    private readonly orgs: OrgService,
+    private readonly orgs: OrgPaths,
     private readonly seal: AuditSeal,
   ) {}
 

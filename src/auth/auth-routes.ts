@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { RateLimited } from '../errors.js';
-import { idParams, revocationChannel, userSchema } from '../users/user-routes.js';
+import { idParams } from '../route-schemas.js';
+import { userSchema } from '../users/user-schemas.js';
+import { revocationChannel } from '../users/revocations.js';
 import { userView } from '../users/user-service.js';
 import { auditLoginEvent } from './login-audit.js';
 

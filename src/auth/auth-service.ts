@@ -4,7 +4,7 @@ import type { Principal } from '../orgs/access.js';
 import type { User, UserModel } from '../users/user-model.js';
 import { userView, type UserService, type UserView } from '../users/user-service.js';
 import { LoginLockout, waitText, type LockoutLimits } from './lockout.js';
-import { checkLoginPassword } from './passwords.js';
+import { checkLoginPassword } from '../users/passwords.js';
 import type { TokenService } from './tokens.js';
 import { UserReader } from './user-reader.js';
 import { nativeOf, readMany } from '../infra/store.js';

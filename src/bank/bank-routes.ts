@@ -1,21 +1,13 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
-import { KEY_CHANGE_OVERRIDE, KeyGuard } from '../exams/key-guard.js';
-import { idParams } from '../users/user-routes.js';
-import { BANK_ROLES, BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { KEY_CHANGE_OVERRIDE } from '../exams/key-guard.js';
+import { idParams } from '../route-schemas.js';
+import { BANK_ROLES, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
-import { SearchIndex } from './search-index.js';
-import { StimulusService, type StimulusQuery } from './stimulus-service.js';
+import type { StimulusQuery } from './stimulus-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, SHARING, type ItemStatus } from './item-types.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The question bank; also the BankReader form assembly and grading use. */
-    bank: BankService;
-  }
-}
 
 const errorBody = {
   type: 'object',
@@ -156,7 +148,7 @@ const secured = [{ bearer: [] }];
 async function bankRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const audit = new ItemAudit(app);
-  const keyGuard = new KeyGuard({ Exam: app.models.Exam, Form: app.models.Form, bank: app.bank, access: app.access });
+  const { keyGuard, stimuli } = app.services;
 
   app.post('/api/items', {
     config: { roles: ['author'] },
@@ -270,8 +262,6 @@ async function bankRoutes(app: FastifyInstance) {
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
   }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await app.bank.createStimulus(request.principal, request.body), 'stimulus.create')));
 
-  const stimuli = new StimulusService(app.models, app.bank);
-
   app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
     config: { roles: BANK_ROLES },
     schema: {
@@ -337,14 +327,8 @@ async function bankRoutes(app: FastifyInstance) {
  */
 export default fp(
   async (app) => {
-    // The search index lives in Redis and is kept by every head write (search-index.ts);
-    // each process reconciles interrupted writes and rebuilds a missing index in the background.
-    const index = new SearchIndex(app.redis, app.models, { log: app.log });
-    app.decorate('bank', new BankService(app.models, app.access, app.orgs, index));
-    app.addHook('onReady', async () => index.start());
-    app.addHook('onClose', async () => index.close());
     // Routes live in their own context so their auth hook stays theirs.
     await app.register(bankRoutes);
   },
-  { name: 'bank', dependencies: ['mongo', 'redis', 'auth'] },
+  { name: 'bank', dependencies: ['services', 'auth'] },
 );

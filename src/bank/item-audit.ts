@@ -6,7 +6,7 @@
  * routes so that each route adds one call.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { KeyGuardOutcome } from '../exams/key-guard.js';
 import type { BulkResult, ItemView } from './bank-service.js';
 import type { ItemStatus } from './item-types.js';

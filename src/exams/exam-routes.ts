@@ -2,35 +2,16 @@ import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { BankReader } from '../bank/item-types.js';
-import { currentRevisions, pinnedPassages } from '../bank/stimulus-revisions.js';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { NotFound } from '../errors.js';
-import { ExamService, type ExamAudience, type NewExam } from './exam-service.js';
+import type { ExamAudience, NewExam } from './exam-service.js';
 import { listExams, type ExamQuery } from './exam-list.js';
 import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
 import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Exams and forms; the live exam and grading read exams, forms and candidate forms through it. */
-    exams: ExamService;
-  }
-}
-
-export interface ExamRoutesOptions {
-  /** Where assembly reads approved items and pinned revisions. @defaultValue `app.bank` */
-  bank?: BankReader;
-}
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
+import { idParams } from '../route-schemas.js';
 
 const formParams = {
   type: 'object',
@@ -382,25 +363,11 @@ async function routes(app: FastifyInstance) {
   });
 }
 
-/** Decorates `app.exams` for the live exam and grading, and serves /api/exams and the KaTeX assets of printable forms. */
-export default fp<ExamRoutesOptions>(
-  async (app, options) => {
-    const bank = options.bank ?? app.bank;
-    app.decorate(
-      'exams',
-      new ExamService({
-        Exam: app.models.Exam,
-        Form: app.models.Form,
-        User: app.models.User,
-        blueprints: app.blueprints,
-        bank,
-        orgs: app.orgs,
-        access: app.access,
-        passages: { current: (ids) => currentRevisions(app.models, ids), pinned: (pins) => pinnedPassages(app.models, pins) },
-      }),
-    );
+/** Serves /api/exams and the KaTeX assets of printable forms (the service is `app.exams`, from the composition root). */
+export default fp(
+  async (app) => {
     await app.register(katexAssets);
     await app.register(routes);
   },
-  { name: 'exams', dependencies: ['mongo', 'auth', 'bank', 'blueprints'] },
+  { name: 'exams', dependencies: ['services', 'auth', 'bank', 'blueprints'] },
 );

@@ -8,7 +8,7 @@
  * that could have leaked it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { Exam } from './exam-model.js';
 
 /** True until the exam's window opens. */

@@ -12,16 +12,14 @@
  */
 import { DelayedError, UnrecoverableError, type Job, type JobState, type Queue } from 'bullmq';
 import { newId } from '../ids.js';
-import type { GradingRunPlan, QueuePayloads, Queues } from '../queues/queues.js';
-import { pushState, type MarkLevel } from '../sector/mark-model.js';
-import type { SectorPushService, PushOutcome } from '../sector/sector-service.js';
+import type { GradingRunPlan, QueuePayloads, Queues, SectorPushItem } from '../queues/queues.js';
+import { pushState, type MarkLevel } from './mark-model.js';
 import type { BatchOutcome, GradingFailure, GradingService, ScoreChange } from './grading-service.js';
 import { BULK_JOB_OPTIONS, GRADING_JOB_OPTIONS, SECTOR_JOB_OPTIONS } from './job-options.js';
 
 export type GradeExamPayload = Extract<QueuePayloads['bulk'], { kind: 'grade-exam' }>;
 export type GradingMode = GradeExamPayload['mode'];
 type GradingJob = Job<QueuePayloads['grading']>;
-type SectorJob = Job<QueuePayloads['sector']>;
 type BulkJob = Job<GradeExamPayload>;
 
 /** A failure as GET /api/jobs/:jobId lists it. */
@@ -93,7 +91,7 @@ export async function processGradingJob(job: GradingJob, deps: { grading: Gradin
   // Queued even when some attempts are poison: the good ones in the batch still reach the sector database.
   if (outcome.toPush.length) {
     const exams = outcome.exams.map((e) => ({ _id: e._id, title: e.title, subject: e.subject, grade: e.grade }));
-    await deps.queues.sector.add('push', { attemptIds: outcome.toPush.map((r) => r._id), results: outcome.toPush, exams }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
+    await queueSectorPush(deps.queues.sector, outcome.toPush, exams);
   }
   const result: BatchResult = {
     attempts: ids.length,
@@ -117,16 +115,14 @@ export async function processGradingJob(job: GradingJob, deps: { grading: Gradin
   return result;
 }
 
-/** Pushes a batch of results; after the last retry they are counted as failed in sector-sync. */
-export async function processSectorJob(job: SectorJob, deps: { push: SectorPushService }): Promise<Omit<PushOutcome, 'missing'> & { missing: number }> {
-  try {
-    const out = await deps.push.push(job.data.attemptIds, job.data.results, job.data.exams);
-    return { ...out, missing: out.missing.length };
-  } catch (err) {
-    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (lastTry) await deps.push.markFailed(job.data.attemptIds, job.data.results, err instanceof Error ? err.message : String(err));
-    throw err;
-  }
+/**
+ * Queues the sector push of freshly graded results: the one place that does
+ * (a grading batch, a manual grade). `exams` names the exams of the results
+ * when the caller has them at hand; the push reads them otherwise.
+ */
+export async function queueSectorPush(queue: Queues['sector'], results: SectorPushItem[], exams?: QueuePayloads['sector']['exams']): Promise<void> {
+  if (results.length === 0) return;
+  await queue.add('push', { attemptIds: results.map((r) => r._id), results, ...(exams ? { exams } : {}) }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
 }
 
 /**
@@ -146,7 +142,8 @@ export async function startExamGrading(queues: Pick<Queues, 'bulk'>, examId: str
 
 export interface RunDeps {
   grading: GradingService;
-  push: SectorPushService;
+  /** The sector marks of an exam's attempts (SectorPushService.levels). */
+  push: { levels(examId: string): Promise<ReadonlyMap<string, MarkLevel>> };
   gradingQueue: Queue<QueuePayloads['grading']>;
   /** Attempts per batch job. */
   batchSize: number;

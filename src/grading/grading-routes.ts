@@ -1,32 +1,19 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { currentRevisions } from '../bank/stimulus-revisions.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
-import resultsRoutes, { resultProperties } from '../results/results-routes.js';
-import type { SectorPushService } from '../sector/sector-service.js';
+import { resultProperties } from './result-schemas.js';
 import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
-import { findJob, pushJobId, startExamGrading, type GradingMode } from './grading-jobs.js';
-import { ManualGradeRefused, pushItemOf, type GradingService } from './grading-service.js';
-import { SECTOR_JOB_OPTIONS } from './job-options.js';
+import { findJob, queueSectorPush, startExamGrading, type GradingMode } from './grading-jobs.js';
+import { ManualGradeRefused, pushItemOf } from './grading-service.js';
 import { repinItem } from './repin.js';
 import type { Result } from './result-model.js';
 import { roundScore } from './scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
-import { createGradingService, createPushService } from './wiring.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Grading as the API uses it: manual grades, the manual queue (workers grade batches). */
-    grading: GradingService;
-    /** Push counts of GET /api/exams/:id/sector-sync (the API never connects to the sector database). */
-    sectorPush: SectorPushService;
-  }
-}
-
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+import { idParams } from '../route-schemas.js';
 
 const perItemSchema = {
   type: 'array',
@@ -298,7 +285,7 @@ async function routes(app: FastifyInstance) {
     }
     if (outcome.changed) {
       const r = outcome.result;
-      await app.queues.sector.add('push', { attemptIds: [r._id], results: [pushItemOf(r)] }, { ...SECTOR_JOB_OPTIONS, jobId: pushJobId() });
+      await queueSectorPush(app.queues.sector, [pushItemOf(r)]);
       await app.audit.record(auditContext(request, GRADERS), {
         orgId: e.ownerOrgId,
         action: 'result.grade_item',
@@ -324,13 +311,10 @@ async function routes(app: FastifyInstance) {
   });
 }
 
-/** Grading, regrading, the manual queue, jobs, re-pins, sector-sync and results (one plugin, one line in app.ts). */
+/** Grading, regrading, the manual queue, jobs, re-pins and sector-sync (the results routes are registered beside it). */
 export default fp(
   async (app) => {
-    app.decorate('grading', createGradingService(app.models, app.bank));
-    app.decorate('sectorPush', createPushService(app.models, null));
     await app.register(routes);
-    await app.register(resultsRoutes);
   },
   { name: 'grading', dependencies: ['mongo', 'auth', 'queues', 'bank'] },
 );

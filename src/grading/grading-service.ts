@@ -15,8 +15,8 @@ import type { BankReader, ItemRevision } from '../bank/item-types.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
 import type { OrgModel } from '../orgs/org-model.js';
 import type { GradingSnapshot, SectorPushItem, SnapshotExam } from '../queues/queues.js';
-import { markLevels, marksOf, type MarkLevel, type SectorMark, type SectorMarkModel } from '../sector/mark-model.js';
-import { ScoreChanges, createScoreChangeModel } from '../results/score-changes.js';
+import { markLevels, marksOf, type MarkLevel, type SectorMark, type SectorMarkModel } from './mark-model.js';
+import { ScoreChanges, createScoreChangeModel } from './score-changes.js';
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
 import type { ManualGrade, PerItemResult, Result, ResultModel, ResultStatus } from './result-model.js';
@@ -236,7 +236,7 @@ export class GradingService {
   private readonly now: () => Date;
   private readonly revisionCache = new BoundedCache<ItemRevision>(20_000);
   private readonly formCache = new BoundedCache<Form>(1_000);
-  /** Released scores that a regrade or manual grade changed (src/results/score-changes.ts). */
+  /** Released scores that a regrade or manual grade changed (src/grading/score-changes.ts). */
   private readonly scoreChanges: ScoreChanges;
 
   constructor(private readonly deps: GradingDeps) {

@@ -32,7 +32,7 @@ export interface ManualGrade {
  * by one each time the score or a per-item result changes, never otherwise;
  * the sector record carries it, so only a newer result replaces an older one.
  * Where each version stands with the sector database is in `sector_marks`
- * (src/sector/mark-model.ts), written by inserts only.
+ * (src/grading/mark-model.ts), written by inserts only.
  */
 export interface Result {
   /** The attempt id. */

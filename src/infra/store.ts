@@ -26,6 +26,17 @@ export function nativeOf<T extends { _id: string }>(model: { db: { db?: mongo.Db
   return db.collection<T>(model.collection.collectionName);
 }
 
+/**
+ * A collection with no mongoose model (e.g. `user_names`), on the database of
+ * a model's connection; driver access, as `nativeOf`.
+ */
+export function collectionBeside<T extends { _id: string }>(model: { db: { db?: mongo.Db } }, name: string): mongo.Collection<T> {
+  const db = model.db.db;
+  if (!db) throw new Error('The MongoDB connection is not open');
+  return db.collection<T>(name);
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;

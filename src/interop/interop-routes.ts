@@ -7,7 +7,7 @@ import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
-import { InteropService, type ExportFilters, type ImportDefaults } from './interop-service.js';
+import { type ExportFilters, type ImportDefaults } from './interop-service.js';
 import { FORMATS, MAX_IMPORT_ITEMS, TooLarge, type FormatName } from './model.js';
 import { templateWorkbook } from './xlsx.js';
 
@@ -110,7 +110,7 @@ async function fileOf(request: FastifyRequest): Promise<Buffer> {
 }
 
 async function interopRoutes(app: FastifyInstance) {
-  const interop = new InteropService(app.bank);
+  const { interop } = app.services;
   const itemAudit = new ItemAudit(app);
 
   // This plugin's context only: import bodies are files, not JSON.

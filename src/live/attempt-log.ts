@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { nativeOf } from '../infra/store.js';
 import { GroupCommitter, insertManyWriter, type CommitOutcome, type GroupCommitOptions } from './group-commit.js';
 import { logEntryId, type AttemptLogModel, type LogEntry } from './log-model.js';
 
@@ -21,7 +22,7 @@ export class AttemptLogStore {
   private readonly collection: mongo.Collection<LogEntry>;
 
   constructor(model: AttemptLogModel, options: GroupCommitOptions = {}) {
-    this.collection = nativeCollection(model);
+    this.collection = nativeOf(model);
     this.committer = new GroupCommitter<LogEntry>(insertManyWriter(this.collection), options, entrySize);
   }
 
@@ -60,15 +61,4 @@ export class AttemptLogStore {
   drain(): Promise<void> {
     return this.committer.drain();
   }
-}
-
-/**
- * The driver's collection behind a model, typed with the model's document.
- * The hot paths use it directly: no casting or validation layer per write,
- * and string `_id`s typed as such.
- */
-export function nativeCollection<T extends { _id: string }>(model: { db: { db?: mongo.Db }; collection: { collectionName: string } }): mongo.Collection<T> {
-  const db = model.db.db;
-  if (!db) throw new Error('the MongoDB connection is not open');
-  return db.collection<T>(model.collection.collectionName);
 }

@@ -1,9 +1,8 @@
 import type { mongo } from 'mongoose';
 import type { ExamModel } from '../exams/exam-model.js';
 import type { AttemptSource, GradableAttempt } from '../grading/grading-service.js';
-import { nativeCollection } from './attempt-log.js';
 import { attemptIdFor, type Attempt, type AttemptModel } from './attempt-model.js';
-import { mapLimit } from './live-service.js';
+import { mapLimit, nativeOf } from '../infra/store.js';
 
 /**
  * Attempts as grading reads them. Submitted attempts carry their final
@@ -15,7 +14,7 @@ import { mapLimit } from './live-service.js';
  */
 export function liveAttemptSource(Attempt: AttemptModel, Exam: ExamModel, concurrency = 16): AttemptSource {
   let attempts: mongo.Collection<Attempt> | null = null;
-  const collection = () => (attempts ??= nativeCollection<Attempt>(Attempt));
+  const collection = () => (attempts ??= nativeOf<Attempt>(Attempt));
   const read = async (ids: readonly string[]): Promise<GradableAttempt[]> => {
     const docs = await mapLimit([...new Set(ids)], concurrency, (id) =>
       collection().findOne({ _id: id }, { projection: { _id: 1, examId: 1, candidateId: 1, status: 1, formCode: 1, answers: 1 } }),

@@ -3,17 +3,12 @@
  * managers of the exam's organisation), and the candidate's list of exams.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { EVENT_KINDS } from './attempt-model.js';
 import type { LiveService } from './live-service.js';
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
+import { idParams } from '../route-schemas.js';
 
 const eventCountsSchema = {
   type: 'object',

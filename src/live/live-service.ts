@@ -12,12 +12,14 @@
  */
 import type { Queue } from 'bullmq';
 import type { mongo } from 'mongoose';
+import { deadlineJobId, type AttemptFinaliser, type AutoSubmitResult } from '../attempts/finalisation.js';
 import type { FormDelivery } from '../exams/candidate-form.js';
 import type { Exam } from '../exams/exam-model.js';
 import { Conflict, NotFound, ServiceUnavailable, ValidationFailed } from '../errors.js';
+import { mapLimit, nativeOf } from '../infra/store.js';
 import type { QueuePayloads } from '../queues/queues.js';
 import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from './attempt-model.js';
-import { nativeCollection, type AttemptLogStore } from './attempt-log.js';
+import type { AttemptLogStore } from './attempt-log.js';
 import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from './group-commit.js';
 import { logEntryId, type LogEntry, type LogFrame } from './log-model.js';
 import { CLOSE } from './protocol.js';
@@ -93,11 +95,6 @@ export type JoinResult =
   | { kind: 'submitted'; attemptId: string; at: Date; reason: SubmitReason }
   | { kind: 'replaced' };
 
-export type AutoSubmitResult =
-  | { status: 'submitted' | 'already_submitted'; at: Date }
-  | { status: 'not_due'; endsAt: Date }
-  | { status: 'missing' };
-
 export interface MonitorRow {
   candidateId: string;
   state: 'not_started' | 'in_progress' | 'submitted';
@@ -147,12 +144,9 @@ export function endsAtOf(info: Pick<AttemptInfo, 'startedAt' | 'durationMinutes'
   return computeEndsAt(info.startedAt, info.durationMinutes, state.extraMinutes, info.closesAt);
 }
 
-/** BullMQ job id of the deadline job of an attempt for one deadline (ids may not contain ':'). */
-export function deadlineJobId(attemptId: string, endsAt: Date): string {
-  return `${attemptId}-${endsAt.getTime()}`;
-}
+export { deadlineJobId, type AutoSubmitResult } from '../attempts/finalisation.js';
 
-export class LiveService {
+export class LiveService implements AttemptFinaliser {
   private readonly attempts: mongo.Collection<Attempt>;
   private readonly creator: GroupCommitter<Attempt>;
   private readonly checkpoints = new Map<string, { state: ReturnType<typeof toCheckpoint>; lastSeenAt: Date }>();
@@ -163,7 +157,7 @@ export class LiveService {
   private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: LiveServiceDeps) {
-    this.attempts = nativeCollection<Attempt>(deps.Attempt);
+    this.attempts = nativeOf<Attempt>(deps.Attempt);
     this.creator = new GroupCommitter<Attempt>(insertManyWriter(this.attempts), deps.commitOptions);
     this.deadlines = new GroupCommitter(async (jobs) => {
       try {
@@ -559,18 +553,4 @@ export class LiveService {
     await this.deadlines.drain();
     if (this.checkpointing) await this.checkpointing;
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }

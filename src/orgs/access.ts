@@ -1,5 +1,5 @@
 import { Forbidden } from '../errors.js';
-import type { Role, RoleGrant } from '../users/user-model.js';
+import type { Role, RoleGrant } from './roles.js';
 import type { OrgService } from './org-service.js';
 
 /** The authenticated caller, as every service sees it. */

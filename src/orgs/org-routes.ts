@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { NotFound } from '../errors.js';
-import { idParams } from '../users/user-routes.js';
+import { idParams } from '../route-schemas.js';
 import { ORG_KINDS } from './org-model.js';
 import { orgView, type NewOrg } from './org-service.js';
 

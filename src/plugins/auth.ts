@@ -1,25 +1,13 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditService } from '../audit/audit-service.js';
-import { ChainHeads } from '../audit/chain-heads.js';
-import { AuthService } from '../auth/auth-service.js';
-import { auditLoginEvent } from '../auth/login-audit.js';
-import { TokenService } from '../auth/tokens.js';
 import { Forbidden, Unauthenticated } from '../errors.js';
-import { Access, type Principal } from '../orgs/access.js';
-import { OrgService } from '../orgs/org-service.js';
+import type { Principal } from '../orgs/access.js';
+import type { OrgService } from '../orgs/org-service.js';
 import type { Role } from '../users/user-model.js';
-import { UserService } from '../users/user-service.js';
+import type { UserService } from '../users/user-service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    tokens: TokenService;
-    orgs: OrgService;
-    access: Access;
-    users: UserService;
-    auth: AuthService;
-    /** The HMAC-chained audit trail. */
-    audit: AuditService;
     /**
      * onRequest hook: requires a valid bearer token, sets `request.principal`
      * and checks the route's `config.roles`.
@@ -50,29 +38,7 @@ export function bearerToken(header: string | undefined): string | null {
 
 export default fp(
   async (app) => {
-    const tokens = new TokenService(app.config.JWT_SECRET, app.config.JWT_TTL_SECONDS, app.redis);
-    const orgs = new OrgService(app.models.Org);
-    const access = new Access(orgs);
-    const users = new UserService(app.models.User, orgs, access);
-    const audit = new AuditService(app.models.Audit, orgs, { key: app.config.AUDIT_KEY, heads: new ChainHeads(app.redis) });
-    const auth = new AuthService(
-      app.models.User,
-      users,
-      tokens,
-      app.redis,
-      {
-        maxFailures: app.config.LOGIN_MAX_FAILURES,
-        maxFailuresTotal: app.config.LOGIN_MAX_FAILURES_TOTAL,
-        lockSeconds: app.config.LOGIN_LOCK_SECONDS,
-      },
-      (origin, event) => auditLoginEvent({ audit, orgs }, { actorId: null, ...origin }, event),
-    );
-    app.decorate('tokens', tokens);
-    app.decorate('orgs', orgs);
-    app.decorate('access', access);
-    app.decorate('users', users);
-    app.decorate('auth', auth);
-    app.decorate('audit', audit);
+    const { auth, access, orgs, users } = app.services;
     app.decorateRequest('principal', null as unknown as Principal);
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const token = bearerToken(request.headers.authorization);
@@ -86,7 +52,7 @@ export default fp(
     await users.ensureNames();
     await bootstrap(app.config.ROOT_ORG_CODE, app.config.ADMIN_USERNAME, app.config.ADMIN_PASSWORD, orgs, users);
   },
-  { name: 'auth', dependencies: ['mongo', 'redis'] },
+  { name: 'auth', dependencies: ['services'] },
 );
 
 /**

@@ -1,24 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
 import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
-import { ResultsService, resultsCsv } from './results-service.js';
-
-/** The fields of a graded attempt's result that every result answer carries (response schema properties). */
-export const resultProperties = {
-  attemptId: { type: 'string' },
-  examId: { type: 'string' },
-  candidateId: { type: 'string' },
-  studentId: { type: ['string', 'null'] },
-  formCode: { type: 'string' },
-  score: { type: 'number' },
-  maxScore: { type: 'number' },
-  score10: { type: 'number' },
-  status: { type: 'string' },
-  gradedAt: { type: 'string' },
-  version: { type: 'integer' },
-} as const;
-
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+import { resultsCsv } from './results-service.js';
+import { idParams } from '../route-schemas.js';
+import { resultProperties } from '../grading/result-schemas.js';
 
 const rowSchema = {
   type: 'object',
@@ -37,10 +22,10 @@ const rowSchema = {
   },
 } as const;
 
-/** GET /api/exams/:id/results and GET /api/attempts/:id/result (registered by the grading plugin). */
+/** GET /api/exams/:id/results and GET /api/attempts/:id/result. */
 export default async function resultsRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
-  const results = new ResultsService({ Result: app.models.Result, User: app.models.User, Attempt: app.models.Attempt, Exam: app.models.Exam, ScoreChange: app.models.ScoreChange });
+  const { results } = app.services;
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
     config: { roles: EXAM_MANAGERS },

@@ -11,7 +11,7 @@ import { roundScore } from '../grading/scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
 import type { AttemptModel } from '../live/attempt-model.js';
 import type { UserModel } from '../users/user-model.js';
-import { ScoreChanges, type ScoreChangeModel } from './score-changes.js';
+import { ScoreChanges, type ScoreChangeModel } from '../grading/score-changes.js';
 
 /** One row of GET /api/exams/:id/results. */
 export interface ResultRow {
@@ -68,7 +68,7 @@ export interface ResultsDeps {
   User: UserModel;
   Attempt: AttemptModel;
   Exam: ExamModel;
-  /** Changes of released scores (src/results/score-changes.ts). */
+  /** Changes of released scores (src/grading/score-changes.ts). */
   ScoreChange: ScoreChangeModel;
   /** @defaultValue `() => new Date()` */
   now?: () => Date;

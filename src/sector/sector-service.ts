@@ -11,7 +11,7 @@ import { pushItemOf } from '../grading/grading-service.js';
 import type { Result, ResultModel } from '../grading/result-model.js';
 import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, writeErrorsOf } from '../infra/store.js';
 import type { SectorPushItem } from '../queues/queues.js';
-import { markLevels, marksOf, pushState, type MarkLevel, type SectorMark, type SectorMarkModel } from './mark-model.js';
+import { markLevels, marksOf, pushState, type MarkLevel, type SectorMark, type SectorMarkModel } from '../grading/mark-model.js';
 import { SECTOR_SOURCE, createSectorModel, type SectorModel, type SectorRecord } from './sector-model.js';
 
 /** The sector database did not answer; the push is retried later. */

@@ -1,15 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
+import { ROLES, type RoleGrant } from '../orgs/roles.js';
 
-export const ROLES = ['admin', 'author', 'reviewer', 'exam_manager', 'proctor', 'candidate'] as const;
-export type Role = (typeof ROLES)[number];
-/** Every role but candidate: the people who run the bank and the exams. */
-export const STAFF_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'candidate');
-
-export interface RoleGrant {
-  role: Role;
-  orgId: string;
-}
+export { ROLES, STAFF_ROLES, type Role, type RoleGrant } from '../orgs/roles.js';
 
 export interface User {
   _id: string;

@@ -1,48 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { ValidationFailed } from '../errors.js';
 import { ajv, detailsOf } from '../validation.js';
-import { ROLES } from './user-model.js';
-import { auditContext } from '../audit/audit-routes.js';
+import { auditContext } from '../audit/audit-context.js';
+import { idParams } from '../route-schemas.js';
+import { newUserSchema, userSchema } from './user-schemas.js';
 import { userView, type NewUser, type UserPatch } from './user-service.js';
+import { revocationChannel } from './revocations.js';
+
+const validateNewUser = ajv.compile<NewUser>(newUserSchema);
 
 /** Usernames one lookup takes (a class list pasted at once). */
 const MAX_LOOKUP = 1000;
-
-export const roleGrantSchema = {
-  type: 'object',
-  required: ['role', 'orgId'],
-  additionalProperties: false,
-  properties: { role: { type: 'string', enum: ROLES }, orgId: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
-
-export const userSchema = {
-  type: 'object',
-  required: ['id', 'username', 'displayName', 'roles'],
-  properties: {
-    id: { type: 'string' },
-    username: { type: 'string' },
-    displayName: { type: 'string' },
-    studentId: { type: 'string' },
-    roles: { type: 'array', items: roleGrantSchema },
-    active: { type: 'boolean' },
-    createdAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-export const newUserSchema = {
-  type: 'object',
-  required: ['username', 'password', 'displayName', 'roles'],
-  additionalProperties: false,
-  properties: {
-    username: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{3,64}$' },
-    password: { type: 'string', minLength: 8, maxLength: 256 },
-    displayName: { type: 'string', minLength: 1, maxLength: 200 },
-    studentId: { type: 'string', minLength: 1, maxLength: 64 },
-    roles: { type: 'array', minItems: 1, maxItems: 50, items: roleGrantSchema },
-  },
-} as const;
-
-const validateNewUser = ajv.compile<NewUser>(newUserSchema);
 
 export default async function userRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
@@ -202,18 +170,3 @@ export default async function userRoutes(app: FastifyInstance) {
     schema: { tags: ['users'], summary: 'A user', security: [{ bearer: [] }], params: idParams, response: { 200: userSchema } },
   }, async (request) => userView(await app.users.get(request.principal, request.params.id)));
 }
-
-/**
- * Redis channel on which user revocations are announced to every API process,
- * so open exam sockets of that user end at once. Pub/sub channels carry no
- * ioredis keyPrefix, so the prefix is part of the name.
- */
-export function revocationChannel(redisKeyPrefix: string): string {
-  return `${redisKeyPrefix}revocations`;
-}
-
-export const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;

@@ -1,6 +1,6 @@
-import { insertNew, INSERT_CHUNK, nativeOf, readByIds, readMany } from '../infra/store.js';
+import { collectionBeside, insertNew, INSERT_CHUNK, nativeOf, readByIds, readMany } from '../infra/store.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
 import type { RoleGrant, User, UserModel } from './user-model.js';
@@ -58,6 +58,12 @@ const BULK_CONCURRENCY = 8;
 const NO_USER = 'no-such-user';
 /** The username document saying that every user has one (no username can start with `~`). */
 const NAMES_COMPLETE = '~every-user-has-one';
+/** Username key → user id, one document each (`_id` is the key): logins find a user by one point read. */
+export const USER_NAMES = 'user_names';
+interface UserNameDoc {
+  _id: string;
+  userId: string;
+}
 
 export class UserService {
   constructor(
@@ -376,9 +382,7 @@ export class UserService {
 
   /** Username → user id documents (see findByUsername); usernames never change and users are never deleted. */
   private names() {
-    const db = this.User.db.db;
-    if (!db) throw new Error('The MongoDB connection is not open');
-    return db.collection<{ _id: string; userId: string }>('user_names');
+    return collectionBeside<UserNameDoc>(this.User, USER_NAMES);
   }
 
   /** Writes the username documents missing for users found by name (see byUsernameKeys). */

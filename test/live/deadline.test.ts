@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import t from 'tap';
 import { attemptIdFor } from '../../src/live/attempt-model.js';
-import { deadlineJobId } from '../../src/live/live-service.js';
-import { autosubmitProcessor, workerLiveService } from '../../workers/autosubmit.js';
+import { deadlineJobId } from '../../src/attempts/finalisation.js';
+import { autosubmitProcessor } from '../../workers/autosubmit.js';
 import { createWorkerContext } from '../../workers/context.js';
 import { build } from '../helper.js';
 import { deliveredId, publishedExam } from '../support/exam-fixture.js';
@@ -46,7 +46,7 @@ t.test('at the deadline: nack time_up, then the deadline job hands in — with o
 
   // Now a worker process comes up (here: in this process, on the same namespace).
   const ctx = await createWorkerContext(config);
-  const worker = new Worker('autosubmit', autosubmitProcessor(workerLiveService(ctx)), { connection: ctx.workerConnection, prefix: config.QUEUE_PREFIX });
+  const worker = new Worker('autosubmit', autosubmitProcessor(ctx.services.attempts), { connection: ctx.workerConnection, prefix: config.QUEUE_PREFIX });
   t.teardown(async () => {
     await worker.close();
     await ctx.close();
@@ -83,7 +83,7 @@ t.test('at the deadline: nack time_up, then the deadline job hands in — with o
   t.equal((await never.socket.closed).code, 4409);
 
   // A job that fires again (retry, or a second worker) changes nothing.
-  const again = await workerLiveService(ctx).autoSubmit(goneAttempt);
+  const again = await ctx.services.attempts.autoSubmit(goneAttempt);
   t.equal(again.status, 'already_submitted');
   t.equal((await app.models.Attempt.findById(goneAttempt).lean())!.submittedAt!.getTime(), goneDoc!.submittedAt!.getTime());
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mathmlToLatex } from '../../src/text/mathml-latex.js';
+import { mathmlToLatex } from '../../src/interop/mathml-latex.js';
 
 /** MathML as MathType, QTI and Moodle write it, to the LaTeX KaTeX draws. */
 

@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { mathmlToLatex } from '../../text/mathml-latex.js';
+import { mathmlToLatex } from '../mathml-latex.js';
 import { attr, child, elements, isElement, textOf, type XElement } from '../xml.js';
 import { findMathml } from './ole.js';
 import { ommlToLatex } from './omml.js';

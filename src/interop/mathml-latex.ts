@@ -1,4 +1,4 @@
-import { attr, elements, isElement, parseXml, textOf, type XElement } from '../interop/xml.js';
+import { attr, elements, isElement, parseXml, textOf, type XElement } from './xml.js';
 import {
   accentCommand,
   escapeText,
@@ -15,7 +15,7 @@ import {
   scripted,
   symbol,
   tidy,
-} from './latex-symbols.js';
+} from '../text/latex-symbols.js';
 
 /**
  * Presentation MathML to LaTeX for KaTeX: what MathType keeps beside its

@@ -14,7 +14,7 @@
  * by primary key from the result's version.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Result } from '../grading/result-model.js';
+import type { Result } from './result-model.js';
 import { insertNew, nativeOf, readByIds } from '../infra/store.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ExamModel } from '../exams/exam-model.js';

@@ -1,0 +1,264 @@
+/**
+ * The composition root: every domain service of a process, built once from
+ * the configuration and the process's connections. The API (src/app.ts),
+ * the worker process (workers/context.ts) and the CLI commands that need
+ * services all call `buildServices`; nothing else constructs a service, so
+ * the processes cannot wire the same service differently.
+ *
+ * What differs between processes is said here, by `role`, and nowhere else:
+ * - the API analyses small exams inline and queues large ones; a worker is
+ *   the bulk queue's consumer and always computes;
+ * - the API only counts sector pushes (it never connects to the sector
+ *   database); a worker pushes through its sector store;
+ * - the API serves joins, so the live path reads exams through the cached
+ *   exam source (forms included); a worker reads exams by id only.
+ *
+ * No Fastify in here: the services are plain classes.
+ */
+import type { Redis } from 'ioredis';
+import { Histogram, type Registry } from 'prom-client';
+import { AnalysisService } from './analysis/analysis-service.js';
+import type { AttemptFinaliser } from './attempts/finalisation.js';
+import { BlueprintService } from './assembly/blueprint-service.js';
+import { AuditService } from './audit/audit-service.js';
+import { ChainHeads } from './audit/chain-heads.js';
+import { AuthService } from './auth/auth-service.js';
+import { auditLoginEvent } from './auth/login-audit.js';
+import { TokenService } from './auth/tokens.js';
+import { BankService } from './bank/bank-service.js';
+import type { BankReader } from './bank/item-types.js';
+import { SearchIndex } from './bank/search-index.js';
+import { StimulusService } from './bank/stimulus-service.js';
+import { currentRevisions, pinnedPassages } from './bank/stimulus-revisions.js';
+import type { Config } from './config.js';
+import { ExamService } from './exams/exam-service.js';
+import { KeyGuard } from './exams/key-guard.js';
+import { GradingService, type GradableAttempt } from './grading/grading-service.js';
+import { nativeOf } from './infra/store.js';
+import { InteropService } from './interop/interop-service.js';
+import { AttemptLogStore } from './live/attempt-log.js';
+import { liveAttemptSource } from './live/attempt-source.js';
+import { examSource, modelExamSource } from './live/exam-source.js';
+import { LiveService } from './live/live-service.js';
+import { LivePresence } from './live/presence.js';
+import type { Models } from './models.js';
+import { Access } from './orgs/access.js';
+import { OrgService } from './orgs/org-service.js';
+import type { Queues } from './queues/queues.js';
+import { ResultsService } from './results/results-service.js';
+import { SectorPushService, type SectorStore } from './sector/sector-service.js';
+import { UserService } from './users/user-service.js';
+
+/** Which process the services are for; see the module comment for what differs. */
+export type ProcessRole = 'api' | 'worker';
+
+export interface Logger {
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+}
+
+/** The connections a process opens before it builds its services; the process closes them. */
+export interface Connections {
+  models: Models;
+  /** The engine's Redis client: every key it writes carries REDIS_KEY_PREFIX. */
+  redis: Redis;
+  /** BullMQ producers. */
+  queues: Queues;
+  /**
+   * Redis for live presence (its keys are prefixed by hand): commands, and in
+   * the API a subscriber for hand-ins and revocations published by other processes.
+   */
+  presence: { redis: Redis; subscriber?: Redis };
+  /** The sector database; only a worker pushes to it (the API passes null). */
+  sector: SectorStore | null;
+}
+
+export interface BuildOptions {
+  role: ProcessRole;
+  log: Logger;
+  /** Where the live path's group-commit histograms go (the API's /metrics); none in other processes. */
+  metrics?: Registry;
+}
+
+/** Every domain service of one process. */
+export interface Services {
+  tokens: TokenService;
+  orgs: OrgService;
+  access: Access;
+  users: UserService;
+  audit: AuditService;
+  auth: AuthService;
+  /** The Redis search index of the bank; the API starts it (reconcile, rebuild) and closes it. */
+  searchIndex: SearchIndex;
+  bank: BankService;
+  stimuli: StimulusService;
+  /** Refuses key changes of items that unreleased exams hold (PATCH /api/items/:id). */
+  keyGuard: KeyGuard;
+  interop: InteropService;
+  blueprints: BlueprintService;
+  exams: ExamService;
+  /** The live exam: joins, hand-ins, extensions, the monitor. */
+  live: LiveService;
+  /** Hand-ins at the deadline: the auto-submit worker and the socket layer's fallback (the live service). */
+  attempts: AttemptFinaliser;
+  /** The live path's attempt log (group commit); drained on close. */
+  attemptLog: AttemptLogStore;
+  presence: LivePresence;
+  grading: GradingService;
+  sectorPush: SectorPushService;
+  analysis: AnalysisService;
+  results: ResultsService;
+}
+
+export function buildServices(config: Config, conn: Connections, options: BuildOptions): Services {
+  const { models, redis, queues } = conn;
+  const { role, log } = options;
+  const api = role === 'api';
+  const warn = (msg: string, err?: unknown) => log.warn({ err: err instanceof Error ? err.message : err }, msg);
+
+  const tokens = new TokenService(config.JWT_SECRET, config.JWT_TTL_SECONDS, redis);
+  const orgs = new OrgService(models.Org);
+  const access = new Access(orgs);
+  const users = new UserService(models.User, orgs, access);
+  const audit = new AuditService(models.Audit, orgs, { key: config.AUDIT_KEY, heads: new ChainHeads(redis) });
+  const auth = new AuthService(
+    models.User,
+    users,
+    tokens,
+    redis,
+    {
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      maxFailuresTotal: config.LOGIN_MAX_FAILURES_TOTAL,
+      lockSeconds: config.LOGIN_LOCK_SECONDS,
+    },
+    (origin, event) => auditLoginEvent({ audit, orgs }, { actorId: null, ...origin }, event),
+  );
+
+  // The search index lives in Redis and is kept by every head write (search-index.ts);
+  // the API reconciles interrupted writes and rebuilds a missing index in the background.
+  const searchIndex = new SearchIndex(redis, models, { log });
+  const bank = new BankService(models, access, orgs, searchIndex);
+  const stimuli = new StimulusService(models, bank);
+  const interop = new InteropService(bank);
+  const keyGuard = new KeyGuard({ Exam: models.Exam, Form: models.Form, bank, access });
+  const blueprints = new BlueprintService(models.Blueprint, orgs, access);
+  const exams = new ExamService({
+    Exam: models.Exam,
+    Form: models.Form,
+    User: models.User,
+    blueprints,
+    bank,
+    orgs,
+    access,
+    passages: { current: (ids) => currentRevisions(models, ids), pinned: (pins) => pinnedPassages(models, pins) },
+  });
+
+  const commitOptions = { windowMs: config.LIVE_COMMIT_WINDOW_MS, ...(options.metrics ? { onBatch: commitHistograms(options.metrics) } : {}) };
+  const presence = new LivePresence({ redis: conn.presence.redis, ...(conn.presence.subscriber ? { subscriber: conn.presence.subscriber } : {}), prefix: config.REDIS_KEY_PREFIX, warn });
+  const attemptLog = new AttemptLogStore(models.AttemptLog, commitOptions);
+  const live = new LiveService({
+    Attempt: models.Attempt,
+    log: attemptLog,
+    exams: api ? examSource({ exams, Exam: models.Exam }) : modelExamSource(models.Exam),
+    queues,
+    // Publishes hand-ins to whichever API process holds the socket.
+    presence,
+    warn,
+    commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
+  });
+
+  const grading = gradingService(models, bank);
+  const sectorPush = pushService(models, conn.sector);
+  const analysis = new AnalysisService({
+    Exam: models.Exam,
+    Form: models.Form,
+    Result: models.Result,
+    Analysis: models.Analysis,
+    attempts: liveAttemptSource(models.Attempt, models.Exam),
+    bank,
+    // The API queues large exams; a worker is the bulk queue's consumer, so it always computes.
+    ...(api ? { bulk: queues.bulk, inlineLimit: config.ANALYSIS_INLINE_LIMIT } : {}),
+    // The report's `bank.eligible` must agree with what the write-back writes.
+    bankMinResponses: config.ANALYSIS_MIN_RESPONSES,
+  });
+  const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange });
+
+  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts: live, attemptLog, presence, grading, sectorPush, analysis, results };
+}
+
+/**
+ * Lets the services finish what they hold in memory: the attempt log's and
+ * the live service's pending writes, the presence buffer, the index's timers.
+ * The process closes its connections after this.
+ */
+export async function drainServices(services: Services): Promise<void> {
+  await services.attemptLog.drain();
+  await services.live.drain();
+  await services.presence.close();
+  await services.searchIndex.close();
+}
+
+/** The grading service on the main database's models. */
+function gradingService(models: Models, bank: BankReader): GradingService {
+  const live = liveAttemptSource(models.Attempt, models.Exam);
+  return new GradingService({
+    attempts: {
+      byIds: live.byIds,
+      // One query on the {examId, status} index (one pass over the collection on FerretDB) rather than a point read per candidate on the roster.
+      async submittedIds(examId) {
+        const docs = await models.Attempt.find({ examId, status: 'submitted' }, { _id: 1 }).lean<{ _id: string }[]>();
+        return docs.map((d) => d._id).sort();
+      },
+      async *streamSubmitted(examId) {
+        const cursor = nativeOf<GradableAttempt & { _id: string }>(models.Attempt).find(
+          { examId, status: 'submitted' },
+          { projection: { examId: 1, candidateId: 1, status: 1, formCode: 1, answers: 1 }, batchSize: 1000 },
+        );
+        for await (const a of cursor) yield a;
+      },
+    },
+    Result: models.Result,
+    SectorMark: models.SectorMark,
+    Exam: models.Exam,
+    Form: models.Form,
+    User: models.User,
+    Org: models.Org,
+    bank,
+  });
+}
+
+/**
+ * The sector push service. The API builds it without a store (`null`): it
+ * only counts, from the main database, and never connects to the sector one.
+ */
+function pushService(models: Models, store: SectorStore | null): SectorPushService {
+  return new SectorPushService({
+    Result: models.Result,
+    SectorMark: models.SectorMark,
+    Exam: models.Exam,
+    store: store ?? {
+      upsert: () => Promise.reject(new Error('This process does not push to the sector database')),
+    },
+  });
+}
+
+/** Histograms of the live path's group-commit writes, on the given registry. */
+function commitHistograms(registry: Registry): (docs: number, seconds: number) => void {
+  const batchDocs = new Histogram({
+    name: 'live_commit_batch_entries',
+    help: 'Log entries per group-commit write (grows with load)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const batchSeconds = new Histogram({
+    name: 'live_commit_write_seconds',
+    help: 'Duration of one group-commit write',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  return (docs, seconds) => {
+    batchDocs.observe(docs);
+    batchSeconds.observe(seconds);
+  };
+}
