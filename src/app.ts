@@ -13,6 +13,7 @@ import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
 import userRoutes from './users/user-routes.js';
 import bankPlugin from './bank/bank-routes.js';
+import { KeyGuard } from './exams/key-guard.js';
 import interopRoutes from './interop/interop-routes.js';
 import blueprintRoutes from './assembly/blueprint-routes.js';
 import examRoutes from './exams/exam-routes.js';
@@ -110,7 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authRoutes);
   await app.register(orgRoutes);
   await app.register(userRoutes);
-  await app.register(bankPlugin);
+  await app.register(bankPlugin, { editGuard: (bank) => new KeyGuard({ Exam: app.models.Exam, Form: app.models.Form, bank: bank.pools, access: app.access }) });
   await app.register(interopRoutes);
   await app.register(blueprintRoutes);
   await app.register(examRoutes);

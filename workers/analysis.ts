@@ -1,8 +1,7 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { AnalysisService, ExamNotFoundForAnalysis } from '../src/analysis/analysis-service.js';
-import { BankService } from '../src/bank/bank-service.js';
-import { SearchIndex } from '../src/bank/search-index.js';
+import { createBank, createSearchIndex } from '../src/bank/index.js';
 import { liveAttemptSource } from '../src/live/attempt-source.js';
 import { Access } from '../src/orgs/access.js';
 import { OrgService } from '../src/orgs/org-service.js';
@@ -12,6 +11,7 @@ import type { WorkerContext } from './context.js';
 /** The analysis service as a worker uses it: no queue (it is the queue's consumer), so it always computes. */
 export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
   const orgs = new OrgService(ctx.models.Org);
+  const bank = createBank({ models: ctx.models, access: new Access(orgs), orgs, index: createSearchIndex(ctx.config, ctx.models, ctx.appRedis) });
   return new AnalysisService({
     Exam: ctx.models.Exam,
     Form: ctx.models.Form,
@@ -21,7 +21,7 @@ export function workerAnalysisService(ctx: WorkerContext): AnalysisService {
     // The report's `bank.eligible` must agree with what the API's write-back would write.
     bankMinResponses: ctx.config.ANALYSIS_MIN_RESPONSES,
     // The pinned revisions (keys, options) come through the bank, from the search index's revision cache where it has them.
-    bank: new BankService(ctx.models, new Access(orgs), orgs, new SearchIndex(ctx.appRedis, ctx.models)),
+    bank: { revisions: (pins) => bank.pools.revisions(pins), setStatistics: (itemId, stats) => bank.items.setStatistics(itemId, stats) },
   });
 }
 

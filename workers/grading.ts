@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { BankService } from '../src/bank/bank-service.js';
+import { createBank, createSearchIndex } from '../src/bank/index.js';
 import { processGradingJob, runExamGrading, type GradeExamPayload } from '../src/grading/grading-jobs.js';
 import type { GradingService } from '../src/grading/grading-service.js';
 import { createGradingService, createPushService } from '../src/grading/wiring.js';
@@ -18,7 +18,8 @@ export function gradingServiceOf(ctx: WorkerContext): GradingService {
   let service = services.get(ctx);
   if (!service) {
     const orgs = new OrgService(ctx.models.Org);
-    service = createGradingService(ctx.models, new BankService(ctx.models, new Access(orgs), orgs));
+    const bank = createBank({ models: ctx.models, access: new Access(orgs), orgs, index: createSearchIndex(ctx.config, ctx.models, ctx.appRedis) });
+    service = createGradingService(ctx.models, bank.pools);
     services.set(ctx, service);
   }
   return service;

@@ -228,7 +228,7 @@ export default fp(
         Result: app.models.Result,
         Analysis: app.models.Analysis,
         attempts: liveAttemptSource(app.models.Attempt, app.models.Exam),
-        bank: app.bank,
+        bank: { revisions: (pins) => app.bank.pools.revisions(pins), setStatistics: (itemId, stats) => app.bank.items.setStatistics(itemId, stats) },
         bulk: app.queues.bulk,
         inlineLimit: app.config.ANALYSIS_INLINE_LIMIT,
         bankMinResponses: app.config.ANALYSIS_MIN_RESPONSES,

@@ -1,20 +1,28 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
-import { KEY_CHANGE_OVERRIDE, KeyGuard } from '../exams/key-guard.js';
 import { idParams } from '../users/user-routes.js';
-import { BANK_ROLES, BankService, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { BANK_ROLES } from './bank-access.js';
+import type { SearchQuery } from './bank-search.js';
+import { KEY_CHANGE_OVERRIDE, type ItemEditGuard } from './edit-guard.js';
+import { createBank, createSearchIndex, type Bank } from './index.js';
 import { ItemAudit } from './item-audit.js';
+import { MAX_BULK } from './item-service.js';
 import { questionSchemas } from './item-schemas.js';
-import { SearchIndex } from './search-index.js';
-import { StimulusService, type StimulusQuery } from './stimulus-service.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
+import type { StimulusQuery } from './stimulus-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, SHARING, type ItemStatus } from './item-types.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The question bank; also the BankReader form assembly and grading use. */
-    bank: BankService;
+    /** The question bank's parts (index.ts); `bank.pools` is the BankReader form assembly and grading use. */
+    bank: Bank;
   }
+}
+
+export interface BankPluginOptions {
+  /** The check of item edits owned by another domain (the exams' key lock), built once the bank exists. */
+  editGuard: (bank: Bank) => ItemEditGuard;
 }
 
 const errorBody = {
@@ -153,15 +161,16 @@ const searchQuery = {
 
 const secured = [{ bearer: [] }];
 
-async function bankRoutes(app: FastifyInstance) {
+async function bankRoutes(app: FastifyInstance, options: { keyGuard: ItemEditGuard }) {
   app.addHook('onRequest', app.authenticate);
   const audit = new ItemAudit(app);
-  const keyGuard = new KeyGuard({ Exam: app.models.Exam, Form: app.models.Form, bank: app.bank, access: app.access });
+  const { keyGuard } = options;
+  const { items, search, stimuli } = app.bank;
 
   app.post('/api/items', {
     config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
-  }, async (request, reply) => reply.code(201).send(await audit.created(request, await app.bank.create(request.principal, request.body))));
+  }, async (request, reply) => reply.code(201).send(await audit.created(request, await items.create(request.principal, request.body))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
     config: { roles: ['author'] },
@@ -195,7 +204,7 @@ async function bankRoutes(app: FastifyInstance) {
         },
       },
     },
-  }, async (request) => ({ results: await audit.bulk(request, await app.bank.bulkCreate(request.principal, request.body.items)) }));
+  }, async (request) => ({ results: await audit.bulk(request, await items.bulkCreate(request.principal, request.body.items)) }));
 
   app.get<{ Querystring: SearchQuery }>('/api/items', {
     config: { roles: BANK_ROLES },
@@ -206,7 +215,7 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: searchQuery,
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemView }, nextCursor: { type: ['string', 'null'] } } } },
     },
-  }, async (request) => app.bank.search(request.principal, request.query));
+  }, async (request) => search.search(request.principal, request.query));
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
     config: { roles: BANK_ROLES },
@@ -218,7 +227,7 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: itemView },
     },
-  }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
+  }, async (request) => items.get(request.principal, request.params.id, request.query.revision));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
     config: { roles: ['author'] },
@@ -236,11 +245,11 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => {
     // Only callers who may see the key are told about the lock; the bank answers everyone else (404/403).
-    const current = await app.bank.get(request.principal, request.params.id);
+    const current = await items.get(request.principal, request.params.id);
     const guard = current.keyIncluded && request.body.revision === current.latestRevision
       ? await keyGuard.check(request.principal, request.params.id, request.body, request.query.override === KEY_CHANGE_OVERRIDE)
       : { keyChanged: false, exams: [] };
-    return audit.updated(request, await app.bank.update(request.principal, request.params.id, request.body), guard);
+    return audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard);
   });
 
   app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
@@ -263,14 +272,12 @@ async function bankRoutes(app: FastifyInstance) {
       response: { 200: itemView },
     },
   }, async (request) =>
-    audit.status(request, await app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
+    audit.status(request, await items.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
 
   app.post('/api/stimuli', {
     config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
-  }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await app.bank.createStimulus(request.principal, request.body), 'stimulus.create')));
-
-  const stimuli = new StimulusService(app.models, app.bank);
+  }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await stimuli.create(request.principal, request.body), 'stimulus.create')));
 
   app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
     config: { roles: BANK_ROLES },
@@ -305,13 +312,13 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: stimulusView },
     },
-  }, async (request) => app.bank.getStimulus(request.principal, request.params.id, request.query.revision));
+  }, async (request) => stimuli.get(request.principal, request.params.id, request.query.revision));
 
   app.get('/api/question-schemas', {
     config: { roles: BANK_ROLES },
     schema: { tags: ['bank'], summary: 'Names of the item JSON Schemas (bank roles)', security: secured, response: { 200: { type: 'object', properties: { schemas: { type: 'array', items: { type: 'string' } } } } } },
   }, async (request) => {
-    await app.bank.caller(request.principal);
+    await app.bank.access.caller(request.principal);
     return { schemas: Object.keys(questionSchemas) };
   });
 
@@ -324,7 +331,7 @@ async function bankRoutes(app: FastifyInstance) {
       params: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z_]{1,40}$' } } },
     },
   }, async (request) => {
-    await app.bank.caller(request.principal);
+    await app.bank.access.caller(request.principal);
     const schema = questionSchemas[request.params.name];
     if (!schema) throw new NotFound('Schema');
     return schema;
@@ -335,16 +342,17 @@ async function bankRoutes(app: FastifyInstance) {
  * The question bank: decorates `app.bank` (depend on the plugin name 'bank'
  * to use it) and serves the item and stimulus routes.
  */
-export default fp(
-  async (app) => {
-    // The search index lives in Redis and is kept by every head write (search-index.ts);
-    // each process reconciles interrupted writes and rebuilds a missing index in the background.
-    const index = new SearchIndex(app.redis, app.models, { log: app.log });
-    app.decorate('bank', new BankService(app.models, app.access, app.orgs, index));
+export default fp<BankPluginOptions>(
+  async (app, options) => {
+    // The search index is kept by every head write (search-index.ts); with Redis, each process
+    // reconciles interrupted writes and rebuilds a missing index in the background.
+    const index = createSearchIndex(app.config, app.models, app.redis, { log: app.log });
+    const bank = createBank({ models: app.models, access: app.access, orgs: app.orgs, index });
+    app.decorate('bank', bank);
     app.addHook('onReady', async () => index.start());
     app.addHook('onClose', async () => index.close());
     // Routes live in their own context so their auth hook stays theirs.
-    await app.register(bankRoutes);
+    await app.register(bankRoutes, { keyGuard: options.editGuard(bank) });
   },
   { name: 'bank', dependencies: ['mongo', 'redis', 'auth'] },
 );

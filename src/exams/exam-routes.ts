@@ -22,7 +22,7 @@ declare module 'fastify' {
 }
 
 export interface ExamRoutesOptions {
-  /** Where assembly reads approved items and pinned revisions. @defaultValue `app.bank` */
+  /** Where assembly reads approved items and pinned revisions. @defaultValue `app.bank.pools` */
   bank?: BankReader;
 }
 
@@ -385,7 +385,7 @@ async function routes(app: FastifyInstance) {
 /** Decorates `app.exams` for the live exam and grading, and serves /api/exams and the KaTeX assets of printable forms. */
 export default fp<ExamRoutesOptions>(
   async (app, options) => {
-    const bank = options.bank ?? app.bank;
+    const bank = options.bank ?? app.bank.pools;
     app.decorate(
       'exams',
       new ExamService({

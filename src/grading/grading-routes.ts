@@ -174,7 +174,7 @@ async function routes(app: FastifyInstance) {
   }, async (request) => {
     const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
     const passages = { current: (ids: string[]) => currentRevisions(app.models, ids) };
-    const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank, passages }, e, request.body.itemId, request.body.revision, request.principal.id);
+    const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank.pools, passages }, e, request.body.itemId, request.body.revision, request.principal.id);
     await app.audit.record(auditContext(request, EXAM_MANAGERS), {
       orgId: e.ownerOrgId,
       action: 'exam.repin',
@@ -327,7 +327,7 @@ async function routes(app: FastifyInstance) {
 /** Grading, regrading, the manual queue, jobs, re-pins, sector-sync and results (one plugin, one line in app.ts). */
 export default fp(
   async (app) => {
-    app.decorate('grading', createGradingService(app.models, app.bank));
+    app.decorate('grading', createGradingService(app.models, app.bank.pools));
     app.decorate('sectorPush', createPushService(app.models, null));
     await app.register(routes);
     await app.register(resultsRoutes);
