@@ -27,7 +27,7 @@
  *   `G:d` hash id → `statsVersion|difficulty` (item analysis);
  *   and one sorted set per key of `k`, all scores 0 so members (item ids)
  *   are in id order, which is `_id` order: the cursor of search is the same
- *   `_id > cursor` as the database path's, and pages never skip or repeat.
+ *   `_id > cursor` as the database implementation's, and pages never skip or repeat.
  * - Keys of a head: `s:` subject, `g:` grade, `p:` topic, `l:` level, `y:`
  *   type, `u:` status, `x:` tag, `m:` stimulus, `t:` folded search token;
  *   visibility `va:<creator>`, `vn` (national), `vp:<org>` for every org on

@@ -7,7 +7,7 @@ import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type Forma
 
 /**
  * Import and export of whole files, on top of the bank's own service: every
- * imported item goes through `BankService.bulkCreate` — the validation,
+ * imported item goes through `ItemService.bulkCreate` — the validation,
  * sanitising and ownership of POST /api/items — and exports read the bank's
  * search page by page. No Fastify in here; the routes and the CLI share it.
  */
