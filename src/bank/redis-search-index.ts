@@ -45,7 +45,7 @@
  * `id|nonce` in `dirty`, scored by time) before the database write and
  * {@link SearchIndex.put} after it; the put removes the entry in the same
  * script. A process that dies in between leaves the entry, and
- * {@link SearchIndex.reconcile} (at start and every minute) re-reads those
+ * {@link RedisSearchIndex.reconcile} (at start and every minute) re-reads those
  * heads from the database. Cards carry `head.seq`, so a put of an older state
  * never overwrites a newer one; statistics carry their own time.
  *
