@@ -25,7 +25,8 @@ import type { CognitiveLevel, ItemType } from '../src/bank/item-types.js';
 import { benchConfig } from './bench-config.js';
 import { ensureEmbeddedServices, privateFerret, stopServices } from '../src/infra/services.js';
 import { newId } from '../src/ids.js';
-import { approvedSummary } from '../src/bank/bank-service.js';
+import { approvedSummary } from '../src/bank/item-service.js';
+import { RedisSearchIndex } from '../src/bank/redis-search-index.js';
 
 const { values } = parseArgs({
   options: {
@@ -244,9 +245,11 @@ async function main() {
     console.log(`bank: ${BANK} approved items inserted in ${(insertMs / 1000).toFixed(1)} s (${bankInfo.groupedItems} in ${bankInfo.stimuli} stimulus groups)`);
     // The heads went in behind the bank service's back, so the search index is
     // built from the database, as after a Redis restart (one streamed pass).
-    await app.bank.index!.ensureBuilt();
+    const index = app.bank.index;
+    if (!(index instanceof RedisSearchIndex)) throw new Error('this benchmark measures the Redis search index: run it with BANK_SEARCH=redis');
+    await index.ensureBuilt();
     t0 = performance.now();
-    await app.bank.index!.rebuild();
+    await index.rebuild();
     const indexBuildMs = performance.now() - t0;
     console.log(`search index built from the database in ${(indexBuildMs / 1000).toFixed(1)} s`);
 
@@ -307,7 +310,7 @@ async function main() {
     const cpu: { readMs: number; drawMs: number }[] = [];
     for (let r = 0; r < 3; r++) {
       let c = process.cpuUsage();
-      const flat = await app.bank.approvedPools(dep.id, stored.subject, stored.grade, cellsOf);
+      const flat = await app.bank.pools.approvedPools(dep.id, stored.subject, stored.grade, cellsOf);
       const readCpu = process.cpuUsage(c);
       let k = 0;
       const pools = stored.sections.map((s) => s.cells.map(() => flat[k++]!));
@@ -361,7 +364,7 @@ async function main() {
       cpu48: { poolReadMs: ms(median(cpu.map((x) => x.readMs))), drawMs: ms(median(cpu.map((x) => x.drawMs))) },
       breakdown1: { poolReadMs: ms(median(one.phases.map((p) => p.poolReadMs))), drawMs: ms(median(one.phases.map((p) => p.drawMs))), storeMs: ms(median(one.phases.map((p) => p.storeMs))) },
       whatIfCellSummaries: {
-        note: 'not the shipped path: pools read from one summary document per bank cell instead of BankService.approvedPool',
+        note: 'not the shipped path: pools read from one summary document per bank cell instead of the bank\'s ApprovedPools.approvedPool',
         readMs: ms(summaryReadMs),
         drawMs: ms(summaryDrawMs),
         storeFormsMs: ms(summaryStoreMs),
@@ -423,7 +426,7 @@ Issue 4 target: assemble 48 forms of a 50-item blueprint (3 sections, 12+ cells)
 | 1 form × ${r.blueprint.items} items | ${r.assemble1.firstMs} ms | **${r.assemble1.medianMs} ms** | ${r.assemble1.runsMs.join(', ')} ms | — |
 
 Breakdown (the \`Server-Timing\` header of the answer): ${r.assemble48.forms} forms: reading the ${r.blueprint.cells} cell pools
-through \`BankService.approvedPools\` ${r.breakdown48.poolReadMs} ms, the draw (\`assembleForms\`, pure) ${r.breakdown48.drawMs} ms, storing the
+through \`ApprovedPools.approvedPools\` ${r.breakdown48.poolReadMs} ms, the draw (\`assembleForms\`, pure) ${r.breakdown48.drawMs} ms, storing the
 forms ${r.breakdown48.storeMs} ms; 1 form: ${r.breakdown1.poolReadMs} / ${r.breakdown1.drawMs} / ${r.breakdown1.storeMs} ms. CPU time of this process,
 called directly: pool read ${r.cpu48.poolReadMs} ms, draw ${r.cpu48.drawMs} ms (${r.assemble48.forms} forms). The pools come from the bank's
 search index in Redis (one Lua call for all cells; no item document is read); the heads were inserted

@@ -181,7 +181,7 @@ async function setup(config: Config): Promise<{ examId: string; candidateIds: st
     await app.models.Exam.updateOne({ _id: exam.id }, { $set: { candidateIds } });
     const examDoc = (await app.models.Exam.findById(exam.id).lean())!;
     const forms = await app.models.Form.find({ examId: exam.id, assemblyId: examDoc.assemblyId }).lean<Form[]>();
-    const revisions = new Map((await app.bank.revisions(forms.flatMap((f) => f.items))).map((r) => [`${r.itemId}@${r.revision}`, r]));
+    const revisions = new Map((await app.bank.pools.revisions(forms.flatMap((f) => f.items))).map((r) => [`${r.itemId}@${r.revision}`, r]));
     log(`${N} candidates inserted`);
     const submittedAt = new Date(now - 120_000);
     for (let start = 0; start < N; start += INSERT_CHUNK) {

@@ -25,10 +25,10 @@ import { ChainHeads } from './audit/chain-heads.js';
 import { AuthService } from './auth/auth-service.js';
 import { auditLoginEvent } from './auth/login-audit.js';
 import { TokenService } from './auth/tokens.js';
-import { BankService } from './bank/bank-service.js';
+import { createBank, createSearchIndex, type Bank } from './bank/index.js';
 import type { BankReader } from './bank/item-types.js';
-import { SearchIndex } from './bank/search-index.js';
-import { StimulusService } from './bank/stimulus-service.js';
+import type { SearchIndex } from './bank/search-index.js';
+import type { StimulusService } from './bank/stimulus-service.js';
 import { currentRevisions, pinnedPassages } from './bank/stimulus-revisions.js';
 import type { Config } from './config.js';
 import { ExamService } from './exams/exam-service.js';
@@ -89,9 +89,10 @@ export interface Services {
   users: UserService;
   audit: AuditService;
   auth: AuthService;
-  /** The Redis search index of the bank; the API starts it (reconcile, rebuild) and closes it. */
+  /** The bank's search index (Redis or database queries, by BANK_SEARCH); the API starts it (reconcile, rebuild) and closes it. */
   searchIndex: SearchIndex;
-  bank: BankService;
+  /** The question bank's parts: access, items, search, pools (what assembly and grading read), stimuli. */
+  bank: Bank;
   stimuli: StimulusService;
   /** Refuses key changes of items that unreleased exams hold (PATCH /api/items/:id). */
   keyGuard: KeyGuard;
@@ -135,20 +136,20 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     (origin, event) => auditLoginEvent({ audit, orgs }, { actorId: null, ...origin }, event),
   );
 
-  // The search index lives in Redis and is kept by every head write (search-index.ts);
-  // the API reconciles interrupted writes and rebuilds a missing index in the background.
-  const searchIndex = new SearchIndex(redis, models, { log });
-  const bank = new BankService(models, access, orgs, searchIndex);
-  const stimuli = new StimulusService(models, bank);
+  // The search index is kept by every head write (search-index.ts); with Redis, the API
+  // reconciles interrupted writes and rebuilds a missing index in the background.
+  const searchIndex = createSearchIndex(config, models, redis, { log });
+  const bank = createBank({ models, access, orgs, index: searchIndex });
+  const stimuli = bank.stimuli;
   const interop = new InteropService(bank);
-  const keyGuard = new KeyGuard({ Exam: models.Exam, Form: models.Form, bank, access });
+  const keyGuard = new KeyGuard({ Exam: models.Exam, Form: models.Form, bank: bank.pools, access });
   const blueprints = new BlueprintService(models.Blueprint, orgs, access);
   const exams = new ExamService({
     Exam: models.Exam,
     Form: models.Form,
     User: models.User,
     blueprints,
-    bank,
+    bank: bank.pools,
     orgs,
     access,
     passages: { current: (ids) => currentRevisions(models, ids), pinned: (pins) => pinnedPassages(models, pins) },
@@ -168,7 +169,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
   });
 
-  const grading = gradingService(models, bank);
+  const grading = gradingService(models, bank.pools);
   const sectorPush = pushService(models, conn.sector);
   const analysis = new AnalysisService({
     Exam: models.Exam,
@@ -176,7 +177,8 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     Result: models.Result,
     Analysis: models.Analysis,
     attempts: liveAttemptSource(models.Attempt, models.Exam),
-    bank,
+    // The pinned revisions (keys, options) come through the bank, from the search index's revision cache where it has them.
+    bank: { revisions: (pins) => bank.pools.revisions(pins), setStatistics: (itemId, stats) => bank.items.setStatistics(itemId, stats) },
     // The API queues large exams; a worker is the bulk queue's consumer, so it always computes.
     ...(api ? { bulk: queues.bulk, inlineLimit: config.ANALYSIS_INLINE_LIMIT } : {}),
     // The report's `bank.eligible` must agree with what the write-back writes.

@@ -73,6 +73,12 @@ export interface Config {
   ANALYSIS_MIN_RESPONSES: number;
   /** Live exam: open `/ws` connections per client address and API process; more get HTTP 429 (a school lab shares one address). @defaultValue 2000 */
   WS_MAX_PER_ADDRESS: number;
+  /**
+   * How the question bank finds items for search and form assembly: `redis`, its own index in Redis (what keeps
+   * the embedded FerretDB from scanning every item per query), or `database`, MongoDB queries over the items
+   * collection with nothing kept in Redis (for a MongoDB deployment, whose indexes serve them). @defaultValue redis
+   */
+  BANK_SEARCH: 'redis' | 'database';
   /** With NODE_ENV=production, `/metrics` and `/docs` answer only to this token (Bearer, or Basic with it as password); unset there, they are closed. Open in development and tests. */
   OPS_TOKEN?: string;
 }
@@ -114,6 +120,7 @@ const schema = {
     ANALYSIS_INLINE_LIMIT: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000 },
     ANALYSIS_MIN_RESPONSES: { type: 'integer', minimum: 1, maximum: 1000000, default: 20 },
     WS_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    BANK_SEARCH: { enum: ['redis', 'database'], default: 'redis' },
     OPS_TOKEN: { type: 'string', minLength: 16, maxLength: 256 },
   },
 } as const;

@@ -41,8 +41,9 @@ export type Models = ReturnType<typeof createModels>;
 /**
  * Builds the indexes each model declares (idempotent; safe on every start).
  * On FerretDB the item heads get none of their secondary indexes: they exist
- * for MongoDB's query planner (the database path of search and assembly when
- * the Redis search index is missing), FerretDB 1.24 never reads a secondary
+ * for MongoDB's query planner (the database search index of search and
+ * assembly: BANK_SEARCH=database, and the fallback while the Redis index is
+ * missing), FerretDB 1.24 never reads a secondary
  * index, and on SQLite each one costs every head insert a JSON parse (25-35 %
  * of a head's insert, BENCHMARKS.md). None of them is unique, so no rule is lost.
  */

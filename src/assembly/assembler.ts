@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
-import type { ItemRevision, ItemStatus, ItemType } from '../bank/item-types.js';
+import type { ItemRevision, ItemStatus, ItemType, PoolItem } from '../bank/item-types.js';
 import { Unprocessable, type ErrorDetail } from '../errors.js';
 import type { BlueprintSpec } from './blueprint-model.js';
 
@@ -53,26 +53,8 @@ export interface AssemblyResult {
   difficultySpread: number;
 }
 
-/**
- * What the draw needs of an approved item: an ItemRevision has all of it, and
- * a bank may hand over lighter summaries (no stems, no keys) to read less.
- */
-export interface PoolItem {
-  itemId: string;
-  revision: number;
-  status: ItemStatus;
-  type: ItemType;
-  difficulty?: number;
-  /** @defaultValue 1 */
-  points?: number;
-  /** @defaultValue true */
-  shuffleOptions?: boolean;
-  stimulusId?: string;
-  stimulusOrder?: number;
-  options?: readonly { id: string; fixed?: boolean }[];
-  choices?: readonly { id: string }[];
-  elements?: readonly { id: string }[];
-}
+/** What the draw needs of an approved item (the bank's type: it hands them over). */
+export type { PoolItem };
 
 /** An ItemRevision is a PoolItem (checked here, so the two cannot drift apart). */
 const _revisionIsPoolItem = (r: ItemRevision): PoolItem => r;

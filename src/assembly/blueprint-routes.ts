@@ -196,7 +196,7 @@ async function routes(app: FastifyInstance) {
     const owner = await resolveManagerOrg(app.orgs, app.access, request.principal, q.orgId);
     const subject = q.subject.normalize('NFC');
     const cells = topics.flatMap((topic) => LEVELS.map((cognitiveLevel) => ({ topic, cognitiveLevel, ...(q.type ? { type: q.type } : {}) })));
-    const pools = await app.bank.approvedPools(owner.orgId, subject, q.grade, cells);
+    const pools = await app.bank.pools.approvedPools(owner.orgId, subject, q.grade, cells);
     return {
       orgId: owner.orgId,
       subject,

@@ -1,11 +1,14 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../errors.js';
-import { KEY_CHANGE_OVERRIDE } from '../exams/key-guard.js';
 import { idParams } from '../route-schemas.js';
-import { BANK_ROLES, MAX_BULK, MAX_PAGE, DEFAULT_PAGE, type SearchQuery } from './bank-service.js';
+import { BANK_ROLES } from './bank-access.js';
+import type { SearchQuery } from './bank-search.js';
+import { KEY_CHANGE_OVERRIDE } from './edit-guard.js';
+import { MAX_BULK } from './item-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
 import type { StimulusQuery } from './stimulus-service.js';
 import { ITEM_STATUSES, ITEM_TYPES, SHARING, type ItemStatus } from './item-types.js';
 
@@ -148,12 +151,13 @@ const secured = [{ bearer: [] }];
 async function bankRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const audit = new ItemAudit(app);
-  const { keyGuard, stimuli } = app.services;
+  const { keyGuard } = app.services;
+  const { items, search, stimuli } = app.bank;
 
   app.post('/api/items', {
     config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
-  }, async (request, reply) => reply.code(201).send(await audit.created(request, await app.bank.create(request.principal, request.body))));
+  }, async (request, reply) => reply.code(201).send(await audit.created(request, await items.create(request.principal, request.body))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
     config: { roles: ['author'] },
@@ -187,7 +191,7 @@ async function bankRoutes(app: FastifyInstance) {
         },
       },
     },
-  }, async (request) => ({ results: await audit.bulk(request, await app.bank.bulkCreate(request.principal, request.body.items)) }));
+  }, async (request) => ({ results: await audit.bulk(request, await items.bulkCreate(request.principal, request.body.items)) }));
 
   app.get<{ Querystring: SearchQuery }>('/api/items', {
     config: { roles: BANK_ROLES },
@@ -198,7 +202,7 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: searchQuery,
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemView }, nextCursor: { type: ['string', 'null'] } } } },
     },
-  }, async (request) => app.bank.search(request.principal, request.query));
+  }, async (request) => search.search(request.principal, request.query));
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
     config: { roles: BANK_ROLES },
@@ -210,7 +214,7 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: itemView },
     },
-  }, async (request) => app.bank.get(request.principal, request.params.id, request.query.revision));
+  }, async (request) => items.get(request.principal, request.params.id, request.query.revision));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
     config: { roles: ['author'] },
@@ -228,11 +232,11 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => {
     // Only callers who may see the key are told about the lock; the bank answers everyone else (404/403).
-    const current = await app.bank.get(request.principal, request.params.id);
+    const current = await items.get(request.principal, request.params.id);
     const guard = current.keyIncluded && request.body.revision === current.latestRevision
       ? await keyGuard.check(request.principal, request.params.id, request.body, request.query.override === KEY_CHANGE_OVERRIDE)
       : { keyChanged: false, exams: [] };
-    return audit.updated(request, await app.bank.update(request.principal, request.params.id, request.body), guard);
+    return audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard);
   });
 
   app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
@@ -255,12 +259,12 @@ async function bankRoutes(app: FastifyInstance) {
       response: { 200: itemView },
     },
   }, async (request) =>
-    audit.status(request, await app.bank.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
+    audit.status(request, await items.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
 
   app.post('/api/stimuli', {
     config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
-  }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await app.bank.createStimulus(request.principal, request.body), 'stimulus.create')));
+  }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await stimuli.create(request.principal, request.body), 'stimulus.create')));
 
   app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
     config: { roles: BANK_ROLES },
@@ -295,13 +299,13 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: stimulusView },
     },
-  }, async (request) => app.bank.getStimulus(request.principal, request.params.id, request.query.revision));
+  }, async (request) => stimuli.get(request.principal, request.params.id, request.query.revision));
 
   app.get('/api/question-schemas', {
     config: { roles: BANK_ROLES },
     schema: { tags: ['bank'], summary: 'Names of the item JSON Schemas (bank roles)', security: secured, response: { 200: { type: 'object', properties: { schemas: { type: 'array', items: { type: 'string' } } } } } },
   }, async (request) => {
-    await app.bank.caller(request.principal);
+    await app.bank.access.caller(request.principal);
     return { schemas: Object.keys(questionSchemas) };
   });
 
@@ -314,7 +318,7 @@ async function bankRoutes(app: FastifyInstance) {
       params: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z_]{1,40}$' } } },
     },
   }, async (request) => {
-    await app.bank.caller(request.principal);
+    await app.bank.access.caller(request.principal);
     const schema = questionSchemas[request.params.name];
     if (!schema) throw new NotFound('Schema');
     return schema;

@@ -7,8 +7,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
-import type { KeyGuardOutcome } from '../exams/key-guard.js';
-import type { BulkResult, ItemView } from './bank-service.js';
+import type { KeyGuardOutcome } from './edit-guard.js';
+import type { BulkResult } from './item-service.js';
+import type { ItemView } from './item-views.js';
 import type { ItemStatus } from './item-types.js';
 
 const AUTHORS = ['author'] as const;

@@ -1,4 +1,3 @@
-import type { PoolItem } from '../assembly/assembler.js';
 
 /**
  * The TypeScript shape of items, as docs/item-types.md describes them. The JSON Schemas in
@@ -156,7 +155,37 @@ export type ItemResponse =
   | Record<string, boolean>;
 
 /**
- * What form assembly and grading need from the bank; BankService implements it.
+ * What the draw of form assembly needs of an approved item: an ItemRevision
+ * has all of it, and the bank hands over these lighter summaries (no stems,
+ * no keys) so that assembly reads less.
+ */
+export interface PoolItem {
+  itemId: string;
+  revision: number;
+  status: ItemStatus;
+  type: ItemType;
+  difficulty?: number;
+  /** @defaultValue 1 */
+  points?: number;
+  /** @defaultValue true */
+  shuffleOptions?: boolean;
+  stimulusId?: string;
+  stimulusOrder?: number;
+  options?: readonly { id: string; fixed?: boolean }[];
+  choices?: readonly { id: string }[];
+  elements?: readonly { id: string }[];
+}
+
+/** A cell of a blueprint as form assembly asks the bank for its pool. */
+export interface PoolCell {
+  type?: ItemType;
+  topic: string;
+  cognitiveLevel: CognitiveLevel;
+}
+
+/**
+ * What form assembly and grading need from the bank; ApprovedPools
+ * (approved-pools.ts) implements it.
  */
 export interface BankReader {
   /**
@@ -181,7 +210,7 @@ export interface BankReader {
     orgId: string,
     subject: string,
     grade: number,
-    cells: { type?: ItemType; topic: string; cognitiveLevel: CognitiveLevel }[],
+    cells: PoolCell[],
   ): Promise<PoolItem[][]>;
   /** Exact pinned revisions, key included; missing pairs are simply absent. */
   revisions(pins: { itemId: string; revision: number }[]): Promise<ItemRevision[]>;

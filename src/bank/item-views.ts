@@ -1,4 +1,5 @@
-import type { ItemContent, ItemType } from './item-types.js';
+import type { ItemHead, RevisionDoc, RevisionState, StatusEvent } from './item-model.js';
+import type { ItemContent, ItemStatistics, ItemStatus, ItemType } from './item-types.js';
 
 /**
  * What of an item may be shown without its key. Built from an allow-list of
@@ -56,4 +57,95 @@ export function contentOf(doc: Record<string, unknown>): ItemContent {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (!STORAGE_FIELDS.has(k)) out[k] = v;
   return out as unknown as ItemContent;
+}
+
+export interface ItemStats {
+  difficulty?: number;
+  discrimination?: number;
+  pointBiserial?: number;
+  n?: number;
+  /** Where the figures came from: the exam and its title, and when they were written back. */
+  examId?: string;
+  examTitle?: string;
+  updatedAt?: string;
+}
+
+/** What the API answers for one item revision; the content fields are the item's type's. */
+export type ItemView = Record<string, unknown> & {
+  id: string;
+  revision: number;
+  status: ItemStatus;
+  ownerOrgId: string;
+  /** Author of this revision. */
+  authorId: string;
+  /** When this revision was written. */
+  createdAt: string;
+  /** Who created the item (revision 1). */
+  createdBy: string;
+  latestRevision: number;
+  approvedRevision: number | null;
+  keyIncluded: boolean;
+  stats?: ItemStats;
+};
+
+/** A workflow step as the API answers it. */
+export interface StatusEventView {
+  from: ItemStatus;
+  to: ItemStatus;
+  at: string;
+  by: string;
+  comment?: string;
+}
+
+function statsView(stats: ItemStatistics): ItemStats {
+  const { updatedAt, ...figures } = stats;
+  return { ...figures, ...(updatedAt ? { updatedAt: new Date(updatedAt).toISOString() } : {}) };
+}
+
+function eventView(e: StatusEvent): StatusEventView {
+  return { from: e.from, to: e.to, at: new Date(e.at).toISOString(), by: e.by, ...(e.comment ? { comment: e.comment } : {}) };
+}
+
+/**
+ * `statusLog`: the steps of the revision shown; `lastReview`: the newest
+ * reviewer decision (approve or send back) on any revision of the item, so a
+ * rewritten revision still carries the reason its predecessor was sent back.
+ */
+function reviewFields(head: ItemHead, state: RevisionState): { statusLog: StatusEventView[]; lastReview?: StatusEventView & { revision: number } } {
+  let last: (StatusEvent & { revision: number }) | undefined;
+  for (const r of head.revs ?? []) {
+    for (const e of r.log ?? []) {
+      if (e.from !== 'in_review') continue;
+      if (!last || new Date(e.at).getTime() >= new Date(last.at).getTime()) last = { ...e, revision: r.revision };
+    }
+  }
+  return {
+    statusLog: (state.log ?? []).map(eventView),
+    ...(last ? { lastReview: { ...eventView(last), revision: last.revision } } : {}),
+  };
+}
+
+/**
+ * One revision as the API answers it. `withKey`: the caller may author or
+ * review the item (bank-access.ts); without it the key, the scoring data and
+ * the review comments are left out.
+ */
+export function itemView(head: ItemHead, rev: RevisionDoc, state: RevisionState, withKey: boolean): ItemView {
+  const content = contentOf(rev as unknown as Record<string, unknown>);
+  return {
+    ...(withKey ? content : withoutKey(content)),
+    id: head._id,
+    revision: rev.revision,
+    status: state.status,
+    ownerOrgId: head.ownerOrgId,
+    authorId: rev.authorId,
+    createdAt: new Date(rev.createdAt).toISOString(),
+    createdBy: head.authorId,
+    latestRevision: head.revision,
+    approvedRevision: head.approved?.revision ?? null,
+    keyIncluded: withKey,
+    ...(head.stats ? { stats: statsView(head.stats) } : {}),
+    // Review comments are between authors and reviewers, like the key.
+    ...(withKey ? reviewFields(head, state) : {}),
+  };
 }

@@ -1,18 +1,28 @@
 import type { QueryFilter } from 'mongoose';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import { newId } from '../ids.js';
 import type { Principal } from '../orgs/access.js';
 import { searchKey } from '../text/fold.js';
-import { decodeCursor, encodeCursor, DEFAULT_PAGE, type BankCaller, type BankService } from './bank-service.js';
+import type { BankAccess } from './bank-access.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
 import { checkStimulus } from './item-schemas.js';
-import { keepRevision } from './stimulus-revisions.js';
-import type { Stimulus } from './item-types.js';
+import type { ItemStatus, ItemType, Stimulus } from './item-types.js';
+import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './paging.js';
+import { keepRevision, readRevision } from './stimulus-revisions.js';
 
 /** A passage in a list: no attached items (open one for those), dates as ISO strings. */
 export type StimulusSummary = Omit<Stimulus, 'orgPath' | 'createdAt'> & {
   createdAt: string;
   revision: number;
   updatedAt?: string;
+};
+
+/** A passage opened on its own: with the items attached to it that the caller may see. */
+export type StimulusView = Omit<Stimulus, 'createdAt' | 'orgPath'> & {
+  createdAt: string;
+  revision: number;
+  updatedAt?: string;
+  items: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
 };
 
 export interface StimulusQuery {
@@ -44,22 +54,61 @@ export function stimulusSummary(doc: StimulusDoc): StimulusSummary {
   };
 }
 
+function stimulusView(doc: StimulusDoc, items: StimulusView['items']): StimulusView {
+  // `revision` goes back with a PUT; passages never edited are at 1.
+  return { ...stimulusSummary(doc), items };
+}
+
 /**
- * Listing and editing shared passages. Creation and reads stay in
- * BankService; this uses its sharing rules (canSee, visibilityFilter), so
- * there is still one place where visibility is decided.
+ * Shared passages ("ngữ liệu"): writing, reading, listing and editing them.
+ * Owned and shared like items, by the same rules (bank-access.ts).
  */
 export class StimulusService {
   constructor(
     private readonly models: BankModels,
-    private readonly bank: BankService,
+    private readonly access: BankAccess,
   ) {}
+
+  /** POST /api/stimuli: a shared passage, owned like an item, `org`-shared unless said otherwise. */
+  async create(principal: Principal, input: unknown): Promise<StimulusView> {
+    const c = await this.access.caller(principal);
+    if (c.authorOrgs.size === 0) throw new Forbidden('Only authors write to the question bank');
+    const checked = checkStimulus(input);
+    if (!checked.ok) throw new ValidationFailed('The stimulus is not valid', checked.details);
+    const { ownerOrgId: wanted, sharing, ...rest } = checked.value;
+    const owner = await this.access.resolveOwner(c, wanted);
+    const doc: StimulusDoc = { ...rest, _id: newId(), sharing: sharing ?? 'org', ownerOrgId: owner.ownerOrgId, orgPath: owner.orgPath, authorId: c.id, createdAt: new Date(), revision: 1 };
+    await this.models.Stimulus.collection.insertOne(doc as never);
+    await keepRevision(this.models, doc);
+    return stimulusView(doc, []);
+  }
+
+  /** GET /api/stimuli/:id[?revision=N]: the passage (latest or that revision) and the items attached to it that the caller may see, in authored order. */
+  async get(principal: Principal, id: string, revision?: number): Promise<StimulusView> {
+    const c = await this.access.caller(principal);
+    const head = await this.models.Stimulus.findById(id).lean<StimulusDoc>();
+    if (!head || !this.access.canSee(c, head)) throw new NotFound('Stimulus');
+    let doc = head;
+    if (revision !== undefined && revision !== (head.revision ?? 1)) {
+      const rev = await readRevision(this.models, id, revision, head);
+      if (!rev) throw new NotFound('Revision');
+      const { _id: _revisionId, stimulusId: _stimulusId, revision: number, authorId, createdAt, ...content } = rev;
+      // Shown as it was then, on the head's bookkeeping: owner, first author and creation stay the passage's.
+      doc = { ...content, _id: id, ownerOrgId: head.ownerOrgId, orgPath: head.orgPath, authorId: head.authorId, createdAt: head.createdAt, revision: number, updatedAt: createdAt, updatedBy: authorId };
+    }
+    const heads = await this.models.Item.find({ stimulusId: id }, { authorId: 1, sharing: 1, ownerOrgId: 1, orgPath: 1, revision: 1, status: 1, type: 1, stimulusOrder: 1 }).lean<ItemHead[]>();
+    const items = heads
+      .filter((h) => this.access.canSee(c, h))
+      .sort((a, b) => (a.stimulusOrder ?? Number.MAX_SAFE_INTEGER) - (b.stimulusOrder ?? Number.MAX_SAFE_INTEGER) || (a._id < b._id ? -1 : 1))
+      .map((h) => ({ id: h._id, revision: h.revision, status: h.status, type: h.type, ...(h.stimulusOrder !== undefined ? { stimulusOrder: h.stimulusOrder } : {}) }));
+    return stimulusView(doc, items);
+  }
 
   /** GET /api/stimuli: the passages the caller may see, in creation order, `limit` at a time. */
   async list(principal: Principal, query: StimulusQuery): Promise<{ stimuli: StimulusSummary[]; nextCursor: string | null }> {
-    const c = await this.bank.caller(principal);
+    const c = await this.access.caller(principal);
     const limit = query.limit ?? DEFAULT_PAGE;
-    const filter: Record<string, unknown> = { ...this.bank.visibilityFilter(c) };
+    const filter: Record<string, unknown> = { ...this.access.visibilityFilter(c) };
     if (query.subject !== undefined) filter.subject = query.subject.normalize('NFC');
     if (query.grade !== undefined) filter.grade = query.grade;
     if (query.topic !== undefined) filter.topic = query.topic;
@@ -103,10 +152,10 @@ export class StimulusService {
    * item is retired never changes a paper already assembled.
    */
   async update(principal: Principal, id: string, body: Record<string, unknown>): Promise<StimulusSummary> {
-    const c = await this.bank.caller(principal);
+    const c = await this.access.caller(principal);
     const doc = await this.models.Stimulus.findById(id).lean<StimulusDoc>();
-    if (!doc || !this.bank.canSee(c, doc)) throw new NotFound('Stimulus');
-    if (!this.mayAuthor(c, doc)) throw new Forbidden('Only authors of the owning organisation or above may edit this passage');
+    if (!doc || !this.access.canSee(c, doc)) throw new NotFound('Stimulus');
+    if (!this.access.mayAuthor(c, doc)) throw new Forbidden('Only authors of the owning organisation or above may edit this passage');
     const base = body.revision;
     if (typeof base !== 'number' || !Number.isInteger(base)) {
       throw new ValidationFailed('Say which revision of the passage the edit is based on', [
@@ -155,7 +204,4 @@ export class StimulusService {
     return stimulusSummary(next);
   }
 
-  private mayAuthor(c: BankCaller, x: { orgPath: string[] }): boolean {
-    return x.orgPath.some((o) => c.authorOrgs.has(o));
-  }
 }

@@ -1,5 +1,5 @@
 import type { QueryFilter } from 'mongoose';
-import { decodeCursor, encodeCursor } from '../bank/bank-service.js';
+import { decodeCursor, encodeCursor } from '../bank/paging.js';
 import { Forbidden } from '../errors.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { ExamAudience } from './exam-service.js';

@@ -13,16 +13,16 @@
 import { stringify } from 'safe-stable-stringify';
 import { Conflict, Forbidden } from '../errors.js';
 import type { BankReader } from '../bank/item-types.js';
+import { KEY_CHANGE_OVERRIDE, type ItemEditGuard, type KeyGuardOutcome } from '../bank/edit-guard.js';
 import { checkItem } from '../bank/item-schemas.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { Role } from '../users/user-model.js';
 import type { Exam, ExamModel, Form, FormModel } from './exam-model.js';
 
+export { KEY_CHANGE_OVERRIDE, type KeyGuardOutcome };
+
 /** Who may see an exam at all (GET /api/exams lists them its exams): only such exams are named to the caller. */
 const EXAM_READERS: readonly Role[] = ['exam_manager', 'proctor', 'admin'];
-
-/** The value of the `override` query field that allows a key change of an item in a live exam. */
-export const KEY_CHANGE_OVERRIDE = 'exam-key-change';
 
 /** Fields that decide how a response scores (the key and the scoring settings of docs/item-types.md). */
 export const SCORING_FIELDS = [
@@ -49,15 +49,6 @@ export function scoringOf(item: Record<string, unknown>): string {
   return stringify(out) ?? '';
 }
 
-export interface KeyGuardOutcome {
-  /** The new revision's key or scoring differs from a revision pinned by a live exam. */
-  keyChanged: boolean;
-  /** The override that let it through, when one was needed. */
-  overridden?: typeof KEY_CHANGE_OVERRIDE;
-  /** The live exams whose pinned revision's key differs. */
-  exams: string[];
-}
-
 export interface KeyGuardDeps {
   Exam: ExamModel;
   Form: FormModel;
@@ -70,7 +61,8 @@ export interface KeyGuardDeps {
 /** Fields of an item answer that are the server's; a GET body can be PUT back as it is. */
 const NOT_CONTENT = new Set(['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath', 'ownerOrgId', 'statusLog', 'lastReview']);
 
-export class KeyGuard {
+/** The bank's edit guard (src/bank/edit-guard.ts) in use. */
+export class KeyGuard implements ItemEditGuard {
   private readonly now: () => Date;
 
   constructor(private readonly deps: KeyGuardDeps) {

@@ -161,7 +161,7 @@ async function routes(app: FastifyInstance) {
   }, async (request) => {
     const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
     const passages = { current: (ids: string[]) => currentRevisions(app.models, ids) };
-    const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank, passages }, e, request.body.itemId, request.body.revision, request.principal.id);
+    const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank.pools, passages }, e, request.body.itemId, request.body.revision, request.principal.id);
     await app.audit.record(auditContext(request, EXAM_MANAGERS), {
       orgId: e.ownerOrgId,
       action: 'exam.repin',

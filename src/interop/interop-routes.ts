@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, BadRequest } from '../errors.js';
 import { ItemAudit } from '../bank/item-audit.js';
-import { BANK_ROLES } from '../bank/bank-service.js';
+import { BANK_ROLES } from '../bank/bank-access.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
 import { type ExportFilters, type ImportDefaults } from './interop-service.js';

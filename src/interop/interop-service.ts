@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { BankService, ItemErrorBody, SearchQuery } from '../bank/bank-service.js';
-import { MAX_BULK, MAX_PAGE } from '../bank/bank-service.js';
+import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } from '../bank/index.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
@@ -8,7 +7,7 @@ import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type Forma
 
 /**
  * Import and export of whole files, on top of the bank's own service: every
- * imported item goes through `BankService.bulkCreate` — the validation,
+ * imported item goes through `ItemService.bulkCreate` — the validation,
  * sanitising and ownership of POST /api/items — and exports read the bank's
  * search page by page. No Fastify in here; the routes and the CLI share it.
  */
@@ -62,7 +61,7 @@ export function parseFailure(entry: ParsedEntry): ImportFailure {
 }
 
 export class InteropService {
-  constructor(private readonly bank: BankService) {}
+  constructor(private readonly bank: Pick<Bank, 'access' | 'items' | 'search'>) {}
 
   /** Reads a file in one format; whole-file problems throw, per-question ones are entries. */
   async parse(format: FormatName, file: Buffer): Promise<ParsedEntry[]> {
@@ -81,7 +80,7 @@ export class InteropService {
    * index (and line), and never stop the rest.
    */
   async importFile(principal: Principal, format: FormatName, file: Buffer, defaults: ImportDefaults): Promise<ImportReport> {
-    await this.bank.caller(principal);
+    await this.bank.access.caller(principal);
     const entries = await this.parse(format, file);
     return this.store(principal, entries, defaults);
   }
@@ -98,7 +97,7 @@ export class InteropService {
     const ids: string[] = [];
     for (let start = 0; start < ready.length; start += MAX_BULK) {
       const chunk = ready.slice(start, start + MAX_BULK);
-      const results = await this.bank.bulkCreate(principal, chunk.map((r) => r.input));
+      const results = await this.bank.items.bulkCreate(principal, chunk.map((r) => r.input));
       results.forEach((result, i) => {
         const { entry } = chunk[i]!;
         if ('id' in result) ids.push(result.id);
@@ -115,10 +114,10 @@ export class InteropService {
    * without a bank role while a status code can still say so.
    */
   async unsupportedPresent(principal: Principal, format: FormatName, filters: ExportFilters): Promise<ItemType[]> {
-    await this.bank.caller(principal);
+    await this.bank.access.caller(principal);
     const supported = new Set(FORMAT_MODULES[format].types);
     const candidates = ITEM_TYPES.filter((t) => !supported.has(t) && (filters.type === undefined || filters.type === t));
-    const found = await Promise.all(candidates.map(async (type) => (await this.bank.search(principal, { ...filters, type, limit: 1 })).items.length > 0));
+    const found = await Promise.all(candidates.map(async (type) => (await this.bank.search.search(principal, { ...filters, type, limit: 1 })).items.length > 0));
     return candidates.filter((_, i) => found[i]);
   }
 
@@ -136,7 +135,7 @@ export class InteropService {
     async function* pages(query: ExportFilters): AsyncGenerator<ExportItem> {
       let cursor: string | undefined;
       do {
-        const page = await bank.search(principal, { ...query, limit: MAX_PAGE, ...(cursor ? { cursor } : {}) });
+        const page = await bank.search.search(principal, { ...query, limit: MAX_PAGE, ...(cursor ? { cursor } : {}) });
         for (const view of page.items) {
           if (!supported.has(view.type as ItemType)) continue;
           if (!view.keyIncluded) {

@@ -31,7 +31,7 @@ export interface LiveSocketsOptions {
   revocationCheckMs?: number;
 }
 
-/** A revocation notice on the Redis revocation channel (src/users/user-routes.ts). */
+/** A revocation notice on the Redis revocation channel (src/users/revocations.ts). */
 export interface RevocationNotice {
   userId: string;
   /** One token (logout); absent: every token issued before `at`. */

@@ -5,7 +5,7 @@ import type { BlueprintService } from '../assembly/blueprint-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { BankService } from '../bank/bank-service.js';
+import type { Bank } from '../bank/index.js';
 import { buildServices, drainServices, type Services } from '../composition.js';
 import type { ExamService } from '../exams/exam-service.js';
 import type { GradingService } from '../grading/grading-service.js';
@@ -29,8 +29,8 @@ declare module 'fastify' {
     auth: AuthService;
     /** The HMAC-chained audit trail. */
     audit: AuditService;
-    /** The question bank; also the BankReader form assembly and grading use. */
-    bank: BankService;
+    /** The question bank's parts (src/bank/index.ts); `bank.pools` is what form assembly and grading read. */
+    bank: Bank;
     blueprints: BlueprintService;
     /** Exams and forms; the live exam and grading read exams, forms and candidate forms through it. */
     exams: ExamService;

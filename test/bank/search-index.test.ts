@@ -1,24 +1,30 @@
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { BankService, type SearchQuery } from '../../src/bank/bank-service.js';
+import { DatabaseSearchIndex } from '../../src/bank/database-search-index.js';
+import { createBank, type SearchQuery } from '../../src/bank/index.js';
+import { RedisSearchIndex } from '../../src/bank/redis-search-index.js';
 import type { Principal } from '../../src/orgs/access.js';
 import { build } from '../helper.js';
 import { bankWorld, createItem, setStatus, validItem, type Caller, type UserKey } from '../support/fixtures/index.js';
 
-// The Redis search index (src/bank/search-index.ts) must answer exactly as the
-// database path does: same ids, same order, same pages, for every caller.
+// The Redis search index (src/bank/redis-search-index.ts) must answer exactly
+// as the database implementation (database-search-index.ts) does: same ids,
+// same order, same pages, same answers, for every caller.
 
-const { app, config, name } = await build(t);
+const { app, config, name } = await build(t, { BANK_SEARCH: 'redis' });
 const world = await bankWorld(app);
 const u = world.users;
-const index = app.bank.index!;
+const index = app.bank.index;
+if (!(index instanceof RedisSearchIndex)) throw new Error('BANK_SEARCH=redis builds the Redis index');
 await index.ensureBuilt();
+/** The same bank over the database implementation. */
+const database = createBank({ models: app.models, access: app.access, orgs: app.orgs, index: new DatabaseSearchIndex(app.models) });
 
-/** Counts searches the index answered (null answers mean the database path ran). */
+/** Counts searches the index answered (null answers mean the database implementation ran). */
 let indexed = 0;
-const search = index.search.bind(index);
-index.search = async (...args) => {
-  const ids = await search(...args);
+const lookup = index.lookup.bind(index);
+index.lookup = async (...args) => {
+  const ids = await lookup(...args);
   if (ids) indexed++;
   return ids;
 };
@@ -100,7 +106,7 @@ async function pages(who: UserKey, query: Omit<SearchQuery, 'limit' | 'cursor'>,
   const out: { ids: string[]; next: string | null; body: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await app.bank.search(principal(who), { ...query, limit, ...(cursor ? { cursor } : {}) }, { useIndex });
+    const page = await (useIndex ? app.bank : database).search.search(principal(who), { ...query, limit, ...(cursor ? { cursor } : {}) });
     // The whole answer, not only the ids: the index path builds views from its head snapshots and revision cache.
     out.push({ ids: page.items.map((i) => i.id), next: page.nextCursor, body: JSON.stringify(page.items) });
     cursor = page.nextCursor ?? undefined;
@@ -128,8 +134,7 @@ t.test('the index answers every query exactly as the database does, page by page
   t.not(await seen('reviewerMinistry'), await seen('authorB'));
 });
 
-t.test('assembly pools from the index equal the database path', async (t) => {
-  const database = new BankService(app.models, app.access, app.orgs);
+t.test('assembly pools from the index equal the database implementation', async (t) => {
   const cells = [
     { topic: 'ham-so', cognitiveLevel: 1 as const },
     { topic: 'luong-giac', cognitiveLevel: 2 as const, type: 'true_false' as const },
@@ -140,8 +145,8 @@ t.test('assembly pools from the index equal the database path', async (t) => {
   for (const orgId of Object.values(world.orgs)) {
     for (const subject of ['math', 'physics']) {
       for (const grade of [10, 11, 12]) {
-        const ix = await app.bank.approvedPools(orgId, subject, grade, cells);
-        t.same(ix, await database.approvedPools(orgId, subject, grade, cells), `${orgId} ${subject} ${grade}`);
+        const ix = await app.bank.pools.approvedPools(orgId, subject, grade, cells);
+        t.same(ix, await database.pools.approvedPools(orgId, subject, grade, cells), `${orgId} ${subject} ${grade}`);
         total += ix.flat().length;
       }
     }
@@ -152,8 +157,8 @@ t.test('assembly pools from the index equal the database path', async (t) => {
 t.test('edits, status and sharing changes show at once', async (t) => {
   const item = await createItem(u.authorA, validItem('numeric', { stem: '<p>Câu riêng tư về nhiệt động học</p>', subject: 'thermo', sharing: 'private' }));
   const ids = async (who: UserKey, query: Omit<SearchQuery, 'limit' | 'cursor'>) => {
-    const ix = (await app.bank.search(principal(who), { ...query, limit: 200 })).items.map((i) => i.id);
-    t.same(ix, (await app.bank.search(principal(who), { ...query, limit: 200 }, { useIndex: false })).items.map((i) => i.id), `${who} ${JSON.stringify(query)} as the database`);
+    const ix = (await app.bank.search.search(principal(who), { ...query, limit: 200 })).items.map((i) => i.id);
+    t.same(ix, (await database.search.search(principal(who), { ...query, limit: 200 })).items.map((i) => i.id), `${who} ${JSON.stringify(query)} as the database`);
     return ix;
   };
   t.same(await ids('authorA', { q: 'nhiet dong hoc' }), [item.id]);
@@ -171,11 +176,11 @@ t.test('edits, status and sharing changes show at once', async (t) => {
   t.same(await ids('authorB', { status: 'draft', subject: 'mechanics' }), []);
   t.equal((await setStatus(u.reviewerA, item.id, 'approved')).statusCode, 200);
   const cell = { orgId: world.orgs.schoolC, subject: 'mechanics', grade: 10, topic: 'ham-so', cognitiveLevel: 1 as const };
-  t.same((await app.bank.approvedPool(cell)).map((p) => [p.itemId, p.revision]), [[item.id, 2]], 'in the pool of another department\'s school');
-  t.equal(await app.bank.setStatistics(item.id, { difficulty: 0.37 }), true);
-  t.equal((await app.bank.approvedPools(cell.orgId, cell.subject, cell.grade, [cell]))[0]![0]!.difficulty, 0.37, 'item analysis reaches the pool');
+  t.same((await app.bank.pools.approvedPool(cell)).map((p) => [p.itemId, p.revision]), [[item.id, 2]], 'in the pool of another department\'s school');
+  t.equal(await app.bank.items.setStatistics(item.id, { difficulty: 0.37 }), true);
+  t.equal((await app.bank.pools.approvedPools(cell.orgId, cell.subject, cell.grade, [cell]))[0]![0]!.difficulty, 0.37, 'item analysis reaches the pool');
   t.equal((await setStatus(u.reviewerA, item.id, 'retired')).statusCode, 200);
-  t.same(await app.bank.approvedPool(cell), [], 'retired: out of the pool');
+  t.same(await app.bank.pools.approvedPool(cell), [], 'retired: out of the pool');
   t.same(await ids('authorB', { status: 'retired', subject: 'mechanics' }), [item.id]);
 });
 
@@ -196,7 +201,7 @@ t.test('a lost index is rebuilt from the database; meanwhile the database answer
   t.ok((await dropIndexKeys()) > 0);
   t.equal(await index.isReady(), false);
   const before = indexed;
-  const first = await app.bank.search(principal('reviewerMinistry'), { q: 'phuong trinh', limit: 5 });
+  const first = await app.bank.search.search(principal('reviewerMinistry'), { q: 'phuong trinh', limit: 5 });
   t.equal(indexed, before, 'the first search after the loss is answered by the database (and starts a rebuild)');
   t.same(first.items.map((i) => i.id), expected[0]!.ids);
   // Later pages come from whichever path is ready by then, and still agree.
@@ -214,7 +219,7 @@ t.test('a write that died between the database and the index is reconciled', asy
   // What a crashed process leaves: the id marked dirty, the head changed, the index not.
   await index.begin([id]);
   await app.models.Item.updateOne({ _id: id }, { $set: { subject: 'astronomy', seq: head!.seq + 1 } });
-  const find = () => app.bank.search(principal('reviewerMinistry'), { subject: 'astronomy' });
+  const find = () => app.bank.search.search(principal('reviewerMinistry'), { subject: 'astronomy' });
   t.same((await find()).items, [], 'the index does not know yet');
   t.ok((await index.reconcile(60_000)) === 0, 'a fresh dirty entry is left to its writer');
   t.ok((await index.reconcile(0)) >= 1);

@@ -120,15 +120,15 @@ t.test('new items belong to an organisation where the writer is an author', asyn
 });
 
 t.test('form assembly draws what each organisation may use', async (t) => {
-  const pool = async (orgId: string) => names((await app.bank.approvedPool({ orgId, ...cell, cognitiveLevel: 3 })).map((r) => r.itemId));
+  const pool = async (orgId: string) => names((await app.bank.pools.approvedPool({ orgId, ...cell, cognitiveLevel: 3 })).map((r) => r.itemId));
   t.same(await pool(world.orgs.schoolA), ['A_national', 'A_org', 'A_subtree', 'Dep_subtree', 'Min_subtree']);
   t.same(await pool(world.orgs.schoolB), ['A_national', 'Dep_subtree', 'Min_subtree']);
   t.same(await pool(world.orgs.depHN), ['A_national', 'Dep_org', 'Dep_subtree', 'Min_subtree']);
   t.same(await pool(world.orgs.schoolC), ['A_national', 'Min_subtree']);
   t.same(await pool(world.orgs.root), ['A_national', 'Min_org', 'Min_subtree']);
-  const ids = (await app.bank.approvedPool({ orgId: world.orgs.root, ...cell, cognitiveLevel: 3 })).map((r) => r.itemId);
+  const ids = (await app.bank.pools.approvedPool({ orgId: world.orgs.root, ...cell, cognitiveLevel: 3 })).map((r) => r.itemId);
   t.same(ids, [...ids].sort(), 'sorted by item id');
-  t.same(await app.bank.approvedPool({ orgId: 'nowhere', ...cell, cognitiveLevel: 3 }), []);
+  t.same(await app.bank.pools.approvedPool({ orgId: 'nowhere', ...cell, cognitiveLevel: 3 }), []);
 
   const cells = [
     { topic: cell.topic, cognitiveLevel: 3 as const },
@@ -136,8 +136,8 @@ t.test('form assembly draws what each organisation may use', async (t) => {
     { topic: 'other', cognitiveLevel: 1 as const },
   ];
   for (const orgId of Object.values(world.orgs)) {
-    const many = await app.bank.approvedPools(orgId, cell.subject, cell.grade, cells);
-    const one = await Promise.all(cells.map((c) => app.bank.approvedPool({ orgId, subject: cell.subject, grade: cell.grade, ...c })));
+    const many = await app.bank.pools.approvedPools(orgId, cell.subject, cell.grade, cells);
+    const one = await Promise.all(cells.map((c) => app.bank.pools.approvedPool({ orgId, subject: cell.subject, grade: cell.grade, ...c })));
     const pins = (pools: { itemId: string; revision: number; difficulty?: number }[][]) => pools.map((p) => p.map((x) => [x.itemId, x.revision, x.difficulty]));
     t.same(pins(many), pins(one), 'approvedPools answers as approvedPool does, cell by cell');
   }

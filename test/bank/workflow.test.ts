@@ -127,36 +127,36 @@ t.test('reviewers elsewhere cannot review', async (t) => {
 t.test('the latest approved revision feeds assembly until a newer one is approved', async (t) => {
   const cell = { orgId: world.orgs.schoolA, subject: 'physics', grade: 11, topic: 'dao-dong', cognitiveLevel: 2 as const };
   const item = await approvedItem(authorA, reviewerA, validItem('single_choice', { subject: 'physics', grade: 11, topic: 'dao-dong', cognitiveLevel: 2 }));
-  let pool = await app.bank.approvedPool(cell);
+  let pool = await app.bank.pools.approvedPool(cell);
   t.same(pool.map((p) => [p.itemId, p.revision, p.status]), [[item.id, 1, 'approved']]);
   t.same(keyOf(pool[0]!), ['B'], 'the pool carries the key');
 
   const v2 = await put(authorA2, item.id, { ...validItem('single_choice', { subject: 'physics', grade: 11, topic: 'dao-dong', cognitiveLevel: 2, correct: ['C'] }), revision: 1 });
   t.equal(v2.statusCode, 200);
   t.match((await get(authorA, item.id)).json(), { revision: 2, status: 'draft', approvedRevision: 1 });
-  pool = await app.bank.approvedPool(cell);
+  pool = await app.bank.pools.approvedPool(cell);
   t.same(pool.map((p) => [p.revision, keyOf(p)]), [[1, ['B']]], 'a draft does not displace the approved revision');
-  t.same((await app.bank.approvedPool({ ...cell, type: 'single_choice' })).length, 1);
-  t.same((await app.bank.approvedPool({ ...cell, type: 'numeric' })).length, 0);
+  t.same((await app.bank.pools.approvedPool({ ...cell, type: 'single_choice' })).length, 1);
+  t.same((await app.bank.pools.approvedPool({ ...cell, type: 'numeric' })).length, 0);
 
   await expectStatus(t, authorA2, item.id, 'in_review', 200);
   await expectStatus(t, reviewerA, item.id, 'approved', 200);
-  pool = await app.bank.approvedPool(cell);
+  pool = await app.bank.pools.approvedPool(cell);
   t.same(pool.map((p) => [p.revision, keyOf(p)]), [[2, ['C']]]);
 
   t.notOk(pool[0]!.difficulty, 'no difficulty before analysis');
-  t.equal(await app.bank.setStatistics(item.id, { difficulty: 0.62, n: 480 }), true);
-  pool = await app.bank.approvedPool(cell);
+  t.equal(await app.bank.items.setStatistics(item.id, { difficulty: 0.62, n: 480 }), true);
+  pool = await app.bank.pools.approvedPool(cell);
   t.equal(pool[0]!.difficulty, 0.62, 'item analysis difficulty reaches assembly');
   t.match((await get(authorA, item.id)).json(), { revision: 2, latestRevision: 2, stats: { difficulty: 0.62, n: 480 } }, 'statistics make no revision');
-  t.equal(await app.bank.setStatistics('000000000000000000000000', { difficulty: 0.5 }), false);
+  t.equal(await app.bank.items.setStatistics('000000000000000000000000', { difficulty: 0.5 }), false);
 
-  const pinned = await app.bank.revisions([{ itemId: item.id, revision: 1 }, { itemId: item.id, revision: 2 }, { itemId: item.id, revision: 7 }]);
+  const pinned = await app.bank.pools.revisions([{ itemId: item.id, revision: 1 }, { itemId: item.id, revision: 2 }, { itemId: item.id, revision: 7 }]);
   t.same(pinned.map((p) => [p.revision, p.status, keyOf(p)]), [[1, 'approved', ['B']], [2, 'approved', ['C']]], 'pins read exact revisions');
   t.ok(pinned[0]!.createdAt instanceof Date);
 
   await expectStatus(t, reviewerA, item.id, 'retired', 200);
-  t.same(await app.bank.approvedPool(cell), [], 'retired items leave the pool');
+  t.same(await app.bank.pools.approvedPool(cell), [], 'retired items leave the pool');
 });
 
 t.test('a transition may name an older revision', async (t) => {

@@ -64,7 +64,7 @@ export async function gradedExam(app: FastifyInstance, options: GradedExamOption
     (f): f is Form => f !== null,
   );
   const pins = forms[0]!.items.map((p) => ({ itemId: p.itemId, revision: p.revision }));
-  const revisions = new Map((await app.bank.revisions(pins)).map((r) => [pinKey(r.itemId, r.revision), r]));
+  const revisions = new Map((await app.bank.pools.revisions(pins)).map((r) => [pinKey(r.itemId, r.revision), r]));
   const rng = seedrandom(options.seed ?? 'analysis');
   const difficulty = new Map(pins.map((p, i) => [p.itemId, -1.5 + (3 * i) / Math.max(1, pins.length - 1)]));
   const miskeyed = [...revisions.values()].filter((r) => r.type === 'single_choice').map((r) => r.itemId).sort()[0]!;

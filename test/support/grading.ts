@@ -35,7 +35,7 @@ export async function formsOf(app: FastifyInstance, examId: string): Promise<{ f
   if (!exam?.assemblyId) throw new Error('exam not assembled');
   const forms = await app.models.Form.find({ examId, assemblyId: exam.assemblyId }).sort({ code: 1 }).lean<Form[]>();
   const pins = forms.flatMap((f) => f.items.map((i) => ({ itemId: i.itemId, revision: i.revision })));
-  const revisions = new Map((await app.bank.revisions(pins)).map((r) => [`${r.itemId}@${r.revision}`, r]));
+  const revisions = new Map((await app.bank.pools.revisions(pins)).map((r) => [`${r.itemId}@${r.revision}`, r]));
   return { forms, revisions };
 }
 

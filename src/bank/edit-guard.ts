@@ -1,0 +1,28 @@
+/**
+ * A check another domain runs on an edit of a bank item before it is stored.
+ * The bank knows only this contract; the exams domain provides the one in
+ * use, the key lock of items on live exams (src/exams/key-guard.ts), and the
+ * composition root hands it to the bank's routes.
+ */
+import type { Principal } from '../orgs/access.js';
+
+/** The value of the `override` query field of PUT /api/items/:id that allows a key change of an item in a live exam. */
+export const KEY_CHANGE_OVERRIDE = 'exam-key-change';
+
+export interface KeyGuardOutcome {
+  /** The new revision's key or scoring differs from a revision pinned by a live exam. */
+  keyChanged: boolean;
+  /** The override that let it through, when one was needed. */
+  overridden?: typeof KEY_CHANGE_OVERRIDE;
+  /** The live exams whose pinned revision's key differs. */
+  exams: string[];
+}
+
+export interface ItemEditGuard {
+  /**
+   * Checks an edit (the body of PUT /api/items/:id) of an item the caller may
+   * author, before it is stored: throws to refuse it, else answers what the
+   * audit record of the edit says about it.
+   */
+  check(actor: Principal, itemId: string, body: Record<string, unknown>, override: boolean): Promise<KeyGuardOutcome>;
+}
