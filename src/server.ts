@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './config.js';
  * (`npm start` and the tests start the embedded ones).
  */
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {

@@ -72,7 +72,7 @@ export function overlapReport(tests: readonly (readonly string[])[], pool?: read
   const cursor = start.slice(0, M);
   let sum = 0;
   let max = 0;
-  coded.forEach((test, a) => {
+  coded.forEach((test, _a) => {
     for (const k of test) {
       const from = ++cursor[k]!; // skip a itself
       for (let p = from; p < start[k + 1]!; p++) {

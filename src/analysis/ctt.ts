@@ -90,7 +90,7 @@ export function computeCtt(m: ResponseMatrix, options: CttOptions = {}): { exam:
     const formRow = p * K;
     for (let i = 0; i < K; i++) {
       const x = scores[row + i]!;
-      if (x !== x) continue; // NaN: not on this form
+      if (Number.isNaN(x)) continue; // not on this form
       const r = t - x;
       n[i]!++;
       sumX[i]! += x;
@@ -136,7 +136,7 @@ export function computeCtt(m: ResponseMatrix, options: CttOptions = {}): { exam:
     const formRow = p * K;
     for (let i = 0; i < K; i++) {
       const x = scores[row + i]!;
-      if (x !== x) continue;
+      if (Number.isNaN(x)) continue;
       const dx = x - meanX[i]!;
       const dr = t - x - meanR[i]!;
       sxx[i]! += dx * dx;
@@ -180,7 +180,7 @@ export function computeCtt(m: ResponseMatrix, options: CttOptions = {}): { exam:
     let count = 0;
     for (let o = 0; o < N; o++) {
       const a = order[o]!;
-      if (scores[a * K + i] === scores[a * K + i]) taken[count++] = a;
+      if (!Number.isNaN(scores[a * K + i]!)) taken[count++] = a;
     }
     const g = Math.round(groupShare * ni);
     let discrimination: number | null = null;
@@ -235,7 +235,7 @@ export function computeCtt(m: ResponseMatrix, options: CttOptions = {}): { exam:
     const first = formFirst[p]! * K;
     for (let i = 0; i < K; i++) {
       // Every attempt of a form carries the same items, so its first attempt tells.
-      if (scores[first + i] === scores[first + i]) {
+      if (!Number.isNaN(scores[first + i]!)) {
         k++;
         sumItemVar += formSxx[p * K + i]!;
       }

@@ -108,7 +108,7 @@ export class ExamAnalyzer {
       for (let j = 0; j < k; j++) {
         const i = columns[j]!;
         const x = store.scores[row + i]!;
-        responses[a * k + j] = x !== x ? NOT_ADMINISTERED : x > store.columns[i]!.maxPoints / 2 ? 1 : 0;
+        responses[a * k + j] = Number.isNaN(x) ? NOT_ADMINISTERED : x > store.columns[i]!.maxPoints / 2 ? 1 : 0;
       }
     }
     const calibration = calibrateRasch(responses, N, k, options);

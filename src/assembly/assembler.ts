@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
-import type { ItemRevision, ItemStatus, ItemType, PoolItem } from '../bank/item-types.js';
+import type { ItemRevision, PoolItem } from '../bank/item-types.js';
 import { Unprocessable, type ErrorDetail } from '../errors.js';
 import type { BlueprintSpec } from './blueprint-model.js';
 

@@ -178,7 +178,7 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     const claims = await this.tokens.check(token);
     const user = await this.reader.read(claims.sub);
-    if (!user || !user.active) throw new Unauthenticated('Account is not active');
+    if (!user?.active) throw new Unauthenticated('Account is not active');
     if (user.tokensValidAfter && (claims.iatMs ?? claims.iat * 1000) < user.tokensValidAfter.getTime()) {
       throw new Unauthenticated('Token revoked');
     }
@@ -214,7 +214,7 @@ export class AuthService {
     const loggedOut = await this.tokens.revokedJtis(tokens.map((t) => t.jti));
     for (const t of tokens) {
       const u = users.get(t.userId);
-      if (!u || !u.active || loggedOut.has(t.jti) || (u.tokensValidAfter && t.iatMs < u.tokensValidAfter.getTime())) out.add(t.jti);
+      if (!u?.active || loggedOut.has(t.jti) || (u.tokensValidAfter && t.iatMs < u.tokensValidAfter.getTime())) out.add(t.jti);
     }
     return out;
   }

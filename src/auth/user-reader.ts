@@ -59,6 +59,11 @@ export class UserReader {
       take();
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.queue.push(() => (take(), resolve())));
+    return new Promise((resolve) =>
+      this.queue.push(() => {
+        take();
+        resolve();
+      }),
+    );
   }
 }

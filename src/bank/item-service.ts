@@ -374,7 +374,7 @@ export class ItemService {
     throw new Conflict('revision_conflict', 'The item kept changing while the status was being set; reload and try again');
   }
 
-  private assertMayTransition(c: BankCaller, head: ItemHead, state: RevisionState, from: ItemStatus, to: ItemStatus): void {
+  private assertMayTransition(c: BankCaller, head: ItemHead, state: RevisionState, from: ItemStatus, _to: ItemStatus): void {
     if (from === 'draft') {
       if (!this.access.mayAuthor(c, head)) throw new Forbidden('Only an author of the owning organisation submits an item for review');
       return;

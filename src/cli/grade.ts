@@ -6,7 +6,7 @@
  * queues and watches (Ctrl-C stops watching, not the job).
  */
 import { parseArgs } from 'node:util';
-import { Queue, QueueEvents } from 'bullmq';
+import { type Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, mongoUri, type Config } from '../config.js';
 import { createExamModel } from '../exams/exam-model.js';

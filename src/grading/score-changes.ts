@@ -66,7 +66,7 @@ type Scored = Pick<Result, '_id' | 'examId' | 'candidateId' | 'score' | 'maxScor
 
 /** A released score that moved: what the history keeps. */
 export function changeOf(prev: Scored | undefined, next: Scored, cause: ScoreChangeCause, by?: string): ScoreChangeRecord | null {
-  if (!prev || prev.status !== 'graded' || next.version <= prev.version) return null;
+  if (prev?.status !== 'graded' || next.version <= prev.version) return null;
   if (prev.score === next.score && prev.maxScore === next.maxScore) return null;
   const record: ScoreChangeRecord = {
     _id: scoreChangeId(next._id, next.version),

@@ -268,7 +268,7 @@ function isPoints(p: number | undefined): p is number {
 
 function clamp01(x: number): number {
   if (!(x > 0)) return 0;
-  return x > 1 ? 1 : x;
+  return Math.min(x , 1);
 }
 
 function isStringArray(r: unknown): r is string[] {

@@ -47,7 +47,7 @@ export function parse(input: Buffer | string): ParseResult {
         q.options.push({ id: option[1]!, text: option[2]!.trim() });
         return;
       }
-      if (q && q.options.length) {
+      if (q?.options.length) {
         // Text after options without an ANSWER line: the previous question is broken, this one starts.
         fail(q, 'Aiken question has no "ANSWER:" line');
         q = null;

@@ -70,7 +70,7 @@ function blocks(text: string): Block[] {
   text.split('\n').forEach((line, i) => {
     const trimmed = line.trim();
     if (trimmed === '') {
-      if (current && current.lines.length) out.push(current);
+      if (current?.lines.length) out.push(current);
       current = null;
       return;
     }
@@ -82,7 +82,7 @@ function blocks(text: string): Block[] {
     }
   });
   const last = current as Block | null;
-  if (last && last.lines.length) out.push(last);
+  if (last?.lines.length) out.push(last);
   return out;
 }
 

@@ -7,7 +7,7 @@ import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-access.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
-import { type ExportFilters, type ImportDefaults } from './interop-service.js';
+import type { ExportFilters, ImportDefaults } from './interop-service.js';
 import { FORMATS, MAX_IMPORT_ITEMS, TooLarge, type FormatName } from './model.js';
 import { templateWorkbook } from './xlsx.js';
 

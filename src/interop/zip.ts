@@ -19,7 +19,7 @@ export function safeUnzip(input: Uint8Array, what = 'The archive'): Map<string, 
   let entries = 0;
   let total = 0;
   let tooBig: string | null = null;
-  let files;
+  let files: ReturnType<typeof unzipSync>;
   try {
     files = unzipSync(input, {
       filter: (f) => {

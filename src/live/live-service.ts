@@ -196,7 +196,7 @@ export class LiveService implements AttemptFinaliser {
    */
   async join(candidateId: string, examId: string, conn: string, gen: number): Promise<JoinResult> {
     const live = await this.deps.exams.exam(examId);
-    if (!live || live.exam.status !== 'published') throw new JoinRefused(CLOSE.notFound, 'not_found', 'No such exam is open for candidates');
+    if (live?.exam.status !== 'published') throw new JoinRefused(CLOSE.notFound, 'not_found', 'No such exam is open for candidates');
     if (!live.candidates.has(candidateId)) throw new JoinRefused(CLOSE.forbidden, 'forbidden', 'You are not a candidate of this exam');
     const { exam } = live;
     const attemptId = attemptIdFor(examId, candidateId);

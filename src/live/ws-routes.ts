@@ -225,7 +225,7 @@ export class LiveSockets {
     if (c.state !== 'joining') return;
     const conn = `${this.processId}:${++this.counter}`;
     const gen = this.nextGen();
-    let result;
+    let result: Awaited<ReturnType<typeof this.opts.live.join>>;
     try {
       result = await this.opts.live.join(candidateId, frame.examId, conn, gen);
     } catch (err) {

@@ -130,7 +130,7 @@ export class ResultsService {
         const availableAt = new Date(exam.closesAt).toISOString();
         throw new Forbidden(`Results are shown after the exam closes (${availableAt})`, [{ reason: 'after_close', availableAt }]);
       }
-      if (!result || result.status !== 'graded') {
+      if (result?.status !== 'graded') {
         const reason: ResultRefusal = result?.status === 'pending_manual' ? 'pending_manual' : 'not_graded';
         throw new Forbidden('The result is not ready yet: the attempt is not fully graded', [{ reason }]);
       }

@@ -360,7 +360,7 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 
 /** Whether `key` is a known message (for codes that come from the server). */
 export function hasMessage(key: string): key is MessageKey {
-  return Object.prototype.hasOwnProperty.call(vi, key);
+  return  Object.hasOwn(vi, key);
 }
 
 export function formatDateTime(iso: string | number | Date): string {

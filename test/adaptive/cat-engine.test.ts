@@ -2,7 +2,7 @@
 // record, shouldStop, result, with the state stored (as JSON) between steps.
 import t, { type Test } from 'tap';
 import { estimateAbility } from '../../src/adaptive/ability.js';
-import { AdaptiveBlueprintInfeasible, AdaptiveConfigInvalid, type AdaptiveConfig } from '../../src/adaptive/adaptive-config.js';
+import type { AdaptiveBlueprintInfeasible, AdaptiveConfigInvalid, AdaptiveConfig } from '../../src/adaptive/adaptive-config.js';
 import { AdaptiveItemMismatch, AdaptiveStateInvalid, createCatEngine, type AdaptiveState } from '../../src/adaptive/cat-engine.js';
 import { probabilityRight } from '../../src/adaptive/rasch-model.js';
 import { SIMULATION_BLUEPRINT, simulateBank, simulateCandidate, simulationRandom } from '../../src/adaptive/simulation.js';

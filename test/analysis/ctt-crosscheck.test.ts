@@ -33,7 +33,7 @@ function simulate(seed: string, count: number): RawAttempt[] {
     const right = (b: number): boolean => rng() < 1 / (1 + Math.exp(b - theta));
     const itemScores: (number | null)[] = [];
     const choices: (string | string[] | null)[] = [];
-    ITEMS.forEach((item, i) => {
+    ITEMS.forEach((_item, i) => {
       if (missing.has(i)) {
         itemScores.push(null);
         choices.push(null);

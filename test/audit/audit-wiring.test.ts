@@ -9,7 +9,10 @@ const { app } = await build(t);
 const w = await examWorld(app, 2, 'aw');
 const admin = await adminSession(app);
 const asAdmin = as(app, admin.token);
-const ids = (await app.models.User.find({ username: { $in: ['aw_author', 'aw_reviewer', 'aw_manager', 'aw_proctor'] } }, { username: 1 }).lean()).reduce<Record<string, string>>((m, u) => ({ ...m, [u.username.slice(3)]: u._id }), {});
+const ids = (await app.models.User.find({ username: { $in: ['aw_author', 'aw_reviewer', 'aw_manager', 'aw_proctor'] } }, { username: 1 }).lean()).reduce<Record<string, string>>((m, u) => {
+  m[u.username.slice(3)] = u._id;
+  return m;
+}, {});
 const topic = 'audit-wiring';
 const [choiceId, essayId] = await approvedItems(w, [
   { type: 'single_choice', topic, cognitiveLevel: 1 },

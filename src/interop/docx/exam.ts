@@ -3,7 +3,7 @@ import type { ItemType } from '../../bank/item-types.js';
 import { defaultRubric, draft } from '../drafts.js';
 import { escapeHtml, type ItemDraft } from '../model.js';
 import type { Block } from './document.js';
-import { choiceKey, keyLineRecords, keyTableRecords, numericKey, plainLines, pointsOf, POINTS, statementKey, type KeyRecord } from './keys.js';
+import { choiceKey, keyLineRecords, keyTableRecords, numericKey, pointsOf, POINTS, statementKey, type KeyRecord } from './keys.js';
 import { isRed, Rich, type ImageRef, type Marks } from './rich.js';
 
 /**
@@ -860,7 +860,7 @@ function optionHtml(o: Labelled, options: ExamOptions, strip: ReadonlySet<'u' | 
   return o.rich.html(options.image, strip).trim();
 }
 
-function choiceItem(q: Question, stem: string, meta: Record<string, unknown>, records: KeyRecord[], tableText: string, warnings: string[], options: ExamOptions): Built {
+function choiceItem(q: Question, stem: string, meta: Record<string, unknown>, records: KeyRecord[], _tableText: string, warnings: string[], options: ExamOptions): Built {
   const labels = q.options.map((o) => o.label);
   if (q.options.length < 2) return { reason: 'Only one option was found' };
   if (q.options.length > 10) return { reason: `${q.options.length} options were found; an item has at most 10` };
@@ -904,7 +904,7 @@ function choiceItem(q: Question, stem: string, meta: Record<string, unknown>, re
   return { item: draft('single_choice', stem, meta as never, { options: opts, correct: key }), warnings };
 }
 
-function clusterItem(q: Question, stem: string, meta: Record<string, unknown>, records: KeyRecord[], tableText: string, warnings: string[], options: ExamOptions): Built {
+function clusterItem(q: Question, stem: string, meta: Record<string, unknown>, _records: KeyRecord[], tableText: string, warnings: string[], options: ExamOptions): Built {
   const n = q.statements.length;
   const ids = q.statements.map((s) => s.label);
   let values: Record<string, boolean> | undefined;

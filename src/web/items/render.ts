@@ -555,7 +555,7 @@ export function renderItem(item: CandidateItem, options: RenderOptions = {}): Re
       if (!silent) options.onChange?.(part.get(), settled);
     },
   };
-  const builder = Object.prototype.hasOwnProperty.call(BUILDERS, item.type) ? BUILDERS[item.type] : unsupportedItem;
+  const builder = Object.hasOwn(BUILDERS, item.type) ? BUILDERS[item.type] : unsupportedItem;
   const part = builder(ctx);
   const element = h(
     'div',

@@ -15,4 +15,5 @@ export interface PageContext {
 }
 
 /** Renders into `ctx.root`; returns what undoes it (timers, sockets, listeners). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a page returns its clean-up, or nothing at all.
 export type Page = (ctx: PageContext) => (() => void) | void;

@@ -59,6 +59,7 @@ export function appLink(navigate: (path: string) => void, href: string, text: Ch
  * Wraps a staff screen: checks the person may open the section, draws the
  * navigation and hands the screen its own container.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a page returns its clean-up, or nothing at all.
 export function staffPage(section: Section, render: (ctx: StaffContext) => (() => void) | void, allowed?: (user: User) => boolean): Page {
   return (ctx) => {
     const session = ctx.session!;

@@ -85,7 +85,7 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
   try {
     const kept = JSON.parse(sessionStorage.getItem(keepKey) ?? 'null') as KeptDraft | null;
     sessionStorage.removeItem(keepKey);
-    if (kept && kept.draft && kept.basedOn === (stored?.latestRevision ?? null) && (!stored || kept.draft.type === stored.type)) {
+    if (kept?.draft && kept.basedOn === (stored?.latestRevision ?? null) && (!stored || kept.draft.type === stored.type)) {
       draft = kept.draft;
       restored = true;
     }
