@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { examFor, GRADE_MANAGERS } from '../grading/exam-access.js';
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
 import { analysisCsv, analysisHtml } from './analysis-views.js';
@@ -131,10 +132,10 @@ async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
   app.get<{ Params: { id: string }; Querystring: { format: Format } }>('/api/exams/:id/analysis', {
-    config: { roles: ['exam_manager'] },
+    config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['analysis'],
-      summary: 'Item analysis of the graded attempts (exam_manager); ?format=csv (one row per item) or ?format=html (printable report with charts)',
+      summary: 'Item analysis of the graded attempts (exam_manager, exam_board); ?format=csv (one row per item) or ?format=html (printable report with charts)',
       description:
         'Cached until a grade changes. Exams with more graded attempts than ANALYSIS_INLINE_LIMIT are analysed by a bulk job: ' +
         'the answer is then 202 {jobId} (follow it at GET /api/jobs/:jobId) and the same request answers 200 once it is done. ' +
@@ -154,7 +155,7 @@ async function routes(app: FastifyInstance) {
       },
     },
   }, async (request, reply) => {
-    const exam = await app.exams.managed(request.principal, request.params.id);
+    const exam = await examFor(app.models.Exam, app.access, request.principal, request.params.id, GRADE_MANAGERS);
     const answer = await app.analysis.answer(exam, request.principal.id);
     reply.header('cache-control', 'private, no-store');
     if (answer.state === 'queued') return reply.code(202).send({ jobId: answer.jobId });

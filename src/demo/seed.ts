@@ -34,6 +34,7 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'gv.toan2', displayName: 'Thầy Lê Văn Minh (Toán)', role: 'author', org: 'THPT-YH' },
   { username: 'tt.toan', displayName: 'Thầy Trần Quốc Bảo (tổ trưởng Toán)', role: 'reviewer', org: 'PGD-CG' },
   { username: 'ql.thi', displayName: 'Cô Phạm Thu Trang (quản lý thi)', role: 'exam_manager', org: 'THPT-CG' },
+  { username: 'hd.thi', displayName: 'Hội đồng thi Sở GD&ĐT Hà Nội', role: 'exam_board', org: 'SGD-HN' },
   { username: 'gt.phong1', displayName: 'Thầy Đỗ Đức Anh (giám thị)', role: 'proctor', org: 'THPT-CG' },
   ...Array.from({ length: 5 }, (_, i) => ({
     username: `hs${String(i + 1).padStart(3, '0')}`,

@@ -22,7 +22,7 @@ export interface ExamQuery {
 
 /**
  * GET /api/exams: the exams of the organisations (and their subtrees) where
- * the caller is exam_manager, proctor or admin, newest last (creation order),
+ * the caller is exam_manager, exam_board, proctor or admin, newest last (creation order),
  * each with the audience the caller has on it. Candidates list theirs with
  * GET /api/my/exams.
  */
@@ -32,8 +32,8 @@ export async function listExams(
   actor: Principal,
   query: ExamQuery,
 ): Promise<{ exams: { exam: Exam; audience: ExamAudience }[]; nextCursor: string | null }> {
-  const staffOrgs = access.grantOrgs(actor, ['exam_manager', 'proctor', 'admin']);
-  if (staffOrgs.length === 0) throw new Forbidden('Only exam managers, proctors and administrators list exams');
+  const staffOrgs = access.grantOrgs(actor, ['exam_manager', 'exam_board', 'proctor', 'admin']);
+  if (staffOrgs.length === 0) throw new Forbidden('Only exam managers, exam boards, proctors and administrators list exams');
   const managerOrgs = new Set(access.grantOrgs(actor, 'exam_manager'));
   const filter: Record<string, unknown> = { orgPath: { $in: staffOrgs } };
   if (query.status !== undefined) filter.status = query.status;

@@ -217,10 +217,10 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: ExamQuery }>('/api/exams', {
-    config: { roles: ['exam_manager', 'proctor', 'admin'] },
+    config: { roles: ['exam_manager', 'exam_board', 'proctor', 'admin'] },
     schema: {
       tags: ['exams'],
-      summary: "The exams of the caller's organisations and their subtrees (exam_manager, proctor, admin); cursor pagination in creation order",
+      summary: "The exams of the caller's organisations and their subtrees (exam_manager, exam_board, proctor, admin); cursor pagination in creation order",
       description: 'Each exam as GET /api/exams/:id shows it to the caller, without the roster (candidateCount instead). Candidates list theirs with GET /api/my/exams.',
       security,
       querystring: examListQuery,

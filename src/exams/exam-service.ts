@@ -168,7 +168,7 @@ export class ExamService {
     if (!exam) throw new NotFound('Exam');
     const s = standing(this.deps.access, actor, exam.orgPath);
     if (s === 'manager') return { exam, audience: 'manager' };
-    if (this.deps.access.grantOrgs(actor, ['proctor', 'admin']).some((g) => exam.orgPath.includes(g))) return { exam, audience: 'staff' };
+    if (this.deps.access.grantOrgs(actor, ['exam_board', 'proctor', 'admin']).some((g) => exam.orgPath.includes(g))) return { exam, audience: 'staff' };
     if (exam.candidateIds.includes(actor.id)) return { exam, audience: 'candidate' };
     if (s === 'member') throw new Forbidden('You may not read this exam');
     throw new NotFound('Exam');

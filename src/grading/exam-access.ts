@@ -4,8 +4,11 @@ import type { Exam, ExamModel } from '../exams/exam-model.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { Role } from '../users/user-model.js';
 
-/** Who may do what with an exam's grades. */
-export const EXAM_MANAGERS: readonly Role[] = ['exam_manager'];
+/**
+ * Who runs an exam's grades: grading and regrading, results, analysis and the
+ * sector push. Its exam managers, and the exam board of its organisation or above.
+ */
+export const GRADE_MANAGERS: readonly Role[] = ['exam_manager', 'exam_board'];
 /** Essays are graded by authors and reviewers of the exam's organisation. */
 export const GRADERS: readonly Role[] = ['author', 'reviewer'];
 

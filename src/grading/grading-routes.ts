@@ -6,7 +6,7 @@ import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
 import { resultProperties } from './result-schemas.js';
-import { EXAM_MANAGERS, GRADERS, examFor } from './exam-access.js';
+import { GRADE_MANAGERS, GRADERS, examFor } from './exam-access.js';
 import { findJob, queueSectorPush, startExamGrading, type GradingMode } from './grading-jobs.js';
 import { ManualGradeRefused, pushItemOf } from './grading-service.js';
 import { repinItem } from './repin.js';
@@ -66,10 +66,10 @@ function staffResultView(r: Result) {
 
 async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
-  const exam = (actor: Principal, id: string, roles: typeof EXAM_MANAGERS) => examFor(app.models.Exam, app.access, actor, id, roles);
+  const exam = (actor: Principal, id: string, roles: typeof GRADE_MANAGERS) => examFor(app.models.Exam, app.access, actor, id, roles);
 
   app.post<{ Params: { id: string }; Body: { mode: GradingMode } }>('/api/exams/:id/grading', {
-    config: { roles: EXAM_MANAGERS },
+    config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['grading'],
       summary: 'Grade (all) or re-grade (regrade) every submitted attempt as one tracked job (exam_manager)',
@@ -83,9 +83,9 @@ async function routes(app: FastifyInstance) {
       response: { 202: { type: 'object', properties: { jobId: { type: 'string' } } } },
     },
   }, async (request, reply) => {
-    const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
+    const e = await exam(request.principal, request.params.id, GRADE_MANAGERS);
     const jobId = await startExamGrading(app.queues, e._id, request.body.mode, request.principal.id);
-    await app.audit.record(auditContext(request, EXAM_MANAGERS), { orgId: e.ownerOrgId, action: 'exam.grading', target: `exam:${e._id}`, summary: { mode: request.body.mode, jobId } });
+    await app.audit.record(auditContext(request, GRADE_MANAGERS), { orgId: e.ownerOrgId, action: 'exam.grading', target: `exam:${e._id}`, summary: { mode: request.body.mode, jobId } });
     return reply.code(202).send({ jobId });
   });
 
@@ -123,13 +123,13 @@ async function routes(app: FastifyInstance) {
         examId = attempt?.examId ?? null;
       }
       if (!examId) throw new NotFound('Job');
-      await exam(request.principal, examId, EXAM_MANAGERS);
+      await exam(request.principal, examId, GRADE_MANAGERS);
     }
     return found.view;
   });
 
   app.post<{ Params: { id: string }; Body: { itemId: string; revision: number } }>('/api/exams/:id/repin', {
-    config: { roles: EXAM_MANAGERS },
+    config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['grading'],
       summary: 'Pin a newer revision of an item on every form of the exam (exam_manager): the regrade rule',
@@ -159,10 +159,10 @@ async function routes(app: FastifyInstance) {
       },
     },
   }, async (request) => {
-    const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
+    const e = await exam(request.principal, request.params.id, GRADE_MANAGERS);
     const passages = { current: (ids: string[]) => currentRevisions(app.models, ids) };
     const outcome = await repinItem({ Exam: app.models.Exam, Form: app.models.Form, Repin: app.models.Repin, bank: app.bank.pools, passages }, e, request.body.itemId, request.body.revision, request.principal.id);
-    await app.audit.record(auditContext(request, EXAM_MANAGERS), {
+    await app.audit.record(auditContext(request, GRADE_MANAGERS), {
       orgId: e.ownerOrgId,
       action: 'exam.repin',
       target: `exam:${e._id}`,
@@ -172,7 +172,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/exams/:id/manual-queue', {
-    config: { roles: [...GRADERS, ...EXAM_MANAGERS] },
+    config: { roles: [...GRADERS, ...GRADE_MANAGERS] },
     schema: {
       tags: ['grading'],
       summary: 'Essay responses waiting for a person (author or reviewer of the exam\'s organisation; exam managers may look)',
@@ -208,7 +208,7 @@ async function routes(app: FastifyInstance) {
       },
     },
   }, async (request) => {
-    const e = await exam(request.principal, request.params.id, [...GRADERS, ...EXAM_MANAGERS]);
+    const e = await exam(request.principal, request.params.id, [...GRADERS, ...GRADE_MANAGERS]);
     const pending = await app.models.Result.find({ examId: e._id, status: 'pending_manual' }, { perItem: 1, formCode: 1 }).lean<Pick<Result, '_id' | 'perItem' | 'formCode'>[]>();
     pending.sort((a, b) => (a._id < b._id ? -1 : 1));
     const tasks = pending.flatMap((r) =>
@@ -297,7 +297,7 @@ async function routes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { id: string } }>('/api/exams/:id/sector-sync', {
-    config: { roles: EXAM_MANAGERS },
+    config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['grading'],
       summary: 'How many graded attempts the sector database holds (pushed), still waits for (pending), or gave up on (failed)',
@@ -306,7 +306,7 @@ async function routes(app: FastifyInstance) {
       response: { 200: { type: 'object', properties: { pushed: { type: 'integer' }, pending: { type: 'integer' }, failed: { type: 'integer' } } } },
     },
   }, async (request) => {
-    const e = await exam(request.principal, request.params.id, EXAM_MANAGERS);
+    const e = await exam(request.principal, request.params.id, GRADE_MANAGERS);
     return app.sectorPush.counts(e._id);
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
-import { EXAM_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
+import { GRADE_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
 import { resultsCsv } from './results-service.js';
 import { idParams } from '../route-schemas.js';
 import { resultProperties } from '../grading/result-schemas.js';
@@ -28,7 +28,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
   const { results } = app.services;
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
-    config: { roles: EXAM_MANAGERS },
+    config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['results'],
       summary: 'Every graded attempt of the exam (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
@@ -38,10 +38,10 @@ export default async function resultsRoutes(app: FastifyInstance) {
       response: { 200: { type: 'object', properties: { results: { type: 'array', items: rowSchema } } } },
     },
   }, async (request, reply) => {
-    const exam = await examFor(app.models.Exam, app.access, request.principal, request.params.id, EXAM_MANAGERS);
+    const exam = await examFor(app.models.Exam, app.access, request.principal, request.params.id, GRADE_MANAGERS);
     const rows = await results.examResults(exam);
     // Every export of the exam's scores names who took it, in the exam's chain.
-    await app.audit.record(auditContext(request, EXAM_MANAGERS), {
+    await app.audit.record(auditContext(request, GRADE_MANAGERS), {
       orgId: exam.ownerOrgId,
       action: 'exam.results_read',
       target: `exam:${exam._id}`,
@@ -107,7 +107,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
     results.attemptResult(request.params.id, {
       id: request.principal.id,
       staff: async (exam) => {
-        await checkExam(app.access, request.principal, exam, [...EXAM_MANAGERS, ...GRADERS], async () => false);
+        await checkExam(app.access, request.principal, exam, [...GRADE_MANAGERS, ...GRADERS], async () => false);
         return true;
       },
     }),

@@ -9,7 +9,7 @@ import { t, type MessageKey } from '../i18n.js';
 import type { Page, PageContext } from '../pages/types.js';
 import { StaffApi } from './api.js';
 import { notice } from './components.js';
-import { hasRole, managesExams, readsBank, watchesExams } from './roles.js';
+import { hasRole, listsExams, managesExams, readsBank } from './roles.js';
 
 export type Section = 'home' | 'items' | 'review' | 'blueprints' | 'exams';
 
@@ -37,7 +37,7 @@ const SECTIONS: SectionDef[] = [
   { id: 'items', href: '/staff/items', label: 'staff.nav.items', allowed: readsBank },
   { id: 'review', href: '/staff/review', label: 'staff.nav.review', allowed: (u) => hasRole(u, 'reviewer') },
   { id: 'blueprints', href: '/staff/blueprints', label: 'staff.nav.blueprints', allowed: managesExams },
-  { id: 'exams', href: '/staff/exams', label: 'staff.nav.exams', allowed: watchesExams },
+  { id: 'exams', href: '/staff/exams', label: 'staff.nav.exams', allowed: listsExams },
 ];
 
 export function sectionsFor(user: User): { id: Section; href: string; label: string }[] {

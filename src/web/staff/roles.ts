@@ -5,9 +5,9 @@
  */
 import type { User } from '../api.js';
 
-export type StaffRole = 'admin' | 'author' | 'reviewer' | 'exam_manager' | 'proctor';
+export type StaffRole = 'admin' | 'author' | 'reviewer' | 'exam_manager' | 'exam_board' | 'proctor';
 
-export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'author', 'reviewer', 'exam_manager', 'proctor'];
+export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'author', 'reviewer', 'exam_manager', 'exam_board', 'proctor'];
 
 export function hasRole(user: User, ...roles: string[]): boolean {
   return user.roles.some((g) => roles.includes(g.role));
@@ -32,6 +32,17 @@ export function managesExams(user: User): boolean {
   return hasRole(user, 'exam_manager');
 }
 
+/** The live exam (monitor, extra time, unlocking) is for exam managers, proctors and administrators. */
 export function watchesExams(user: User): boolean {
   return hasRole(user, 'exam_manager', 'proctor', 'admin');
+}
+
+/** Grading, regrading, results, analysis and the sector push: exam managers and exam boards. */
+export function runsResults(user: User): boolean {
+  return hasRole(user, 'exam_manager', 'exam_board');
+}
+
+/** Who opens the exam list: those who watch exams, and exam boards. */
+export function listsExams(user: User): boolean {
+  return watchesExams(user) || hasRole(user, 'exam_board');
 }

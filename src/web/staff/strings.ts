@@ -41,6 +41,8 @@ const S = {
   'staff.home.manager': ['Ma trận đề và kỳ thi', 'Blueprints and exams'],
   'staff.home.managerText': ['Lập ma trận, tạo kỳ thi, ghép mã đề, công bố, giám sát, chấm và xem kết quả.', 'Build blueprints, create exams, assemble forms, publish, monitor, grade and read the results.'],
   'staff.home.proctor': ['Coi thi', 'Proctoring'],
+  'staff.home.board': ['Hội đồng thi', 'Exam board'],
+  'staff.home.boardText': ['Chấm và chấm lại, xem kết quả, phân tích đề và đồng bộ điểm lên cơ sở dữ liệu ngành cho các kỳ thi của đơn vị.', 'Grade and regrade, read results, analyse the papers and push marks to the sector database for the exams of your organisation.'],
   'staff.home.proctorText': ['Theo dõi thí sinh trong phòng thi và cộng thêm giờ khi cần.', 'Watch candidates during the exam and give extra time when needed.'],
 
   'staff.status.draft': ['Nháp', 'Draft'],

@@ -13,18 +13,16 @@ import { pathId } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { orgChoice } from '../org-select.js';
 import { remember } from '../recent.js';
-import { hasRole, managesExams, orgsWith } from '../roles.js';
+import { hasRole, managesExams, orgsWith, runsResults, watchesExams } from '../roles.js';
 
 export type ExamTab = 'overview' | 'monitor' | 'grading' | 'results' | 'analysis';
 
 /** The tabs of one exam's workspace; proctors get the overview and the monitor. */
 export function examTabs(ctx: StaffContext, examId: string, active: ExamTab): HTMLElement {
-  const manager = managesExams(ctx.user);
-  const tabs: [ExamTab, string, string][] = [
-    ['overview', '', t('staff.exam.tab.overview')],
-    ['monitor', '/monitor', t('staff.exam.tab.monitor')],
-  ];
-  if (manager) tabs.push(['grading', '/grading', t('staff.exam.tab.grading')], ['results', '/results', t('staff.exam.tab.results')], ['analysis', '/analysis', t('staff.exam.tab.analysis')]);
+  const tabs: [ExamTab, string, string][] = [['overview', '', t('staff.exam.tab.overview')]];
+  // An exam board runs the grades but not the live exam: no monitor tab.
+  if (watchesExams(ctx.user)) tabs.push(['monitor', '/monitor', t('staff.exam.tab.monitor')]);
+  if (runsResults(ctx.user)) tabs.push(['grading', '/grading', t('staff.exam.tab.grading')], ['results', '/results', t('staff.exam.tab.results')], ['analysis', '/analysis', t('staff.exam.tab.analysis')]);
   const base = `/staff/exams/${encodeURIComponent(examId)}`;
   return h(
     'nav',

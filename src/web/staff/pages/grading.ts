@@ -10,7 +10,7 @@ import { renderItem, renderRichText } from '../../items/render.js';
 import { serverFeatures, type Job, type ManualTask, type RubricRow } from '../api.js';
 import { busy, button, confirmDialog, errorMessage, fill, input, notice, num, parseNumber, say, statusBadge, textarea, uid } from '../components.js';
 import { staffPage, type StaffContext } from '../frame.js';
-import { hasRole, managesExams, watchesExams } from '../roles.js';
+import { hasRole, listsExams, runsResults } from '../roles.js';
 import { examTabs } from './exams.js';
 import { loadExam } from './exam.js';
 
@@ -210,11 +210,11 @@ export const gradingPage = staffPage(
     const examId = ctx.params.examId!;
     let disposed = false;
     let panel: { dispose(): void } | null = null;
-    const manager = managesExams(ctx.user);
+    const manager = runsResults(ctx.user);
     const grader = hasRole(ctx.user, 'author', 'reviewer');
     const heading = ctx.heading(manager ? t('staff.grading.title') : t('staff.grading.titlePlain'));
     const status = h('div', { class: 'message-slot' }, h('p', { class: 'muted', role: 'status' }, t('staff.loading')));
-    fill(ctx.root, heading, watchesExams(ctx.user) && examTabs(ctx, examId, 'grading'), status);
+    fill(ctx.root, heading, listsExams(ctx.user) && examTabs(ctx, examId, 'grading'), status);
 
     void (async () => {
       const features = await serverFeatures();
@@ -272,5 +272,5 @@ export const gradingPage = staffPage(
       panel?.dispose();
     };
   },
-  (user) => managesExams(user) || hasRole(user, 'author', 'reviewer'),
+  (user) => runsResults(user) || hasRole(user, 'author', 'reviewer'),
 );

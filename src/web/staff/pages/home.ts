@@ -4,7 +4,7 @@ import { t } from '../../i18n.js';
 import { fill, statusBadge } from '../components.js';
 import { staffPage } from '../frame.js';
 import { recentList } from '../recent.js';
-import { hasRole, managesExams, readsBank, watchesExams } from '../roles.js';
+import { hasRole, listsExams, managesExams, readsBank, watchesExams } from '../roles.js';
 
 export const homePage = staffPage('home', (ctx) => {
   const u = ctx.user;
@@ -43,7 +43,10 @@ export const homePage = staffPage('home', (ctx) => {
   } else if (watchesExams(u)) {
     card(t('staff.home.proctor'), t('staff.home.proctorText'), ctx.link('/staff/exams', t('staff.nav.exams'), { class: 'button button--primary' }));
   }
-  const recent = watchesExams(u) ? recentList(u.id, 'exams').slice(0, 5) : [];
+  if (hasRole(u, 'exam_board') && !managesExams(u)) {
+    card(t('staff.home.board'), t('staff.home.boardText'), ctx.link('/staff/exams', t('staff.nav.exams'), { class: 'button button--primary' }));
+  }
+  const recent = listsExams(u) ? recentList(u.id, 'exams').slice(0, 5) : [];
   fill(
     ctx.root,
     ctx.heading(t('staff.home.title', { name: u.displayName || u.username })),
