@@ -112,9 +112,14 @@ export interface ClozeItem extends ItemCommon {
   text: string;
   blanks: ClozeBlank[];
 }
+/** One marking criterion of an essay and the most points it gives. */
+export interface RubricRow {
+  criterion: string;
+  maxPoints: number;
+}
 export interface EssayItem extends ItemCommon {
   type: 'essay';
-  rubric: { criterion: string; maxPoints: number }[];
+  rubric: RubricRow[];
   maxWords?: number;
 }
 
