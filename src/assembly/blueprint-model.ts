@@ -1,26 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
-import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
+import { ITEM_TYPES } from '../bank/item-types.js';
+import type { BlueprintCell, BlueprintSection } from '../contracts/exams.js';
 
-/** One cell of the matrix: `count` items of the section's type, this topic and this level. */
-export interface BlueprintCell {
-  topic: string;
-  cognitiveLevel: CognitiveLevel;
-  count: number;
-}
-
-export interface BlueprintSection {
-  title: string;
-  /** Item type drawn by every cell; absent means any type. */
-  type?: ItemType;
-  /** Overrides each item's own points. */
-  pointsPerItem?: number;
-  /** Shuffle the order of items (stimulus groups move as a unit) inside the section. @defaultValue false */
-  shuffleItems?: boolean;
-  /** Shuffle options of choice items, except `fixed` ones; an item's own `shuffleOptions: false` wins. @defaultValue true */
-  shuffleOptions?: boolean;
-  cells: BlueprintCell[];
-}
+export type { BlueprintCell, BlueprintSection } from '../contracts/exams.js';
 
 export interface BlueprintConstraints {
   /** Largest share of items any two forms may have in common, where the bank allows. @defaultValue 0.3 */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { Forbidden, NotFound } from '../errors.js';
 import type { AuditRecord } from './audit-model.js';
 import { auditContext } from './audit-context.js';
@@ -34,27 +35,37 @@ const recordSchema = {
 
 const AUDIT_READERS = ['admin', 'exam_manager'] as const;
 
+const auditQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    target: { type: 'string', maxLength: 200 },
+    actor: { type: 'string', maxLength: 64 },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    cursor: { type: 'string', maxLength: 500 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  },
+} as const;
+
+/** The organisation whose chain is checked (query) or anchored (body). */
+const chainField = {
+  type: 'object',
+  required: ['chain'],
+  additionalProperties: false,
+  properties: { chain: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
 export default async function auditRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
-  app.get<{ Querystring: { target?: string; actor?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/api/audit', {
+  app.get<{ Querystring: FromSchema<typeof auditQuery> }>('/api/audit', {
     config: { roles: AUDIT_READERS },
     schema: {
       tags: ['audit'],
       summary: 'Audit records of the organisations where the caller is admin or exam manager (and below), newest first',
       security: [{ bearer: [] }],
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          target: { type: 'string', maxLength: 200 },
-          actor: { type: 'string', maxLength: 64 },
-          from: { type: 'string', format: 'date-time' },
-          to: { type: 'string', format: 'date-time' },
-          cursor: { type: 'string', maxLength: 500 },
-          limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-        },
-      },
+      querystring: auditQuery,
       response: { 200: { type: 'object', properties: { records: { type: 'array', items: recordSchema }, nextCursor: { type: ['string', 'null'] } } } },
     },
   }, async (request) => {
@@ -86,13 +97,13 @@ export default async function auditRoutes(app: FastifyInstance) {
     },
   } as const;
 
-  app.get<{ Querystring: { chain: string } }>('/api/audit/verify', {
+  app.get<{ Querystring: FromSchema<typeof chainField> }>('/api/audit/verify', {
     config: { roles: AUDIT_READERS },
     schema: {
       tags: ['audit'],
       summary: "Checks an organisation's chain (links, HMAC seals, the head kept in Redis) and reports the first broken or missing record",
       security: [{ bearer: [] }],
-      querystring: { type: 'object', required: ['chain'], additionalProperties: false, properties: { chain: { type: 'string', minLength: 1, maxLength: 64 } } },
+      querystring: chainField,
       response: { 200: chainCheck },
     },
   }, async (request) => {
@@ -103,13 +114,13 @@ export default async function auditRoutes(app: FastifyInstance) {
   });
 
   const head = { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } } as const;
-  app.post<{ Body: { chain: string } }>('/api/audit/anchor', {
+  app.post<{ Body: FromSchema<typeof chainField> }>('/api/audit/anchor', {
     config: { roles: ['admin'] },
     schema: {
       tags: ['audit'],
       summary: "Anchors an organisation's chain again after its head was lost (admin of the organisation or above): appends an audited audit.anchor record and makes it the head",
       security: [{ bearer: [] }],
-      body: { type: 'object', required: ['chain'], additionalProperties: false, properties: { chain: { type: 'string', minLength: 1, maxLength: 64 } } },
+      body: chainField,
       response: { 200: { type: 'object', properties: { chain: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, replaced: head } } },
     },
   }, async (request) => {

@@ -1,12 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { RateLimited } from '../errors.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 import { userSchema } from '../users/user-schemas.js';
 import { revocationChannel } from '../users/revocations.js';
 import { userView } from '../users/user-service.js';
 import { auditLoginEvent } from './login-audit.js';
+
+const loginBody = {
+  type: 'object',
+  required: ['username', 'password'],
+  additionalProperties: false,
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 128 },
+    password: { type: 'string', minLength: 1, maxLength: 256 },
+  },
+} as const;
 
 export default async function authRoutes(app: FastifyInstance) {
   // Per-address limit, far above a school lab logging in at once; the
@@ -19,20 +30,12 @@ export default async function authRoutes(app: FastifyInstance) {
     errorResponseBuilder: (_req, ctx) => new RateLimited('Too many login attempts from this address', Math.ceil(ctx.ttl / 1000)),
   });
 
-  app.post<{ Body: { username: string; password: string } }>('/api/auth/login', {
+  app.post<{ Body: FromSchema<typeof loginBody> }>('/api/auth/login', {
     config: { rateLimit: { max: app.config.LOGIN_MAX_PER_ADDRESS, timeWindow: 60_000 } },
     schema: {
       tags: ['auth'],
       summary: 'Log in with username and password',
-      body: {
-        type: 'object',
-        required: ['username', 'password'],
-        additionalProperties: false,
-        properties: {
-          username: { type: 'string', minLength: 1, maxLength: 128 },
-          password: { type: 'string', minLength: 1, maxLength: 256 },
-        },
-      },
+      body: loginBody,
       response: {
         200: {
           type: 'object',
@@ -43,7 +46,7 @@ export default async function authRoutes(app: FastifyInstance) {
     },
   }, async (request) => app.auth.login(request.body.username, request.body.password, { ip: request.ip, requestId: String(request.id) }));
 
-  app.post<{ Params: { id: string } }>('/api/users/:id/unlock', {
+  app.post<{ Params: IdParams }>('/api/users/:id/unlock', {
     onRequest: app.authenticate,
     config: { roles: ['proctor', 'exam_manager', 'admin'] },
     schema: {

@@ -2,12 +2,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
 import type { FormItem } from '../assembly/assembler.js';
 
-export const SHOW_RESULTS = ['never', 'after_submit', 'after_close'] as const;
-export type ShowResults = (typeof SHOW_RESULTS)[number];
+import { EXAM_STATUSES, SHOW_RESULTS, type ExamStatus, type ShowResults } from '../contracts/exams.js';
 
-/** `draft` → (assemble any number of times) → `published` (forms frozen). */
-export const EXAM_STATUSES = ['draft', 'published'] as const;
-export type ExamStatus = (typeof EXAM_STATUSES)[number];
+export { EXAM_STATUSES, SHOW_RESULTS, type ExamStatus, type ShowResults } from '../contracts/exams.js';
 
 export interface Exam {
   _id: string;

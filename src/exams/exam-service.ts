@@ -15,6 +15,7 @@ import type { Detail } from '../validation.js';
 import { assignFormCode, formDelivery, type CandidateItem, type FormDelivery } from './candidate-form.js';
 import { newDeliverySecret } from './delivery-ids.js';
 import type { Exam, ExamModel, Form, FormModel, ShowResults } from './exam-model.js';
+import type { FormSummary } from '../contracts/exams.js';
 
 /** Body of POST /api/exams (already checked against its JSON Schema by the route). */
 export interface NewExam {
@@ -34,7 +35,7 @@ export interface NewExam {
 
 export interface AssembleSummary {
   seed: string;
-  forms: { code: string; itemCount: number; totalPoints: number; meanDifficulty: number; hash: string }[];
+  forms: FormSummary[];
   overlap: number;
   difficultySpread: number;
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { NotFound } from '../errors.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 import { ORG_KINDS } from './org-model.js';
 import { orgView, type NewOrg } from './org-service.js';
 
@@ -17,6 +18,8 @@ const orgSchema = {
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+const childrenQuery = { type: 'object', additionalProperties: false, properties: { parentId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 export default async function orgRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
@@ -51,7 +54,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     return reply.code(201).send(orgView(org));
   });
 
-  app.get<{ Params: { id: string } }>('/api/orgs/:id', {
+  app.get<{ Params: IdParams }>('/api/orgs/:id', {
     schema: { tags: ['orgs'], summary: 'An organisation (candidates: only those of their own branch)', security: [{ bearer: [] }], params: idParams, response: { 200: orgSchema } },
   }, async (request) => {
     const visible = await app.access.visibleOrgs(request.principal);
@@ -59,12 +62,12 @@ export default async function orgRoutes(app: FastifyInstance) {
     return orgView(await app.orgs.get(request.params.id));
   });
 
-  app.get<{ Querystring: { parentId?: string } }>('/api/orgs', {
+  app.get<{ Querystring: FromSchema<typeof childrenQuery> }>('/api/orgs', {
     schema: {
       tags: ['orgs'],
       summary: 'Children of an organisation (the root when parentId is absent); candidates see only their own branch',
       security: [{ bearer: [] }],
-      querystring: { type: 'object', additionalProperties: false, properties: { parentId: { type: 'string', minLength: 1, maxLength: 64 } } },
+      querystring: childrenQuery,
       response: { 200: { type: 'object', properties: { orgs: { type: 'array', items: orgSchema } } } },
     },
   }, async (request) => {

@@ -23,7 +23,7 @@ export interface TestLike {
 }
 
 /**
- * Compiles src/web and copies its static files into a fresh temporary
+ * Compiles src/contracts and src/web and copies the client's static files into a fresh temporary
  * folder (never dist/web, which other runs may be serving) and returns it.
  * The folder is removed at teardown.
  */
@@ -32,6 +32,12 @@ export async function buildWebClient(t: TestLike): Promise<string> {
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const root = projectRoot();
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  // The shared contracts first, into contracts/ beside the client's modules (where the browser finds them).
+  await run(
+    process.execPath,
+    [tsc, '-p', path.join(root, 'src', 'contracts', 'tsconfig.json'), '--outDir', path.join(out, 'contracts'), '--declarationDir', path.join(out, 'types'), '--tsBuildInfoFile', path.join(out, '.tsbuildinfo-contracts')],
+    { cwd: root },
+  );
   await run(process.execPath, [tsc, '-p', path.join(root, 'src', 'web', 'tsconfig.json'), '--outDir', out], { cwd: root });
   await run(process.execPath, [path.join(root, 'src', 'web', 'build', 'copy-static.mjs'), '--out', out], { cwd: root });
   return out;

@@ -1,29 +1,15 @@
 /**
  * The candidate-facing item as the server delivers it (the `items` of the
  * WebSocket `state` message; server side: src/exams/candidate-form.ts) and
- * the response shapes of docs/item-types.md. The browser build cannot import server
- * modules, so the shapes are restated here; test/web checks the type list
- * against src/bank/item-types.ts.
+ * the response shapes of docs/item-types.md. The item types, labelled parts and
+ * responses come from the shared contract (src/contracts/items.ts), which the
+ * server uses too; the delivered item's own shape is the browser's view of it.
  */
 
-export const ITEM_TYPES = [
-  'single_choice',
-  'multiple_choice',
-  'true_false',
-  'true_false_cluster',
-  'numeric',
-  'short_text',
-  'matching',
-  'ordering',
-  'cloze',
-  'essay',
-] as const;
-export type ItemType = (typeof ITEM_TYPES)[number];
+import type { ItemResponse, ItemType, Labelled } from '../../contracts/items.js';
 
-export interface Labelled {
-  id: string;
-  text: string;
-}
+export { ITEM_TYPES } from '../../contracts/items.js';
+export type { ItemResponse, ItemType, Labelled } from '../../contracts/items.js';
 
 export interface CandidateItem {
   /** The item id; staff views may pass `id` instead. */
@@ -48,14 +34,6 @@ export interface CandidateItem {
   /** The shared passage the item reads (its text comes in the state's `stimuli`). */
   stimulusId?: string;
 }
-
-/**
- * A response `r` (docs/item-types.md): single_choice "B", multiple_choice ["A","C"],
- * true_false true, true_false_cluster {"a":true}, numeric "-1,5" (or -1.5),
- * short_text / essay "text", matching {"p1":"c3"}, ordering ["e2","e1"],
- * cloze {"b1":"…"}.
- */
-export type ItemResponse = string | number | boolean | string[] | Record<string, string> | Record<string, boolean>;
 
 /** An essay response is at most 20,000 characters. */
 export const ESSAY_MAX_CHARS = 20_000;

@@ -5,22 +5,12 @@
  * need the bearer token and so cannot be plain links.
  */
 import { ApiError, request, type Session } from '../api.js';
-import type { ItemType } from '../items/types.js';
+import type { BlueprintSection, FormSummary, ShowResults } from '../../contracts/exams.js';
+import type { Choice, CognitiveLevel, ItemStatus, ItemType, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
 
-export type ItemStatus = 'draft' | 'in_review' | 'approved' | 'retired';
-export type Sharing = 'private' | 'org' | 'subtree' | 'national';
-export type CognitiveLevel = 1 | 2 | 3 | 4;
-
-export interface Choice {
-  id: string;
-  text: string;
-  fixed?: boolean;
-}
-
-export interface Labelled {
-  id: string;
-  text: string;
-}
+// Shapes the server shares (src/contracts); the staff pages import them from here.
+export type { Choice, CognitiveLevel, ItemStatus, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
+export type { BlueprintCell, BlueprintSection, FormSummary, ShowResults } from '../../contracts/exams.js';
 
 export interface ClozeBlank {
   id: string;
@@ -29,11 +19,6 @@ export interface ClozeBlank {
   ignoreDiacritics?: boolean;
   value?: number;
   tolerance?: number;
-}
-
-export interface RubricRow {
-  criterion: string;
-  maxPoints: number;
 }
 
 /**
@@ -197,21 +182,6 @@ export interface Org {
   path: string[];
 }
 
-export interface BlueprintCell {
-  topic: string;
-  cognitiveLevel: CognitiveLevel;
-  count: number;
-}
-
-export interface BlueprintSection {
-  title: string;
-  type?: ItemType;
-  pointsPerItem?: number;
-  shuffleItems?: boolean;
-  shuffleOptions?: boolean;
-  cells: BlueprintCell[];
-}
-
 export interface NewBlueprint {
   title: string;
   subject: string;
@@ -228,8 +198,6 @@ export interface Blueprint extends NewBlueprint {
   ownerOrgId: string;
   createdAt: string;
 }
-
-export type ShowResults = 'never' | 'after_submit' | 'after_close';
 
 export interface NewExam {
   title: string;
@@ -267,14 +235,6 @@ export interface Exam {
   publishedAt?: string;
   /** In lists, instead of the roster. */
   candidateCount?: number;
-}
-
-export interface FormSummary {
-  code: string;
-  itemCount: number;
-  totalPoints: number;
-  meanDifficulty: number;
-  hash: string;
 }
 
 export interface AssembleResult {

@@ -1,0 +1,146 @@
+/**
+ * The item contract shared by the server and the browser: the item types, the
+ * authored content of each type (docs/item-types.md) and a candidate's response.
+ * Browser-safe: no Node or server imports. The server's src/bank/item-types.ts
+ * re-exports these; the browser client imports them from here.
+ */
+
+export const ITEM_TYPES = [
+  'single_choice',
+  'multiple_choice',
+  'true_false',
+  'true_false_cluster',
+  'numeric',
+  'short_text',
+  'matching',
+  'ordering',
+  'cloze',
+  'essay',
+] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
+
+export const SHARING = ['private', 'org', 'subtree', 'national'] as const;
+export type Sharing = (typeof SHARING)[number];
+
+export const ITEM_STATUSES = ['draft', 'in_review', 'approved', 'retired'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export type CognitiveLevel = 1 | 2 | 3 | 4;
+
+export interface Choice {
+  id: string;
+  text: string;
+  /** Keeps its position when options are shuffled ("all of the above"). */
+  fixed?: boolean;
+}
+
+export interface Labelled {
+  id: string;
+  text: string;
+}
+
+/** Fields every item has, whatever its type. */
+export interface ItemCommon {
+  type: ItemType;
+  stem: string;
+  subject: string;
+  grade: number;
+  topic: string;
+  cognitiveLevel: CognitiveLevel;
+  tags?: string[];
+  language?: 'vi' | 'en';
+  /** @defaultValue 1 */
+  points?: number;
+  difficulty?: number;
+  sharing?: Sharing;
+  stimulusId?: string;
+  /** @defaultValue true */
+  shuffleOptions?: boolean;
+}
+
+export interface SingleChoiceItem extends ItemCommon {
+  type: 'single_choice';
+  options: Choice[];
+  correct: [string];
+}
+export interface MultipleChoiceItem extends ItemCommon {
+  type: 'multiple_choice';
+  options: Choice[];
+  correct: string[];
+  scoring?: 'all_or_nothing' | 'partial';
+}
+export interface TrueFalseItem extends ItemCommon {
+  type: 'true_false';
+  value: boolean;
+}
+export interface TrueFalseClusterItem extends ItemCommon {
+  type: 'true_false_cluster';
+  statements: Labelled[];
+  values: Record<string, boolean>;
+  /** @defaultValue [0, 0.1, 0.25, 0.5, 1] */
+  ladder?: number[];
+}
+export interface NumericItem extends ItemCommon {
+  type: 'numeric';
+  value: number;
+  /** Absolute tolerance. @defaultValue 0 */
+  tolerance?: number;
+}
+export interface ShortTextItem extends ItemCommon {
+  type: 'short_text';
+  accepted: string[];
+  caseSensitive?: boolean;
+  ignoreDiacritics?: boolean;
+}
+export interface MatchingItem extends ItemCommon {
+  type: 'matching';
+  premises: Labelled[];
+  choices: Labelled[];
+  pairs: Record<string, string>;
+}
+export interface OrderingItem extends ItemCommon {
+  type: 'ordering';
+  elements: Labelled[];
+  order: string[];
+  scoring?: 'all_or_nothing' | 'partial';
+}
+export type ClozeBlank =
+  | { id: string; accepted: string[]; caseSensitive?: boolean; ignoreDiacritics?: boolean }
+  | { id: string; value: number; tolerance?: number };
+export interface ClozeItem extends ItemCommon {
+  type: 'cloze';
+  text: string;
+  blanks: ClozeBlank[];
+}
+/** One marking criterion of an essay and the most points it gives. */
+export interface RubricRow {
+  criterion: string;
+  maxPoints: number;
+}
+export interface EssayItem extends ItemCommon {
+  type: 'essay';
+  rubric: RubricRow[];
+  maxWords?: number;
+}
+
+/** The authored content of an item: exactly what POST /api/items takes. */
+export type ItemContent =
+  | SingleChoiceItem
+  | MultipleChoiceItem
+  | TrueFalseItem
+  | TrueFalseClusterItem
+  | NumericItem
+  | ShortTextItem
+  | MatchingItem
+  | OrderingItem
+  | ClozeItem
+  | EssayItem;
+
+/** A candidate's response `r`, as sent in the WebSocket `answer` frame (shape depends on the type). */
+export type ItemResponse =
+  | string
+  | number
+  | boolean
+  | string[]
+  | Record<string, string>
+  | Record<string, boolean>;
