@@ -6,7 +6,7 @@
  * server uses too; the delivered item's own shape is the browser's view of it.
  */
 
-import type { ItemResponse, ItemType, Labelled } from '../../contracts/items.js';
+import type { ItemType, Labelled } from '../../contracts/items.js';
 
 export { ITEM_TYPES } from '../../contracts/items.js';
 export type { ItemResponse, ItemType, Labelled } from '../../contracts/items.js';
