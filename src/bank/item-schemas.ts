@@ -132,9 +132,13 @@ export function mathDelimiterProblem(text: string): string | null {
   return open ? `opens a formula with \\${open} and never closes it` : null;
 }
 
-/** What two entries of a list show a candidate, compared without case, spacing or markup. */
+/**
+ * What two entries of a list show a candidate, compared without spacing or markup.
+ * Letter case counts: "NGUYEN VAN TEO" and "nguyen van teo" are different answers
+ * to a question about Upcase (a real paper in test/fixtures/docx has exactly that).
+ */
 function shownText(safeHtml: string): string {
-  const text = textOfSafeHtml(safeHtml).normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim();
+  const text = textOfSafeHtml(safeHtml).normalize('NFC').replace(/\s+/g, ' ').trim();
   // Pictures make entries different even with the same words.
   const pictures = [...safeHtml.matchAll(/<img[^>]*src="([^"]*)"/g)].map((m) => m[1]).join(' ');
   return `${text}\u0000${pictures}`;

@@ -17,11 +17,14 @@ async function details(item: Record<string, unknown>): Promise<{ status: number;
 }
 
 t.test('options, statements and elements a candidate cannot tell apart are refused', async (t) => {
-  const single = { ...validItem('single_choice'), options: [{ id: 'A', text: '<p>Hà Nội</p>' }, { id: 'B', text: 'Huế' }, { id: 'C', text: '  hà   NỘI ' }], correct: ['A'] };
+  const single = { ...validItem('single_choice'), options: [{ id: 'A', text: '<p>Hà Nội</p>' }, { id: 'B', text: 'Huế' }, { id: 'C', text: '  <b>Hà</b>   Nội ' }], correct: ['A'] };
   const res = await details(single);
   t.equal(res.status, 400);
   t.match(res.details, [{ instancePath: '/options/2/text', keyword: 'duplicateText', params: { same: 1, id: 'A' } }], 'the repeat is named with the option it repeats');
   t.equal(res.details.length, 1, 'the first of the two is fine');
+
+  const cased = { ...validItem('single_choice'), options: [{ id: 'A', text: 'nguyen van teo' }, { id: 'B', text: 'NGUYEN VAN TEO' }, { id: 'C', text: 'Nguyen Van Teo' }], correct: ['B'] };
+  t.equal((await details(cased)).status, 201, 'letter case makes options different (a question about Upcase)');
 
   const ordering = validItem('ordering') as { elements: { id: string; text: string }[] };
   const twice = { ...ordering, elements: ordering.elements.map((e, i) => (i === 1 ? { ...e, text: ordering.elements[0]!.text } : e)) };
