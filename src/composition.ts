@@ -153,6 +153,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     orgs,
     access,
     passages: { current: (ids) => currentRevisions(models, ids), pinned: (pins) => pinnedPassages(models, pins) },
+    deliveryKey: config.AUDIT_KEY,
   });
 
   const commitOptions = { windowMs: config.LIVE_COMMIT_WINDOW_MS, ...(options.metrics ? { onBatch: commitHistograms(options.metrics) } : {}) };

@@ -26,6 +26,17 @@ export function newDeliverySecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * The secret of a form stored before forms carried one: derived from the
+ * form's id under a server key, so every process that delivers the form first
+ * arrives at the same secret without depending on the database to serialise
+ * a conditional write (FerretDB over SQLite does not), and storing it is
+ * idempotent. Without the key nobody can compute it from the form id.
+ */
+export function legacyDeliverySecret(key: string, formId: string): string {
+  return createHmac('sha256', key).update(`delivery-secret\u0000${formId}`).digest('base64url');
+}
+
 // Authored ids match ^[A-Za-z0-9_-]{1,32}$; '~' is outside that alphabet, so a token can never equal one.
 const TOKEN_PREFIX = '~';
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

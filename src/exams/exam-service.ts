@@ -13,7 +13,7 @@ import { nativeOf, readMany } from '../infra/store.js';
 import type { User, UserModel } from '../users/user-model.js';
 import type { Detail } from '../validation.js';
 import { assignFormCode, formDelivery, type CandidateItem, type FormDelivery } from './candidate-form.js';
-import { newDeliverySecret } from './delivery-ids.js';
+import { legacyDeliverySecret, newDeliverySecret } from './delivery-ids.js';
 import type { Exam, ExamModel, Form, FormModel, ShowResults } from './exam-model.js';
 import type { FormSummary } from '../contracts/exams.js';
 
@@ -78,6 +78,8 @@ export interface ExamServiceDeps {
   access: Access;
   /** Shared passages: pinned at assembly, read as pinned for printing; without it passages are neither pinned nor printed. */
   passages?: PassageReader;
+  /** Server key from which a form stored before delivery secrets existed gets its secret (the same in every process). */
+  deliveryKey: string;
 }
 
 /** What exams need of the shared passages (src/bank/stimulus-revisions.ts). */
@@ -380,13 +382,14 @@ export class ExamService {
 
   /**
    * The form's secret for delivered ids. A form stored before forms had one
-   * gets it now, by a conditional update of that one document: when several
-   * processes deliver it at once, the first write wins and all read it back,
-   * so every process derives the same ids.
+   * gets it now: a secret derived from the form's id under the server key, so
+   * processes delivering it at once compute the same one whichever write lands
+   * (a conditional update alone is not serialised by FerretDB over SQLite), and
+   * all read it back, so every process derives the same ids.
    */
   private async deliverySecret(form: Pick<Form, '_id' | 'deliverySecret'>): Promise<string> {
     if (form.deliverySecret) return form.deliverySecret;
-    await this.deps.Form.updateOne({ _id: form._id, deliverySecret: { $exists: false } }, { $set: { deliverySecret: newDeliverySecret() } });
+    await this.deps.Form.updateOne({ _id: form._id, deliverySecret: { $exists: false } }, { $set: { deliverySecret: legacyDeliverySecret(this.deps.deliveryKey, form._id) } });
     const stored = await this.deps.Form.findById(form._id, { deliverySecret: 1 }).lean();
     if (!stored?.deliverySecret) throw new NotFound('Form');
     return stored.deliverySecret;

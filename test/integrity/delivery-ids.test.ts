@@ -8,6 +8,7 @@
 import t from 'tap';
 import { sectorUri } from '../../src/config.js';
 import { attemptIdFor } from '../../src/live/attempt-model.js';
+import { legacyDeliverySecret } from '../../src/exams/delivery-ids.js';
 import { build, uniqueName } from '../helper.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, settled } from '../support/grading.js';
 import { KEY_ORDER_ITEMS, keyOrderExam, rightByText, type DeliveredItem } from '../support/key-order-exam.js';
@@ -215,6 +216,7 @@ t.test('a form stored before delivered ids existed gets its secret at its first 
   t.ok(ids.length === 20 && ids.every((id) => /^~[a-z2-7]{10}$/.test(id)), 'opaque ids');
   const forms = await A.models.Form.find({ examId: old.examId }).lean();
   t.ok(forms.length === 1 && typeof forms[0]!.deliverySecret === 'string', 'the form keeps the secret it was given');
+  t.equal(forms[0]!.deliverySecret, legacyDeliverySecret(A.config.AUDIT_KEY, forms[0]!._id), 'derived from the form id under the server key, so racing processes agree whichever write lands');
   const single = itemOf(b.first as State, 'single_choice');
   t.match(await send(b.socket, { type: 'answer', seq: 1, itemId: single.itemId, response: rightByText(single) }), { type: 'ack' }, 'and answers in them are taken');
 });
