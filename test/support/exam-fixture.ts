@@ -9,21 +9,11 @@
  * distinctive strings that leak tests can look for).
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { ItemType } from '../../src/bank/item-types.js';
+import { ITEM_TYPES, type ItemType } from '../../src/bank/item-types.js';
 import { approvedBodies, approvedItems, examWorld, itemBody, type ExamWorld, type ItemSpec } from './fixtures/index.js';
 
-export const ALL_TYPES: ItemType[] = [
-  'single_choice',
-  'multiple_choice',
-  'true_false',
-  'true_false_cluster',
-  'numeric',
-  'short_text',
-  'matching',
-  'ordering',
-  'cloze',
-  'essay',
-];
+/** Every item type, in the contract's order. */
+export const ALL_TYPES: ItemType[] = [...ITEM_TYPES];
 
 export interface PublishedExamOptions {
   /** Candidates on the roster. @defaultValue 2 */

@@ -80,7 +80,8 @@ function mathNode(tex: string, display: boolean, source: string): HTMLElement {
   return span;
 }
 
-const MATH = /\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
+/** A `\(…\)` or `\[…\]` formula (global: use with matchAll). */
+export const MATH = /\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
 const BLANK = /\{\{\s*([A-Za-z0-9_.:-]+)\s*\}\}/g;
 
 function splitMath(text: string): (string | Node)[] {

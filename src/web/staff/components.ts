@@ -6,6 +6,7 @@
 import { ApiError } from '../api.js';
 import { append, h, type Child } from '../dom.js';
 import { hasMessage, t, type MessageKey } from '../i18n.js';
+import { MATH } from '../items/render.js';
 
 let counter = 0;
 /** A fresh element id. */
@@ -511,7 +512,7 @@ export function excerpt(text: string, max = 120): string {
   if (flat.length <= max) return flat;
   let cut = max - 1;
   // Never cut inside a formula: a half formula would show as raw LaTeX. Keep it whole, or drop it.
-  for (const m of flat.matchAll(/\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g)) {
+  for (const m of flat.matchAll(MATH)) {
     const start = m.index!;
     const end = start + m[0].length;
     if (start < cut && end > cut) {
