@@ -21,6 +21,13 @@ module.exports = {
       to: { path: '^src/live/' },
     },
     {
+      name: 'attempts-below-the-socket-layer',
+      comment: 'Attempts (the log, replay, hand-ins) are used by the socket layer and the workers alike: they never import src/live.',
+      severity: 'error',
+      from: { path: '^src/attempts/' },
+      to: { path: '^src/live/' },
+    },
+    {
       name: 'bank-imports-no-exam-code',
       comment: 'The question bank is below exams and assembly: it never imports them.',
       severity: 'error',

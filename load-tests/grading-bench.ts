@@ -39,7 +39,7 @@ import type { Form } from '../src/exams/exam-model.js';
 import { startExamGrading, type BatchResult, type RunSummary } from '../src/grading/grading-jobs.js';
 import { newId } from '../src/ids.js';
 import { privateFerret } from '../src/infra/services.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt } from '../src/live/attempt-model.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt } from '../src/attempts/attempt-model.js';
 import { closeQueues, createQueues } from '../src/queues/queues.js';
 import type { PushOutcome } from '../src/sector/sector-service.js';
 

@@ -18,7 +18,9 @@
 import type { Redis } from 'ioredis';
 import { Histogram, type Registry } from 'prom-client';
 import { AnalysisService } from './analysis/analysis-service.js';
-import type { AttemptFinaliser } from './attempts/finalisation.js';
+import { AttemptLogStore } from './attempts/attempt-log.js';
+import { AttemptService } from './attempts/attempt-service.js';
+import { liveAttemptSource } from './attempts/attempt-source.js';
 import { BlueprintService } from './assembly/blueprint-service.js';
 import { AuditService } from './audit/audit-service.js';
 import { ChainHeads } from './audit/chain-heads.js';
@@ -36,8 +38,6 @@ import { KeyGuard } from './exams/key-guard.js';
 import { GradingService, type GradableAttempt } from './grading/grading-service.js';
 import { nativeOf } from './infra/store.js';
 import { InteropService } from './interop/interop-service.js';
-import { AttemptLogStore } from './live/attempt-log.js';
-import { liveAttemptSource } from './live/attempt-source.js';
 import { examSource, modelExamSource } from './live/exam-source.js';
 import { LiveService } from './live/live-service.js';
 import { LivePresence } from './live/presence.js';
@@ -101,8 +101,12 @@ export interface Services {
   exams: ExamService;
   /** The live exam: joins, hand-ins, extensions, the monitor. */
   live: LiveService;
-  /** Hand-ins at the deadline: the auto-submit worker and the socket layer's fallback (the live service). */
-  attempts: AttemptFinaliser;
+  /**
+   * Attempts outside a socket: hand-ins (at the deadline, and the final write
+   * of every hand-in), deadline jobs, the attempt log, snapshots. The
+   * auto-submit worker and the live service's sessions use this one instance.
+   */
+  attempts: AttemptService;
   /** The live path's attempt log (group commit); drained on close. */
   attemptLog: AttemptLogStore;
   presence: LivePresence;
@@ -159,12 +163,19 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   const commitOptions = { windowMs: config.LIVE_COMMIT_WINDOW_MS, ...(options.metrics ? { onBatch: commitHistograms(options.metrics) } : {}) };
   const presence = new LivePresence({ redis: conn.presence.redis, ...(conn.presence.subscriber ? { subscriber: conn.presence.subscriber } : {}), prefix: config.REDIS_KEY_PREFIX, warn });
   const attemptLog = new AttemptLogStore(models.AttemptLog, commitOptions);
-  const live = new LiveService({
+  const attempts = new AttemptService({
     Attempt: models.Attempt,
     log: attemptLog,
-    exams: api ? examSource({ exams, Exam: models.Exam }) : modelExamSource(models.Exam),
     queues,
-    // Publishes hand-ins to whichever API process holds the socket.
+    // Hand-ins go to the state cache, the monitor and whichever API process holds the socket.
+    notices: presence,
+    warn,
+    commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
+  });
+  const live = new LiveService({
+    Attempt: models.Attempt,
+    attempts,
+    exams: api ? examSource({ exams, Exam: models.Exam }) : modelExamSource(models.Exam),
     presence,
     warn,
     commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
@@ -187,17 +198,19 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   });
   const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange });
 
-  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts: live, attemptLog, presence, grading, sectorPush, analysis, results };
+  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts, attemptLog, presence, grading, sectorPush, analysis, results };
 }
 
 /**
- * Lets the services finish what they hold in memory: the attempt log's and
- * the live service's pending writes, the presence buffer, the index's timers.
+ * Lets the services finish what they hold in memory: the pending writes of
+ * the attempt log, the live service (attempt creations) and the attempts
+ * service (deadline jobs, snapshots), the presence buffer, the index's timers.
  * The process closes its connections after this.
  */
 export async function drainServices(services: Services): Promise<void> {
   await services.attemptLog.drain();
   await services.live.drain();
+  await services.attempts.drain();
   await services.presence.close();
   await services.searchIndex.close();
 }

@@ -1,9 +1,9 @@
 /**
  * Handing attempts in at their deadline, as the processes that do it see it:
  * the API's socket layer (its fallback timer) and the auto-submit worker both
- * go through an `AttemptFinaliser`, so neither needs the other. The live
- * service (src/live/live-service.ts) is the implementation; the composition
- * root hands it out as `services.attempts`.
+ * go through an `AttemptFinaliser`, so neither needs the other. The attempt
+ * service (attempt-service.ts) is the implementation; the composition root
+ * builds one per process and hands it out as `services.attempts`.
  */
 
 /** What one auto-submit did. */

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
-import { EVENT_KINDS } from './attempt-model.js';
+import { EVENT_KINDS } from '../attempts/attempt-model.js';
 import type { LiveService } from './live-service.js';
 import { idParams } from '../route-schemas.js';
 

@@ -1,31 +1,28 @@
 /**
- * The live exam, without Fastify: join and resume, the deadline, hand-in,
- * extensions and the proctors' monitor. The API's WebSocket sessions and the
- * `autosubmit` worker call the same methods.
+ * The live exam, without Fastify: join and resume, extensions, the
+ * proctors' monitor and the candidate's exam list. The hand-in, the deadline
+ * and the attempt log belong to the attempts domain (src/attempts/
+ * attempt-service.ts), which the API's sessions reach through `attempts` and
+ * the `autosubmit` worker uses directly.
  *
- * Storage (see attempt-model.ts and log-model.ts): an attempt document per
- * candidate and exam, and an append-only log per attempt. Every change to an
- * attempt in progress is an insert of the next log entry; the insert's
- * duplicate-key check orders concurrent writers (a replaced tab, the
- * deadline job, an extension). The attempt document carries a snapshot of
- * the log and, once submitted, the final answers graders read.
+ * Storage is the attempts domain's (attempt-model.ts and log-model.ts there):
+ * every change to an attempt in progress is an insert of the next log entry,
+ * whose duplicate-key check orders concurrent writers (a replaced tab, the
+ * deadline job, an extension).
  */
-import type { Queue } from 'bullmq';
 import type { mongo } from 'mongoose';
-import { deadlineJobId, type AttemptFinaliser, type AutoSubmitResult } from '../attempts/finalisation.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from '../attempts/attempt-model.js';
+import type { AttemptLogStore } from '../attempts/attempt-log.js';
+import { MAX_CAS_ROUNDS, type AttemptService } from '../attempts/attempt-service.js';
+import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from '../attempts/group-commit.js';
+import { applyEntry, computeEndsAt, endsAtOf, infoOf, stateFromCheckpoint, type AttemptInfo, type LiveState } from '../attempts/replay.js';
+import { decodeState, encodeState } from '../attempts/state-cache.js';
 import type { FormDelivery } from '../exams/candidate-form.js';
 import type { Exam } from '../exams/exam-model.js';
 import { Conflict, NotFound, ServiceUnavailable, ValidationFailed } from '../errors.js';
 import { mapLimit, nativeOf } from '../infra/store.js';
-import type { QueuePayloads } from '../queues/queues.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from './attempt-model.js';
-import type { AttemptLogStore } from './attempt-log.js';
-import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from './group-commit.js';
-import { logEntryId, type LogEntry, type LogFrame } from './log-model.js';
 import { CLOSE } from './protocol.js';
 import type { LivePresence } from './presence.js';
-import { applyEntry, computeEndsAt, stateFromCheckpoint, toCheckpoint, type LiveState } from './replay.js';
-import { decodeState, encodeState } from './state-cache.js';
 
 /** An exam as the live path reads it, with its roster as a set. */
 export interface LiveExam {
@@ -51,9 +48,9 @@ export interface LiveExamSource {
 
 export interface LiveServiceDeps {
   Attempt: AttemptModel;
-  log: AttemptLogStore;
+  /** Hand-ins, the deadline job, the attempt log and snapshots (the same service the auto-submit worker uses). */
+  attempts: AttemptService;
   exams: LiveExamSource;
-  queues: { grading: Queue<QueuePayloads['grading']>; autosubmit: Queue<QueuePayloads['autosubmit']> };
   presence: LivePresence;
   warn: (msg: string, err?: unknown) => void;
   /** Group commit of attempt creation (a join storm creates thousands at once). */
@@ -70,17 +67,6 @@ export class JoinRefused extends Error {
   ) {
     super(message);
   }
-}
-
-/** What a session needs to know about its attempt. */
-export interface AttemptInfo {
-  attemptId: string;
-  examId: string;
-  candidateId: string;
-  formCode: string;
-  startedAt: Date;
-  durationMinutes: number;
-  closesAt: Date;
 }
 
 export type JoinResult =
@@ -123,57 +109,26 @@ export interface MyExamRow {
  * attempt document.
  */
 export const CHECKPOINT_EVERY = 200;
-/** Rounds of "read what won, try again" before a writer gives up. */
-const MAX_CAS_ROUNDS = 20;
 /** A monitor entry older than this means the holding process is gone. */
 export const LIVE_STALE_MS = 60_000;
 
-export function infoOf(doc: Pick<Attempt, '_id' | 'examId' | 'candidateId' | 'formCode' | 'startedAt' | 'durationMinutes' | 'closesAt'>): AttemptInfo {
-  return {
-    attemptId: doc._id,
-    examId: doc.examId,
-    candidateId: doc.candidateId,
-    formCode: doc.formCode,
-    startedAt: new Date(doc.startedAt),
-    durationMinutes: doc.durationMinutes,
-    closesAt: new Date(doc.closesAt),
-  };
-}
-
-export function endsAtOf(info: Pick<AttemptInfo, 'startedAt' | 'durationMinutes' | 'closesAt'>, state: Pick<LiveState, 'extraMinutes'>): Date {
-  return computeEndsAt(info.startedAt, info.durationMinutes, state.extraMinutes, info.closesAt);
-}
-
-export { deadlineJobId, type AutoSubmitResult } from '../attempts/finalisation.js';
-
-export class LiveService implements AttemptFinaliser {
-  private readonly attempts: mongo.Collection<Attempt>;
+export class LiveService {
+  private readonly collection: mongo.Collection<Attempt>;
   private readonly creator: GroupCommitter<Attempt>;
-  private readonly checkpoints = new Map<string, { state: ReturnType<typeof toCheckpoint>; lastSeenAt: Date }>();
-  private checkpointing: Promise<void> | null = null;
-  /** Deadline jobs queued in batches (a join storm queues thousands). */
-  private readonly deadlines: GroupCommitter<{ _id: string; attemptId: string; endsAt: Date }>;
-  /** Deadline jobs this process has queued already: a resume need not queue them again. */
-  private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: LiveServiceDeps) {
-    this.attempts = nativeOf<Attempt>(deps.Attempt);
-    this.creator = new GroupCommitter<Attempt>(insertManyWriter(this.attempts), deps.commitOptions);
-    this.deadlines = new GroupCommitter(async (jobs) => {
-      try {
-        // A job id that exists already is left as it is: queueing the same deadline twice is a no-op.
-        await deps.queues.autosubmit.addBulk(
-          jobs.map((j) => ({ name: 'autosubmit', data: { attemptId: j.attemptId }, opts: { jobId: j._id, delay: Math.max(0, j.endsAt.getTime() - Date.now()) } })),
-        );
-        return jobs.map(() => 'ok' as const);
-      } catch {
-        return jobs.map(() => 'failed' as const);
-      }
-    }, deps.commitOptions);
+    this.collection = nativeOf<Attempt>(deps.Attempt);
+    this.creator = new GroupCommitter<Attempt>(insertManyWriter(this.collection), deps.commitOptions);
   }
 
+  /** The attempts domain: the hand-in, the deadline job, the log, snapshots. */
+  get attempts(): AttemptService {
+    return this.deps.attempts;
+  }
+
+  /** The attempt log (the sessions' group commit). */
   get log(): AttemptLogStore {
-    return this.deps.log;
+    return this.attempts.log;
   }
 
   get presence(): LivePresence {
@@ -206,28 +161,28 @@ export class LiveService implements AttemptFinaliser {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
       if (state.submitted) {
         // Make sure the hand-in was finished (final answers, grading) before saying so.
-        await this.autoSubmit(attemptId);
+        await this.attempts.autoSubmit(attemptId);
         return { kind: 'submitted', attemptId, at: state.submitted.at, reason: state.submitted.reason };
       }
       if (state.gen > gen) return { kind: 'replaced' };
       if (Date.now() >= endsAtOf(info, state).getTime()) {
-        const r = await this.autoSubmit(attemptId);
+        const r = await this.attempts.autoSubmit(attemptId);
         if (r.status === 'submitted' || r.status === 'already_submitted') return { kind: 'submitted', attemptId, at: r.at, reason: 'time_up' };
-        await this.catchUp(attemptId, state);
+        await this.attempts.catchUp(attemptId, state);
         continue;
       }
       // The fence. Its insert is also the check that `state` is the whole log: had anything
       // been written after it (a stale cache, a concurrent writer), this position is taken.
-      const fence = this.entry(info, state.n + 1, conn, gen, [{ type: 'join', gen, at: new Date() }]);
-      const outcome = await this.deps.log.append(fence);
+      const fence = this.attempts.entry(info, state.n + 1, conn, gen, [{ type: 'join', gen, at: new Date() }]);
+      const outcome = await this.attempts.log.append(fence);
       if (outcome === 'ok') {
         applyEntry(state, fence);
-        await this.scheduleDeadline(attemptId, endsAtOf(info, state));
+        await this.attempts.scheduleDeadline(attemptId, endsAtOf(info, state));
         const delivery = await this.deps.exams.delivery(exam, info.formCode);
         return { kind: 'state', info, state, checkpointN: loaded.cpN, delivery };
       }
       if (outcome === 'failed') throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
-      await this.catchUp(attemptId, state);
+      await this.attempts.catchUp(attemptId, state);
     }
     throw new ServiceUnavailable('unavailable', 'The attempt is changing too fast; try again');
   }
@@ -252,22 +207,18 @@ export class LiveService implements AttemptFinaliser {
       const created = await this.createAttempt(exam, attemptId, candidateId, now);
       if (created) return { info: infoOf(created), state: stateFromCheckpoint(created.cp), cpN: 0 };
     }
-    const doc = await this.findAttempt(attemptId);
+    const doc = await this.attempts.find(attemptId);
     if (!doc) {
       if (now < exam.opensAt.getTime()) throw new JoinRefused(CLOSE.notOpen, 'exam_not_open', 'The exam is not open yet');
       throw new JoinRefused(CLOSE.notOpen, 'exam_closed', 'The exam is closed');
     }
     if (doc.status === 'submitted') {
-      if (!doc.gradingQueuedAt) await this.autoSubmit(attemptId);
+      if (!doc.gradingQueuedAt) await this.attempts.autoSubmit(attemptId);
       return { submitted: { at: new Date(doc.submittedAt ?? doc.endsAt), reason: doc.submitReason ?? 'candidate' } };
     }
     const state = stateFromCheckpoint(doc.cp);
-    await this.catchUp(attemptId, state);
+    await this.attempts.catchUp(attemptId, state);
     return { info: infoOf(doc), state, cpN: doc.cp?.n ?? 0 };
-  }
-
-  private async findAttempt(attemptId: string): Promise<Attempt | null> {
-    return this.attempts.findOne({ _id: attemptId });
   }
 
   /** Creates the attempt; null when it already exists. */
@@ -298,113 +249,6 @@ export class LiveService implements AttemptFinaliser {
     throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
   }
 
-  /** Applies the log entries after `state.n`; returns them. */
-  async catchUp(attemptId: string, state: LiveState): Promise<LogEntry[]> {
-    const entries = await this.deps.log.readAfter(attemptId, state.n);
-    for (const e of entries) applyEntry(state, e);
-    return entries;
-  }
-
-  entry(info: Pick<AttemptInfo, 'attemptId' | 'examId'>, n: number, conn: string, gen: number, frames: LogFrame[]): LogEntry {
-    return { _id: logEntryId(info.attemptId, n), attemptId: info.attemptId, examId: info.examId, n, conn, gen, at: new Date(), frames };
-  }
-
-  // ---------------------------------------------------------------- deadline and hand-in
-
-  /**
-   * Queues the deadline job. Its id names the attempt and the deadline, so a
-   * second call for the same deadline is a no-op and an extension adds a new
-   * job (the old one finds the attempt not due and does nothing). Queued in
-   * batches. Best effort: with Redis away the socket's own fallback timer and
-   * the next join or extension schedule it again.
-   */
-  async scheduleDeadline(attemptId: string, endsAt: Date): Promise<void> {
-    const jobId = deadlineJobId(attemptId, endsAt);
-    if (this.scheduled.has(jobId)) return;
-    const result = await this.deadlines.commit(() => ({ _id: jobId, attemptId, endsAt }));
-    if (result?.outcome === 'ok') {
-      if (this.scheduled.size >= 100_000) this.scheduled.clear();
-      this.scheduled.add(jobId);
-    } else {
-      this.deps.warn('live: could not queue the deadline job');
-    }
-  }
-
-  /**
-   * Submits the attempt if its deadline has passed (the deadline job and the
-   * API's fallback timer both call this; whichever comes second finds it
-   * submitted). Also finishes a hand-in whose final write or grading job a
-   * crash interrupted.
-   */
-  async autoSubmit(attemptId: string): Promise<AutoSubmitResult> {
-    const doc = await this.findAttempt(attemptId);
-    if (!doc) return { status: 'missing' };
-    if (doc.status === 'submitted' && doc.gradingQueuedAt && doc.submittedAt) return { status: 'already_submitted', at: new Date(doc.submittedAt) };
-    const info = infoOf(doc);
-    const state = stateFromCheckpoint(doc.status === 'submitted' ? null : doc.cp);
-    await this.catchUp(attemptId, state);
-    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      if (state.submitted) {
-        await this.finalize(info, state);
-        return { status: 'already_submitted', at: state.submitted.at };
-      }
-      const endsAt = endsAtOf(info, state);
-      if (Date.now() < endsAt.getTime()) return { status: 'not_due', endsAt };
-      const entry = this.entry(info, state.n + 1, 'system:deadline', 0, [{ type: 'submit', reason: 'time_up', at: new Date() }]);
-      const outcome = await this.deps.log.append(entry);
-      if (outcome === 'ok') {
-        applyEntry(state, entry);
-        await this.finalize(info, state);
-        return { status: 'submitted', at: state.submitted!.at };
-      }
-      if (outcome === 'failed') throw new Error('writing the hand-in failed');
-      await this.catchUp(attemptId, state);
-    }
-    throw new Error('the attempt kept changing while it was being handed in');
-  }
-
-  /**
-   * After a submit entry is in the log: writes the final answers onto the
-   * attempt, queues grading (job id = attempt id, so at most one), and tells
-   * the proctors' monitor and the process holding the socket. Idempotent.
-   * Failures here do not undo the hand-in (the log holds it); the deadline
-   * job runs this again for any attempt whose `gradingQueuedAt` is unset.
-   */
-  async finalize(info: AttemptInfo, state: LiveState): Promise<void> {
-    const sub = state.submitted;
-    if (!sub) throw new Error('finalize needs a submitted state');
-    const endsAt = endsAtOf(info, state);
-    const answered = state.answers.size;
-    try {
-      await this.attempts.updateOne(
-        { _id: info.attemptId },
-        {
-          $set: {
-            status: 'submitted',
-            submittedAt: sub.at,
-            submitReason: sub.reason,
-            answers: Object.fromEntries(state.answers),
-            flags: [...state.flags],
-            lastSeq: state.lastSeq,
-            eventCounts: state.eventCounts,
-            extraMinutes: state.extraMinutes,
-            endsAt,
-            logN: sub.n,
-            cp: toCheckpoint(state),
-          },
-        },
-      );
-      await this.deps.queues.grading.add('grade', { attemptIds: [info.attemptId] }, { jobId: info.attemptId });
-      await this.attempts.updateOne({ _id: info.attemptId }, { $set: { gradingQueuedAt: new Date() } });
-    } catch (err) {
-      this.deps.warn('live: finishing a hand-in failed; the deadline job will finish it', err);
-    }
-    this.checkpoints.delete(info.attemptId);
-    await this.deps.presence.setStateNow(info.attemptId, state.n, encodeState(info, state, state.n));
-    await this.deps.presence.setSubmitted(info.examId, info.candidateId, { at: sub.at.toISOString(), reason: sub.reason, answered, events: state.eventCounts });
-    await this.deps.presence.publish({ t: 'submitted', attemptId: info.attemptId, at: sub.at.toISOString(), reason: sub.reason });
-  }
-
   // ---------------------------------------------------------------- extensions
 
   /**
@@ -417,68 +261,43 @@ export class LiveService implements AttemptFinaliser {
     if (!live) throw new NotFound('Exam');
     if (!live.candidates.has(candidateId)) throw new ValidationFailed('The candidate is not on this exam', [{ instancePath: '/candidateId', message: 'not a candidate of this exam' }]);
     const attemptId = attemptIdFor(examId, candidateId);
-    let doc = await this.findAttempt(attemptId);
+    let doc = await this.attempts.find(attemptId);
     if (doc?.status === 'submitted') throw new Conflict('already_submitted', 'The candidate has already handed in');
     const state = stateFromCheckpoint(doc?.cp);
-    await this.catchUp(attemptId, state);
+    await this.attempts.catchUp(attemptId, state);
     const target = { attemptId, examId };
     let done = false;
     for (let round = 0; round < MAX_CAS_ROUNDS && !done; round++) {
       if (state.submitted) throw new Conflict('already_submitted', 'The candidate has already handed in');
-      const entry = this.entry(target, state.n + 1, `system:extend:${by}`, 0, [{ type: 'extend', extraMinutes, by, at: new Date() }]);
-      const outcome = await this.deps.log.append(entry);
+      const entry = this.attempts.entry(target, state.n + 1, `system:extend:${by}`, 0, [{ type: 'extend', extraMinutes, by, at: new Date() }]);
+      const outcome = await this.attempts.log.append(entry);
       if (outcome === 'ok') {
         applyEntry(state, entry);
         done = true;
       } else if (outcome === 'failed') {
         throw new ServiceUnavailable('unavailable', 'The database did not answer; try again');
       } else {
-        await this.catchUp(attemptId, state);
+        await this.attempts.catchUp(attemptId, state);
       }
     }
     if (!done) throw new ServiceUnavailable('unavailable', 'The attempt kept changing; try again');
     // The candidate may have started meanwhile: their join read the log before or after this entry.
-    doc ??= await this.findAttempt(attemptId);
+    doc ??= await this.attempts.find(attemptId);
     if (!doc) return { candidateId, extraMinutes: state.extraMinutes, endsAt: null };
     const info = infoOf(doc);
     const endsAt = endsAtOf(info, state);
-    await this.attempts.updateOne({ _id: attemptId }, { $max: { endsAt, extraMinutes: state.extraMinutes } });
-    await this.scheduleDeadline(attemptId, endsAt);
+    await this.collection.updateOne({ _id: attemptId }, { $max: { endsAt, extraMinutes: state.extraMinutes } });
+    await this.attempts.scheduleDeadline(attemptId, endsAt);
     await this.deps.presence.publish({ t: 'time', attemptId, endsAt: endsAt.toISOString() });
     return { candidateId, extraMinutes: state.extraMinutes, endsAt: endsAt.toISOString() };
   }
 
-  // ---------------------------------------------------------------- checkpoints
+  // ---------------------------------------------------------------- state cache
 
   /** Caches the session's state in Redis (at the next flush, or now), so a resume reads no log. */
   cacheState(info: AttemptInfo, state: LiveState, cpN: number, now = false): Promise<void> | void {
     if (now) return this.deps.presence.setStateNow(info.attemptId, state.n, encodeState(info, state, cpN));
     this.deps.presence.setState(info.attemptId, () => ({ n: state.n, json: encodeState(info, state, cpN) }));
-  }
-
-  /**
-   * Queues a snapshot of a session's state onto the attempt document. Only
-   * `cp` is written, never the final fields, so a late snapshot cannot undo
-   * a hand-in; an old snapshot only makes the next resume read more entries.
-   */
-  checkpoint(attemptId: string, state: LiveState): void {
-    this.checkpoints.set(attemptId, { state: toCheckpoint(state), lastSeenAt: state.lastFrameAt ?? new Date() });
-    this.checkpointing ??= this.writeCheckpoints().finally(() => {
-      this.checkpointing = null;
-    });
-  }
-
-  private async writeCheckpoints(): Promise<void> {
-    // One write at a time: snapshots are a convenience and must not crowd out the group commits.
-    while (this.checkpoints.size > 0) {
-      const [attemptId, cp] = this.checkpoints.entries().next().value!;
-      this.checkpoints.delete(attemptId);
-      try {
-        await this.attempts.updateOne({ _id: attemptId }, { $set: { cp: cp.state, lastSeenAt: cp.lastSeenAt } });
-      } catch (err) {
-        this.deps.warn('live: checkpoint write failed (the log still holds everything)', err);
-      }
-    }
   }
 
   // ---------------------------------------------------------------- reads for the API
@@ -504,7 +323,7 @@ export class LiveService implements AttemptFinaliser {
     }
     // Without a live entry (never joined, or Redis lost it) the attempt documents answer: one query for all of them.
     if (unknown.length > 0) {
-      const docs = new Map((await this.attempts.find({ examId: exam._id }).toArray()).map((d) => [d.candidateId, d]));
+      const docs = new Map((await this.collection.find({ examId: exam._id }).toArray()).map((d) => [d.candidateId, d]));
       for (const { index, candidateId } of unknown) {
         const doc = docs.get(candidateId);
         if (!doc) continue;
@@ -525,7 +344,7 @@ export class LiveService implements AttemptFinaliser {
     const now = Date.now();
     const rows = await mapLimit(exams, 8, async (exam) => {
       const attemptId = attemptIdFor(exam._id, candidateId);
-      const doc = await this.findAttempt(attemptId);
+      const doc = await this.attempts.find(attemptId);
       let status: MyExamRow['status'];
       if (doc?.status === 'submitted') status = 'submitted';
       else if (doc && now < new Date(doc.endsAt).getTime()) status = 'in_progress';
@@ -547,10 +366,8 @@ export class LiveService implements AttemptFinaliser {
     return rows.sort((a, b) => (a.opensAt < b.opensAt ? -1 : a.opensAt > b.opensAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
-  /** Writes what is queued (attempt creations, checkpoints). */
+  /** Writes what is queued (attempt creations). */
   async drain(): Promise<void> {
     await this.creator.drain();
-    await this.deadlines.drain();
-    if (this.checkpointing) await this.checkpointing;
   }
 }

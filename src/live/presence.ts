@@ -17,7 +17,7 @@
  *   LiveService.join), so it is a cache in the strict sense.
  */
 import type { Redis } from 'ioredis';
-import type { EventCounts, SubmitReason } from './attempt-model.js';
+import type { EventCounts, SubmitReason } from '../attempts/attempt-model.js';
 
 export type PresenceMessage =
   /** A newer connection (generation `gen`) took the attempt over: close older sockets. */

@@ -2,7 +2,7 @@
  * The frames of WebSocket `/ws` (docs/architecture.md, "The live exam socket") as the server parses
  * and sends them, and the close codes it uses.
  */
-import { EVENT_KINDS, type EventKind } from './attempt-model.js';
+import { EVENT_KINDS, type EventKind } from '../attempts/attempt-model.js';
 import { jsonTooDeep, MAX_JSON_DEPTH } from '../validation.js';
 
 /** Largest frame the server reads; larger ones get an `error` frame and are dropped. */

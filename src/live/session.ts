@@ -11,13 +11,13 @@
  */
 import type { CandidateItem, FormDelivery } from '../exams/candidate-form.js';
 import { validateResponse } from '../grading/responses.js';
-import type { SubmitReason } from './attempt-model.js';
-import type { CommitOutcome } from './group-commit.js';
-import { CHECKPOINT_EVERY, endsAtOf, type AttemptInfo, type LiveService } from './live-service.js';
-import type { LogEntry, LogFrame } from './log-model.js';
+import type { SubmitReason } from '../attempts/attempt-model.js';
+import type { CommitOutcome } from '../attempts/group-commit.js';
+import { CHECKPOINT_EVERY, type LiveService } from './live-service.js';
+import type { LogEntry, LogFrame } from '../attempts/log-model.js';
 import type { PresenceMessage } from './presence.js';
 import { CLOSE, type EndReason, type SeqFrame, type ServerMessage } from './protocol.js';
-import { applyEntry, type LiveState } from './replay.js';
+import { applyEntry, endsAtOf, type AttemptInfo, type LiveState } from '../attempts/replay.js';
 
 export interface SessionTransport {
   send(msg: ServerMessage): void;
@@ -196,7 +196,7 @@ export class LiveSession {
     const taken = this.pending.splice(0, count);
     this.inflight = taken;
     if (taken.length === 0) return null;
-    return this.service.entry(this.info, this.state.n + 1, this.conn, this.gen, taken.map((p) => p.frame));
+    return this.service.attempts.entry(this.info, this.state.n + 1, this.conn, this.gen, taken.map((p) => p.frame));
   }
 
   private settle(result: { outcome: CommitOutcome; doc: LogEntry } | null): void {
@@ -246,7 +246,7 @@ export class LiveSession {
       return;
     }
     if (this.state.n - this.checkpointN >= CHECKPOINT_EVERY) {
-      this.service.checkpoint(this.attemptId, this.state);
+      this.service.attempts.checkpoint(this.attemptId, this.state);
       this.checkpointN = this.state.n;
     }
     void this.service.cacheState(this.info, this.state, this.checkpointN);
@@ -326,7 +326,7 @@ export class LiveSession {
 
   private async finishSubmit(): Promise<void> {
     const sub = this.state.submitted!;
-    await this.service.finalize(this.info, this.state);
+    await this.service.attempts.finalize(this.info, this.state);
     this.endSubmitted(sub.at.toISOString(), sub.reason);
   }
 
@@ -354,7 +354,7 @@ export class LiveSession {
     if (this.done) return;
     if (Date.now() < this.endsAt.getTime() + this.opts.fallbackMs) return this.armDeadline();
     try {
-      const r = await this.service.autoSubmit(this.attemptId);
+      const r = await this.service.attempts.autoSubmit(this.attemptId);
       if (r.status === 'submitted' || r.status === 'already_submitted') this.onSubmitted(r.at.toISOString(), 'time_up');
       else if (r.status === 'not_due') this.moveDeadline(r.endsAt);
     } catch {

@@ -9,7 +9,7 @@ import { csvRow } from '../text/export-cells.js';
 import type { Result, ResultModel, ResultStatus } from '../grading/result-model.js';
 import { roundScore } from '../grading/scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
-import type { AttemptModel } from '../live/attempt-model.js';
+import type { AttemptModel } from '../attempts/attempt-model.js';
 import type { UserModel } from '../users/user-model.js';
 import { ScoreChanges, type ScoreChangeModel } from '../grading/score-changes.js';
 

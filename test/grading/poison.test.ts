@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sectorUri } from '../../src/config.js';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { build } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, rightAnswer, settled, submitAttempts } from '../support/grading.js';

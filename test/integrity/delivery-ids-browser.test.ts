@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { Browser, Page } from 'playwright-core';
 import { sectorUri } from '../../src/config.js';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { as, build, uniqueName, type TestLike } from '../helper.js';
 import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, settled } from '../support/grading.js';

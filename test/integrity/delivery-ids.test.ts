@@ -7,7 +7,7 @@
 // workers in this process.
 import t from 'tap';
 import { sectorUri } from '../../src/config.js';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { legacyDeliverySecret } from '../../src/exams/delivery-ids.js';
 import { build, uniqueName } from '../helper.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, settled } from '../support/grading.js';
@@ -191,7 +191,7 @@ t.test('an attempt whose log holds authored ids (stored before delivered ids exi
     { type: 'answer' as const, seq: 2, itemId: ko.ids.ordering, response: [...KEY_ORDER_ITEMS.ordering.order], at },
     { type: 'answer' as const, seq: 3, itemId: ko.ids.matching, response: { ...KEY_ORDER_ITEMS.matching.pairs }, at },
   ];
-  t.equal(await A.live.log.append(A.live.entry({ attemptId, examId: ko.examId }, n + 1, 'before-the-change:1', 0, frames)), 'ok');
+  t.equal(await A.live.log.append(A.services.attempts.entry({ attemptId, examId: ko.examId }, n + 1, 'before-the-change:1', 0, frames)), 'ok');
 
   const resumed = await join(urlB, legacy);
   t.equal(resumed.state.lastSeq, 3);

@@ -4,8 +4,8 @@
 // is back they are stored and acknowledged (or refused, and the client resends
 // them after a reconnect), and the exam goes on.
 import t from 'tap';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
-import type { LogEntry } from '../../src/live/log-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
+import type { LogEntry } from '../../src/attempts/log-model.js';
 import { build, uniqueName } from '../helper.js';
 import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import t from 'tap';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { deadlineJobId } from '../../src/attempts/finalisation.js';
 import { autosubmitProcessor } from '../../workers/autosubmit.js';
 import { createWorkerContext } from '../../workers/context.js';
@@ -93,7 +93,7 @@ t.test('a deadline job that fires early (the deadline moved) does nothing', asyn
   const r = await TestSocket.join(url, later.tokens[0]!, later.examId);
   sockets.push(r.socket);
   const id = attemptIdFor(later.examId, later.candidateIds[0]!);
-  const result = await app.live.autoSubmit(id);
+  const result = await app.services.attempts.autoSubmit(id);
   t.match(result, { status: 'not_due' });
   t.equal((result as { endsAt: Date }).endsAt.toISOString(), r.first.endsAt);
   t.equal((await app.models.Attempt.findById(id).lean())!.status, 'in_progress');

@@ -1,6 +1,6 @@
 // The group-commit batcher on its own: what it writes together, and what each caller learns.
 import t from 'tap';
-import { GroupCommitter, type CommitOutcome } from '../../src/live/group-commit.js';
+import { GroupCommitter, type CommitOutcome } from '../../src/attempts/group-commit.js';
 
 interface Doc {
   _id: string;

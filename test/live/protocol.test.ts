@@ -1,6 +1,6 @@
 import t from 'tap';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
-import { logEntryId } from '../../src/live/log-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
+import { logEntryId } from '../../src/attempts/log-model.js';
 import { build } from '../helper.js';
 import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { keysDeep, listen, TestSocket, type Msg } from '../support/live-client.js';

@@ -1,9 +1,8 @@
 // Resume reads the Redis state cache; a stale, missing or unreadable cache must still give the exact state.
 import t from 'tap';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
-import { infoOf } from '../../src/live/live-service.js';
-import { applyEntry, stateFromCheckpoint } from '../../src/live/replay.js';
-import { encodeState } from '../../src/live/state-cache.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
+import { applyEntry, infoOf, stateFromCheckpoint } from '../../src/attempts/replay.js';
+import { encodeState } from '../../src/attempts/state-cache.js';
 import { build } from '../helper.js';
 import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';

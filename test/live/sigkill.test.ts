@@ -2,8 +2,8 @@
 // and reconnecting to another process resumes at the right seq.
 import { once } from 'node:events';
 import t from 'tap';
-import { attemptIdFor } from '../../src/live/attempt-model.js';
-import type { LogEntry } from '../../src/live/log-model.js';
+import { attemptIdFor } from '../../src/attempts/attempt-model.js';
+import type { LogEntry } from '../../src/attempts/log-model.js';
 import { ADMIN, build, TEST_DATA_DIR, TEST_JWT_SECRET, uniqueName } from '../helper.js';
 import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket } from '../support/live-client.js';

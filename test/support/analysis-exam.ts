@@ -19,7 +19,7 @@ import type { ItemRevision } from '../../src/bank/item-types.js';
 import type { Exam, Form } from '../../src/exams/exam-model.js';
 import { formId, pinKey } from '../../src/exams/exam-service.js';
 import type { PerItemResult, Result, ResultModel } from '../../src/grading/result-model.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/live/attempt-model.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/attempts/attempt-model.js';
 import { publishedExam, type PublishedExam } from './exam-fixture.js';
 
 export interface SimulatedAttempt {

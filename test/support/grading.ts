@@ -15,7 +15,7 @@ import mongoose from 'mongoose';
 import type { ItemRevision } from '../../src/bank/item-types.js';
 import type { Config } from '../../src/config.js';
 import type { Form } from '../../src/exams/exam-model.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/live/attempt-model.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/attempts/attempt-model.js';
 import { createWorkerContext, type WorkerContext } from '../../workers/context.js';
 import { startWorkers, type RunningWorkers } from '../../workers/runner.js';
 import { dataDir } from '../../src/infra/paths.js';

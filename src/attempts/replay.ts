@@ -3,7 +3,7 @@
  * the entries after it. Every process (API sessions, the deadline worker,
  * extensions) computes state the same way from the same entries.
  */
-import { emptyCheckpoint, type Checkpoint, type EventCounts, type SubmitReason } from './attempt-model.js';
+import { emptyCheckpoint, type Attempt, type Checkpoint, type EventCounts, type SubmitReason } from './attempt-model.js';
 import type { LogEntry } from './log-model.js';
 
 export interface LiveState {
@@ -93,4 +93,32 @@ export function applyEntry(state: LiveState, entry: Pick<LogEntry, 'n' | 'frames
 /** The deadline of an attempt: min(startedAt + durationMinutes + extensions, closesAt). */
 export function computeEndsAt(startedAt: Date, durationMinutes: number, extraMinutes: number, closesAt: Date): Date {
   return new Date(Math.min(startedAt.getTime() + (durationMinutes + extraMinutes) * 60_000, closesAt.getTime()));
+}
+
+/** The facts of an attempt that never change once it exists (what a session and a hand-in need). */
+export interface AttemptInfo {
+  attemptId: string;
+  examId: string;
+  candidateId: string;
+  formCode: string;
+  startedAt: Date;
+  durationMinutes: number;
+  closesAt: Date;
+}
+
+export function infoOf(doc: Pick<Attempt, '_id' | 'examId' | 'candidateId' | 'formCode' | 'startedAt' | 'durationMinutes' | 'closesAt'>): AttemptInfo {
+  return {
+    attemptId: doc._id,
+    examId: doc.examId,
+    candidateId: doc.candidateId,
+    formCode: doc.formCode,
+    startedAt: new Date(doc.startedAt),
+    durationMinutes: doc.durationMinutes,
+    closesAt: new Date(doc.closesAt),
+  };
+}
+
+/** The attempt's deadline in this state (extensions included). */
+export function endsAtOf(info: Pick<AttemptInfo, 'startedAt' | 'durationMinutes' | 'closesAt'>, state: Pick<LiveState, 'extraMinutes'>): Date {
+  return computeEndsAt(info.startedAt, info.durationMinutes, state.extraMinutes, info.closesAt);
 }

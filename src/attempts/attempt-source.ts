@@ -7,7 +7,7 @@ import { mapLimit, nativeOf } from '../infra/store.js';
 /**
  * Attempts as grading reads them. Submitted attempts carry their final
  * `answers` (itemId → response) and `formCode`; an attempt whose hand-in a
- * crash interrupted is finished by its deadline job (LiveService.autoSubmit).
+ * crash interrupted is finished by its deadline job (AttemptService.autoSubmit).
  *
  * Reads are point reads by `_id` (attempt ids are derived from exam and
  * candidate), the one query FerretDB serves from an index.

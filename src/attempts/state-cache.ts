@@ -1,11 +1,10 @@
 /**
- * The live state of an attempt as cached in Redis (presence.ts, `live:st:`):
+ * The live state of an attempt as cached in Redis (src/live/presence.ts, `live:st:`):
  * what a resume needs — the attempt's facts and the fold of its log up to
  * entry `n` — so that joining reads nothing from MongoDB in the usual case.
  */
 import type { SubmitReason } from './attempt-model.js';
-import type { AttemptInfo } from './live-service.js';
-import type { LiveState } from './replay.js';
+import type { AttemptInfo, LiveState } from './replay.js';
 
 interface Encoded {
   v: 1;
