@@ -12,6 +12,8 @@
  *   database); a worker pushes through its sector store;
  * - the API serves joins, so the live path reads exams through the cached
  *   exam source (forms included); a worker reads exams by id only.
+ * A CLI command (`command`, src/cli/grade.ts) is wired like a worker; it
+ * passes no sector store, as it only queues jobs.
  *
  * No Fastify in here: the services are plain classes.
  */
@@ -50,7 +52,7 @@ import { SectorPushService, type SectorStore } from './sector/sector-service.js'
 import { UserService } from './users/user-service.js';
 
 /** Which process the services are for; see the module comment for what differs. */
-export type ProcessRole = 'api' | 'worker';
+export type ProcessRole = 'api' | 'worker' | 'command';
 
 export interface Logger {
   warn(obj: unknown, msg?: string): void;

@@ -3,14 +3,17 @@
  * (or regrading) job that POST /api/exams/:id/grading queues, shows a
  * progress bar until it ends, prints what changed, and exits 1 when some
  * attempt could not be graded. Worker processes do the work; this only
- * queues and watches (Ctrl-C stops watching, not the job).
+ * queues and watches (Ctrl-C stops watching, not the job). Like the API and
+ * the workers, it opens its connections and takes its services from the
+ * composition root (src/composition.ts).
  */
 import { parseArgs } from 'node:util';
 import { type Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { buildServices, drainServices, type Logger, type Services } from '../composition.js';
 import { ConfigError, loadConfig, mongoUri, type Config } from '../config.js';
-import { createExamModel } from '../exams/exam-model.js';
 import { findJob, startExamGrading, type JobView, type RunSummary } from '../grading/grading-jobs.js';
+import { createModels } from '../models.js';
 import { connectMongo } from '../plugins/mongo.js';
 import { closeQueues, createQueues, type QueuePayloads, type Queues } from '../queues/queues.js';
 
@@ -77,16 +80,29 @@ function summaryLines(view: JobView): string[] {
   return lines;
 }
 
+/** What the services have to say goes to stderr, beside the progress bar; nothing routine. */
+const log: Logger = {
+  warn: (obj, msg) => console.error(`grade: ${msg ?? ''}`, obj),
+  error: (obj, msg) => console.error(`grade: ${msg ?? ''}`, obj),
+  info: () => {},
+};
+
 async function run(config: Config, examId: string, mode: 'all' | 'regrade'): Promise<number> {
   const mongo = await connectMongo(mongoUri(config));
+  // Both fail at once when Redis is away, so the command says so instead of waiting.
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const appRedis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   connection.on('error', () => {});
+  appRedis.on('error', () => {});
   let events: QueueEvents | null = null;
   let queues: Queues | null = null;
+  let services: Services | null = null;
   try {
-    await connection.connect();
+    await Promise.all([connection.connect(), appRedis.connect()]);
     queues = createQueues(connection, config.QUEUE_PREFIX);
-    const exam = await createExamModel(mongo).findById(examId, { title: 1 }).lean();
+    // A command only queues: it never pushes to the sector database and serves no socket.
+    services = buildServices(config, { models: createModels(mongo), redis: appRedis, queues, presence: { redis: connection }, sector: null }, { role: 'command', log });
+    const exam = await services.exams.byId(examId);
     if (!exam) {
       console.error(`grade: no exam ${examId}`);
       return 1;
@@ -108,8 +124,10 @@ async function run(config: Config, examId: string, mode: 'all' | 'regrade'): Pro
     }
     return 0;
   } finally {
+    if (services) await drainServices(services);
     await events?.close();
     if (queues) await closeQueues(queues);
+    appRedis.disconnect();
     connection.disconnect();
     await mongo.close();
   }
