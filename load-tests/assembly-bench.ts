@@ -7,7 +7,8 @@
 //
 // The app is built in-process on a database of its own (dropped at the end);
 // the bank is inserted directly through the bank's models in the shape the
-// bank service stores (the bank's own routes would take minutes for 40,000
+// bank service stores (`approvedBank` of the shared fixtures,
+// test/support/fixtures; the bank's own routes would take minutes for 40,000
 // workflow steps and are not what is measured). Writes the JSON result and
 // replaces the "Form assembly" section of BENCHMARKS.md (other sections stay).
 import { randomBytes } from 'node:crypto';
@@ -17,16 +18,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import seedrandom from 'seedrandom';
 import { buildApp } from '../src/app.js';
 import { assembleForms, type PoolItem } from '../src/assembly/assembler.js';
-import type { ItemHead, RevisionDoc, StimulusDoc } from '../src/bank/item-model.js';
 import type { CognitiveLevel, ItemType } from '../src/bank/item-types.js';
 import { benchConfig } from './bench-config.js';
 import { ensureEmbeddedServices, privateFerret, stopServices } from '../src/infra/services.js';
-import { newId } from '../src/ids.js';
-import { approvedSummary } from '../src/bank/item-service.js';
 import { RedisSearchIndex } from '../src/bank/redis-search-index.js';
+import { approvedBank, buildWorld, injectApi, insertApprovedBank, ok } from '../test/support/fixtures/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -105,95 +103,14 @@ export const blueprint = {
   constraints: { maxItemOverlap: 0.3, difficultyTolerance: 0.02 },
 };
 
-function content(type: ItemType, rng: () => number, n: number): Record<string, unknown> {
-  const stem = `<p>Câu ${n}: cho hàm số \\(f(x) = ${1 + Math.floor(rng() * 9)}x^3 - ${1 + Math.floor(rng() * 9)}x\\). Tính \\[\\int_0^{${1 + Math.floor(rng() * 4)}} f(x)\\,dx\\]</p>`;
-  if (type === 'single_choice') {
-    return {
-      stem,
-      options: [
-        { id: 'A', text: `\\(${n % 7}\\)` },
-        { id: 'B', text: `\\(${(n % 7) + 1}\\)` },
-        { id: 'C', text: `\\(${(n % 7) + 2}\\)` },
-        { id: 'D', text: `\\(${(n % 7) + 3}\\)` },
-      ],
-      correct: [['A', 'B', 'C', 'D'][n % 4]],
-      shuffleOptions: true,
-    };
-  }
-  if (type === 'true_false_cluster') {
-    return {
-      stem,
-      statements: ['a', 'b', 'c', 'd'].map((id) => ({ id, text: `Mệnh đề ${id} về \\(f'(x)\\)` })),
-      values: { a: rng() < 0.5, b: rng() < 0.5, c: rng() < 0.5, d: rng() < 0.5 },
-      ladder: [0, 0.1, 0.25, 0.5, 1],
-    };
-  }
-  return { stem, value: Math.round(rng() * 1000) / 100, tolerance: 0.01 };
-}
-
 const SUMMARIES = 'bench_cell_summaries';
 const cellKey = (type: string | undefined, topic: string, level: number) => `math|12|${type ?? '*'}|${topic}|${level}`;
 
 export async function insertBank(app: FastifyInstance, ownerOrgId: string, orgPath: string[], authorId: string, reviewerId: string) {
-  const rng = seedrandom(values.seed);
-  const now = new Date('2025-09-01T00:00:00Z');
-  const heads: ItemHead[] = [];
-  const revs: RevisionDoc[] = [];
-  const stimuli: StimulusDoc[] = [];
-  const stimulusIds = new Set<string>();
-  for (let n = 0; n < BANK; n++) {
-    const type = TYPES[n % TYPES.length]!;
-    const topic = TOPICS[Math.floor(n / TYPES.length) % TOPICS.length]!;
-    const cognitiveLevel = LEVELS[Math.floor(n / (TYPES.length * TOPICS.length)) % LEVELS.length]!;
-    const itemId = newId();
-    // Difficulty as item analysis would have left it; one in ten items has none yet.
-    const difficulty = rng() < 0.1 ? undefined : Math.round((0.2 + rng() * 0.75) * 1000) / 1000;
-    const body = content(type, rng, n);
-    const extra: { stimulusId?: string; stimulusOrder?: number } = {};
-    // One single-choice item in ten belongs to a passage shared with two others of its cell.
-    const k = Math.floor(n / (TYPES.length * TOPICS.length * LEVELS.length));
-    if (type === 'single_choice' && k % 30 < 3) {
-      const stimulusId = `bench-stim-${topic}-${cognitiveLevel}-${Math.floor(k / 30)}`;
-      if (!stimulusIds.has(stimulusId)) {
-        stimulusIds.add(stimulusId);
-        stimuli.push({ _id: stimulusId, title: `Ngữ liệu ${stimulusId}`, content: '<p>Cho hàm số bậc ba…</p>', subject: 'math', grade: 12, sharing: 'org', ownerOrgId, orgPath, authorId, createdAt: now });
-      }
-      extra.stimulusId = stimulusId;
-      extra.stimulusOrder = 3 - (k % 30);
-    }
-    const common = { type, subject: 'math', grade: 12, topic, cognitiveLevel, tags: [], language: 'vi' as const, points: 1, sharing: 'org' as const, ...(difficulty !== undefined ? { difficulty } : {}), ...extra };
-    revs.push({ ...common, ...body, _id: `${itemId}:1`, itemId, revision: 1, ownerOrgId, orgPath, authorId, createdAt: now } as unknown as RevisionDoc);
-    heads.push({
-      _id: itemId,
-      ownerOrgId,
-      orgPath,
-      authorId,
-      createdAt: now,
-      updatedAt: now,
-      seq: 3,
-      revision: 1,
-      status: 'approved',
-      revs: [{ revision: 1, status: 'approved', authorId, createdAt: now, statusChangedAt: now, statusChangedBy: reviewerId }],
-      sharing: 'org',
-      type,
-      subject: 'math',
-      grade: 12,
-      topic,
-      cognitiveLevel,
-      tags: [],
-      language: 'vi',
-      tokens: [],
-      // As the bank service records an approval: classification plus what the draw needs.
-      approved: approvedSummary(revs[revs.length - 1]!),
-      ...extra,
-    });
-  }
-  const { Item, ItemRevision, Stimulus } = app.models;
-  for (let i = 0; i < BANK; i += 1000) {
-    await ItemRevision.collection.insertMany(revs.slice(i, i + 1000) as never[], { ordered: false });
-    await Item.collection.insertMany(heads.slice(i, i + 1000) as never[], { ordered: false });
-  }
-  if (stimuli.length) await Stimulus.collection.insertMany(stimuli as never[]);
+  const bank = approvedBank({ count: BANK, seed: values.seed, topics: TOPICS, types: TYPES, levels: LEVELS, ownerOrgId, orgPath, authorId, reviewerId });
+  await insertApprovedBank(app.models, bank);
+  const revs = bank.revisions;
+  const stimuli = bank.stimuli;
 
   // For the what-if figure only: one summary document per bank cell, holding
   // what the draw needs of each approved item (no stems, no keys).
@@ -229,18 +146,22 @@ async function main() {
       if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
       return res.json();
     };
-    const login = async (username: string, password: string) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })).json().token as string;
-    const admin = await login('admin', 'bench-admin-password');
-    const rootId = (await call(admin, 'GET', '/api/me')).roles[0].orgId as string;
-    const dep = await call(admin, 'POST', '/api/orgs', { code: 'SGD-BENCH', name: 'Sở GD&ĐT (bench)', kind: 'department', parentId: rootId });
-    const users: Record<string, string> = {};
-    for (const [u, role] of [['bench_manager', 'exam_manager'], ['bench_author', 'author'], ['bench_reviewer', 'reviewer']] as const) {
-      users[u] = (await call(admin, 'POST', '/api/users', { username: u, password: 'bench-password-1', displayName: u, roles: [{ role, orgId: dep.id }] })).id;
-    }
-    const manager = await login('bench_manager', 'bench-password-1');
+    const api = injectApi(app);
+    const world = await buildWorld(api, {
+      admin: { username: 'admin', password: 'bench-admin-password' },
+      orgs: [{ key: 'dep', code: 'SGD-BENCH', name: 'Sở GD&ĐT (bench)', kind: 'department' }],
+      users: [
+        { key: 'manager', username: 'bench_manager', roles: [['exam_manager', 'dep']] },
+        { key: 'author', username: 'bench_author', roles: [['author', 'dep']] },
+        { key: 'reviewer', username: 'bench_reviewer', roles: [['reviewer', 'dep']] },
+      ],
+      password: 'bench-password-1',
+    });
+    const dep = await ok(await api('GET', `/api/orgs/${world.orgs.dep}`, world.adminToken), 200, 'the department');
+    const manager = world.users.manager.token;
 
     let t0 = performance.now();
-    const bankInfo = await insertBank(app, dep.id, dep.path, users.bench_author!, users.bench_reviewer!);
+    const bankInfo = await insertBank(app, dep.id, dep.path, world.users.author.id, world.users.reviewer.id);
     const insertMs = performance.now() - t0;
     console.log(`bank: ${BANK} approved items inserted in ${(insertMs / 1000).toFixed(1)} s (${bankInfo.groupedItems} in ${bankInfo.stimuli} stimulus groups)`);
     // The heads went in behind the bank service's back, so the search index is

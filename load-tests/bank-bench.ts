@@ -23,11 +23,11 @@ import type { Filter } from 'mongodb';
 import seedrandom from 'seedrandom';
 import { buildApp } from '../src/app.js';
 import { searchFilter } from '../src/bank/database-search-index.js';
-import type { ItemType } from '../src/bank/item-types.js';
 import { RedisSearchIndex } from '../src/bank/redis-search-index.js';
 import { loadConfig } from '../src/config.js';
 import { ensureRedis, privateFerret, stopServices } from '../src/infra/services.js';
 import { dataDir, projectRoot } from '../src/infra/paths.js';
+import { BANK_SUBJECTS as SUBJECTS, BANK_WORDS as WORDS, buildWorld, httpApi, mixedBankItem } from '../test/support/fixtures/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,51 +52,8 @@ const DB_QUERIES = args['db-queries'] === undefined ? QUERIES : Number(args['db-
 const rng = seedrandom('bank-bench-v1');
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
-
-const SUBJECTS = ['math', 'physics', 'chemistry', 'biology', 'literature', 'history', 'geography', 'english'] as const;
-const TOPICS = ['ham-so', 'dao-ham', 'tich-phan', 'luong-giac', 'hinh-hoc', 'xac-suat', 'dao-dong', 'dien-tu', 'phan-ung', 'di-truyen'] as const;
-// Words of real Vietnamese stems, with their tones: what authors type and searchers look for.
-const WORDS = [
-  'phương', 'trình', 'hàm', 'số', 'đồ', 'thị', 'nghiệm', 'bậc', 'hai', 'giá', 'trị', 'lớn', 'nhất', 'nhỏ', 'đạo', 'tích', 'phân',
-  'đường', 'tròn', 'tam', 'giác', 'vuông', 'cạnh', 'góc', 'diện', 'tích', 'thể', 'khối', 'chóp', 'lăng', 'trụ', 'xác', 'suất',
-  'biến', 'cố', 'dao', 'động', 'điều', 'hòa', 'chu', 'kỳ', 'tần', 'dòng', 'điện', 'xoay', 'chiều', 'phản', 'ứng', 'oxi', 'hóa',
-  'khử', 'nguyên', 'tố', 'di', 'truyền', 'gen', 'tế', 'bào', 'văn', 'bản', 'tác', 'giả', 'nhân', 'vật', 'lịch', 'sử', 'chiến',
-  'dịch', 'địa', 'lý', 'khí', 'hậu', 'dân', 'cư', 'kinh', 'tế', 'tính', 'giải', 'chứng', 'minh', 'khẳng', 'định', 'đúng', 'sai',
-] as const;
-
-const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
-const stem = () => `<p>${words(int(8, 20))}${rng() < 0.4 ? ` \\(x^${int(2, 4)} - ${int(1, 9)}x + ${int(1, 9)} = 0\\)` : ''}</p>${rng() < 0.2 ? `<p><b>${words(4)}</b></p>` : ''}`;
-const labelled = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i + 1}`, text: words(int(2, 6)) }));
-
-const TYPE_MIX: [ItemType, number][] = [
-  ['single_choice', 0.55], ['multiple_choice', 0.1], ['true_false', 0.05], ['true_false_cluster', 0.12], ['numeric', 0.08],
-  ['short_text', 0.04], ['matching', 0.02], ['ordering', 0.02], ['cloze', 0.01], ['essay', 0.01],
-];
-
-function generateItem(i: number): Record<string, unknown> {
-  let r = rng();
-  let type: ItemType = 'single_choice';
-  for (const [t, share] of TYPE_MIX) {
-    if (r < share) { type = t; break; }
-    r -= share;
-  }
-  const common = {
-    type, stem: stem(), subject: pick(SUBJECTS), grade: int(6, 12), topic: pick(TOPICS), cognitiveLevel: int(1, 4),
-    tags: [`bo-${i % 50}`], sharing: pick(['org', 'subtree', 'national'] as const),
-  };
-  switch (type) {
-    case 'single_choice': return { ...common, options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: words(int(2, 6)) })), correct: [pick(['A', 'B', 'C', 'D'])] };
-    case 'multiple_choice': return { ...common, options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: words(int(2, 6)) })), correct: ['A', 'C'], scoring: 'partial' };
-    case 'true_false': return { ...common, value: rng() < 0.5 };
-    case 'true_false_cluster': return { ...common, statements: labelled('', 4).map((s, k) => ({ ...s, id: 'abcd'[k]! })), values: { a: true, b: false, c: rng() < 0.5, d: true } };
-    case 'numeric': return { ...common, value: int(-100, 100) / 4, tolerance: 0.01 };
-    case 'short_text': return { ...common, accepted: [words(2)] };
-    case 'matching': return { ...common, premises: labelled('p', 3), choices: labelled('c', 4), pairs: { p1: 'c2', p2: 'c1', p3: 'c4' } };
-    case 'ordering': return { ...common, elements: labelled('e', 4), order: ['e2', 'e1', 'e4', 'e3'] };
-    case 'cloze': return { ...common, text: `<p>${words(5)} {{b1}} ${words(5)} {{b2}}.</p>`, blanks: [{ id: 'b1', accepted: [words(1)] }, { id: 'b2', value: int(1, 50) }] };
-    case 'essay': return { ...common, rubric: [{ criterion: words(4), maxPoints: 2 }, { criterion: words(3), maxPoints: 1 }], maxWords: 400 };
-  }
-}
+// The bank and the queries over it come from the shared fixtures (test/support/fixtures), drawn from one seeded stream.
+const generateItem = (i: number) => mixedBankItem(i, rng);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -207,12 +164,16 @@ async function run(baseEnv: Record<string, string | undefined>, name: string, st
 
   const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
   try {
-    const admin = await http('POST', '/api/auth/login', null, { username: 'benchadmin', password: 'bench-admin-password' });
-    const rootId = admin.user.roles[0].orgId as string;
-    const dep = await http('POST', '/api/orgs', admin.token, { code: `DEP-${stamp}`, name: 'Sở GD&ĐT', kind: 'department', parentId: rootId });
-    const school = await http('POST', '/api/orgs', admin.token, { code: `SCH-${stamp}`, name: 'THPT Chu Văn An', kind: 'school', parentId: dep.id });
-    await http('POST', '/api/users', admin.token, { username: 'benchauthor', password: 'bench-author-pass', displayName: 'Tác giả', roles: [{ role: 'author', orgId: school.id }, { role: 'reviewer', orgId: school.id }] });
-    const author = (await http('POST', '/api/auth/login', null, { username: 'benchauthor', password: 'bench-author-pass' })).token as string;
+    const world = await buildWorld(httpApi(address), {
+      admin: { username: 'benchadmin', password: 'bench-admin-password' },
+      orgs: [
+        { key: 'dep', code: `DEP-${stamp}`, name: 'Sở GD&ĐT', kind: 'department' },
+        { key: 'school', code: `SCH-${stamp}`, name: 'THPT Chu Văn An', kind: 'school', parent: 'dep' },
+      ],
+      users: [{ key: 'author', username: 'benchauthor', displayName: 'Tác giả', roles: [['author', 'school'], ['reviewer', 'school']] }],
+      password: 'bench-author-pass',
+    });
+    const author = world.users.author.token;
 
     // ---- insert
     console.log(`inserting ${N} items, ${BATCH} per call, ${CONCURRENCY} calls in flight …`);

@@ -12,7 +12,8 @@
  * The exam is made through the HTTP API (40 approved items: 28 single choice,
  * 6 true/false clusters, 6 numeric; 4 forms); the N candidates and their
  * attempts are inserted directly (responses drawn with seedrandom: about 60 %
- * right). The database is BENCH_MONGODB_URI or, by default, a FerretDB 1.24 of
+ * right). World, items, candidates and attempts come from the shared
+ * fixtures (test/support/fixtures). The database is BENCH_MONGODB_URI or, by default, a FerretDB 1.24 of
  * its own (the embedded default's binary, a free port, a temporary folder), so
  * other work on the shared development FerretDB does not blur the figures.
  *
@@ -33,15 +34,13 @@ import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import seedrandom from 'seedrandom';
 import { buildApp } from '../src/app.js';
-import type { ItemRevision } from '../src/bank/item-types.js';
 import { loadConfig, sectorUri, type Config } from '../src/config.js';
 import type { Form } from '../src/exams/exam-model.js';
 import { startExamGrading, type BatchResult, type RunSummary } from '../src/grading/grading-jobs.js';
-import { newId } from '../src/ids.js';
 import { privateFerret } from '../src/infra/services.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt } from '../src/attempts/attempt-model.js';
 import { closeQueues, createQueues } from '../src/queues/queues.js';
 import type { PushOutcome } from '../src/sector/sector-service.js';
+import { approveBodies, buildWorld, injectApi, insertCandidates, nationalPaperBodies, sendAs, simulatedAnswer, submittedAttempt } from '../test/support/fixtures/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,39 +71,6 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function itemBodies(topic: string) {
-  const common = (i: number) => ({ stem: `<p>Câu ${i + 1}: cho hàm số \\(y = x^3 - 3x + ${i}\\).</p>`, subject: 'math', grade: 12, topic, cognitiveLevel: 1, language: 'vi', sharing: 'org' });
-  const bodies: Record<string, unknown>[] = [];
-  for (let i = 0; i < 28; i++) {
-    bodies.push({ ...common(i), type: 'single_choice', options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: `Phương án ${id}` })), correct: [['A', 'B', 'C', 'D'][i % 4]] });
-  }
-  for (let i = 28; i < 34; i++) {
-    bodies.push({
-      ...common(i),
-      type: 'true_false_cluster',
-      statements: ['a', 'b', 'c', 'd'].map((id) => ({ id, text: `Mệnh đề ${id}` })),
-      values: { a: true, b: i % 2 === 0, c: false, d: i % 3 === 0 },
-    });
-  }
-  for (let i = 34; i < 40; i++) bodies.push({ ...common(i), type: 'numeric', value: i + 0.5, tolerance: 0.01 });
-  return bodies;
-}
-
-/** About 60 % right, of the right shape otherwise. */
-function answerFor(item: ItemRevision, pin: Form['items'][number]): unknown {
-  const right = rng() < 0.6;
-  switch (item.type) {
-    case 'single_choice':
-      return right ? item.correct[0] : pin.optionOrder?.find((o) => o !== item.correct[0]) ?? 'A';
-    case 'true_false_cluster':
-      return Object.fromEntries(Object.entries(item.values).map(([k, v]) => [k, rng() < 0.7 ? v : !v]));
-    case 'numeric':
-      return right ? String(item.value).replace('.', ',') : String(item.value + 1);
-    default:
-      return null;
-  }
-}
-
 async function setup(config: Config): Promise<{ examId: string; candidateIds: string[]; setupS: number }> {
   const t0 = performance.now();
   const app = await buildApp(config, { logger: false });
@@ -115,22 +81,22 @@ async function setup(config: Config): Promise<{ examId: string; candidateIds: st
       if (res.statusCode !== status) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
       return res.json();
     };
-    const login = async (username: string, password: string) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })).json().token as string;
-    const admin = await login(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
-    const rootId = (await call(admin, 'GET', '/api/me')).roles[0].orgId as string;
-    const dep = (await call(admin, 'POST', '/api/orgs', { code: 'BENCH-SGD', name: 'Sở GD&ĐT (bench)', kind: 'department', parentId: rootId }, 201)).id as string;
-    const school = (await call(admin, 'POST', '/api/orgs', { code: 'BENCH-THPT', name: 'THPT (bench)', kind: 'school', parentId: dep }, 201)).id as string;
-    const password = 'bench-password-123';
-    const user = async (username: string, role: string) => {
-      await call(admin, 'POST', '/api/users', { username, password, displayName: username, roles: [{ role, orgId: dep }] }, 201);
-      return login(username, password);
-    };
-    const [author, reviewer, manager] = [await user('bench_author', 'author'), await user('bench_reviewer', 'reviewer'), await user('bench_manager', 'exam_manager')];
-    const items = (await call(author, 'POST', '/api/items/bulk', { items: itemBodies('bench-grading') })).results as { id: string }[];
-    for (const { id } of items) {
-      await call(author, 'POST', `/api/items/${id}/status`, { status: 'in_review' });
-      await call(reviewer, 'POST', `/api/items/${id}/status`, { status: 'approved' });
-    }
+    const api = injectApi(app);
+    const world = await buildWorld(api, {
+      admin: { username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD },
+      orgs: [
+        { key: 'dep', code: 'BENCH-SGD', name: 'Sở GD&ĐT (bench)', kind: 'department' },
+        { key: 'school', code: 'BENCH-THPT', name: 'THPT (bench)', kind: 'school', parent: 'dep' },
+      ],
+      users: [
+        { key: 'author', username: 'bench_author', roles: [['author', 'dep']] },
+        { key: 'reviewer', username: 'bench_reviewer', roles: [['reviewer', 'dep']] },
+        { key: 'manager', username: 'bench_manager', roles: [['exam_manager', 'dep']] },
+      ],
+      password: 'bench-password-123',
+    });
+    const manager = world.users.manager.token;
+    await approveBodies(sendAs(api, world.users.author.token), sendAs(api, world.users.reviewer.token), nationalPaperBodies('bench-grading'));
     const blueprint = await call(manager, 'POST', '/api/blueprints', {
       title: 'Toán 12 – bench',
       subject: 'math',
@@ -159,25 +125,7 @@ async function setup(config: Config): Promise<{ examId: string; candidateIds: st
     log('exam published through the API');
 
     // Candidates and their submitted attempts, straight into the database.
-    const candidateIds: string[] = [];
-    for (let start = 0; start < N; start += INSERT_CHUNK) {
-      const users = Array.from({ length: Math.min(INSERT_CHUNK, N - start) }, (_, k) => {
-        const i = start + k;
-        return {
-          _id: newId(),
-          username: `hs${i}`,
-          usernameKey: `hs${i}`,
-          passwordHash: 'bench-no-login',
-          displayName: `Học sinh ${i}`,
-          studentId: `HS${String(i).padStart(6, '0')}`,
-          roles: [{ role: 'candidate', orgId: school }],
-          active: true,
-          createdAt: new Date(),
-        };
-      });
-      await app.models.User.collection.insertMany(users as never[], { ordered: false });
-      candidateIds.push(...users.map((u) => u._id));
-    }
+    const candidateIds = await insertCandidates(app.models, N, world.orgs.school, INSERT_CHUNK);
     await app.models.Exam.updateOne({ _id: exam.id }, { $set: { candidateIds } });
     const examDoc = (await app.models.Exam.findById(exam.id).lean())!;
     const forms = await app.models.Form.find({ examId: exam.id, assemblyId: examDoc.assemblyId }).lean<Form[]>();
@@ -185,33 +133,12 @@ async function setup(config: Config): Promise<{ examId: string; candidateIds: st
     log(`${N} candidates inserted`);
     const submittedAt = new Date(now - 120_000);
     for (let start = 0; start < N; start += INSERT_CHUNK) {
-      const docs: Attempt[] = candidateIds.slice(start, start + INSERT_CHUNK).map((candidateId, k) => {
+      const docs = candidateIds.slice(start, start + INSERT_CHUNK).map((candidateId, k) => {
         // Forms dealt in turn (the exam's own deal hashes the whole roster per call: quadratic over 100,000 candidates).
         const form = forms[(start + k) % forms.length]!;
-        const formCode = form.code;
         const answers: Record<string, unknown> = {};
-        for (const pin of form.items) answers[pin.itemId] = answerFor(revisions.get(`${pin.itemId}@${pin.revision}`)!, pin);
-        return {
-          _id: attemptIdFor(exam.id, candidateId),
-          examId: exam.id,
-          candidateId,
-          orgPath: examDoc.orgPath,
-          formCode,
-          status: 'submitted',
-          startedAt: new Date(now - 5400_000),
-          durationMinutes: 90,
-          closesAt: examDoc.closesAt,
-          endsAt: examDoc.closesAt,
-          extraMinutes: 0,
-          cp: emptyCheckpoint(),
-          answers,
-          flags: [],
-          lastSeq: 40,
-          eventCounts: {},
-          submittedAt,
-          submitReason: 'candidate',
-          createdAt: submittedAt,
-        };
+        for (const pin of form.items) answers[pin.itemId] = simulatedAnswer(revisions.get(`${pin.itemId}@${pin.revision}`)!, pin, rng);
+        return submittedAttempt({ exam: examDoc, candidateId, formCode: form.code, answers, startedAt: new Date(now - 5400_000), submittedAt, lastSeq: 40 });
       });
       await app.models.Attempt.collection.insertMany(docs as never[], { ordered: false });
       if ((start / INSERT_CHUNK) % 10 === 9) log(`${start + docs.length} attempts inserted`);

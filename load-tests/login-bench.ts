@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.js';
 import { benchConfig } from './bench-config.js';
 import { ensureEmbeddedServices, stopServices } from '../src/infra/services.js';
+import { buildWorld, injectApi } from '../test/support/fixtures/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,14 +32,15 @@ const app = await buildApp(config, { logger: false });
 await app.ready();
 try {
   const loginAs = (username: string, password: string) => app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
-  const admin = (await loginAs('admin', 'bench-admin-password')).json().token as string;
-  const auth = { authorization: `Bearer ${admin}` };
-  const rootId = (await app.inject({ method: 'GET', url: '/api/me', headers: auth })).json().roles[0].orgId as string;
-  for (let start = 0; start < USERS; start += 5000) {
-    const users = Array.from({ length: Math.min(5000, USERS - start) }, (_, i) => ({ username: `lb.${start + i}`, password: 'thi-thu-2025', displayName: `Thí sinh ${start + i}`, roles: [{ role: 'candidate', orgId: rootId }] }));
-    const res = await app.inject({ method: 'POST', url: '/api/users/bulk', headers: auth, payload: { users } });
-    if (res.statusCode !== 200 || res.json().created !== users.length) throw new Error(`bulk users: ${res.statusCode} ${res.body.slice(0, 300)}`);
-  }
+  // N candidate accounts at the root, made through POST /api/users/bulk (5,000 a request) by the shared world builder.
+  await buildWorld(injectApi(app), {
+    admin: { username: 'admin', password: 'bench-admin-password' },
+    orgs: [],
+    users: Array.from({ length: USERS }, (_, i) => ({ key: `c${i}`, username: `lb.${i}`, displayName: `Thí sinh ${i}`, roles: [['candidate', 'root']] as const })),
+    password: 'thi-thu-2025',
+    bulk: true,
+    login: false,
+  });
   const run = async (count: number) => {
     let next = 0;
     const t0 = performance.now();

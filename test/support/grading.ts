@@ -15,12 +15,13 @@ import mongoose from 'mongoose';
 import type { ItemRevision } from '../../src/bank/item-types.js';
 import type { Config } from '../../src/config.js';
 import type { Form } from '../../src/exams/exam-model.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/attempts/attempt-model.js';
+import { attemptIdFor, type Attempt } from '../../src/attempts/attempt-model.js';
 import { createWorkerContext, type WorkerContext } from '../../workers/context.js';
 import { startWorkers, type RunningWorkers } from '../../workers/runner.js';
 import { dataDir } from '../../src/infra/paths.js';
 import { ensureFerretBinary, freePort, spawnFerret } from '../../src/infra/services.js';
 import { TEST_DATA_DIR, type TestLike } from '../helper.js';
+import { submittedAttempt } from './fixtures/stored.js';
 
 export interface SubmittedFixture {
   attemptId: string;
@@ -116,27 +117,7 @@ export async function submitAttempts(
     }
     const attemptId = attemptIdFor(examId, candidateId);
     out.push({ attemptId, candidateId, formCode, answers });
-    return {
-      _id: attemptId,
-      examId,
-      candidateId,
-      orgPath: exam.orgPath,
-      formCode,
-      status: 'submitted',
-      startedAt: new Date(now.getTime() - 600_000),
-      durationMinutes: exam.durationMinutes,
-      closesAt: exam.closesAt,
-      endsAt: exam.closesAt,
-      extraMinutes: 0,
-      cp: emptyCheckpoint(),
-      answers,
-      flags: [],
-      lastSeq: form.items.length,
-      eventCounts: {},
-      submittedAt: now,
-      submitReason: 'candidate',
-      createdAt: now,
-    };
+    return submittedAttempt({ exam, candidateId, formCode, answers, startedAt: new Date(now.getTime() - 600_000), submittedAt: now, lastSeq: form.items.length });
   });
   await app.models.Attempt.collection.insertMany(docs as never[]);
   return out;
