@@ -49,6 +49,12 @@ export interface Config {
   DATA_DIR: string;
   /** Port of the embedded FerretDB. @defaultValue 27217 */
   FERRETDB_PORT: number;
+  /**
+   * PostgreSQL database for the embedded FerretDB instead of SQLite files
+   * (`postgres://user@host:5432/name`; the database is created when missing).
+   * @defaultValue not set: SQLite in DATA_DIR
+   */
+  FERRETDB_POSTGRESQL_URL?: string;
   /** BullMQ job lock of the workers, in ms; a job whose worker died is retried after it lapses. @defaultValue 30000 */
   WORKER_LOCK_MS: number;
   /** How often workers look for stalled jobs, in ms. @defaultValue 30000 */
@@ -108,6 +114,7 @@ const schema = {
     LOGIN_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
     FERRETDB_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 27217 },
+    FERRETDB_POSTGRESQL_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     WORKER_LOCK_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
     WORKER_STALLED_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
     JOB_BACKOFF_MS: { type: 'integer', minimum: 10, maximum: 3600000, default: 1000 },

@@ -19,7 +19,7 @@ import { attemptIdFor, emptyCheckpoint, type Attempt } from '../../src/live/atte
 import { createWorkerContext, type WorkerContext } from '../../workers/context.js';
 import { startWorkers, type RunningWorkers } from '../../workers/runner.js';
 import { dataDir } from '../../src/infra/paths.js';
-import { ensureFerretBinary, freePort, spawnFerret } from '../../src/infra/services.js';
+import { ensureFerretBinary, freePort, removeFerretData, spawnFerret } from '../../src/infra/services.js';
 import { TEST_DATA_DIR, type TestLike } from '../helper.js';
 
 export interface SubmittedFixture {
@@ -218,7 +218,7 @@ export async function ownFerret(t: TestLike): Promise<{ port: number; uri: (db: 
   };
   t.teardown(async () => {
     await stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeFerretData(dir);
   });
   return {
     port,
