@@ -27,7 +27,16 @@ import webPlugin from './plugins/web.js';
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
+    /** Where the process is in its life: `draining` once a graceful shutdown began (`/ready` answers 503). */
+    lifecycle: { draining: boolean };
   }
+}
+
+/** TRUST_PROXY for Fastify: a hop count becomes a trust function (believe the nearest `n` proxies). */
+function trustProxyOption(setting: Config['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === undefined) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
 }
 
 export interface BuildOptions {
@@ -52,12 +61,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.BODY_LIMIT,
+    // Behind a balancer the client's address is in X-Forwarded-For, believed only from TRUST_PROXY.
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     ajv: { customOptions: { allErrors: true } },
     // Prototype-poisoning keys in JSON are refused, not silently stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
   app.decorate('config', config);
+  app.decorate('lifecycle', { draining: false });
 
   // Fastify's own JSON parser (prototype keys refused), behind a nesting
   // limit: a body thousands of levels deep is a 400 here instead of a stack

@@ -47,8 +47,28 @@ export interface Config {
   LOGIN_MAX_PER_ADDRESS: number;
   /** Folder for the embedded FerretDB data and local secrets. @defaultValue .data */
   DATA_DIR: string;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (login
+   * lockout, socket cap, audit): `true` (any: only when nothing but the
+   * balancer can reach the API), a hop count, or a comma-separated list of
+   * addresses and CIDR ranges of the balancers. @defaultValue not set: the
+   * socket's own address; a forwarded header is ignored
+   */
+  TRUST_PROXY?: boolean | number | string[];
+  /**
+   * On SIGTERM, how long `/ready` answers 503 before the sockets are told to
+   * reconnect elsewhere and the process stops (a balancer's health-check
+   * interval, so it stops sending here first), in ms. @defaultValue 0
+   */
+  SHUTDOWN_DELAY_MS: number;
   /** Port of the embedded FerretDB. @defaultValue 27217 */
   FERRETDB_PORT: number;
+  /**
+   * PostgreSQL database for the embedded FerretDB instead of SQLite files
+   * (`postgres://user@host:5432/name`; the database is created when missing).
+   * @defaultValue not set: SQLite in DATA_DIR
+   */
+  FERRETDB_POSTGRESQL_URL?: string;
   /** BullMQ job lock of the workers, in ms; a job whose worker died is retried after it lapses. @defaultValue 30000 */
   WORKER_LOCK_MS: number;
   /** How often workers look for stalled jobs, in ms. @defaultValue 30000 */
@@ -107,7 +127,10 @@ const schema = {
     LOGIN_LOCK_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
     LOGIN_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
+    TRUST_PROXY: { type: 'string', pattern: '^(true|[0-9]{1,2}|[0-9A-Fa-f:.]+(/[0-9]{1,3})?(\\s*,\\s*[0-9A-Fa-f:.]+(/[0-9]{1,3})?)*)$' },
+    SHUTDOWN_DELAY_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 0 },
     FERRETDB_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 27217 },
+    FERRETDB_POSTGRESQL_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     WORKER_LOCK_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
     WORKER_STALLED_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
     JOB_BACKOFF_MS: { type: 'integer', minimum: 10, maximum: 3600000, default: 1000 },
@@ -152,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const config = raw as unknown as Config;
+  if (typeof raw.TRUST_PROXY === 'string') config.TRUST_PROXY = trustProxyOf(raw.TRUST_PROXY);
   const production = config.NODE_ENV === 'production';
   if (production) {
     const missing = (['JWT_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'AUDIT_KEY'] as const).filter((k) => !config[k]);
@@ -167,6 +191,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Whoever learns the token secret must not also be able to rewrite the audit trail.
   if (config.AUDIT_KEY === config.JWT_SECRET) throw new ConfigError('Invalid configuration: AUDIT_KEY must differ from JWT_SECRET');
   return config;
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it: true, a hop count, or the balancers' addresses. */
+function trustProxyOf(text: string): boolean | number | string[] {
+  if (text === 'true') return true;
+  if (/^[0-9]+$/.test(text)) return Number(text);
+  return text.split(',').map((a) => a.trim());
 }
 
 /**

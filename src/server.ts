@@ -19,11 +19,20 @@ async function main() {
   }
   const app = await buildApp(config);
   let closing = false;
+  /**
+   * The graceful drain: `/ready` turns 503 so the balancer stops sending new
+   * work here; after SHUTDOWN_DELAY_MS (its health-check interval) the
+   * server stops taking connections, tells every candidate to reconnect
+   * elsewhere, flushes the pending group commits, and exits.
+   */
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    app.lifecycle.draining = true;
+    app.log.info({ signal, delayMs: config.SHUTDOWN_DELAY_MS }, 'draining');
+    if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
     await app.close();
+    app.log.info('drained; exiting');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -41,9 +41,29 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 process.on('SIGHUP', () => void stop());
 
+/**
+ * `npm start -- --postgres`: FerretDB on the PostgreSQL at 127.0.0.1:5432
+ * (database exam_demo, created when missing; FERRETDB_POSTGRESQL_URL names
+ * another) instead of SQLite files, on a port of its own so it never meets
+ * an SQLite demo left running.
+ */
+function applyArguments(args: readonly string[]): void {
+  for (const arg of args) {
+    if (arg === '--postgres') {
+      process.env.FERRETDB_POSTGRESQL_URL ||= 'postgres://postgres@127.0.0.1:5432/exam_demo';
+      process.env.FERRETDB_PORT ||= '27218';
+      process.env.DATA_DIR ||= '.data/postgres';
+    } else {
+      console.error(`Unknown argument ${arg}. Usage: npm start [-- --postgres]`);
+      process.exit(2);
+    }
+  }
+}
+
 async function main() {
+  applyArguments(process.argv.slice(2));
   const config = loadConfig();
-  console.log('Starting services (the first run builds FerretDB, which takes a few minutes)…');
+  console.log(`Starting services (the first run builds FerretDB, which takes a few minutes)${config.FERRETDB_POSTGRESQL_URL ? ', FerretDB on PostgreSQL' : ''}…`);
   starting = ensureEmbeddedServices(config);
   services = await starting;
   if (stopping) return;

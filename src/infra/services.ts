@@ -9,7 +9,8 @@ import { dataDir, projectRoot } from './paths.js';
 
 /**
  * The embedded default (docs/architecture.md, "The store"): FerretDB 1.24 on SQLite in the
- * data folder when no MONGODB_URI is set, and a local redis-server when none
+ * data folder when no MONGODB_URI is set (on PostgreSQL instead when
+ * FERRETDB_POSTGRESQL_URL names a server), and a local redis-server when none
  * answers and REDIS_URL was not given. Idempotent: what already answers is
  * used as it is, and only what this module started is ever stopped.
  */
@@ -121,12 +122,73 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts the FerretDB runner in the foreground on `port` with its SQLite
- * files in `folder`, and resolves once it accepts connections (tests and
- * benchmarks that own their database; `ensureFerret` is the embedded default).
+ * The PostgreSQL server a FerretDB started here should store its data in
+ * instead of SQLite: FERRETDB_POSTGRESQL_URL (a `postgres://` URL), or none.
+ */
+export function postgresBackend(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.FERRETDB_POSTGRESQL_URL || undefined;
+}
+
+function psql(url: string, sql: string): string {
+  const result = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-tAc', sql], { encoding: 'utf8' });
+  if (result.error) throw new Error(`psql is needed to prepare FerretDB's PostgreSQL database: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`psql failed on ${new URL(url).host}: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+/** The same server's maintenance database, for creating and dropping others. */
+function adminUrl(url: string): string {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  return u.toString();
+}
+
+const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Creates the database the URL names when it does not exist yet (FerretDB does not). */
+export function ensurePostgresDatabase(url: string): void {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!PG_NAME.test(name)) throw new Error(`FerretDB's PostgreSQL database name must match ${PG_NAME}: ${name || '(none)'}`);
+  const admin = adminUrl(url);
+  if (psql(admin, `SELECT 1 FROM pg_database WHERE datname = '${name}'`) !== '1') psql(admin, `CREATE DATABASE ${name}`);
+}
+
+/** The URL of a database of its own on the same server as `url`, for one data folder. */
+export function postgresDatabaseFor(url: string, folder: string): string {
+  const u = new URL(url);
+  const tag = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16);
+  u.pathname = `/ferret_${tag}`;
+  return u.toString();
+}
+
+/** What the runner is told to store its data in, for a data folder. */
+function storageArgs(folder: string, postgres: string | undefined): string[] {
+  if (!postgres) return [`--sqlite-url=file:${folder}/`];
+  const url = postgresDatabaseFor(postgres, folder);
+  ensurePostgresDatabase(url);
+  return [`--postgresql-url=${url}`];
+}
+
+/**
+ * Removes a FerretDB's data folder, and its PostgreSQL database when it was
+ * started on that backend (the runner must have stopped).
+ */
+export function removeFerretData(folder: string, postgres: string | undefined = postgresBackend()): void {
+  rmSync(folder, { recursive: true, force: true });
+  if (!postgres) return;
+  const url = postgresDatabaseFor(postgres, folder);
+  psql(adminUrl(url), `DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+}
+
+/**
+ * Starts the FerretDB runner in the foreground on `port` with its data in
+ * `folder` (SQLite files), or in a PostgreSQL database of that folder's own
+ * when FERRETDB_POSTGRESQL_URL is set, and resolves once it accepts
+ * connections (tests and benchmarks that own their database; `ensureFerret`
+ * is the embedded default). The same folder finds the same data again.
  */
 export async function spawnFerret(bin: string, port: number, folder: string): Promise<ChildProcess> {
-  const child = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${folder}/`, '--log-level=error'], { stdio: 'ignore' });
+  const child = spawn(bin, [`--listen-addr=127.0.0.1:${port}`, ...storageArgs(folder, postgresBackend()), '--log-level=error'], { stdio: 'ignore' });
   await waitFor(async () => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error('FerretDB exited while starting');
     return portOpen(port);
@@ -159,19 +221,24 @@ export async function privateFerret(options: { bin?: string; dataDir?: string; k
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      if (!options.keep) rmSync(folder, { recursive: true, force: true });
+      if (!options.keep) removeFerretData(folder);
     },
   };
 }
 
-export async function ensureFerret(config: Pick<Config, 'DATA_DIR' | 'FERRETDB_PORT'>): Promise<StartedService | null> {
+export async function ensureFerret(config: Pick<Config, 'DATA_DIR' | 'FERRETDB_PORT' | 'FERRETDB_POSTGRESQL_URL'>): Promise<StartedService | null> {
   const port = config.FERRETDB_PORT;
   if (await portOpen(port)) return null;
   const dir = dataDir(config.DATA_DIR);
   const bin = ensureFerretBinary(dir);
   const data = path.join(dir, 'ferretdb');
   mkdirSync(data, { recursive: true });
-  const pid = spawnDetached(bin, [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${data}/`, '--log-level=warn'], path.join(dir, 'ferretdb.log'));
+  let storage = [`--sqlite-url=file:${data}/`];
+  if (config.FERRETDB_POSTGRESQL_URL) {
+    ensurePostgresDatabase(config.FERRETDB_POSTGRESQL_URL);
+    storage = [`--postgresql-url=${config.FERRETDB_POSTGRESQL_URL}`];
+  }
+  const pid = spawnDetached(bin, [`--listen-addr=127.0.0.1:${port}`, ...storage, '--log-level=warn'], path.join(dir, 'ferretdb.log'));
   await waitFor(() => portOpen(port), 30_000, `FerretDB on port ${port}`);
   return { name: 'ferretdb', pid, port };
 }

@@ -73,6 +73,12 @@ export type ServerMessage =
   /** `cause: 'revoked'`: the user's session was revoked (logout, password change, role removal, deactivation). */
   | { type: 'ended'; reason: EndReason; cause?: 'revoked' }
   | { type: 'error'; error: ProtocolError }
+  /**
+   * Additive to API.md: this process is shutting down (a rolling restart).
+   * The client reconnects at once, through the balancer, to another
+   * process; the socket then closes with 1001.
+   */
+  | { type: 'reconnect'; reason: 'draining' }
   | { type: 'pong' };
 
 export type EndReason = 'time_up' | 'submitted' | 'replaced' | 'closed';

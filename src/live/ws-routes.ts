@@ -309,7 +309,11 @@ export class LiveSockets {
     }
   }
 
-  /** Closes every socket with 1001 (clients reconnect to another process). */
+  /**
+   * The drain: tells every candidate to reconnect elsewhere at once (a
+   * `reconnect` message), then closes every socket with 1001. Answers already
+   * received are in the group commit the composition root flushes next.
+   */
   shutdown(): void {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -321,6 +325,7 @@ export class LiveSockets {
       c.joinTimer = null;
       c.session?.detach();
       c.state = 'closed';
+      this.send(c, { type: 'reconnect', reason: 'draining' });
       c.ws.close(CLOSE.goingAway, 'server shutting down');
     }
   }

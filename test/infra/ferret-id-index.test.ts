@@ -1,6 +1,8 @@
 // The FerretDB runner (src/infra/ferretdb) adds to every collection table the
 // index that FerretDB 1.24's own `{_id: …}` queries need; without it every
-// find, update and delete by id walks the whole table.
+// find, update and delete by id walks the whole table. On SQLite it is an
+// index on the expression the queries use (idindex.go); on PostgreSQL a GIN
+// index that serves their `@>` test (pgindex.go). The suite runs on both.
 import t, { type Test } from 'tap';
 import mongoose from 'mongoose';
 import { testConfig, uniqueName } from '../helper.js';
@@ -14,13 +16,31 @@ async function connect(name: string) {
   return conn;
 }
 
-/** The SQLite plan of a find by `_id`, as FerretDB's explain reports it. */
+/** The plan of a find by `_id`, as FerretDB's explain reports it (SQLite's or PostgreSQL's). */
 async function planOf(db: mongoose.mongo.Db, collection: string): Promise<string> {
   const r = await db.command({ explain: { find: collection, filter: { _id: 'k1' } } });
   return JSON.stringify(r.queryPlanner ?? r);
 }
 
+/** True on FerretDB's PostgreSQL backend, whose explain is PostgreSQL's JSON plan. */
+async function onPostgres(db: mongoose.mongo.Db, collection: string): Promise<boolean> {
+  return (await planOf(db, collection)).includes('"Node Type"');
+}
+
+/**
+ * PostgreSQL's planner scans a table of a few rows whatever its indexes, so
+ * there the collection gets enough rows first for the index to be worth it.
+ */
+async function planWorthAnIndex(db: mongoose.mongo.Db, collection: string): Promise<void> {
+  if (!(await onPostgres(db, collection))) return;
+  const filler = Array.from({ length: 3000 }, (_, i) => ({ _id: `filler-${i}` }));
+  await db.collection(collection).insertMany(filler as never[]);
+}
+
+const SEARCH = /SEARCH .* USING INDEX|"Node Type":"(Bitmap )?Index Scan"/;
+
 async function indexed(db: mongoose.mongo.Db, collection: string, withinMs: number): Promise<boolean> {
+  await planWorthAnIndex(db, collection);
   const until = Date.now() + withinMs;
   while (Date.now() < until) {
     // A real query first: SQLite re-reads a changed schema when a statement runs, not for EXPLAIN.
@@ -50,13 +70,13 @@ t.test('finds by _id use an index on every new collection', async (t) => {
     await db.collection<{ _id: string; n: number }>(name).insertMany([{ _id: 'k0', n: 0 }, { _id: 'k1', n: 1 }]);
     t.ok(await indexed(db, name, 5000), `${name}: the plan uses the added index`);
   }
-  t.match(await planOf(db, 'first'), /SEARCH .* USING INDEX/, 'a search, not a scan');
+  t.match(await planOf(db, 'first'), SEARCH, 'a search, not a scan');
   // Updates and deletes by _id go through the same expression.
   const col = db.collection<{ _id: string; n: number }>('first');
   t.equal((await col.updateOne({ _id: 'k1' }, { $set: { n: 11 } })).modifiedCount, 1);
   t.equal((await col.findOne({ _id: 'k1' }))?.n, 11);
   t.equal((await col.deleteOne({ _id: 'k0' })).deletedCount, 1);
-  t.equal(await col.countDocuments({}), 1);
+  t.equal(await col.countDocuments({ _id: { $in: ['k0', 'k1'] } }), 1);
 });
 
 t.test('dropping and re-creating a database while the runner indexes it loses nothing', async (t) => {
@@ -80,5 +100,5 @@ t.test('dropping and re-creating a database while the runner indexes it loses no
   await db.collection('c').insertOne({ _id: 'last' } as never);
   t.ok(await indexed(db, 'c', 5000), 'the re-created collection is indexed too');
   await sleep(500);
-  t.equal(await db.collection('c').countDocuments({}), 1, 'the last database is whole');
+  t.equal(await db.collection('c').countDocuments({ _id: 'last' } as never), 1, 'the last database is whole');
 });

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QueueEvents, type Job, type Queue } from 'bullmq';
@@ -19,7 +19,7 @@ import { attemptIdFor, type Attempt } from '../../src/attempts/attempt-model.js'
 import { createWorkerContext, type WorkerContext } from '../../workers/context.js';
 import { startWorkers, type RunningWorkers } from '../../workers/runner.js';
 import { dataDir } from '../../src/infra/paths.js';
-import { ensureFerretBinary, freePort, spawnFerret } from '../../src/infra/services.js';
+import { ensureFerretBinary, freePort, removeFerretData, spawnFerret } from '../../src/infra/services.js';
 import { TEST_DATA_DIR, type TestLike } from '../helper.js';
 import { submittedAttempt } from './fixtures/stored.js';
 
@@ -199,7 +199,7 @@ export async function ownFerret(t: TestLike): Promise<{ port: number; uri: (db: 
   };
   t.teardown(async () => {
     await stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeFerretData(dir);
   });
   return {
     port,

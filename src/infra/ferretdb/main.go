@@ -1,5 +1,6 @@
-// Command ferretdb-embedded runs FerretDB 1.24 on its SQLite backend for the
-// exam engine's embedded default.
+// Command ferretdb-embedded runs FerretDB 1.24 for the exam engine: on its
+// SQLite backend (the embedded default) or, given --postgresql-url, on its
+// PostgreSQL backend.
 //
 // It wraps FerretDB's embeddable package instead of using the binary that
 // `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` produces,
@@ -24,6 +25,7 @@ import (
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite URI of the data directory (with trailing slash)")
+	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL (postgres://user@host:5432/database); when set, the PostgreSQL backend is used instead of SQLite")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	idIndexEvery := flag.Duration("id-index-interval", 200*time.Millisecond, "how often to look for collections lacking the _id lookup index (0: never)")
 	flag.Parse()
@@ -35,12 +37,19 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
 		SQLiteURL: *sqliteURL,
 		Logger:    logger,
-	})
+	}
+	if *postgresURL != "" {
+		config.Handler = "postgresql"
+		config.SQLiteURL = ""
+		config.PostgreSQLURL = *postgresURL
+	}
+
+	f, err := ferretdb.New(config)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %s\n", err)
 		os.Exit(1)
@@ -49,7 +58,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if *idIndexEvery > 0 {
+	if *idIndexEvery > 0 && *postgresURL != "" {
+		go watchPgIDIndexes(ctx, *postgresURL, *idIndexEvery, logger)
+	} else if *idIndexEvery > 0 {
 		dir, err := dataDirOf(*sqliteURL)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bad --sqlite-url: %s\n", err)

@@ -58,6 +58,8 @@ export function liveUrl(): string {
 /** Close codes in 4400..4499 mean "do not come back with the same join". */
 const FATAL_CLOSE: Record<number, string> = { 4401: 'unauthenticated', 4403: 'forbidden', 4404: 'not_found' };
 const FATAL_ERRORS = new Set(['unauthenticated', 'forbidden', 'not_found']);
+/** Longest wait before reconnecting after a `reconnect` (drain) message, in ms. */
+const DRAIN_JITTER_MS = 250;
 
 export class LiveConnection {
   private socket: WebSocket | null = null;
@@ -68,6 +70,8 @@ export class LiveConnection {
   /** Frames produced before the first state; they get their seq once the counter is known. */
   private readonly early: FrameBody[] = [];
   private failures = 0;
+  /** A `reconnect` message came: the next reconnect skips the backoff. */
+  private drained = false;
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
@@ -199,6 +203,10 @@ export class LiveConnection {
           handlers.onFatal(message.error);
         }
         return;
+      case 'reconnect':
+        // The process is draining: the close follows; reconnect without the backoff.
+        this.drained = true;
+        return;
       case 'pong':
         return;
     }
@@ -206,6 +214,14 @@ export class LiveConnection {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.retryTimer) return;
+    if (this.drained) {
+      // Told to go elsewhere: at once (a few hundred ms of jitter spread a whole room over the other processes).
+      this.drained = false;
+      this.failures = 0;
+      this.opts.handlers.onStatus('reconnecting');
+      this.retryTimer = setTimeout(() => this.open(), Math.random() * DRAIN_JITTER_MS);
+      return;
+    }
     const base = Math.min(this.opts.maxDelayMs, this.opts.minDelayMs * 2 ** this.failures);
     this.failures++;
     // Jitter spreads a whole exam room's reconnects after a server restart.

@@ -79,10 +79,15 @@ export interface ErrorMessage {
 export interface PongMessage {
   type: 'pong';
 }
+/** The server is shutting down (a rolling restart): reconnect at once, to another process. */
+export interface ReconnectMessage {
+  type: 'reconnect';
+  reason: 'draining';
+}
 
-export type ServerMessage = StateMessage | AckMessage | NackMessage | TimeMessage | SubmittedMessage | EndedMessage | ErrorMessage | PongMessage;
+export type ServerMessage = StateMessage | AckMessage | NackMessage | TimeMessage | SubmittedMessage | EndedMessage | ErrorMessage | PongMessage | ReconnectMessage;
 
-const SERVER_TYPES = new Set(['state', 'ack', 'nack', 'time', 'submitted', 'ended', 'error', 'pong']);
+const SERVER_TYPES = new Set(['state', 'ack', 'nack', 'time', 'submitted', 'ended', 'error', 'pong', 'reconnect']);
 
 /** Parses a server frame; anything unknown or malformed is null (and ignored). */
 export function parseServerMessage(data: unknown): ServerMessage | null {
