@@ -33,7 +33,7 @@ async function main() {
   const open = await openTargets(config);
   try {
     for (const line of open.describe) console.error(`backing up ${line}`);
-    const manifest = await backupDatabases(open.targets, dir, (line) => console.error(line));
+    const manifest = await backupDatabases(open.targets, dir, { progress: (line) => console.error(line) });
     const documents = manifest.databases.reduce((n, d) => n + d.collections.reduce((m, c) => m + c.count, 0), 0);
     const collections = manifest.databases.reduce((n, d) => n + d.collections.length, 0);
     console.log(`backup written to ${dir}: ${collections} collections, ${documents} documents (${manifest.server}, ${manifest.createdAt} to ${manifest.finishedAt})`);

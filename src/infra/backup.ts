@@ -65,6 +65,8 @@ export interface DatabaseEntry {
   role: DatabaseRole;
   /** The database's name at the source. */
   name: string;
+  /** How its collections were read. */
+  scan: ScanMode;
   collections: CollectionEntry[];
 }
 
@@ -75,8 +77,6 @@ export interface Manifest {
   finishedAt: string;
   /** `MongoDB <version>` or `FerretDB <version>`. */
   server: string;
-  /** How collections were read: `id-pages` (MongoDB) or `natural-cursor` (FerretDB). */
-  scan: 'id-pages' | 'natural-cursor';
   databases: DatabaseEntry[];
 }
 
@@ -92,6 +92,17 @@ export class RestoreRefused extends Error {
 }
 
 export type Progress = (line: string) => void;
+
+/** `id-pages`: pages of `_id > last` in `_id` order (MongoDB); `natural-cursor`: one cursor in stored order (FerretDB). */
+export type ScanMode = 'id-pages' | 'natural-cursor';
+
+export interface BackupOptions {
+  progress?: Progress;
+  /** @defaultValue `natural-cursor` on FerretDB, `id-pages` on MongoDB */
+  scan?: ScanMode;
+  /** @defaultValue PAGE */
+  pageSize?: number;
+}
 
 /** The collections of a database worth keeping (not the server's own `system.*`), with their options, by name. */
 async function collectionsOf(db: mongo.Db): Promise<{ name: string; options: mongo.Document }[]> {
@@ -118,9 +129,9 @@ function bsonBracket(value: unknown): string {
  * between are too), else one `_id`-sorted cursor. FerretDB: one cursor in
  * natural order.
  */
-async function* rawDocuments(collection: mongo.Collection, ferret: boolean): AsyncGenerator<Buffer> {
-  if (ferret) {
-    for await (const raw of collection.find({}, { raw: true, batchSize: PAGE })) yield raw as unknown as Buffer;
+async function* rawDocuments(collection: mongo.Collection, scan: ScanMode, pageSize: number): AsyncGenerator<Buffer> {
+  if (scan === 'natural-cursor') {
+    for await (const raw of collection.find({}, { raw: true, batchSize: pageSize })) yield raw as unknown as Buffer;
     return;
   }
   const first = await collection.findOne({}, { sort: { _id: 1 }, projection: { _id: 1 }, ...EXACT });
@@ -128,16 +139,16 @@ async function* rawDocuments(collection: mongo.Collection, ferret: boolean): Asy
   const last = await collection.findOne({}, { sort: { _id: -1 }, projection: { _id: 1 }, ...EXACT });
   const bracket = bsonBracket(first._id);
   if (bracket === 'other' || bracket !== bsonBracket(last?._id)) {
-    for await (const raw of collection.find({}, { raw: true, sort: { _id: 1 }, batchSize: PAGE })) yield raw as unknown as Buffer;
+    for await (const raw of collection.find({}, { raw: true, sort: { _id: 1 }, batchSize: pageSize })) yield raw as unknown as Buffer;
     return;
   }
   let after: unknown;
   let started = false;
   for (;;) {
     const filter: mongo.Document = started ? { _id: { $gt: after } } : {};
-    const page = (await collection.find(filter, { raw: true, sort: { _id: 1 }, limit: PAGE }).toArray()) as unknown as Buffer[];
+    const page = (await collection.find(filter, { raw: true, sort: { _id: 1 }, limit: pageSize }).toArray()) as unknown as Buffer[];
     for (const raw of page) yield raw;
-    if (page.length < PAGE) return;
+    if (page.length < pageSize) return;
     after = BSON.deserialize(page[page.length - 1]!, EXACT)._id;
     started = true;
   }
@@ -176,16 +187,17 @@ function describeServer(info: mongo.Document): string {
  * or be empty) and returns its manifest. Each collection is one scan, so the
  * archive is consistent per document, not across documents or collections.
  */
-export async function backupDatabases(sources: readonly DatabaseTarget[], dir: string, progress: Progress = () => {}): Promise<Manifest> {
+export async function backupDatabases(sources: readonly DatabaseTarget[], dir: string, options: BackupOptions = {}): Promise<Manifest> {
+  const progress = options.progress ?? (() => {});
+  const pageSize = options.pageSize ?? PAGE;
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir} exists and is not empty`);
   mkdirSync(dir, { recursive: true });
   const createdAt = new Date().toISOString();
   const info = await sources[0]!.db.admin().command({ buildInfo: 1 });
-  const ferret = await isFerret(sources[0]!.db);
   const databases: DatabaseEntry[] = [];
   for (const { role, db } of sources) {
     mkdirSync(path.join(dir, role), { recursive: true });
-    const onFerret = await isFerret(db);
+    const scan = options.scan ?? ((await isFerret(db)) ? 'natural-cursor' : 'id-pages');
     const entries: CollectionEntry[] = [];
     for (const { name, options } of await collectionsOf(db)) {
       const collection = db.collection(name);
@@ -194,7 +206,7 @@ export async function backupDatabases(sources: readonly DatabaseTarget[], dir: s
       let count = 0;
       const digest = digester();
       async function* lines() {
-        for await (const raw of rawDocuments(collection, onFerret)) {
+        for await (const raw of rawDocuments(collection, scan, pageSize)) {
           count++;
           yield `${EJSON.stringify(BSON.deserialize(raw, EXACT), { relaxed: false })}\n`;
         }
@@ -212,7 +224,7 @@ export async function backupDatabases(sources: readonly DatabaseTarget[], dir: s
       });
       progress(`${role} ${db.databaseName}.${name}: ${count} documents, ${indexes.length} indexes`);
     }
-    databases.push({ role, name: db.databaseName, collections: entries });
+    databases.push({ role, name: db.databaseName, scan, collections: entries });
   }
   const manifest: Manifest = {
     format: FORMAT,
@@ -220,7 +232,6 @@ export async function backupDatabases(sources: readonly DatabaseTarget[], dir: s
     createdAt,
     finishedAt: new Date().toISOString(),
     server: describeServer(info),
-    scan: ferret ? 'natural-cursor' : 'id-pages',
     databases,
   };
   writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });

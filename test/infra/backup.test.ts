@@ -146,7 +146,7 @@ t.test('the manifest lists every collection with its count, checksum and indexes
   t.equal(manifest.format, 'exam-engine-backup');
   t.equal(manifest.version, 1);
   t.match(manifest.server, ferret ? /^FerretDB / : /^MongoDB /);
-  t.equal(manifest.scan, ferret ? 'natural-cursor' : 'id-pages');
+  t.same(manifest.databases.map((d) => d.scan), ferret ? ['natural-cursor', 'natural-cursor'] : ['id-pages', 'id-pages']);
   t.same(readManifest(archive), manifest, 'manifest.json holds what backupDatabases returned');
   t.same(
     manifest.databases.map((d) => [d.role, d.name]),
@@ -179,6 +179,33 @@ t.test('the manifest lists every collection with its count, checksum and indexes
   for (const tag of ['"$numberInt":"5"', '"$numberDouble":"5.0"', '"$numberLong":"9007199254740993"', '"$binary"', '"subType":"04"', '"$date"', '"$oid"', '"$regularExpression"', ...(ferret ? [] : ['"$numberDecimal":"1.10"'])]) {
     t.ok(line.includes(tag), `types kept: ${tag}`);
   }
+});
+
+t.test('reading in _id pages (as on MongoDB) gives the same files, also across page ends and mixed _id types', async (t) => {
+  // Pages of 7 over every collection; a collection whose _ids are of several BSON types is read by one
+  // _id-sorted cursor instead (a range on a string _id never reaches an ObjectId or a number).
+  const db = await freshDb(t, `${base}/${name}_mixed`);
+  const mixed = [{ _id: 'b' }, { _id: new BSON.ObjectId('65f000000000000000000002') }, { _id: new BSON.Int32(3) }, { _id: 'a' }, { _id: new Date(5) }];
+  await db.collection('mixed').insertMany(mixed as never[]);
+  await db.collection('strings').insertMany(Array.from({ length: 15 }, (_, i) => ({ _id: `s${String(i).padStart(2, '0')}`, i })) as never[]);
+  const dir = path.join(scratch, 'paged');
+  const paged = await backupDatabases(sources, dir, { scan: 'id-pages', pageSize: 7 });
+  t.same(paged.databases.map((d) => d.scan), ['id-pages', 'id-pages']);
+  for (const d of paged.databases) {
+    const natural = manifest.databases.find((m) => m.role === d.role)!;
+    t.same(d.collections.map((c) => [c.name, c.count]), natural.collections.map((c) => [c.name, c.count]), `${d.role}: the same collections and counts`);
+    for (const c of d.collections) {
+      const lines = (file: string) => gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean).sort();
+      t.same(lines(path.join(dir, c.file)), lines(path.join(archive, natural.collections.find((n) => n.name === c.name)!.file)), `${d.role}.${c.name}: the same documents`);
+    }
+  }
+  const own = await backupDatabases([{ role: 'main', db }], path.join(scratch, 'paged-mixed'), { scan: 'id-pages', pageSize: 2 });
+  t.same(own.databases[0]!.collections.map((c) => [c.name, c.count]), [
+    ['mixed', 5],
+    ['strings', 15],
+  ]);
+  const strings = gunzipSync(readFileSync(path.join(scratch, 'paged-mixed', own.databases[0]!.collections[1]!.file))).toString('utf8').split('\n').filter(Boolean);
+  t.same(strings.map((l) => JSON.parse(l)._id), Array.from({ length: 15 }, (_, i) => `s${String(i).padStart(2, '0')}`), 'in _id order, each once');
 });
 
 t.test('restored into fresh databases, every document of every collection is the same', async (t) => {
