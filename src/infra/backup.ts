@@ -179,7 +179,7 @@ function indexSpecs(indexes: mongo.Document[]): mongo.Document[] {
 }
 
 function describeServer(info: mongo.Document): string {
-  return typeof info.ferretdbVersion === 'string' ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${String(info.version)}`;
+  return typeof info.ferretdbVersion === 'string' ? `FerretDB ${info.ferretdbVersion} (MongoDB ${String(info.version)} protocol)` : `MongoDB ${String(info.version)}`;
 }
 
 /**
@@ -349,6 +349,7 @@ export async function restoreDatabases(dir: string, targets: readonly DatabaseTa
     const existing = new Set((await collectionsOf(db)).map((c) => c.name));
     for (const c of entry.collections) {
       if (!existing.has(c.name)) await db.createCollection(c.name, EJSON.deserialize(c.options, { relaxed: false }) as mongo.CreateCollectionOptions);
+      progress(`restoring ${entry.role} ${db.databaseName}.${c.name} (${c.count} documents)`);
       const collection = db.collection(c.name);
       let count = 0;
       let batch: mongo.Document[] = [];
@@ -369,7 +370,6 @@ export async function restoreDatabases(dir: string, targets: readonly DatabaseTa
       const specs = c.indexes.map((i) => EJSON.deserialize(i, { relaxed: false }) as mongo.IndexDescription).filter((i) => i.name !== '_id_');
       if (specs.length > 0) await collection.createIndexes(specs);
       restored.push({ role: entry.role, database: db.databaseName, name: c.name, count, indexes: specs.length + 1 });
-      progress(`${entry.role} ${db.databaseName}.${c.name}: ${count} documents, ${specs.length + 1} indexes`);
     }
   }
   return restored;

@@ -21,6 +21,9 @@ import { publishedExam } from '../support/exam-fixture.js';
 import { dropSectorAtEnd, inProcessWorkers, queueEvents, rightAnswer, settled, submitAttempts, until, wrongAnswer } from '../support/grading.js';
 import { listen, TestSocket } from '../support/live-client.js';
 
+// A world built through the API, graded, then several backups and restores and a compile of the CLIs: longer than tap's default.
+t.setTimeout(600_000);
+
 const { BSON } = mongo;
 const EXACT = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
 const root = path.resolve(import.meta.dirname, '../..');
@@ -334,7 +337,9 @@ t.test('npm run backup and npm run restore, end to end with the built CLIs', asy
   const into = { MONGODB_URI: `${base}/${targets[0]!.db.databaseName}`, SECTOR_MONGODB_URI: `${base}/${targets[1]!.db.databaseName}` };
   const restore = await run('restore', [dir], into);
   t.equal(restore.code, 0, restore.stderr);
-  t.match(restore.stderr, /verified \d+ files against manifest.json/);
+  t.match(restore.stderr, /verified \d+ files against manifest.json\n/);
+  t.match(restore.stderr, /restoring main \S+\.results \(3 documents\)\n/);
+  t.notMatch(restore.stderr, /: 3 documents/, 'the counts once, on stdout');
   t.match(restore.stdout, new RegExp(`main ${targets[0]!.db.databaseName}\\.results: 3 documents, \\d+ indexes`));
   t.match(restore.stdout, new RegExp(`sector ${targets[1]!.db.databaseName}\\.exam_results: 3 documents, \\d+ indexes`));
   t.match(restore.stdout, new RegExp(`restored ${total} documents in ${sourceMain.size + sourceSector.size} collections`));
