@@ -65,8 +65,22 @@ const itemView = {
       description: 'The newest review decision on any revision of the item, with its comment (authors and reviewers only)',
       properties: { ...statusEvent.properties, revision: { type: 'integer' } },
     },
+    people: {
+      type: 'object',
+      description: 'Names of the people this view names by id (authorId, createdBy, statusLog and lastReview `by`), keyed by id; only people of the caller\'s branch of the organisation tree (others stay ids)',
+      additionalProperties: {
+        type: 'object',
+        required: ['displayName', 'username'],
+        properties: { displayName: { type: 'string' }, username: { type: 'string' } },
+      },
+    },
   },
 } as const;
+
+/** The ids an item view names people by. */
+function peopleIds(view: { authorId?: string; createdBy?: string; statusLog?: { by: string }[]; lastReview?: { by: string } }): (string | undefined)[] {
+  return [view.authorId, view.createdBy, ...(view.statusLog ?? []).map((e) => e.by), view.lastReview?.by];
+}
 
 const itemBody = {
   type: 'object',
@@ -202,7 +216,10 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: searchQuery,
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemView }, nextCursor: { type: ['string', 'null'] } } } },
     },
-  }, async (request) => search.search(request.principal, request.query));
+  }, async (request) => {
+    const page = await search.search(request.principal, request.query);
+    return { ...page, items: await app.users.people.attach(request.principal, page.items, peopleIds) };
+  });
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
     config: { roles: BANK_ROLES },
@@ -214,7 +231,10 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: itemView },
     },
-  }, async (request) => items.get(request.principal, request.params.id, request.query.revision));
+  }, async (request) => {
+    const [view] = await app.users.people.attach(request.principal, [await items.get(request.principal, request.params.id, request.query.revision)], peopleIds);
+    return view;
+  });
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
     config: { roles: ['author'] },

@@ -102,6 +102,13 @@ export interface MonitorRow {
   answered: number;
   lastSeenAt: string | null;
   events: EventCounts;
+  /** Times the candidate came back on a new connection (a reload, a dropped network): joins after the first. */
+  reconnects: number;
+}
+
+/** Joins after the first one. */
+function reconnectsOf(joins: number | undefined): number {
+  return Math.max(0, (joins ?? 0) - 1);
 }
 
 export interface MyExamRow {
@@ -401,7 +408,7 @@ export class LiveService implements AttemptFinaliser {
     }
     this.checkpoints.delete(info.attemptId);
     await this.deps.presence.setStateNow(info.attemptId, state.n, encodeState(info, state, state.n));
-    await this.deps.presence.setSubmitted(info.examId, info.candidateId, { at: sub.at.toISOString(), reason: sub.reason, answered, events: state.eventCounts });
+    await this.deps.presence.setSubmitted(info.examId, info.candidateId, { at: sub.at.toISOString(), reason: sub.reason, answered, events: state.eventCounts, joins: state.joins });
     await this.deps.presence.publish({ t: 'submitted', attemptId: info.attemptId, at: sub.at.toISOString(), reason: sub.reason });
   }
 
@@ -493,13 +500,13 @@ export class LiveService implements AttemptFinaliser {
       const sub = submitted.get(candidateId);
       const l = live.get(candidateId);
       if (sub) {
-        rows.push({ candidateId, state: 'submitted', connected: false, answered: sub.answered, lastSeenAt: l?.lastSeenAt ?? sub.at, events: sub.events });
+        rows.push({ candidateId, state: 'submitted', connected: false, answered: sub.answered, lastSeenAt: l?.lastSeenAt ?? sub.at, events: sub.events, reconnects: reconnectsOf(sub.joins ?? l?.joins) });
       } else if (l) {
         const connected = l.connected && now - l.hb < LIVE_STALE_MS;
-        rows.push({ candidateId, state: 'in_progress', connected, answered: l.answered, lastSeenAt: l.lastSeenAt, events: l.events });
+        rows.push({ candidateId, state: 'in_progress', connected, answered: l.answered, lastSeenAt: l.lastSeenAt, events: l.events, reconnects: reconnectsOf(l.joins) });
       } else {
         unknown.push({ index: rows.length, candidateId });
-        rows.push({ candidateId, state: 'not_started', connected: false, answered: 0, lastSeenAt: null, events: {} });
+        rows.push({ candidateId, state: 'not_started', connected: false, answered: 0, lastSeenAt: null, events: {}, reconnects: 0 });
       }
     }
     // Without a live entry (never joined, or Redis lost it) the attempt documents answer: one query for all of them.
@@ -510,9 +517,9 @@ export class LiveService implements AttemptFinaliser {
         if (!doc) continue;
         const row = rows[index]!;
         if (doc.status === 'submitted') {
-          Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, lastSeenAt: new Date(doc.submittedAt ?? doc.startedAt).toISOString() });
+          Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, reconnects: reconnectsOf(doc.cp?.joins), lastSeenAt: new Date(doc.submittedAt ?? doc.startedAt).toISOString() });
         } else {
-          Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, lastSeenAt: new Date(doc.lastSeenAt ?? doc.startedAt).toISOString() });
+          Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, reconnects: reconnectsOf(doc.cp?.joins), lastSeenAt: new Date(doc.lastSeenAt ?? doc.startedAt).toISOString() });
         }
       }
     }
