@@ -9,7 +9,9 @@
  *
  * Reads are point reads by `_id` at bounded concurrency (a `$in` over the
  * users would make FerretDB scan the collection), and each user is cached for
- * a short while: the monitor asks for the whole roster every few seconds.
+ * a short while: the monitor asks for the whole roster every few seconds. A
+ * change through this process is seen at once; other processes see it when
+ * their entry expires (`ttlMs`).
  */
 import type { PersonName } from '../contracts/people.js';
 import { nativeOf, readByIds } from '../infra/store.js';
@@ -84,6 +86,11 @@ export class UserNames {
       }
       return { ...v, people };
     });
+  }
+
+  /** Drops a user from this process's cache (their name or roles changed). */
+  forget(id: string): void {
+    this.cache.delete(id);
   }
 
   /** The organisations where the viewer holds a staff role (candidates see only themselves). */

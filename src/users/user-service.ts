@@ -268,6 +268,7 @@ export class UserService {
     }
     if (revoked) set.tokensValidAfter = new Date();
     const updated = await this.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean();
+    this.people.forget(id);
     if (!updated) throw new NotFound('User');
     return { user: updated, before: { roles: user.roles.map((g) => ({ role: g.role, orgId: g.orgId })), active: user.active }, revoked, changed };
   }
