@@ -85,7 +85,7 @@ export const monitorPage = staffPage('exams', (ctx) => {
     examTabs(ctx, examId, 'monitor'),
     status,
     counters,
-    h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: filter.id }, t('staff.monitor.filter')), filter), h('div', { class: 'field' }, h('label', { for: search.id }, t('staff.monitor.search')), search), h('div', { class: 'toolbar-end' }, updated, pause)),
+    h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: filter.id }, t('staff.monitor.filter')), filter), h('div', { class: 'field field--search' }, h('label', { for: search.id }, t('staff.monitor.search')), search), h('div', { class: 'toolbar-end' }, updated, pause)),
     notices,
     h('div', { class: 'table-wrap' }, table),
   );
