@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
 import { idParams } from '../route-schemas.js';
 import { BANK_ROLES } from './bank-access.js';
@@ -167,11 +167,13 @@ async function bankRoutes(app: FastifyInstance) {
   const audit = new ItemAudit(app);
   const { keyGuard } = app.services;
   const { items, search, stimuli } = app.bank;
+  /** An item view with the names of its people, as the caller may see them. */
+  const named = async <V extends Parameters<typeof peopleIds>[0]>(request: FastifyRequest, view: V) => (await app.users.people.attach(request.principal, [view], peopleIds))[0]!;
 
   app.post('/api/items', {
     config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
-  }, async (request, reply) => reply.code(201).send(await audit.created(request, await items.create(request.principal, request.body))));
+  }, async (request, reply) => reply.code(201).send(await named(request, await audit.created(request, await items.create(request.principal, request.body)))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
     config: { roles: ['author'] },
@@ -231,10 +233,7 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: itemView },
     },
-  }, async (request) => {
-    const [view] = await app.users.people.attach(request.principal, [await items.get(request.principal, request.params.id, request.query.revision)], peopleIds);
-    return view;
-  });
+  }, async (request) => named(request, await items.get(request.principal, request.params.id, request.query.revision)));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
     config: { roles: ['author'] },
@@ -256,7 +255,7 @@ async function bankRoutes(app: FastifyInstance) {
     const guard = current.keyIncluded && request.body.revision === current.latestRevision
       ? await keyGuard.check(request.principal, request.params.id, request.body, request.query.override === KEY_CHANGE_OVERRIDE)
       : { keyChanged: false, exams: [] };
-    return audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard);
+    return named(request, await audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard));
   });
 
   app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
@@ -279,7 +278,7 @@ async function bankRoutes(app: FastifyInstance) {
       response: { 200: itemView },
     },
   }, async (request) =>
-    audit.status(request, await items.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
+    named(request, await audit.status(request, await items.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision)));
 
   app.post('/api/stimuli', {
     config: { roles: ['author'] },
