@@ -41,6 +41,10 @@ t.test('the monitor names every candidate: full name, username and số báo dan
     NAMES.map((n, i) => [n.displayName, `pn_cand${i}`, n.studentId]),
   );
   t.ok(rows.every((r) => r.reconnects === 0), 'nobody has come back yet');
+  const reads = app.users.people.stats.reads;
+  await monitor();
+  await monitor('an');
+  t.equal(app.users.people.stats.reads, reads, 'the next refreshes read no user again (cached names)');
 });
 
 t.test('the monitor finds a candidate by name (with or without diacritics), username or số báo danh', async (t) => {
