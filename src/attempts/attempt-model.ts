@@ -24,6 +24,8 @@ export interface Checkpoint {
   flags: string[];
   eventCounts: EventCounts;
   extraMinutes: number;
+  /** Connections that joined (the first one and every reload or reconnect after it); absent in snapshots from before it was counted. */
+  joins?: number;
 }
 
 /**

@@ -36,7 +36,7 @@ export interface HandInNotices {
   /** Writes the attempt's cached state (`live:st:`) unless a later one is there. */
   setStateNow(attemptId: string, n: number, json: string): Promise<void>;
   /** Marks the candidate handed in on the exam's monitor. */
-  setSubmitted(examId: string, candidateId: string, entry: { at: string; reason: SubmitReason; answered: number; events: EventCounts }): Promise<void>;
+  setSubmitted(examId: string, candidateId: string, entry: { at: string; reason: SubmitReason; answered: number; events: EventCounts; joins?: number }): Promise<void>;
   /** Tells every API process, so the one holding the socket ends it. */
   publish(msg: { t: 'submitted'; attemptId: string; at: string; reason: SubmitReason }): Promise<void>;
 }
@@ -194,7 +194,7 @@ export class AttemptService implements AttemptFinaliser {
     }
     this.checkpoints.delete(info.attemptId);
     await this.deps.notices.setStateNow(info.attemptId, state.n, encodeState(info, state, state.n));
-    await this.deps.notices.setSubmitted(info.examId, info.candidateId, { at: sub.at.toISOString(), reason: sub.reason, answered, events: state.eventCounts });
+    await this.deps.notices.setSubmitted(info.examId, info.candidateId, { at: sub.at.toISOString(), reason: sub.reason, answered, events: state.eventCounts, joins: state.joins });
     await this.deps.notices.publish({ t: 'submitted', attemptId: info.attemptId, at: sub.at.toISOString(), reason: sub.reason });
   }
 

@@ -18,6 +18,8 @@ export interface LiveState {
   extraMinutes: number;
   /** Highest join generation seen: the connection that owns the attempt now. */
   gen: number;
+  /** Join entries applied: the first connection and every reload or reconnect after it. */
+  joins: number;
   submitted: { at: Date; reason: SubmitReason; n: number } | null;
   /** Time of the last client frame applied. */
   lastFrameAt: Date | null;
@@ -33,6 +35,7 @@ export function stateFromCheckpoint(cp: Checkpoint | undefined | null): LiveStat
     eventCounts: { ...(c.eventCounts ?? {}) },
     extraMinutes: c.extraMinutes ?? 0,
     gen: 0,
+    joins: c.joins ?? 0,
     submitted: null,
     lastFrameAt: null,
   };
@@ -46,6 +49,7 @@ export function toCheckpoint(state: LiveState): Checkpoint {
     flags: [...state.flags],
     eventCounts: { ...state.eventCounts },
     extraMinutes: state.extraMinutes,
+    joins: state.joins,
   };
 }
 
@@ -77,6 +81,7 @@ export function applyEntry(state: LiveState, entry: Pick<LogEntry, 'n' | 'frames
         break;
       case 'join':
         state.gen = Math.max(state.gen, f.gen);
+        state.joins++;
         break;
       case 'extend':
         state.extraMinutes += f.extraMinutes;

@@ -18,6 +18,8 @@ interface Encoded {
   eventCounts: LiveState['eventCounts'];
   extraMinutes: number;
   gen: number;
+  /** Absent in states cached before joins were counted. */
+  joins?: number;
   submitted: { at: string; reason: SubmitReason; n: number } | null;
   lastFrameAt: string | null;
 }
@@ -34,6 +36,7 @@ export function encodeState(info: AttemptInfo, state: LiveState, cpN: number): s
     eventCounts: state.eventCounts,
     extraMinutes: state.extraMinutes,
     gen: state.gen,
+    joins: state.joins,
     submitted: state.submitted ? { at: state.submitted.at.toISOString(), reason: state.submitted.reason, n: state.submitted.n } : null,
     lastFrameAt: state.lastFrameAt?.toISOString() ?? null,
   };
@@ -60,6 +63,7 @@ export function decodeState(json: string, n: number): { info: AttemptInfo; state
       eventCounts: { ...e.eventCounts },
       extraMinutes: e.extraMinutes,
       gen: e.gen,
+      joins: e.joins ?? 0,
       submitted: e.submitted ? { at: new Date(e.submitted.at), reason: e.submitted.reason, n: e.submitted.n } : null,
       lastFrameAt: e.lastFrameAt ? new Date(e.lastFrameAt) : null,
     },

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
 import { idParams } from '../route-schemas.js';
 import { BANK_ROLES } from './bank-access.js';
@@ -65,8 +65,22 @@ const itemView = {
       description: 'The newest review decision on any revision of the item, with its comment (authors and reviewers only)',
       properties: { ...statusEvent.properties, revision: { type: 'integer' } },
     },
+    people: {
+      type: 'object',
+      description: 'Names of the people this view names by id (authorId, createdBy, statusLog and lastReview `by`), keyed by id; only people of the caller\'s branch of the organisation tree (others stay ids)',
+      additionalProperties: {
+        type: 'object',
+        required: ['displayName', 'username'],
+        properties: { displayName: { type: 'string' }, username: { type: 'string' } },
+      },
+    },
   },
 } as const;
+
+/** The ids an item view names people by. */
+function peopleIds(view: { authorId?: string; createdBy?: string; statusLog?: { by: string }[]; lastReview?: { by: string } }): (string | undefined)[] {
+  return [view.authorId, view.createdBy, ...(view.statusLog ?? []).map((e) => e.by), view.lastReview?.by];
+}
 
 const itemBody = {
   type: 'object',
@@ -153,11 +167,13 @@ async function bankRoutes(app: FastifyInstance) {
   const audit = new ItemAudit(app);
   const { keyGuard } = app.services;
   const { items, search, stimuli } = app.bank;
+  /** An item view with the names of its people, as the caller may see them. */
+  const named = async <V extends Parameters<typeof peopleIds>[0]>(request: FastifyRequest, view: V) => (await app.users.people.attach(request.principal, [view], peopleIds))[0]!;
 
   app.post('/api/items', {
     config: { roles: ['author'] },
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
-  }, async (request, reply) => reply.code(201).send(await audit.created(request, await items.create(request.principal, request.body))));
+  }, async (request, reply) => reply.code(201).send(await named(request, await audit.created(request, await items.create(request.principal, request.body)))));
 
   app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
     config: { roles: ['author'] },
@@ -202,7 +218,10 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: searchQuery,
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemView }, nextCursor: { type: ['string', 'null'] } } } },
     },
-  }, async (request) => search.search(request.principal, request.query));
+  }, async (request) => {
+    const page = await search.search(request.principal, request.query);
+    return { ...page, items: await app.users.people.attach(request.principal, page.items, peopleIds) };
+  });
 
   app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
     config: { roles: BANK_ROLES },
@@ -214,7 +233,7 @@ async function bankRoutes(app: FastifyInstance) {
       querystring: revisionQuery,
       response: { 200: itemView },
     },
-  }, async (request) => items.get(request.principal, request.params.id, request.query.revision));
+  }, async (request) => named(request, await items.get(request.principal, request.params.id, request.query.revision)));
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
     config: { roles: ['author'] },
@@ -236,7 +255,7 @@ async function bankRoutes(app: FastifyInstance) {
     const guard = current.keyIncluded && request.body.revision === current.latestRevision
       ? await keyGuard.check(request.principal, request.params.id, request.body, request.query.override === KEY_CHANGE_OVERRIDE)
       : { keyChanged: false, exams: [] };
-    return audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard);
+    return named(request, await audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard));
   });
 
   app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
@@ -259,7 +278,7 @@ async function bankRoutes(app: FastifyInstance) {
       response: { 200: itemView },
     },
   }, async (request) =>
-    audit.status(request, await items.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision));
+    named(request, await audit.status(request, await items.setStatus(request.principal, request.params.id, request.body.status, request.body.revision, request.body.comment), request.body.status, request.body.revision)));
 
   app.post('/api/stimuli', {
     config: { roles: ['author'] },

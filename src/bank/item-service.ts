@@ -36,7 +36,7 @@ const TRANSITIONS: Record<ItemStatus, readonly ItemStatus[]> = {
 };
 
 /** Fields of an item answer that are the server's, not content: a GET body can be PUT back as it is. */
-const SERVER_FIELDS = ['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath', 'statusLog', 'lastReview'];
+const SERVER_FIELDS = ['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath', 'statusLog', 'lastReview', 'people'];
 
 function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number }).code === 11000;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
-import { NotFound } from '../errors.js';
+import { Forbidden, NotFound } from '../errors.js';
 import type { ExamAudience, NewExam } from './exam-service.js';
 import { listExams, type ExamQuery } from './exam-list.js';
 import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
@@ -45,6 +45,7 @@ const examSchema = {
     title: { type: 'string' },
     status: { type: 'string' },
     blueprintId: { type: 'string' },
+    blueprintTitle: { type: 'string', description: "The blueprint's name, for callers who may read the blueprint (GET /api/exams/:id only)" },
     subject: { type: 'string' },
     grade: { type: 'integer' },
     formCount: { type: 'integer' },
@@ -249,7 +250,16 @@ async function routes(app: FastifyInstance) {
     schema: { tags: ['exams'], summary: 'An exam (managers: everything; proctors: no seed; candidates: the window only)', security, params: idParams, response: { 200: examSchema } },
   }, async (request) => {
     const { exam, audience } = await app.exams.read(request.principal, request.params.id);
-    return examView(exam, audience);
+    const view = examView(exam, audience);
+    if (audience === 'manager' && exam.blueprintId) {
+      // The blueprint's own rule decides: a manager who may not read it sees its id only.
+      const blueprint = await app.blueprints.get(request.principal, exam.blueprintId).catch((err: unknown) => {
+        if (err instanceof NotFound || err instanceof Forbidden) return null;
+        throw err;
+      });
+      if (blueprint) view.blueprintTitle = blueprint.title;
+    }
+    return view;
   });
 
   app.post<{ Params: { id: string } }>('/api/exams/:id/assemble', {

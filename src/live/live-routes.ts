@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
+import { personMatches } from '../contracts/people.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { EVENT_KINDS } from '../attempts/attempt-model.js';
@@ -47,11 +48,15 @@ const monitorResponse = {
         required: ['candidateId', 'state', 'connected', 'answered', 'lastSeenAt', 'events'],
         properties: {
           candidateId: { type: 'string' },
+          displayName: { type: 'string', description: "The candidate's full name; absent when the caller may not see this user (another department)" },
+          username: { type: 'string', description: 'Absent like displayName' },
+          studentId: { type: 'string', description: 'Số báo danh (candidate number), when the candidate has one; absent like displayName' },
           state: { type: 'string', enum: ['not_started', 'in_progress', 'submitted'] },
           connected: { type: 'boolean' },
           answered: { type: 'integer' },
           lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
           events: eventCountsSchema,
+          reconnects: { type: 'integer', description: 'Times the candidate came back on a new connection (a reload, a dropped network): not counted as leaving the window' },
           locked: { type: 'boolean', description: 'Locked out of logging in by wrong passwords (from some address); POST /api/users/:id/unlock lifts it' },
           lockedUntil: { type: ['string', 'null'], format: 'date-time', description: 'When the latest lock ends' },
         },
@@ -118,21 +123,29 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
       return out;
     });
 
-    app.get<{ Params: { id: string } }>('/api/exams/:id/monitor', {
+    app.get<{ Params: { id: string }; Querystring: { q?: string } }>('/api/exams/:id/monitor', {
       config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
         summary: 'Live state of every candidate of the exam (proctor, exam_manager)',
         security,
         params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { q: { type: 'string', maxLength: 200, description: 'Only candidates whose name, username or số báo danh contains this (any case, with or without diacritics), or whose id it is' } },
+        },
         response: { 200: monitorResponse },
       },
     }, async (request, reply) => {
       const exam = await staffExam(app, request.principal, request.params.id);
       reply.header('cache-control', 'no-store');
-      const rows = await live.monitor(exam);
+      const people = await app.users.people.forViewer(request.principal, exam.candidateIds);
+      const q = request.query.q?.trim() ?? '';
+      // Only what the caller may see is searched: a name they cannot see finds nobody.
+      const rows = (await live.monitor(exam)).filter((r) => !q || r.candidateId === q || personMatches(people.get(r.candidateId) ?? {}, q));
       const locks = await app.auth.lockout.lockedUntil(rows.map((r) => r.candidateId));
-      return { candidates: rows.map((r) => ({ ...r, locked: locks.has(r.candidateId), lockedUntil: locks.get(r.candidateId)?.toISOString() ?? null })) };
+      return { candidates: rows.map((r) => ({ ...r, ...people.get(r.candidateId), locked: locks.has(r.candidateId), lockedUntil: locks.get(r.candidateId)?.toISOString() ?? null })) };
     });
 
     app.get('/api/my/exams', {

@@ -88,6 +88,13 @@ export interface MonitorRow {
   answered: number;
   lastSeenAt: string | null;
   events: EventCounts;
+  /** Times the candidate came back on a new connection (a reload, a dropped network): joins after the first. */
+  reconnects: number;
+}
+
+/** Joins after the first one. */
+function reconnectsOf(joins: number | undefined): number {
+  return Math.max(0, (joins ?? 0) - 1);
 }
 
 export interface MyExamRow {
@@ -312,13 +319,13 @@ export class LiveService {
       const sub = submitted.get(candidateId);
       const l = live.get(candidateId);
       if (sub) {
-        rows.push({ candidateId, state: 'submitted', connected: false, answered: sub.answered, lastSeenAt: l?.lastSeenAt ?? sub.at, events: sub.events });
+        rows.push({ candidateId, state: 'submitted', connected: false, answered: sub.answered, lastSeenAt: l?.lastSeenAt ?? sub.at, events: sub.events, reconnects: reconnectsOf(sub.joins ?? l?.joins) });
       } else if (l) {
         const connected = l.connected && now - l.hb < LIVE_STALE_MS;
-        rows.push({ candidateId, state: 'in_progress', connected, answered: l.answered, lastSeenAt: l.lastSeenAt, events: l.events });
+        rows.push({ candidateId, state: 'in_progress', connected, answered: l.answered, lastSeenAt: l.lastSeenAt, events: l.events, reconnects: reconnectsOf(l.joins) });
       } else {
         unknown.push({ index: rows.length, candidateId });
-        rows.push({ candidateId, state: 'not_started', connected: false, answered: 0, lastSeenAt: null, events: {} });
+        rows.push({ candidateId, state: 'not_started', connected: false, answered: 0, lastSeenAt: null, events: {}, reconnects: 0 });
       }
     }
     // Without a live entry (never joined, or Redis lost it) the attempt documents answer: one query for all of them.
@@ -329,9 +336,9 @@ export class LiveService {
         if (!doc) continue;
         const row = rows[index]!;
         if (doc.status === 'submitted') {
-          Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, lastSeenAt: new Date(doc.submittedAt ?? doc.startedAt).toISOString() });
+          Object.assign(row, { state: 'submitted', answered: Object.keys(doc.answers ?? {}).length, events: doc.eventCounts ?? {}, reconnects: reconnectsOf(doc.cp?.joins), lastSeenAt: new Date(doc.submittedAt ?? doc.startedAt).toISOString() });
         } else {
-          Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, lastSeenAt: new Date(doc.lastSeenAt ?? doc.startedAt).toISOString() });
+          Object.assign(row, { state: 'in_progress', answered: Object.keys(doc.cp?.answers ?? {}).length, events: doc.cp?.eventCounts ?? {}, reconnects: reconnectsOf(doc.cp?.joins), lastSeenAt: new Date(doc.lastSeenAt ?? doc.startedAt).toISOString() });
         }
       }
     }

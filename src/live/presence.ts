@@ -33,6 +33,8 @@ export interface LiveEntry {
   lastSeq: number;
   lastSeenAt: string | null;
   events: EventCounts;
+  /** Connections that joined so far (the first one and every reload or reconnect). */
+  joins?: number;
   /** The process holding the socket. */
   owner: string;
   /** When the holder last confirmed the socket (ms since epoch). */
@@ -46,6 +48,7 @@ export interface SubmittedEntry {
   reason: SubmitReason;
   answered: number;
   events: EventCounts;
+  joins?: number;
 }
 
 /** HSET unless the stored entry belongs to a newer connection (higher `gen`). */

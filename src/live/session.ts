@@ -448,6 +448,7 @@ export class LiveSession {
       lastSeq: s.lastSeq,
       lastSeenAt: (s.lastFrameAt ?? new Date()).toISOString(),
       events: s.eventCounts,
+      joins: s.joins,
       owner: this.conn,
       hb: Date.now(),
       gen: this.gen,

@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
 import type { RoleGrant, User, UserModel } from './user-model.js';
+import { UserNames } from './user-names.js';
 
 export interface NewUser {
   username: string;
@@ -66,11 +67,16 @@ interface UserNameDoc {
 }
 
 export class UserService {
+  /** People's names for staff screens, as each viewer may see them. */
+  readonly people: UserNames;
+
   constructor(
     private readonly User: UserModel,
     private readonly orgs: OrgService,
     private readonly access: Access,
-  ) {}
+  ) {
+    this.people = new UserNames(User, orgs);
+  }
 
   /** Checks that the actor administers every organisation the new roles name. */
   private async assertMayGrant(actor: Principal, roles: RoleGrant[]): Promise<void> {
@@ -262,6 +268,7 @@ export class UserService {
     }
     if (revoked) set.tokensValidAfter = new Date();
     const updated = await this.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean();
+    this.people.forget(id);
     if (!updated) throw new NotFound('User');
     return { user: updated, before: { roles: user.roles.map((g) => ({ role: g.role, orgId: g.orgId })), active: user.active }, revoked, changed };
   }

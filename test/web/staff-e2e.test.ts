@@ -728,9 +728,9 @@ t.test('staff workflow end to end', async (t) => {
     t.pass('integrity events appear on the next refresh');
     await screenshot(m, 'staff-monitor');
     await row.getByRole('button', { name: 'Cộng giờ' }).click();
-    await row.getByLabel(`Số phút cộng thêm cho ${candidate.id}`).fill('10');
+    await row.getByLabel(`Số phút cộng thêm cho ${candidate.displayName} (SBD ${candidate.studentId})`).fill('10');
     await row.getByRole('button', { name: 'Cộng', exact: true }).click();
-    await m.getByText(`Đã cộng 10 phút cho ${candidate.id}`).waitFor();
+    await m.getByText(`Đã cộng 10 phút cho ${candidate.displayName} (SBD ${candidate.studentId})`).waitFor();
     await page.waitForFunction(() => document.body.textContent?.includes('Thời gian làm bài đã được điều chỉnh.'));
     const timerAfter = await page.getByRole('timer').textContent();
     t.ok(Number(timerAfter!.split(':')[0]) >= Number(timerBefore!.split(':')[0]) + 9, `the candidate's countdown moved (${timerBefore} → ${timerAfter})`);

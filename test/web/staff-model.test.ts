@@ -20,8 +20,9 @@ t.test('the editor sends only the fields of the item type, and the server accept
   for (const type of ITEM_TYPES) {
     const stored = itemBody({ type, topic: 'ham-so', cognitiveLevel: 2 }) as unknown as ItemContent;
     // A draft as the editor holds it after loading a stored revision…
-    const draft = draftOf({ ...stored, id: 'x', revision: 3, status: 'draft', ownerOrgId: 'o', authorId: 'a', createdAt: '', createdBy: 'a', latestRevision: 3, approvedRevision: null, keyIncluded: true } as ItemView);
+    const draft = draftOf({ ...stored, id: 'x', revision: 3, status: 'draft', ownerOrgId: 'o', authorId: 'a', createdAt: '', createdBy: 'a', latestRevision: 3, approvedRevision: null, keyIncluded: true, people: { a: { displayName: 'Nguyễn Thị Lan', username: 'gv.toan' } } } as ItemView);
     t.equal((draft as unknown as Record<string, unknown>).revision, undefined, `${type}: server bookkeeping is not content`);
+    t.equal((draft as unknown as Record<string, unknown>).people, undefined, `${type}: the people named are not content`);
     const body = toBody(draft, { includeOwner: false });
     const checked = checkItem(body);
     t.ok(checked.ok, `${type}: the body is a valid item`, { details: checked.ok ? [] : checked.details });

@@ -7,6 +7,7 @@
 import { ApiError, request, type Session } from '../api.js';
 import type { BlueprintSection, FormSummary, ShowResults } from '../../contracts/exams.js';
 import type { Choice, CognitiveLevel, ItemStatus, ItemType, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
+import type { PersonName } from '../../contracts/people.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
 export type { Choice, CognitiveLevel, ItemStatus, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
@@ -97,10 +98,12 @@ export interface ItemView extends ItemContent {
   statusLog?: StatusEvent[];
   /** The newest review decision on any revision of the item. */
   lastReview?: StatusEvent & { revision: number };
+  /** Names of the people named by id above (author, creator, who took each step), as far as the viewer may see them. */
+  people?: Record<string, PersonName>;
 }
 
 /** Fields of an item answer that belong to the server, not to the content. */
-export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview'] as const;
+export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview', 'people'] as const;
 
 export interface ItemSearch {
   subject?: string;
@@ -220,6 +223,8 @@ export interface Exam {
   subject?: string;
   grade?: number;
   blueprintId?: string;
+  /** The blueprint's name, when the viewer may read the blueprint. */
+  blueprintTitle?: string;
   formCount?: number;
   seed?: string;
   opensAt: string;
@@ -263,6 +268,12 @@ export interface MonitorRow {
   answered: number;
   lastSeenAt: string | null;
   events: Record<string, number>;
+  /** The candidate's name, username and số báo danh; absent for someone the viewer may not see. */
+  displayName?: string;
+  username?: string;
+  studentId?: string;
+  /** Times the candidate came back on a new connection (reload, network); absent from older servers. */
+  reconnects?: number;
   /** Locked out of logging in by wrong passwords; absent from servers before login locks were shown. */
   locked?: boolean;
   lockedUntil?: string | null;

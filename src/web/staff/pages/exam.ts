@@ -87,7 +87,7 @@ export const examPage = staffPage('exams', (ctx) => {
     const messages = h('div', { class: 'message-slot' });
     if (message) say(messages, message.kind, message.text);
     body.append(examFacts(exam));
-    if (exam.blueprintId) body.append(h('p', null, t('staff.exam.blueprint'), ': ', ctx.link(`/staff/blueprints/${encodeURIComponent(exam.blueprintId)}`, exam.blueprintId)));
+    if (exam.blueprintId) body.append(h('p', null, t('staff.exam.blueprint'), ': ', ctx.link(`/staff/blueprints/${encodeURIComponent(exam.blueprintId)}`, exam.blueprintTitle ?? exam.blueprintId)));
     body.append(messages);
 
     const formsSection = h('section', { class: 'panel', 'aria-labelledby': 'forms-title' }, h('h2', { id: 'forms-title' }, t('staff.exam.forms')));

@@ -10,6 +10,7 @@ import { dataTable, errorMessage, field, say, select, statusBadge } from '../com
 import { fieldChanges, wordDiff } from '../diff.js';
 import { candidateItem, draftOf, flatten, keyResponse } from '../editor/model.js';
 import { staffPage } from '../frame.js';
+import { personLabel } from '../people.js';
 
 /** `/options/1/text` → "Phương án › 2 › text", with known field names translated. */
 export function fieldName(path: string): string {
@@ -39,7 +40,7 @@ function diffCell(pieces: ReturnType<typeof wordDiff>, side: 'before' | 'after')
  * "Chờ duyệt → Nháp — Bạn, 28/11 10:02: “reason”". Steps are plain text in
  * a list, so a screen reader reads them in order.
  */
-export function statusLogList(events: readonly StatusEvent[], selfId: string): HTMLElement {
+export function statusLogList(events: readonly StatusEvent[], selfId: string, people?: ItemView['people']): HTMLElement {
   if (!events.length) return h('p', { class: 'muted' }, t('staff.review.logEmpty'));
   return h(
     'ol',
@@ -52,7 +53,7 @@ export function statusLogList(events: readonly StatusEvent[], selfId: string): H
         ' → ',
         statusBadge(e.to),
         ' ',
-        h('span', { class: 'muted' }, t('staff.review.stepBy', { who: e.by === selfId ? t('staff.you') : e.by, at: formatDateTime(e.at) })),
+        h('span', { class: 'muted' }, t('staff.review.stepBy', { who: personLabel(e.by, people, selfId), at: formatDateTime(e.at) })),
         e.comment ? h('blockquote', { class: 'review-comment' }, e.comment) : null,
       ),
     ),
@@ -97,9 +98,9 @@ export const itemHistoryPage = staffPage('items', (ctx) => {
       [
         { label: t('staff.history.revision'), cell: (r) => String(r.revision), class: 'num' },
         { label: t('staff.items.col.status'), cell: (r) => statusBadge(r.status) },
-        { label: t('staff.history.author'), cell: (r) => (r.authorId === ctx.user.id ? t('staff.you') : r.authorId) },
+        { label: t('staff.history.author'), cell: (r) => personLabel(r.authorId, r.people, ctx.user.id) },
         { label: t('staff.history.date'), cell: (r) => formatDateTime(r.createdAt) },
-        { label: t('staff.history.steps'), cell: (r) => statusLogList(r.statusLog ?? [], ctx.user.id), class: 'col-steps' },
+        { label: t('staff.history.steps'), cell: (r) => statusLogList(r.statusLog ?? [], ctx.user.id, r.people), class: 'col-steps' },
         {
           label: t('staff.items.col.actions'),
           cell: (r) => {

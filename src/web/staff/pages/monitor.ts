@@ -1,8 +1,11 @@
 /**
- * The live monitor: every candidate of an exam with where they stand, whether
- * their socket is connected, how many items they answered and the integrity
- * events their browser reported, and who is locked out of logging in by wrong
- * passwords; refreshed every few seconds. Proctors and exam managers give a
+ * The live monitor: every candidate of an exam by name, username and số báo
+ * danh, with where they stand, whether their socket is connected, how many
+ * items they answered, the integrity events their browser reported, how often
+ * they came back on a new connection (a reload is not leaving the window), and
+ * who is locked out of logging in by wrong passwords; refreshed every few
+ * seconds. The search finds a candidate by any part of the name (with or
+ * without diacritics), the username or the số báo danh. Proctors and exam managers give a
  * candidate extra minutes and lift login locks from here.
  */
 import { ApiError } from '../../api.js';
@@ -11,6 +14,7 @@ import { formatDateTime, t } from '../../i18n.js';
 import type { MonitorRow } from '../api.js';
 import { badge, busy, errorMessage, input, parseNumber, say, statusBadge, uid } from '../components.js';
 import { staffPage } from '../frame.js';
+import { candidateCell, candidateLabel, personMatches } from '../people.js';
 import { managesExams } from '../roles.js';
 import { examTabs } from './exams.js';
 import { loadExam } from './exam.js';
@@ -59,7 +63,9 @@ export const monitorPage = staffPage('exams', (ctx) => {
       h(
         'tr',
         null,
-        ...[t('staff.monitor.candidate'), t('staff.items.col.status'), t('staff.monitor.connection'), t('staff.monitor.answered'), t('staff.monitor.lastSeen'), t('staff.monitor.events'), t('staff.monitor.extraTime')].map((x) => h('th', { scope: 'col' }, x)),
+        ...[t('staff.monitor.candidate'), t('staff.items.col.status'), t('staff.monitor.connection'), t('staff.monitor.answered'), t('staff.monitor.lastSeen'), t('staff.monitor.events')].map((x) => h('th', { scope: 'col' }, x)),
+        h('th', { scope: 'col', title: t('staff.monitor.reconnectHint') }, t('staff.monitor.reconnects')),
+        h('th', { scope: 'col' }, t('staff.monitor.extraTime')),
       ),
     ),
     tableBody,
@@ -79,7 +85,7 @@ export const monitorPage = staffPage('exams', (ctx) => {
     examTabs(ctx, examId, 'monitor'),
     status,
     counters,
-    h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: filter.id }, t('staff.monitor.filter')), filter), h('div', { class: 'field' }, h('label', { for: search.id }, t('staff.monitor.search')), search), h('div', { class: 'toolbar-end' }, updated, pause)),
+    h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: filter.id }, t('staff.monitor.filter')), filter), h('div', { class: 'field field--search' }, h('label', { for: search.id }, t('staff.monitor.search')), search), h('div', { class: 'toolbar-end' }, updated, pause)),
     notices,
     h('div', { class: 'table-wrap' }, table),
   );
@@ -96,16 +102,17 @@ export const monitorPage = staffPage('exams', (ctx) => {
     answered: HTMLElement;
     seen: HTMLElement;
     events: HTMLElement;
+    reconnects: HTMLElement;
     extra: HTMLElement;
   }
   const rowViews = new Map<string, RowView>();
-  const emptyRow = h('tr', { hidden: true }, h('td', { colspan: 7, class: 'empty' }, t('staff.monitor.none')));
+  const emptyRow = h('tr', { hidden: true }, h('td', { colspan: 8, class: 'empty' }, t('staff.monitor.none')));
 
   function extraTime(row: MonitorRow): HTMLElement {
     const existing = open.get(row.candidateId);
     if (existing) return existing;
     const toggle = h('button', { type: 'button', class: 'button button--ghost button--small', 'aria-expanded': 'false' }, t('staff.monitor.addTime'));
-    const minutes = input({ inputmode: 'numeric', value: '5', class: 'input--tiny', 'aria-label': t('staff.monitor.minutesFor', { id: row.candidateId }) });
+    const minutes = input({ inputmode: 'numeric', value: '5', class: 'input--tiny', 'aria-label': t('staff.monitor.minutesFor', { who: candidateLabel(row) }) });
     const grant = h('button', { type: 'submit', class: 'button button--secondary button--small' }, t('staff.monitor.grant'));
     const form = h('form', { class: 'extra-form', hidden: true }, minutes, h('span', { 'aria-hidden': 'true' }, t('staff.monitor.minutesUnit')), grant);
     const box = h('div', { class: 'extra-time' }, toggle, form);
@@ -131,7 +138,7 @@ export const monitorPage = staffPage('exams', (ctx) => {
       void busy(grant, t('staff.busy'), async () => {
         try {
           const ext = await ctx.api.extend(examId, row.candidateId, n);
-          say(notices, 'success', ext.endsAt ? t('staff.monitor.granted', { id: row.candidateId, minutes: n, endsAt: formatDateTime(ext.endsAt), total: ext.extraMinutes }) : t('staff.monitor.grantedNotStarted', { id: row.candidateId, minutes: n }));
+          say(notices, 'success', ext.endsAt ? t('staff.monitor.granted', { who: candidateLabel(row), minutes: n, endsAt: formatDateTime(ext.endsAt), total: ext.extraMinutes }) : t('staff.monitor.grantedNotStarted', { who: candidateLabel(row), minutes: n }));
           form.hidden = true;
           toggle.setAttribute('aria-expanded', 'false');
           open.delete(row.candidateId);
@@ -151,12 +158,12 @@ export const monitorPage = staffPage('exams', (ctx) => {
     cell.dataset.until = until;
     if (!until) return cell.replaceChildren();
     const time = new Date(until).toLocaleTimeString(document.documentElement.lang === 'en' ? 'en-GB' : 'vi-VN', { hour: '2-digit', minute: '2-digit' });
-    const unlock = h('button', { type: 'button', class: 'button button--secondary button--small', 'aria-label': t('staff.monitor.unlockFor', { id: row.candidateId }) }, t('staff.monitor.unlock'));
+    const unlock = h('button', { type: 'button', class: 'button button--secondary button--small', 'aria-label': t('staff.monitor.unlockFor', { who: candidateLabel(row) }) }, t('staff.monitor.unlock'));
     unlock.addEventListener('click', () => {
       void busy(unlock, t('staff.busy'), async () => {
         try {
           await ctx.api.unlock(row.candidateId);
-          say(notices, 'success', t('staff.monitor.unlocked', { id: row.candidateId }));
+          say(notices, 'success', t('staff.monitor.unlocked', { who: candidateLabel(row) }));
           cell.dataset.until = '';
           cell.replaceChildren();
           void poll();
@@ -182,9 +189,9 @@ export const monitorPage = staffPage('exams', (ctx) => {
         [t('staff.monitor.lockedCount'), count((r) => r.locked === true), 'warn'],
       ].map(([label, n, tone]) => h('li', { class: `counter counter--${tone}` }, h('span', { class: 'counter-value' }, String(n)), h('span', { class: 'counter-label' }, String(label)))),
     );
-    const q = search.value.trim().toLowerCase();
+    const q = search.value.trim();
     const shown = rows.filter((r) => {
-      if (q && !r.candidateId.toLowerCase().includes(q)) return false;
+      if (q && r.candidateId !== q && !personMatches(r, q)) return false;
       switch (filter.value) {
         case 'disconnected':
           return r.state === 'in_progress' && !r.connected;
@@ -211,9 +218,10 @@ export const monitorPage = staffPage('exams', (ctx) => {
           answered: h('td', { class: 'num' }),
           seen: h('td'),
           events: h('td'),
+          reconnects: h('td'),
           extra: h('td'),
         };
-        view.tr.append(h('th', { scope: 'row' }, h('code', null, r.candidateId)), view.state, h('td', null, view.conn, view.lock), view.answered, view.seen, view.events, view.extra);
+        view.tr.append(h('th', { scope: 'row' }, candidateCell(r)), view.state, h('td', null, view.conn, view.lock), view.answered, view.seen, view.events, view.reconnects, view.extra);
         rowViews.set(r.candidateId, view);
       }
       const events = EVENT_KINDS.filter((k) => (r.events?.[k] ?? 0) > 0).map((k) => badge(`${t(`staff.event.${k}`)} ×${r.events[k]}`, k === 'focus' ? 'neutral' : 'warn'));
@@ -225,6 +233,8 @@ export const monitorPage = staffPage('exams', (ctx) => {
       view.answered.textContent = totalItems ? `${r.answered}/${totalItems}` : String(r.answered);
       view.seen.textContent = ago(r.lastSeenAt, now);
       view.events.replaceChildren(events.length ? h('span', { class: 'badges' }, ...events) : h('span', { class: 'muted' }, '—'));
+      const rejoined = r.reconnects ?? 0;
+      view.reconnects.replaceChildren(rejoined > 0 ? badge(t('staff.monitor.reconnectCount', { n: rejoined }), 'neutral') : h('span', { class: 'muted' }, '—'));
       if (r.state === 'submitted') {
         open.delete(r.candidateId);
         if (!view.extra.querySelector('.muted')) view.extra.replaceChildren(h('span', { class: 'muted' }, '—'));

@@ -13,6 +13,7 @@ import { busy, button, checkbox, dataTable, errorMessage, excerpt, field, notice
 import { candidateItem, draftOf, keyLines, keyResponse } from '../editor/model.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { levelLabel, sharingLabel, typeLabel } from '../labels.js';
+import { personLabel } from '../people.js';
 import { orgsWith } from '../roles.js';
 import { revisionDiff, statusLogList } from './item-history.js';
 
@@ -72,7 +73,7 @@ export const reviewQueuePage = staffPage('review', (ctx) => {
           { label: t('staff.items.col.class'), cell: (i) => `${i.subject} · ${i.grade}` },
           { label: t('staff.items.col.topic'), cell: (i) => i.topic, sort: (i) => i.topic },
           { label: t('staff.items.col.level'), cell: (i) => String(i.cognitiveLevel), sort: (i) => i.cognitiveLevel, class: 'num' },
-          { label: t('staff.history.author'), cell: (i) => (i.authorId === ctx.user.id ? t('staff.you') : i.authorId) },
+          { label: t('staff.history.author'), cell: (i) => personLabel(i.authorId, i.people, ctx.user.id), sort: (i) => personLabel(i.authorId, i.people, ctx.user.id) },
           { label: t('staff.review.submittedAt'), cell: (i) => formatDateTime(i.createdAt), sort: (i) => i.createdAt },
           {
             label: t('staff.review.lastComment'),
@@ -128,7 +129,7 @@ export const reviewItemPage = staffPage('review', (ctx) => {
       h('dt', null, t('staff.editor.sharing')),
       h('dd', null, sharingLabel(item.sharing ?? 'org')),
       h('dt', null, t('staff.history.author')),
-      h('dd', null, item.authorId === ctx.user.id ? t('staff.you') : item.authorId, ' · ', formatDateTime(item.createdAt)),
+      h('dd', null, personLabel(item.authorId, item.people, ctx.user.id), ' · ', formatDateTime(item.createdAt)),
     );
 
     const words = {
@@ -203,7 +204,7 @@ export const reviewItemPage = staffPage('review', (ctx) => {
       { class: 'panel', 'aria-labelledby': 'log-title' },
       h('h2', { id: 'log-title' }, t('staff.review.log')),
       earlier ? notice('warning', t('staff.review.earlier', { revision: earlier.revision, comment: earlier.comment! })) : null,
-      statusLogList(item.statusLog ?? [], ctx.user.id),
+      statusLogList(item.statusLog ?? [], ctx.user.id, item.people),
     );
 
     ctx.root.append(
