@@ -14,6 +14,7 @@ import authRoutes from './auth/auth-routes.js';
 import orgRoutes from './orgs/org-routes.js';
 import userRoutes from './users/user-routes.js';
 import bankPlugin from './bank/bank-routes.js';
+import mediaRoutes from './media/media-routes.js';
 import interopRoutes from './interop/interop-routes.js';
 import blueprintRoutes from './assembly/blueprint-routes.js';
 import examRoutes from './exams/exam-routes.js';
@@ -128,6 +129,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(userRoutes);
   await app.register(bankPlugin);
   await app.register(interopRoutes);
+  await app.register(mediaRoutes);
   await app.register(blueprintRoutes);
   await app.register(examRoutes);
   await app.register(livePlugin);

@@ -29,6 +29,7 @@ import { ChainHeads } from './audit/chain-heads.js';
 import { AuthService } from './auth/auth-service.js';
 import { auditLoginEvent } from './auth/login-audit.js';
 import { TokenService } from './auth/tokens.js';
+import { BankAccess } from './bank/bank-access.js';
 import { createBank, createSearchIndex, type Bank } from './bank/index.js';
 import type { BankReader } from './bank/item-types.js';
 import type { SearchIndex } from './bank/search-index.js';
@@ -43,6 +44,7 @@ import { InteropService } from './interop/interop-service.js';
 import { examSource, modelExamSource } from './live/exam-source.js';
 import { LiveService } from './live/live-service.js';
 import { LivePresence } from './live/presence.js';
+import { MediaService } from './media/media-service.js';
 import type { Models } from './models.js';
 import { Access } from './orgs/access.js';
 import { OrgService } from './orgs/org-service.js';
@@ -116,6 +118,8 @@ export interface Services {
   sectorPush: SectorPushService;
   analysis: AnalysisService;
   results: ResultsService;
+  /** The media library: images and audio by content hash, who may read them, and the bank's inline-image hook. */
+  media: MediaService;
 }
 
 export function buildServices(config: Config, conn: Connections, options: BuildOptions): Services {
@@ -145,7 +149,21 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   // The search index is kept by every head write (search-index.ts); with Redis, the API
   // reconciles interrupted writes and rebuilds a missing index in the background.
   const searchIndex = createSearchIndex(config, models, redis, { log });
-  const bank = createBank({ models, access, orgs, index: searchIndex });
+  // One set of sharing rules for the bank and the media library, which decides who reads a file by who may see the content showing it.
+  const bankAccess = new BankAccess(access, orgs);
+  const media = new MediaService({
+    Media: models.Media,
+    MediaChunk: models.MediaChunk,
+    bank: models,
+    Exam: models.Exam,
+    Form: models.Form,
+    Attempt: models.Attempt,
+    bankAccess,
+    access,
+    orgs,
+    limits: { image: config.MEDIA_MAX_IMAGE_BYTES, audio: config.MEDIA_MAX_AUDIO_BYTES },
+  });
+  const bank = createBank({ models, access, orgs, index: searchIndex, bankAccess, media });
   const stimuli = bank.stimuli;
   const interop = new InteropService(bank);
   const keyGuard = new KeyGuard({ Exam: models.Exam, Form: models.Form, bank: bank.pools, access });
@@ -200,7 +218,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   });
   const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange });
 
-  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts, attemptLog, presence, grading, sectorPush, analysis, results };
+  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts, attemptLog, presence, grading, sectorPush, analysis, results, media };
 }
 
 /**

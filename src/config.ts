@@ -99,6 +99,10 @@ export interface Config {
    * collection with nothing kept in Redis (for a MongoDB deployment, whose indexes serve them). @defaultValue redis
    */
   BANK_SEARCH: 'redis' | 'database';
+  /** Media library: largest image (PNG, JPEG, GIF, WebP, sanitised SVG) in bytes. @defaultValue 5242880 (5 MiB) */
+  MEDIA_MAX_IMAGE_BYTES: number;
+  /** Media library: largest audio file (MP3, Ogg, M4A) in bytes. @defaultValue 20971520 (20 MiB) */
+  MEDIA_MAX_AUDIO_BYTES: number;
   /** With NODE_ENV=production, `/metrics` and `/docs` answer only to this token (Bearer, or Basic with it as password); unset there, they are closed. Open in development and tests. */
   OPS_TOKEN?: string;
 }
@@ -145,6 +149,8 @@ const schema = {
     WS_MAX_PER_ADDRESS: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
     BANK_SEARCH: { enum: ['redis', 'database'], default: 'redis' },
     OPS_TOKEN: { type: 'string', minLength: 16, maxLength: 256 },
+    MEDIA_MAX_IMAGE_BYTES: { type: 'integer', minimum: 1024, maximum: 268435456, default: 5242880 },
+    MEDIA_MAX_AUDIO_BYTES: { type: 'integer', minimum: 1024, maximum: 268435456, default: 20971520 },
   },
 } as const;
 

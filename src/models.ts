@@ -12,6 +12,7 @@ import { createRepinModel, createResultModel } from './grading/result-model.js';
 import { createSectorMarkModel } from './grading/mark-model.js';
 import { createAnalysisModel } from './analysis/analysis-model.js';
 import { createScoreChangeModel } from './grading/score-changes.js';
+import { createMediaModels } from './media/media-model.js';
 
 /**
  * Every model of the main database, bound to one connection. The API and the
@@ -33,6 +34,7 @@ export function createModels(conn: Connection) {
     SectorMark: createSectorMarkModel(conn),
     Analysis: createAnalysisModel(conn),
     ScoreChange: createScoreChangeModel(conn),
+    ...createMediaModels(conn),
   };
 }
 

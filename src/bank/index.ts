@@ -6,6 +6,7 @@
  * - `search` (bank-search.ts): GET /api/items;
  * - `pools` (approved-pools.ts): what form assembly and grading read (BankReader);
  * - `stimuli` (stimulus-service.ts): shared passages;
+ * - `media` (content-media.ts, given by the caller): where inline images of items and passages move on write;
  * - `index` (search-index.ts): the search index all of them use, Redis or database queries by `BANK_SEARCH`.
  */
 import type { Redis } from 'ioredis';
@@ -15,6 +16,7 @@ import type { OrgService } from '../orgs/org-service.js';
 import { ApprovedPools } from './approved-pools.js';
 import { BankAccess } from './bank-access.js';
 import { BankSearch } from './bank-search.js';
+import type { ContentMedia } from './content-media.js';
 import { DatabaseSearchIndex } from './database-search-index.js';
 import type { BankModels } from './item-model.js';
 import { ItemService } from './item-service.js';
@@ -38,6 +40,10 @@ export interface BankDeps {
   orgs: Pick<OrgService, 'pathOf'>;
   /** The search index, from {@link createSearchIndex}. */
   index: SearchIndex;
+  /** The sharing rules, when the caller built them (the media library shares them); else built here. */
+  bankAccess?: BankAccess;
+  /** Where inline images of items and passages go on write (src/media/). */
+  media?: ContentMedia;
 }
 
 /** The search index `BANK_SEARCH` selects; `redis` is the engine's Redis connection (REDIS_KEY_PREFIX). */
@@ -52,14 +58,14 @@ export function createSearchIndex(
 
 /** Every part of the bank, sharing one search index and one set of sharing rules. */
 export function createBank(deps: BankDeps): Bank {
-  const access = new BankAccess(deps.access, deps.orgs);
+  const access = deps.bankAccess ?? new BankAccess(deps.access, deps.orgs);
   const revisions = new RevisionReader(deps.models, deps.index);
   return {
     access,
-    items: new ItemService(deps.models, access, deps.index, revisions),
+    items: new ItemService(deps.models, access, deps.index, revisions, deps.media),
     search: new BankSearch(access, deps.index, revisions),
     pools: new ApprovedPools(deps.models, deps.orgs, deps.index, revisions),
-    stimuli: new StimulusService(deps.models, access),
+    stimuli: new StimulusService(deps.models, access, deps.media),
     index: deps.index,
   };
 }

@@ -3,6 +3,7 @@ import { newId } from '../ids.js';
 import type { Principal } from '../orgs/access.js';
 import type { Detail } from '../validation.js';
 import { intersects, type BankAccess, type BankCaller, type Owner } from './bank-access.js';
+import type { ContentMedia } from './content-media.js';
 import { revisionId, type ApprovedSummary, type BankModels, type ItemHead, type RevisionDoc, type RevisionState, type StatusEvent } from './item-model.js';
 import { checkItem, type ItemInput } from './item-schemas.js';
 import type { ItemContent, ItemStatistics, ItemStatus } from './item-types.js';
@@ -124,7 +125,15 @@ export class ItemService {
     private readonly access: BankAccess,
     private readonly index: SearchIndex,
     private readonly revisions: RevisionReader,
+    /** The media library: `data:` images move into it before a revision is stored (content-media.ts). */
+    private readonly media?: ContentMedia,
   ) {}
+
+  /** The revision as it is stored: its inline images moved to the media library, which records what it shows. */
+  private async withMedia(principal: Principal, rev: RevisionDoc): Promise<RevisionDoc> {
+    if (!this.media) return rev;
+    return this.media.attach(principal, { ownerOrgId: rev.ownerOrgId, orgPath: rev.orgPath }, { kind: 'item', id: rev.itemId, revision: rev.revision }, rev);
+  }
 
   /** A stimulus reference must name a passage the author can see. */
   private async checkStimulusRef(c: BankCaller, stimulusId: string | undefined): Promise<void> {
@@ -156,7 +165,8 @@ export class ItemService {
     if (!checked.ok) throw invalid(checked.details);
     const owner = await this.access.resolveOwner(c, checked.value.ownerOrgId);
     await this.checkStimulusRef(c, checked.value.stimulusId);
-    const { head, rev, state } = newDocs(c.id, owner, checked.value, new Date());
+    const { head, rev: content, state } = newDocs(c.id, owner, checked.value, new Date());
+    const rev = await this.withMedia(principal, content);
     // The revision first: a head is only ever written once its content is stored.
     await this.models.ItemRevision.collection.insertOne(rev as never);
     const nonce = await this.index.begin([head._id]);
@@ -203,7 +213,7 @@ export class ItemService {
           await ref;
         }
         const { head, rev } = newDocs(c.id, await owner, checked.value, now);
-        ready.push({ index, head, rev });
+        ready.push({ index, head, rev: await this.withMedia(principal, rev) });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         results[index] = { index, error: errorBody(err) };
@@ -282,7 +292,7 @@ export class ItemService {
 
     const now = new Date();
     const revision = base + 1;
-    const rev = { ...checked.value, _id: revisionId(id, revision), itemId: id, revision, ownerOrgId: head.ownerOrgId, orgPath: head.orgPath, authorId: c.id, createdAt: now } as RevisionDoc;
+    const rev = await this.withMedia(principal, { ...checked.value, _id: revisionId(id, revision), itemId: id, revision, ownerOrgId: head.ownerOrgId, orgPath: head.orgPath, authorId: c.id, createdAt: now } as RevisionDoc);
     await this.insertRevision(rev, base);
 
     const state: RevisionState = { revision, status: 'draft', authorId: c.id, createdAt: now };

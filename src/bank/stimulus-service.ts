@@ -4,6 +4,7 @@ import { newId } from '../ids.js';
 import type { Principal } from '../orgs/access.js';
 import { searchKey } from '../text/fold.js';
 import type { BankAccess } from './bank-access.js';
+import type { ContentMedia } from './content-media.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
 import { checkStimulus } from './item-schemas.js';
 import type { ItemStatus, ItemType, Stimulus } from './item-types.js';
@@ -67,7 +68,15 @@ export class StimulusService {
   constructor(
     private readonly models: BankModels,
     private readonly access: BankAccess,
+    /** The media library: `data:` images move into it before a revision is stored (content-media.ts). */
+    private readonly media?: ContentMedia,
   ) {}
+
+  /** The passage as it is stored: its inline images moved to the media library, which records what it shows. */
+  private async withMedia(principal: Principal, doc: StimulusDoc): Promise<StimulusDoc> {
+    if (!this.media) return doc;
+    return this.media.attach(principal, { ownerOrgId: doc.ownerOrgId, orgPath: doc.orgPath }, { kind: 'stimulus', id: doc._id, revision: doc.revision ?? 1 }, doc);
+  }
 
   /** POST /api/stimuli: a shared passage, owned like an item, `org`-shared unless said otherwise. */
   async create(principal: Principal, input: unknown): Promise<StimulusView> {
@@ -77,7 +86,7 @@ export class StimulusService {
     if (!checked.ok) throw new ValidationFailed('The stimulus is not valid', checked.details);
     const { ownerOrgId: wanted, sharing, ...rest } = checked.value;
     const owner = await this.access.resolveOwner(c, wanted);
-    const doc: StimulusDoc = { ...rest, _id: newId(), sharing: sharing ?? 'org', ownerOrgId: owner.ownerOrgId, orgPath: owner.orgPath, authorId: c.id, createdAt: new Date(), revision: 1 };
+    const doc = await this.withMedia(principal, { ...rest, _id: newId(), sharing: sharing ?? 'org', ownerOrgId: owner.ownerOrgId, orgPath: owner.orgPath, authorId: c.id, createdAt: new Date(), revision: 1 });
     await this.models.Stimulus.collection.insertOne(doc as never);
     await keepRevision(this.models, doc);
     return stimulusView(doc, []);
@@ -182,7 +191,7 @@ export class StimulusService {
     }
     const { sharing, ...rest } = checked.value;
     const now = new Date();
-    const next: StimulusDoc = {
+    const next = await this.withMedia(principal, {
       _id: doc._id,
       ...rest,
       sharing: sharing ?? doc.sharing,
@@ -193,7 +202,7 @@ export class StimulusService {
       revision: current + 1,
       updatedAt: now,
       updatedBy: c.id,
-    };
+    });
     // The revision being replaced is saved first, so a crash between the steps never loses it.
     await keepRevision(this.models, doc);
     // The whole document is replaced on the condition that nobody else wrote in between.

@@ -7,6 +7,8 @@
  * parsed tree is adopted as is, and no string is ever assigned to innerHTML.
  */
 
+import { isLibraryMedia, showLibraryImage } from './media.js';
+
 /** The safe subset of item HTML: `p br b i u sub sup ul ol li table tr td th img code`. */
 const ALLOWED_TAGS = new Set(['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code']);
 
@@ -32,11 +34,16 @@ export function safeImageSrc(src: string): string | null {
   return null;
 }
 
-function copyAttributes(from: Element, to: HTMLElement, tag: string): boolean {
+function copyAttributes(from: Element, to: HTMLElement, tag: string, media: boolean): boolean {
   if (tag === 'img') {
     const src = safeImageSrc(from.getAttribute('src') ?? '');
     if (!src) return false;
-    to.setAttribute('src', src);
+    // A media library picture needs the session's token (media.ts); text-only uses never fetch it.
+    if (isLibraryMedia(src)) {
+      if (media) showLibraryImage(to as HTMLImageElement, src);
+    } else {
+      to.setAttribute('src', src);
+    }
     to.setAttribute('alt', from.getAttribute('alt') ?? '');
     for (const name of ['width', 'height']) {
       const value = from.getAttribute(name);
@@ -51,7 +58,7 @@ function copyAttributes(from: Element, to: HTMLElement, tag: string): boolean {
   return true;
 }
 
-function rebuild(source: Node, target: Node, doc: Document, depth: number): void {
+function rebuild(source: Node, target: Node, doc: Document, depth: number, media: boolean): void {
   // Deeper nesting than any item needs is flattened to its text.
   for (let node = source.firstChild; node; node = node.nextSibling) {
     if (node.nodeType === Node.TEXT_NODE) {
@@ -64,26 +71,26 @@ function rebuild(source: Node, target: Node, doc: Document, depth: number): void
     if (element.namespaceURI !== 'http://www.w3.org/1999/xhtml' || DROPPED_WITH_CONTENT.has(tag)) continue;
     if (ALLOWED_TAGS.has(tag) && depth < 32) {
       const copy = doc.createElement(tag);
-      if (!copyAttributes(element, copy, tag)) continue;
+      if (!copyAttributes(element, copy, tag, media)) continue;
       target.appendChild(copy);
-      rebuild(element, copy, doc, depth + 1);
+      rebuild(element, copy, doc, depth + 1, media);
     } else {
-      rebuild(element, target, doc, depth + 1);
+      rebuild(element, target, doc, depth + 1, media);
     }
   }
 }
 
-/** Sanitised HTML as a fragment of `doc` (default: the page's document). */
-export function sanitizeHtml(html: string, doc: Document = document): DocumentFragment {
+/** Sanitised HTML as a fragment of `doc` (default: the page's document); `media: false` leaves library pictures unfetched (text only). */
+export function sanitizeHtml(html: string, doc: Document = document, media = true): DocumentFragment {
   const parsed = new DOMParser().parseFromString(`<!doctype html><body>${String(html)}`, 'text/html');
   const fragment = doc.createDocumentFragment();
-  rebuild(parsed.body, fragment, doc, 0);
+  rebuild(parsed.body, fragment, doc, 0, media);
   return fragment;
 }
 
 /** The text of item HTML without markup or maths delimiters (for `<option>` labels and aria-labels). */
 export function plainText(html: string): string {
-  return (sanitizeHtml(html).textContent ?? '')
+  return (sanitizeHtml(html, document, false).textContent ?? '')
     .replace(/\\[()[\]]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
