@@ -3,12 +3,13 @@
  * managers of the exam's organisation), and the candidate's list of exams.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { EVENT_KINDS } from './attempt-model.js';
 import type { LiveService } from './live-service.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 
 const eventCountsSchema = {
   type: 'object',
@@ -96,7 +97,7 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
     app.addHook('onRequest', app.authenticate);
     const security = [{ bearer: [] }];
 
-    app.post<{ Params: { id: string }; Body: { candidateId: string; extraMinutes: number } }>('/api/exams/:id/extensions', {
+    app.post<{ Params: IdParams; Body: FromSchema<typeof extensionBody> }>('/api/exams/:id/extensions', {
       config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
@@ -118,7 +119,7 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
       return out;
     });
 
-    app.get<{ Params: { id: string } }>('/api/exams/:id/monitor', {
+    app.get<{ Params: IdParams }>('/api/exams/:id/monitor', {
       config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
