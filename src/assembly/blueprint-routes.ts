@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
+import type { CellAvailability } from '../contracts/exams.js';
 import { NotFound, ValidationFailed } from '../errors.js';
 import { blueprintView, resolveManagerOrg, standing } from './blueprint-service.js';
 import { idParams, type IdParams } from '../route-schemas.js';
@@ -195,7 +196,7 @@ async function routes(app: FastifyInstance) {
       subject,
       grade: q.grade,
       ...(q.type ? { type: q.type } : {}),
-      cells: cells.map((c, i) => ({ topic: c.topic, cognitiveLevel: c.cognitiveLevel, available: pools[i]?.length ?? 0 })),
+      cells: cells.map((c, i): CellAvailability => ({ topic: c.topic, cognitiveLevel: c.cognitiveLevel, available: pools[i]?.length ?? 0 })),
     };
   });
 
