@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin';
 import { examFor, GRADE_MANAGERS } from '../grading/exam-access.js';
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { analysisCsv, analysisHtml } from './analysis-views.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 
 const num = { type: ['number', 'null'] } as const;
 
@@ -126,12 +127,12 @@ const writeBackSchema = {
 } as const;
 
 const FORMATS = ['json', 'csv', 'html'] as const;
-type Format = (typeof FORMATS)[number];
+const formatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: FORMATS, default: 'json' } } } as const;
 
 async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
-  app.get<{ Params: { id: string }; Querystring: { format: Format } }>('/api/exams/:id/analysis', {
+  app.get<{ Params: IdParams; Querystring: FromSchema<typeof formatQuery> }>('/api/exams/:id/analysis', {
     config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['analysis'],
@@ -142,7 +143,7 @@ async function routes(app: FastifyInstance) {
         'Reading changes nothing in the bank: POST /api/exams/:id/analysis/write-back does that.',
       security: [{ bearer: [] }],
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: FORMATS, default: 'json' } } },
+      querystring: formatQuery,
       response: {
         200: {
           content: {
@@ -178,7 +179,7 @@ async function routes(app: FastifyInstance) {
     }
   });
 
-  app.post<{ Params: { id: string } }>('/api/exams/:id/analysis/write-back', {
+  app.post<{ Params: IdParams }>('/api/exams/:id/analysis/write-back', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['analysis'],

@@ -1,16 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
 import { ITEM_TYPES } from '../bank/item-types.js';
-import type { BlueprintCell, BlueprintSection } from '../contracts/exams.js';
+import type { BlueprintCell, BlueprintConstraints, BlueprintSection } from '../contracts/exams.js';
 
-export type { BlueprintCell, BlueprintSection } from '../contracts/exams.js';
-
-export interface BlueprintConstraints {
-  /** Largest share of items any two forms may have in common, where the bank allows. @defaultValue 0.3 */
-  maxItemOverlap: number;
-  /** Largest difference between the mean difficulties of any two forms, where the bank allows. @defaultValue 0.05 */
-  difficultyTolerance: number;
-}
+export type { BlueprintCell, BlueprintConstraints, BlueprintSection } from '../contracts/exams.js';
 
 export const DEFAULT_CONSTRAINTS: BlueprintConstraints = { maxItemOverlap: 0.3, difficultyTolerance: 0.05 };
 

@@ -1,10 +1,12 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
-import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
+import { ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
+import type { CellAvailability } from '../contracts/exams.js';
 import { NotFound, ValidationFailed } from '../errors.js';
-import { blueprintView, resolveManagerOrg, standing, type BlueprintQuery, type NewBlueprint } from './blueprint-service.js';
-import { idParams } from '../route-schemas.js';
+import { blueprintView, resolveManagerOrg, standing } from './blueprint-service.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 
 const cellSchema = {
   type: 'object',
@@ -83,14 +85,6 @@ const listQueryProperties = {
 
 const listQuery = { type: 'object', properties: listQueryProperties, propertyNames: { enum: Object.keys(listQueryProperties) } } as const;
 
-interface AvailabilityQuery {
-  subject: string;
-  grade: number;
-  topics: string;
-  type?: ItemType;
-  orgId?: string;
-}
-
 const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const MAX_TOPICS = 50;
 const LEVELS: CognitiveLevel[] = [1, 2, 3, 4];
@@ -113,7 +107,7 @@ const availabilityQuery = {
 async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
-  app.post<{ Body: NewBlueprint }>('/api/blueprints', {
+  app.post<{ Body: FromSchema<typeof newBlueprintSchema> }>('/api/blueprints', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -133,7 +127,7 @@ async function routes(app: FastifyInstance) {
     return reply.code(201).send(blueprintView(blueprint));
   });
 
-  app.get<{ Querystring: BlueprintQuery }>('/api/blueprints', {
+  app.get<{ Querystring: FromSchema<typeof listQuery> }>('/api/blueprints', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -147,7 +141,7 @@ async function routes(app: FastifyInstance) {
     return { blueprints: blueprints.map(blueprintView), nextCursor };
   });
 
-  app.get<{ Querystring: AvailabilityQuery }>('/api/blueprints/availability', {
+  app.get<{ Querystring: FromSchema<typeof availabilityQuery> }>('/api/blueprints/availability', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -202,11 +196,11 @@ async function routes(app: FastifyInstance) {
       subject,
       grade: q.grade,
       ...(q.type ? { type: q.type } : {}),
-      cells: cells.map((c, i) => ({ topic: c.topic, cognitiveLevel: c.cognitiveLevel, available: pools[i]?.length ?? 0 })),
+      cells: cells.map((c, i): CellAvailability => ({ topic: c.topic, cognitiveLevel: c.cognitiveLevel, available: pools[i]?.length ?? 0 })),
     };
   });
 
-  app.get<{ Params: { id: string } }>('/api/blueprints/:id', {
+  app.get<{ Params: IdParams }>('/api/blueprints/:id', {
     config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'A blueprint', security: [{ bearer: [] }], params: idParams, response: { 200: blueprintSchema } },
   }, async (request) => blueprintView(await app.blueprints.get(request.principal, request.params.id)));

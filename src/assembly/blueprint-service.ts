@@ -4,26 +4,11 @@ import { Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
 import type { Detail } from '../validation.js';
-import { DEFAULT_CONSTRAINTS, type Blueprint, type BlueprintModel, type BlueprintSection, type BlueprintSpec } from './blueprint-model.js';
+import { DEFAULT_CONSTRAINTS, type Blueprint, type BlueprintModel, type BlueprintSection } from './blueprint-model.js';
+import type { BlueprintView, NewBlueprint } from '../contracts/exams.js';
 
-/** Body of POST /api/blueprints (already checked against its JSON Schema by the route). */
-export interface NewBlueprint {
-  title: string;
-  subject: string;
-  grade: number;
-  durationMinutes?: number;
-  sections: BlueprintSection[];
-  constraints?: Partial<BlueprintSpec['constraints']>;
-  /** Owner organisation; needed only when the caller is exam_manager at several. */
-  orgId?: string;
-}
-
-export interface BlueprintView extends BlueprintSpec {
-  id: string;
-  ownerOrgId: string;
-  createdBy: string;
-  createdAt: string;
-}
+// The body of POST /api/blueprints (checked against its JSON Schema by the route) and the answer: shared contracts.
+export type { BlueprintView, NewBlueprint };
 
 export function blueprintView(b: Blueprint): BlueprintView {
   const view: BlueprintView = {

@@ -1,16 +1,15 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { NotFound } from '../errors.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 import { BANK_ROLES } from './bank-access.js';
-import type { SearchQuery } from './bank-search.js';
 import { KEY_CHANGE_OVERRIDE } from './edit-guard.js';
 import { MAX_BULK } from './item-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
-import type { StimulusQuery } from './stimulus-service.js';
-import { ITEM_STATUSES, ITEM_TYPES, SHARING, type ItemStatus } from './item-types.js';
+import { ITEM_STATUSES, ITEM_TYPES, SHARING } from './item-types.js';
 
 const errorBody = {
   type: 'object',
@@ -160,6 +159,33 @@ const searchQuery = {
   propertyNames: { enum: Object.keys(searchProperties) },
 } as const;
 
+const bulkBody = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BULK, items: {} } },
+} as const;
+
+/** The whole item again (checked by the item schemas, not here) and the revision it was based on. */
+const itemRevisionBody = { ...itemBody, required: ['revision'], properties: { revision: { type: 'integer', minimum: 1 } } } as const;
+
+const overrideQuery = { type: 'object', additionalProperties: false, properties: { override: { type: 'string', enum: [KEY_CHANGE_OVERRIDE] } } } as const;
+
+const statusBody = {
+  type: 'object',
+  required: ['status'],
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ITEM_STATUSES },
+    revision: { type: 'integer', minimum: 1, description: 'The revision to move; the latest when absent' },
+    comment: { type: 'string', maxLength: 4000, description: "Why: a reviewer's reason for sending back or note on approving; kept with the step in the item's history" },
+  },
+} as const;
+
+const stimulusRevisionBody = { type: 'object', required: ['revision'], description: 'question-schemas/stimulus.json plus `revision`', properties: { revision: { type: 'integer', minimum: 1 } } } as const;
+
+const schemaNameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z_]{1,40}$' } } } as const;
+
 const secured = [{ bearer: [] }];
 
 async function bankRoutes(app: FastifyInstance) {
@@ -175,18 +201,13 @@ async function bankRoutes(app: FastifyInstance) {
     schema: { tags: ['bank'], summary: 'Write a new item (author): revision 1, draft', security: secured, body: itemBody, response: { 201: itemView, 400: errorBody } },
   }, async (request, reply) => reply.code(201).send(await named(request, await audit.created(request, await items.create(request.principal, request.body)))));
 
-  app.post<{ Body: { items: unknown[] } }>('/api/items/bulk', {
+  app.post<{ Body: FromSchema<typeof bulkBody> }>('/api/items/bulk', {
     config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: `Write up to ${MAX_BULK} items in one call; every item answers with its id or its error`,
       security: secured,
-      body: {
-        type: 'object',
-        required: ['items'],
-        additionalProperties: false,
-        properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BULK, items: {} } },
-      },
+      body: bulkBody,
       response: {
         200: {
           type: 'object',
@@ -209,7 +230,7 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => ({ results: await audit.bulk(request, await items.bulkCreate(request.principal, request.body.items)) }));
 
-  app.get<{ Querystring: SearchQuery }>('/api/items', {
+  app.get<{ Querystring: FromSchema<typeof searchQuery> }>('/api/items', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
@@ -223,7 +244,7 @@ async function bankRoutes(app: FastifyInstance) {
     return { ...page, items: await app.users.people.attach(request.principal, page.items, peopleIds) };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/items/:id', {
+  app.get<{ Params: IdParams; Querystring: FromSchema<typeof revisionQuery> }>('/api/items/:id', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
@@ -235,7 +256,7 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => named(request, await items.get(request.principal, request.params.id, request.query.revision)));
 
-  app.put<{ Params: { id: string }; Body: Record<string, unknown>; Querystring: { override?: typeof KEY_CHANGE_OVERRIDE } }>('/api/items/:id', {
+  app.put<{ Params: IdParams; Body: FromSchema<typeof itemRevisionBody>; Querystring: FromSchema<typeof overrideQuery> }>('/api/items/:id', {
     config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
@@ -245,8 +266,8 @@ async function bankRoutes(app: FastifyInstance) {
         `is \`409 exam_key_locked\` unless an exam manager of every such exam adds \`?override=${KEY_CHANGE_OVERRIDE}\` (audited).`,
       security: secured,
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { override: { type: 'string', enum: [KEY_CHANGE_OVERRIDE] } } },
-      body: { ...itemBody, required: ['revision'], properties: { revision: { type: 'integer', minimum: 1 } } },
+      querystring: overrideQuery,
+      body: itemRevisionBody,
       response: { 200: itemView },
     },
   }, async (request) => {
@@ -258,23 +279,14 @@ async function bankRoutes(app: FastifyInstance) {
     return named(request, await audit.updated(request, await items.update(request.principal, request.params.id, request.body), guard));
   });
 
-  app.post<{ Params: { id: string }; Body: { status: ItemStatus; revision?: number; comment?: string } }>('/api/items/:id/status', {
+  app.post<{ Params: IdParams; Body: FromSchema<typeof statusBody> }>('/api/items/:id/status', {
     config: { roles: ['author', 'reviewer', 'admin'] },
     schema: {
       tags: ['bank'],
       summary: 'Move a revision through draft → in_review → approved → retired (four-eyes: nobody reviews their own revision)',
       security: secured,
       params: idParams,
-      body: {
-        type: 'object',
-        required: ['status'],
-        additionalProperties: false,
-        properties: {
-          status: { type: 'string', enum: ITEM_STATUSES },
-          revision: { type: 'integer', minimum: 1, description: 'The revision to move; the latest when absent' },
-          comment: { type: 'string', maxLength: 4000, description: "Why: a reviewer's reason for sending back or note on approving; kept with the step in the item's history" },
-        },
-      },
+      body: statusBody,
       response: { 200: itemView },
     },
   }, async (request) =>
@@ -285,7 +297,7 @@ async function bankRoutes(app: FastifyInstance) {
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
   }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await stimuli.create(request.principal, request.body), 'stimulus.create')));
 
-  app.get<{ Querystring: StimulusQuery }>('/api/stimuli', {
+  app.get<{ Querystring: FromSchema<typeof stimulusQuery> }>('/api/stimuli', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
@@ -296,19 +308,19 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => stimuli.list(request.principal, request.query));
 
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/stimuli/:id', {
+  app.put<{ Params: IdParams; Body: FromSchema<typeof stimulusRevisionBody> }>('/api/stimuli/:id', {
     config: { roles: ['author'] },
     schema: {
       tags: ['bank'],
       summary: 'Write a new revision of a shared passage (author of the owning organisation) from the whole passage and the revision it was based on; 409 stimulus_in_use once an approved item uses it. Forms keep the revision they were assembled with',
       security: secured,
       params: idParams,
-      body: { type: 'object', required: ['revision'], description: 'question-schemas/stimulus.json plus `revision`', properties: { revision: { type: 'integer', minimum: 1 } } },
+      body: stimulusRevisionBody,
       response: { 200: stimulusSummary },
     },
   }, async (request) => audit.stimulus(request, await stimuli.update(request.principal, request.params.id, request.body), 'stimulus.update'));
 
-  app.get<{ Params: { id: string }; Querystring: { revision?: number } }>('/api/stimuli/:id', {
+  app.get<{ Params: IdParams; Querystring: FromSchema<typeof revisionQuery> }>('/api/stimuli/:id', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
@@ -328,13 +340,13 @@ async function bankRoutes(app: FastifyInstance) {
     return { schemas: Object.keys(questionSchemas) };
   });
 
-  app.get<{ Params: { name: string } }>('/api/question-schemas/:name', {
+  app.get<{ Params: FromSchema<typeof schemaNameParams> }>('/api/question-schemas/:name', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'One item JSON Schema (draft 2020-12), as the server validates with it',
       security: secured,
-      params: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z_]{1,40}$' } } },
+      params: schemaNameParams,
     },
   }, async (request) => {
     await app.bank.access.caller(request.principal);

@@ -40,3 +40,70 @@ export interface FormSummary {
   meanDifficulty: number;
   hash: string;
 }
+
+/** How alike the forms of one assembly may be. */
+export interface BlueprintConstraints {
+  /** Largest share of items any two forms may have in common, where the bank allows. @defaultValue 0.3 */
+  maxItemOverlap: number;
+  /** Largest difference between the mean difficulties of any two forms, where the bank allows. @defaultValue 0.05 */
+  difficultyTolerance: number;
+}
+
+/** A blueprint ("ma trận đề") as POST /api/blueprints takes it. */
+export interface NewBlueprint {
+  title: string;
+  subject: string;
+  grade: number;
+  durationMinutes?: number;
+  sections: BlueprintSection[];
+  constraints?: Partial<BlueprintConstraints>;
+  /** Owner organisation; needed only when the caller is exam_manager at several. */
+  orgId?: string;
+}
+
+/** A blueprint as GET /api/blueprints and /api/blueprints/:id answer it. */
+export interface BlueprintView {
+  id: string;
+  title: string;
+  subject: string;
+  grade: number;
+  durationMinutes?: number;
+  sections: BlueprintSection[];
+  constraints: BlueprintConstraints;
+  ownerOrgId: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** Approved items one matrix cell can draw from (GET /api/blueprints/availability). */
+export interface CellAvailability {
+  topic: string;
+  cognitiveLevel: CognitiveLevel;
+  available: number;
+}
+
+/** An exam as POST /api/exams takes it. */
+export interface NewExam {
+  title: string;
+  blueprintId: string;
+  formCount: number;
+  /** Default: 128 random bits, stored and shown. */
+  seed?: string | number;
+  opensAt: string;
+  closesAt: string;
+  durationMinutes: number;
+  candidateIds: string[];
+  showResults: ShowResults;
+  /** Owner organisation; needed only when the caller is exam_manager at several. */
+  orgId?: string;
+}
+
+/** What POST /api/exams/:id/assemble answers. */
+export interface AssembleSummary {
+  seed: string;
+  forms: FormSummary[];
+  /** Largest share of items two forms have in common. */
+  overlap: number;
+  /** Highest minus lowest form mean difficulty. */
+  difficultySpread: number;
+}

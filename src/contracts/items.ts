@@ -144,3 +144,17 @@ export type ItemResponse =
   | string[]
   | Record<string, string>
   | Record<string, boolean>;
+
+/**
+ * Length caps of responses, in characters (code points of the NFC text): the
+ * server refuses a longer answer (src/grading/responses.ts) and the browser's
+ * essay box stops at the essay cap.
+ */
+export const RESPONSE_LIMITS = Object.freeze({
+  /** An essay response is at most 20,000 characters. */
+  essay: 20_000,
+  /** short_text answers and cloze blanks. */
+  text: 1_000,
+  /** A numeric answer typed as text. */
+  numeric: 100,
+});

@@ -2,22 +2,26 @@ import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { Forbidden, NotFound } from '../errors.js';
-import type { ExamAudience, NewExam } from './exam-service.js';
-import { listExams, type ExamQuery } from './exam-list.js';
+import type { ExamAudience } from './exam-service.js';
+import { listExams } from './exam-list.js';
 import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
 import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 
 const formParams = {
   type: 'object',
   required: ['id', 'code'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, code: { type: 'string', minLength: 1, maxLength: 8 } },
 } as const;
+
+const formFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } } as const;
+const keyFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
 
 export const newExamSchema = {
   type: 'object',
@@ -185,6 +189,7 @@ export function examView(exam: Exam, audience: ExamAudience): Record<string, unk
 
 /** KaTeX's stylesheet and fonts for the printable forms (public, immutable, allow-listed by name). */
 const KATEX_FONTS = new Set(readdirSync(path.join(KATEX_DIST, 'fonts')));
+const fontParams = { type: 'object', required: ['file'], properties: { file: { type: 'string' } } } as const;
 const FONT_TYPES: Record<string, string> = { '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
 
 async function katexAssets(app: FastifyInstance) {
@@ -192,7 +197,7 @@ async function katexAssets(app: FastifyInstance) {
   app.get('/static/katex/katex.min.css', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', cache).send(createReadStream(path.join(KATEX_DIST, 'katex.min.css'))),
   );
-  app.get<{ Params: { file: string } }>('/static/katex/fonts/:file', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Params: FromSchema<typeof fontParams> }>('/static/katex/fonts/:file', { schema: { hide: true, params: fontParams } }, async (request, reply) => {
     const file = request.params.file;
     if (!KATEX_FONTS.has(file)) throw new NotFound('Font');
     return reply.type(FONT_TYPES[path.extname(file)] ?? 'application/octet-stream').header('cache-control', cache).send(createReadStream(path.join(KATEX_DIST, 'fonts', file)));
@@ -203,7 +208,7 @@ async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const security = [{ bearer: [] }];
 
-  app.post<{ Body: NewExam }>('/api/exams', {
+  app.post<{ Body: FromSchema<typeof newExamSchema> }>('/api/exams', {
     config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'Create an exam (exam_manager); the seed is generated when not given', security, body: newExamSchema, response: { 201: examSchema } },
   }, async (request, reply) => {
@@ -217,7 +222,7 @@ async function routes(app: FastifyInstance) {
     return reply.code(201).send(examView(exam, 'manager'));
   });
 
-  app.get<{ Querystring: ExamQuery }>('/api/exams', {
+  app.get<{ Querystring: FromSchema<typeof examListQuery> }>('/api/exams', {
     config: { roles: ['exam_manager', 'exam_board', 'proctor', 'admin'] },
     schema: {
       tags: ['exams'],
@@ -246,7 +251,7 @@ async function routes(app: FastifyInstance) {
     };
   });
 
-  app.get<{ Params: { id: string } }>('/api/exams/:id', {
+  app.get<{ Params: IdParams }>('/api/exams/:id', {
     schema: { tags: ['exams'], summary: 'An exam (managers: everything; proctors: no seed; candidates: the window only)', security, params: idParams, response: { 200: examSchema } },
   }, async (request) => {
     const { exam, audience } = await app.exams.read(request.principal, request.params.id);
@@ -262,7 +267,7 @@ async function routes(app: FastifyInstance) {
     return view;
   });
 
-  app.post<{ Params: { id: string } }>('/api/exams/:id/assemble', {
+  app.post<{ Params: IdParams }>('/api/exams/:id/assemble', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -285,7 +290,7 @@ async function routes(app: FastifyInstance) {
     return summary;
   });
 
-  app.post<{ Params: { id: string } }>('/api/exams/:id/publish', {
+  app.post<{ Params: IdParams }>('/api/exams/:id/publish', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -306,7 +311,7 @@ async function routes(app: FastifyInstance) {
     return { status: exam.status };
   });
 
-  app.get<{ Params: { id: string } }>('/api/exams/:id/forms', {
+  app.get<{ Params: IdParams }>('/api/exams/:id/forms', {
     config: { roles: ['exam_manager'] },
     schema: { tags: ['exams'], summary: 'The current forms, without items (exam_manager)', security, params: idParams, response: { 200: { type: 'object', properties: { forms: { type: 'array', items: formSummarySchema } } } } },
   }, async (request) => {
@@ -315,7 +320,7 @@ async function routes(app: FastifyInstance) {
     return { forms: forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })) };
   });
 
-  app.get<{ Params: { id: string; code: string }; Querystring: { format?: 'json' | 'html' } }>('/api/exams/:id/forms/:code', {
+  app.get<{ Params: FromSchema<typeof formParams>; Querystring: FromSchema<typeof formFormatQuery> }>('/api/exams/:id/forms/:code', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -323,7 +328,7 @@ async function routes(app: FastifyInstance) {
       description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`)',
       security,
       params: formParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } },
+      querystring: formFormatQuery,
       response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } } } } },
     },
   }, async (request, reply) => {
@@ -340,7 +345,7 @@ async function routes(app: FastifyInstance) {
     return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint, readsKey));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/answer-key', {
+  app.get<{ Params: IdParams; Querystring: FromSchema<typeof keyFormatQuery> }>('/api/exams/:id/answer-key', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
@@ -348,7 +353,7 @@ async function routes(app: FastifyInstance) {
       description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`; in the CSV the key cell says so)',
       security,
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
+      querystring: keyFormatQuery,
       response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } } } } },
     },
   }, async (request, reply) => {

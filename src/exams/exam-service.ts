@@ -14,31 +14,11 @@ import type { User, UserModel } from '../users/user-model.js';
 import type { Detail } from '../validation.js';
 import { assignFormCode, formDelivery, type CandidateItem, type FormDelivery } from './candidate-form.js';
 import { legacyDeliverySecret, newDeliverySecret } from './delivery-ids.js';
-import type { Exam, ExamModel, Form, FormModel, ShowResults } from './exam-model.js';
-import type { FormSummary } from '../contracts/exams.js';
+import type { Exam, ExamModel, Form, FormModel } from './exam-model.js';
+import type { AssembleSummary, NewExam } from '../contracts/exams.js';
 
-/** Body of POST /api/exams (already checked against its JSON Schema by the route). */
-export interface NewExam {
-  title: string;
-  blueprintId: string;
-  formCount: number;
-  /** Default: 128 random bits from node:crypto, stored and shown. */
-  seed?: string | number;
-  opensAt: string;
-  closesAt: string;
-  durationMinutes: number;
-  candidateIds: string[];
-  showResults: ShowResults;
-  /** Owner organisation; needed only when the caller is exam_manager at several. */
-  orgId?: string;
-}
-
-export interface AssembleSummary {
-  seed: string;
-  forms: FormSummary[];
-  overlap: number;
-  difficultySpread: number;
-}
+// The body of POST /api/exams (checked against its JSON Schema by the route) and the assembly's answer: shared contracts.
+export type { AssembleSummary, NewExam };
 
 /** Where an assembly's time went (the route reports it as a Server-Timing header). */
 export interface AssembleTimings {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { currentRevisions } from '../bank/stimulus-revisions.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
@@ -7,13 +8,13 @@ import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
 import { resultProperties } from './result-schemas.js';
 import { GRADE_MANAGERS, GRADERS, examFor } from './exam-access.js';
-import { findJob, queueSectorPush, startExamGrading, type GradingMode } from './grading-jobs.js';
+import { findJob, queueSectorPush, startExamGrading } from './grading-jobs.js';
 import { ManualGradeRefused, pushItemOf } from './grading-service.js';
 import { repinItem } from './repin.js';
 import type { Result } from './result-model.js';
 import { roundScore } from './scoring.js';
 import { nativeOf, readByIds } from '../infra/store.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 
 const perItemSchema = {
   type: 'array',
@@ -35,6 +36,33 @@ const perItemSchema = {
 const failureSchema = {
   type: 'object',
   properties: { reason: { type: 'string' }, attemptId: { type: 'string' }, jobId: { type: 'string' } },
+} as const;
+
+/** `all` or `regrade` (GradingMode of grading-jobs.ts; the handler passes it on, so the two must agree). */
+const gradingBody = { type: 'object', required: ['mode'], additionalProperties: false, properties: { mode: { type: 'string', enum: ['all', 'regrade'] } } } as const;
+
+const jobParams = { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+
+const repinBody = {
+  type: 'object',
+  required: ['itemId', 'revision'],
+  additionalProperties: false,
+  properties: { itemId: { type: 'string', minLength: 1, maxLength: 64 }, revision: { type: 'integer', minimum: 1 } },
+} as const;
+
+const manualQueueQuery = { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } } as const;
+
+const attemptItemParams = {
+  type: 'object',
+  required: ['id', 'itemId'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, itemId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const manualGradeBody = {
+  type: 'object',
+  required: ['points'],
+  additionalProperties: false,
+  properties: { points: { type: 'number', minimum: 0, maximum: 1000 }, comment: { type: 'string', maxLength: 5000 } },
 } as const;
 
 /** A stored result as staff see it after grading an item by hand. */
@@ -68,7 +96,7 @@ async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const exam = (actor: Principal, id: string, roles: typeof GRADE_MANAGERS) => examFor(app.models.Exam, app.access, actor, id, roles);
 
-  app.post<{ Params: { id: string }; Body: { mode: GradingMode } }>('/api/exams/:id/grading', {
+  app.post<{ Params: IdParams; Body: FromSchema<typeof gradingBody> }>('/api/exams/:id/grading', {
     config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['grading'],
@@ -79,7 +107,7 @@ async function routes(app: FastifyInstance) {
         'reports how many attempts changed and by how much. Follow it at GET /api/jobs/:jobId.',
       security: [{ bearer: [] }],
       params: idParams,
-      body: { type: 'object', required: ['mode'], additionalProperties: false, properties: { mode: { type: 'string', enum: ['all', 'regrade'] } } },
+      body: gradingBody,
       response: { 202: { type: 'object', properties: { jobId: { type: 'string' } } } },
     },
   }, async (request, reply) => {
@@ -89,13 +117,13 @@ async function routes(app: FastifyInstance) {
     return reply.code(202).send({ jobId });
   });
 
-  app.get<{ Params: { jobId: string } }>('/api/jobs/:jobId', {
+  app.get<{ Params: FromSchema<typeof jobParams> }>('/api/jobs/:jobId', {
     config: { roles: STAFF_ROLES },
     schema: {
       tags: ['grading'],
       summary: 'A grading, regrading, sector push or bulk job: state, progress {done, total}, failures with their reasons, result',
       security: [{ bearer: [] }],
-      params: { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string', minLength: 1, maxLength: 128 } } },
+      params: jobParams,
       response: {
         200: {
           type: 'object',
@@ -128,7 +156,7 @@ async function routes(app: FastifyInstance) {
     return found.view;
   });
 
-  app.post<{ Params: { id: string }; Body: { itemId: string; revision: number } }>('/api/exams/:id/repin', {
+  app.post<{ Params: IdParams; Body: FromSchema<typeof repinBody> }>('/api/exams/:id/repin', {
     config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['grading'],
@@ -138,12 +166,7 @@ async function routes(app: FastifyInstance) {
         'Only a newer, approved revision of the same item and type. The forms before the re-pin are kept.',
       security: [{ bearer: [] }],
       params: idParams,
-      body: {
-        type: 'object',
-        required: ['itemId', 'revision'],
-        additionalProperties: false,
-        properties: { itemId: { type: 'string', minLength: 1, maxLength: 64 }, revision: { type: 'integer', minimum: 1 } },
-      },
+      body: repinBody,
       response: {
         200: {
           type: 'object',
@@ -171,14 +194,14 @@ async function routes(app: FastifyInstance) {
     return outcome;
   });
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/exams/:id/manual-queue', {
+  app.get<{ Params: IdParams; Querystring: FromSchema<typeof manualQueueQuery> }>('/api/exams/:id/manual-queue', {
     config: { roles: [...GRADERS, ...GRADE_MANAGERS] },
     schema: {
       tags: ['grading'],
       summary: 'Essay responses waiting for a person (author or reviewer of the exam\'s organisation; exam managers may look)',
       security: [{ bearer: [] }],
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+      querystring: manualQueueQuery,
       response: {
         200: {
           type: 'object',
@@ -238,23 +261,14 @@ async function routes(app: FastifyInstance) {
     };
   });
 
-  app.post<{ Params: { id: string; itemId: string }; Body: { points: number; comment?: string } }>('/api/attempts/:id/items/:itemId/grade', {
+  app.post<{ Params: FromSchema<typeof attemptItemParams>; Body: FromSchema<typeof manualGradeBody> }>('/api/attempts/:id/items/:itemId/grade', {
     config: { roles: GRADERS },
     schema: {
       tags: ['grading'],
       summary: 'Grade one essay item of an attempt by hand and re-total the attempt (author or reviewer of the exam\'s organisation)',
       security: [{ bearer: [] }],
-      params: {
-        type: 'object',
-        required: ['id', 'itemId'],
-        properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, itemId: { type: 'string', minLength: 1, maxLength: 64 } },
-      },
-      body: {
-        type: 'object',
-        required: ['points'],
-        additionalProperties: false,
-        properties: { points: { type: 'number', minimum: 0, maximum: 1000 }, comment: { type: 'string', maxLength: 5000 } },
-      },
+      params: attemptItemParams,
+      body: manualGradeBody,
       response: {
         200: {
           type: 'object',
@@ -296,7 +310,7 @@ async function routes(app: FastifyInstance) {
     return staffResultView(outcome.result);
   });
 
-  app.get<{ Params: { id: string } }>('/api/exams/:id/sector-sync', {
+  app.get<{ Params: IdParams }>('/api/exams/:id/sector-sync', {
     config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['grading'],

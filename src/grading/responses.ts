@@ -9,18 +9,12 @@
  * candidates save as they go. Messages never mention the key.
  */
 import type { ItemContent } from '../bank/item-types.js';
+import { RESPONSE_LIMITS } from '../contracts/items.js';
+
+/** The length caps are part of the item contract the browser shares. */
+export { RESPONSE_LIMITS };
 
 export type ResponseCheck = { ok: true } | { ok: false; message: string };
-
-/** Length caps, in characters (code points of the NFC text). */
-export const RESPONSE_LIMITS = Object.freeze({
-  /** An essay response is at most 20,000 characters. */
-  essay: 20_000,
-  /** short_text answers and cloze blanks. */
-  text: 1_000,
-  /** A numeric answer typed as text. */
-  numeric: 100,
-});
 
 const OK: ResponseCheck = Object.freeze({ ok: true });
 

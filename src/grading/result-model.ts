@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { RESULT_STATUSES, type ResultStatus } from '../contracts/results.js';
 
-export const RESULT_STATUSES = ['graded', 'pending_manual'] as const;
-export type ResultStatus = (typeof RESULT_STATUSES)[number];
+export { RESULT_STATUSES, type ResultStatus };
 
 /** One item of a graded attempt, in delivery order. */
 export interface PerItemResult {

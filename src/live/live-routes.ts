@@ -3,13 +3,14 @@
  * managers of the exam's organisation), and the candidate's list of exams.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { personMatches } from '../contracts/people.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { EVENT_KINDS } from '../attempts/attempt-model.js';
 import type { LiveService } from './live-service.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 
 const eventCountsSchema = {
   type: 'object',
@@ -35,6 +36,12 @@ const extensionResponse = {
     endsAt: { type: ['string', 'null'], format: 'date-time', description: 'The new deadline; null until the candidate starts' },
     extraMinutes: { type: 'integer', description: 'All extra minutes granted so far' },
   },
+} as const;
+
+const monitorQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { q: { type: 'string', maxLength: 200, description: 'Only candidates whose name, username or số báo danh contains this (any case, with or without diacritics), or whose id it is' } },
 } as const;
 
 const monitorResponse = {
@@ -101,7 +108,7 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
     app.addHook('onRequest', app.authenticate);
     const security = [{ bearer: [] }];
 
-    app.post<{ Params: { id: string }; Body: { candidateId: string; extraMinutes: number } }>('/api/exams/:id/extensions', {
+    app.post<{ Params: IdParams; Body: FromSchema<typeof extensionBody> }>('/api/exams/:id/extensions', {
       config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
@@ -123,18 +130,14 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
       return out;
     });
 
-    app.get<{ Params: { id: string }; Querystring: { q?: string } }>('/api/exams/:id/monitor', {
+    app.get<{ Params: IdParams; Querystring: FromSchema<typeof monitorQuery> }>('/api/exams/:id/monitor', {
       config: { roles: ['exam_manager', 'proctor', 'admin'] },
       schema: {
         tags: ['live'],
         summary: 'Live state of every candidate of the exam (proctor, exam_manager)',
         security,
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { q: { type: 'string', maxLength: 200, description: 'Only candidates whose name, username or số báo danh contains this (any case, with or without diacritics), or whose id it is' } },
-        },
+        querystring: monitorQuery,
         response: { 200: monitorResponse },
       },
     }, async (request, reply) => {

@@ -4,7 +4,7 @@ import { auditContext } from '../audit/audit-context.js';
 import { NotFound } from '../errors.js';
 import { idParams, type IdParams } from '../route-schemas.js';
 import { ORG_KINDS } from './org-model.js';
-import { orgView, type NewOrg } from './org-service.js';
+import { orgView } from './org-service.js';
 
 const orgSchema = {
   type: 'object',
@@ -19,28 +19,30 @@ const orgSchema = {
   },
 } as const;
 
+const newOrgBody = {
+  type: 'object',
+  required: ['code', 'name', 'kind', 'parentId'],
+  additionalProperties: false,
+  properties: {
+    code: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+    name: { type: 'string', minLength: 1, maxLength: 300 },
+    kind: { type: 'string', enum: ORG_KINDS },
+    parentId: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
+
 const childrenQuery = { type: 'object', additionalProperties: false, properties: { parentId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 export default async function orgRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
-  app.post<{ Body: NewOrg }>('/api/orgs', {
+  app.post<{ Body: FromSchema<typeof newOrgBody> }>('/api/orgs', {
     config: { roles: ['admin'] },
     schema: {
       tags: ['orgs'],
       summary: 'Add an organisation below a parent (admin of the parent or above)',
       security: [{ bearer: [] }],
-      body: {
-        type: 'object',
-        required: ['code', 'name', 'kind', 'parentId'],
-        additionalProperties: false,
-        properties: {
-          code: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-          name: { type: 'string', minLength: 1, maxLength: 300 },
-          kind: { type: 'string', enum: ORG_KINDS },
-          parentId: { type: 'string', minLength: 1, maxLength: 64 },
-        },
-      },
+      body: newOrgBody,
       response: { 201: orgSchema },
     },
   }, async (request, reply) => {

@@ -13,6 +13,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 // For `schema.hide`: the client's pages are not part of the published API.
 import type {} from '@fastify/swagger';
+import { STAFF_PATHS } from '../contracts/staff-paths.js';
 import { projectRoot } from '../infra/paths.js';
 
 export interface WebPluginOptions {
@@ -20,32 +21,8 @@ export interface WebPluginOptions {
   root?: string;
 }
 
-/** Paths of the staff app (src/web/staff/routes.ts renders the same ones). */
-export const STAFF_CLIENT_ROUTES = [
-  '/staff',
-  '/staff/items',
-  '/staff/items/new',
-  '/staff/items/:itemId',
-  '/staff/items/:itemId/history',
-  '/staff/stimuli',
-  '/staff/stimuli/new',
-  '/staff/stimuli/:stimulusId',
-  '/staff/stimuli/:stimulusId/edit',
-  '/staff/review',
-  '/staff/review/:itemId',
-  '/staff/blueprints',
-  '/staff/blueprints/new',
-  '/staff/blueprints/:blueprintId',
-  '/staff/exams',
-  '/staff/exams/new',
-  '/staff/exams/:examId',
-  '/staff/exams/:examId/forms/:code',
-  '/staff/exams/:examId/forms/:code/print',
-  '/staff/exams/:examId/monitor',
-  '/staff/exams/:examId/grading',
-  '/staff/exams/:examId/results',
-  '/staff/exams/:examId/analysis',
-] as const;
+/** Paths of the staff app: the shared list the browser's router renders pages for. */
+export const STAFF_CLIENT_ROUTES = STAFF_PATHS;
 
 /** Paths the client's router renders; each answers with index.html. */
 export const CLIENT_ROUTES = ['/', '/login', '/exam/:examId', ...STAFF_CLIENT_ROUTES] as const;

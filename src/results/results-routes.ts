@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { GRADE_MANAGERS, GRADERS, checkExam, examFor } from '../grading/exam-access.js';
 import { resultsCsv } from './results-service.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 import { resultProperties } from '../grading/result-schemas.js';
 
 const rowSchema = {
@@ -22,19 +23,21 @@ const rowSchema = {
   },
 } as const;
 
+const formatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
+
 /** GET /api/exams/:id/results and GET /api/attempts/:id/result. */
 export default async function resultsRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const { results } = app.services;
 
-  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/results', {
+  app.get<{ Params: IdParams; Querystring: FromSchema<typeof formatQuery> }>('/api/exams/:id/results', {
     config: { roles: GRADE_MANAGERS },
     schema: {
       tags: ['results'],
       summary: 'Every graded attempt of the exam (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
       security: [{ bearer: [] }],
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
+      querystring: formatQuery,
       response: { 200: { type: 'object', properties: { results: { type: 'array', items: rowSchema } } } },
     },
   }, async (request, reply) => {
@@ -58,7 +61,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
     return { results: rows };
   });
 
-  app.get<{ Params: { id: string } }>('/api/attempts/:id/result', {
+  app.get<{ Params: IdParams }>('/api/attempts/:id/result', {
     schema: {
       tags: ['results'],
       summary: 'An attempt\'s result with points per item: for its candidate when the exam\'s showResults allows (else 403), the total only until the exam closes; for staff of the exam',

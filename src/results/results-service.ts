@@ -12,21 +12,10 @@ import { nativeOf, readByIds } from '../infra/store.js';
 import type { AttemptModel } from '../attempts/attempt-model.js';
 import type { UserModel } from '../users/user-model.js';
 import { ScoreChanges, type ScoreChangeModel } from '../grading/score-changes.js';
+import type { ResultRow } from '../contracts/results.js';
 
 /** One row of GET /api/exams/:id/results. */
-export interface ResultRow {
-  candidateId: string;
-  studentId: string | null;
-  displayName: string;
-  attemptId: string;
-  formCode: string;
-  score: number;
-  maxScore: number;
-  score10: number;
-  status: ResultStatus;
-  gradedAt: string;
-  version: number;
-}
+export type { ResultRow };
 
 /** GET /api/attempts/:id/result: points per item, never the key. */
 export interface AttemptResultView {

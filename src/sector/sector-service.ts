@@ -13,6 +13,7 @@ import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, writeErrorsOf } from '../
 import type { SectorPushItem } from '../queues/queues.js';
 import { markLevels, marksOf, pushState, type MarkLevel, type SectorMark, type SectorMarkModel } from '../grading/mark-model.js';
 import { SECTOR_SOURCE, createSectorModel, type SectorModel, type SectorRecord } from './sector-model.js';
+import type { SectorSync } from '../contracts/results.js';
 
 /** The sector database did not answer; the push is retried later. */
 export class SectorUnavailable extends Error {
@@ -151,12 +152,7 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Push counts of one exam (GET /api/exams/:id/sector-sync). */
-export interface SectorSync {
-  pushed: number;
-  pending: number;
-  failed: number;
-}
+export type { SectorSync };
 
 export interface SectorPushDeps {
   Result: ResultModel;

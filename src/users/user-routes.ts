@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { ValidationFailed } from '../errors.js';
 import { ajv, detailsOf } from '../validation.js';
 import { auditContext } from '../audit/audit-context.js';
-import { idParams } from '../route-schemas.js';
+import { idParams, type IdParams } from '../route-schemas.js';
 import { newUserSchema, userSchema } from './user-schemas.js';
-import { userView, type NewUser, type UserPatch } from './user-service.js';
+import { userView, type NewUser } from './user-service.js';
 import { revocationChannel } from './revocations.js';
 
 const validateNewUser = ajv.compile<NewUser>(newUserSchema);
@@ -12,10 +13,39 @@ const validateNewUser = ajv.compile<NewUser>(newUserSchema);
 /** Usernames one lookup takes (a class list pasted at once). */
 const MAX_LOOKUP = 1000;
 
+/** A roster: each row is checked against the user schema on its own, so one bad row fails alone. */
+const bulkBody = {
+  type: 'object',
+  required: ['users'],
+  additionalProperties: false,
+  properties: { users: { type: 'array', minItems: 1, maxItems: 5000, items: { type: 'object' } } },
+} as const;
+
+const lookupQuery = {
+  type: 'object',
+  required: ['username'],
+  additionalProperties: false,
+  properties: { username: { type: 'string', minLength: 1, maxLength: 20000, description: `Usernames separated by commas, at most ${MAX_LOOKUP}` } },
+} as const;
+
+const userPatch = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    displayName: newUserSchema.properties.displayName,
+    studentId: newUserSchema.properties.studentId,
+    roles: newUserSchema.properties.roles,
+    password: newUserSchema.properties.password,
+    currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
+    active: { type: 'boolean' },
+  },
+} as const;
+
 export default async function userRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
 
-  app.post<{ Body: NewUser }>('/api/users', {
+  app.post<{ Body: FromSchema<typeof newUserSchema> }>('/api/users', {
     config: { roles: ['admin'] },
     schema: { tags: ['users'], summary: 'Create a user (admin of an ancestor organisation)', security: [{ bearer: [] }], body: newUserSchema, response: { 201: userSchema } },
   }, async (request, reply) => {
@@ -29,18 +59,13 @@ export default async function userRoutes(app: FastifyInstance) {
     return reply.code(201).send(userView(user));
   });
 
-  app.post<{ Body: { users: NewUser[] } }>('/api/users/bulk', {
+  app.post<{ Body: FromSchema<typeof bulkBody> }>('/api/users/bulk', {
     config: { roles: ['admin'] },
     schema: {
       tags: ['users'],
       summary: 'Create up to 5,000 users (a school roster); per-row errors',
       security: [{ bearer: [] }],
-      body: {
-        type: 'object',
-        required: ['users'],
-        additionalProperties: false,
-        properties: { users: { type: 'array', minItems: 1, maxItems: 5000, items: { type: 'object' } } },
-      },
+      body: bulkBody,
       response: {
         200: {
           type: 'object',
@@ -90,19 +115,14 @@ export default async function userRoutes(app: FastifyInstance) {
     return { created, users: users.map((u) => ({ ...u, index: goodIndex[u.index]! })), failed: all };
   });
 
-  app.get<{ Querystring: { username: string } }>('/api/users', {
+  app.get<{ Querystring: FromSchema<typeof lookupQuery> }>('/api/users', {
     config: { roles: ['exam_manager', 'admin'] },
     schema: {
       tags: ['users'],
       summary: "Look users up by username (exam_manager, admin): a pasted candidate list becomes ids",
       description: "Only users with a role at one of the caller's organisations or below are found; other and unknown usernames are simply absent. Case does not matter.",
       security: [{ bearer: [] }],
-      querystring: {
-        type: 'object',
-        required: ['username'],
-        additionalProperties: false,
-        properties: { username: { type: 'string', minLength: 1, maxLength: 20000, description: `Usernames separated by commas, at most ${MAX_LOOKUP}` } },
-      },
+      querystring: lookupQuery,
       response: {
         200: {
           type: 'object',
@@ -124,25 +144,13 @@ export default async function userRoutes(app: FastifyInstance) {
     return { users: users.map((u) => ({ id: u._id, username: u.username, displayName: u.displayName, ...(u.studentId ? { studentId: u.studentId } : {}) })) };
   });
 
-  app.patch<{ Params: { id: string }; Body: UserPatch }>('/api/users/:id', {
+  app.patch<{ Params: IdParams; Body: FromSchema<typeof userPatch> }>('/api/users/:id', {
     schema: {
       tags: ['users'],
       summary: 'Change a user; password change, deactivation and role removal end their sessions at once',
       security: [{ bearer: [] }],
       params: idParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: {
-          displayName: newUserSchema.properties.displayName,
-          studentId: newUserSchema.properties.studentId,
-          roles: newUserSchema.properties.roles,
-          password: newUserSchema.properties.password,
-          currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
-          active: { type: 'boolean' },
-        },
-      },
+      body: userPatch,
       response: { 200: userSchema },
     },
   }, async (request) => {
@@ -166,7 +174,7 @@ export default async function userRoutes(app: FastifyInstance) {
     return userView(user);
   });
 
-  app.get<{ Params: { id: string } }>('/api/users/:id', {
+  app.get<{ Params: IdParams }>('/api/users/:id', {
     schema: { tags: ['users'], summary: 'A user', security: [{ bearer: [] }], params: idParams, response: { 200: userSchema } },
   }, async (request) => userView(await app.users.get(request.principal, request.params.id)));
 }

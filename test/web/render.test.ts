@@ -6,6 +6,7 @@
 import t from 'tap';
 import { ITEM_TYPES as SERVER_ITEM_TYPES } from '../../src/bank/item-types.js';
 import { ITEM_TYPES as WEB_ITEM_TYPES } from '../../src/web/items/types.js';
+import { RESPONSE_LIMITS } from '../../src/grading/responses.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/plugins/web.js';
 import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
 import { FakeLiveServer } from '../support/fake-live.js';
@@ -65,6 +66,17 @@ t.test('renderer in a real browser', async (t) => {
       t.strictSame(r.afterSet, EXPECTED_RESPONSES[r.id], `${r.id}: setResponse reads back unchanged`);
       t.equal(r.cleared, null, `${r.id}: setResponse(null) clears`);
     }
+  });
+
+  await t.test("the essay box stops at the server's cap on an essay response", async (t) => {
+    const essay = ITEMS.find((i) => i.type === 'essay') as CandidateItem;
+    const maxLength = await page.evaluate((item) => {
+      const m = (window as unknown as { renderModule: RenderModule }).renderModule;
+      const rendered = m.renderItem(item, { idPrefix: 'cap' });
+      document.body.append(rendered.element);
+      return rendered.element.querySelector('textarea')!.maxLength;
+    }, essay);
+    t.equal(maxLength, RESPONSE_LIMITS.essay);
   });
 
   await t.test('maths is typeset by KaTeX; code stays literal', async (t) => {

@@ -6,7 +6,7 @@
  * server uses too; the delivered item's own shape is the browser's view of it.
  */
 
-import type { ItemType, Labelled } from '../../contracts/items.js';
+import { RESPONSE_LIMITS, type ItemType, type Labelled } from '../../contracts/items.js';
 
 export { ITEM_TYPES } from '../../contracts/items.js';
 export type { ItemResponse, ItemType, Labelled } from '../../contracts/items.js';
@@ -35,8 +35,8 @@ export interface CandidateItem {
   stimulusId?: string;
 }
 
-/** An essay response is at most 20,000 characters. */
-export const ESSAY_MAX_CHARS = 20_000;
+/** The essay box stops where the server's cap on an essay response is. */
+export const ESSAY_MAX_CHARS = RESPONSE_LIMITS.essay;
 
 export function itemIdOf(item: CandidateItem): string {
   return String(item.itemId ?? item.id ?? '');

@@ -5,13 +5,19 @@
  * need the bearer token and so cannot be plain links.
  */
 import { ApiError, request, type Session } from '../api.js';
-import type { BlueprintSection, FormSummary, ShowResults } from '../../contracts/exams.js';
+import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 import type { Choice, CognitiveLevel, ItemStatus, ItemType, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
 import type { PersonName } from '../../contracts/people.js';
+import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
 export type { Choice, CognitiveLevel, ItemStatus, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
-export type { BlueprintCell, BlueprintSection, FormSummary, ShowResults } from '../../contracts/exams.js';
+export type { BlueprintCell, BlueprintSection, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
+export type { ResultRow, SectorSync } from '../../contracts/results.js';
+/** A blueprint as the server answers it. */
+export type Blueprint = BlueprintView;
+/** What assembling an exam answers. */
+export type AssembleResult = AssembleSummary;
 
 export interface ClozeBlank {
   id: string;
@@ -152,13 +158,6 @@ export interface StimulusSearch {
   cursor?: string;
 }
 
-/** Approved items one matrix cell can draw from, as the exam's organisation may use the bank. */
-export interface CellAvailability {
-  topic: string;
-  cognitiveLevel: number;
-  available: number;
-}
-
 export interface ExamSearch {
   status?: string;
   subject?: string;
@@ -185,37 +184,6 @@ export interface Org {
   path: string[];
 }
 
-export interface NewBlueprint {
-  title: string;
-  subject: string;
-  grade: number;
-  durationMinutes?: number;
-  sections: BlueprintSection[];
-  constraints?: { maxItemOverlap?: number; difficultyTolerance?: number };
-  /** Owner organisation; needed only from exam managers at several. */
-  orgId?: string;
-}
-
-export interface Blueprint extends NewBlueprint {
-  id: string;
-  ownerOrgId: string;
-  createdAt: string;
-}
-
-export interface NewExam {
-  title: string;
-  blueprintId: string;
-  formCount: number;
-  seed?: string;
-  opensAt: string;
-  closesAt: string;
-  durationMinutes: number;
-  candidateIds: string[];
-  showResults: ShowResults;
-  /** Owner organisation; needed only from exam managers at several. */
-  orgId?: string;
-}
-
 export interface Exam {
   id: string;
   title: string;
@@ -240,13 +208,6 @@ export interface Exam {
   publishedAt?: string;
   /** In lists, instead of the roster. */
   candidateCount?: number;
-}
-
-export interface AssembleResult {
-  seed: string;
-  forms: FormSummary[];
-  overlap?: number;
-  difficultySpread?: number;
 }
 
 /** An item of a form as exam managers read it: content with the key, in delivery order. */
@@ -289,19 +250,6 @@ export interface Job {
   state: string;
   progress: { done: number; total: number };
   failed: unknown[];
-}
-
-export interface ResultRow {
-  candidateId: string;
-  studentId: string | null;
-  displayName?: string;
-  attemptId: string;
-  formCode: string;
-  score: number;
-  maxScore: number;
-  score10: number;
-  status: string;
-  gradedAt: string | null;
 }
 
 /**
@@ -370,12 +318,6 @@ export interface AnalysisWriteBack {
   updated: number;
   skipped: number;
   writtenAt: string;
-}
-
-export interface SectorSync {
-  pushed: number;
-  pending: number;
-  failed: number;
 }
 
 export interface NewUserRow {

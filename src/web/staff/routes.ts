@@ -1,7 +1,8 @@
 /**
- * The staff app's addresses. src/plugins/web.ts answers each of these paths
- * with index.html (STAFF_CLIENT_ROUTES there lists the same patterns).
+ * The staff app's pages by address. The addresses are the shared list of
+ * src/contracts/staff-paths.ts, which the server answers with index.html.
  */
+import { STAFF_PATHS, staffPathMatcher, type PathMatcher, type StaffPath } from '../../contracts/staff-paths.js';
 import type { Page } from '../pages/types.js';
 import { analysisPage } from './pages/analysis.js';
 import { blueprintEditorPage, blueprintListPage, blueprintViewPage } from './pages/blueprints.js';
@@ -17,36 +18,37 @@ import { resultsPage } from './pages/results.js';
 import { reviewItemPage, reviewQueuePage } from './pages/review.js';
 import { stimulusEditPage, stimulusListPage, stimulusNewPage, stimulusViewPage } from './pages/stimulus.js';
 
-export interface StaffRoute {
-  pattern: RegExp;
+export interface StaffRoute extends PathMatcher {
+  path: StaffPath;
   page: Page;
-  params?: string[];
 }
 
-const ID = '([^/]+)';
+/** The page of every staff address; the type makes sure none is left without one. */
+const PAGES: Record<StaffPath, Page> = {
+  '/staff': homePage,
+  '/staff/items': itemsPage,
+  '/staff/items/new': itemEditorPage,
+  '/staff/items/:itemId': itemEditorPage,
+  '/staff/items/:itemId/history': itemHistoryPage,
+  '/staff/stimuli': stimulusListPage,
+  '/staff/stimuli/new': stimulusNewPage,
+  '/staff/stimuli/:stimulusId': stimulusViewPage,
+  '/staff/stimuli/:stimulusId/edit': stimulusEditPage,
+  '/staff/review': reviewQueuePage,
+  '/staff/review/:itemId': reviewItemPage,
+  '/staff/blueprints': blueprintListPage,
+  '/staff/blueprints/new': blueprintEditorPage,
+  '/staff/blueprints/:blueprintId': blueprintViewPage,
+  '/staff/exams': examListPage,
+  '/staff/exams/new': examNewPage,
+  '/staff/exams/:examId': examPage,
+  '/staff/exams/:examId/forms/:code': formPage,
+  '/staff/exams/:examId/forms/:code/print': printPage,
+  '/staff/exams/:examId/monitor': monitorPage,
+  '/staff/exams/:examId/grading': gradingPage,
+  '/staff/exams/:examId/results': resultsPage,
+  '/staff/exams/:examId/analysis': analysisPage,
+};
 
-export const STAFF_ROUTES: StaffRoute[] = [
-  { pattern: /^\/staff\/?$/, page: homePage },
-  { pattern: /^\/staff\/items$/, page: itemsPage },
-  { pattern: /^\/staff\/items\/new$/, page: itemEditorPage },
-  { pattern: new RegExp(`^/staff/items/${ID}/history$`), page: itemHistoryPage, params: ['itemId'] },
-  { pattern: new RegExp(`^/staff/items/${ID}$`), page: itemEditorPage, params: ['itemId'] },
-  { pattern: /^\/staff\/stimuli$/, page: stimulusListPage },
-  { pattern: /^\/staff\/stimuli\/new$/, page: stimulusNewPage },
-  { pattern: new RegExp(`^/staff/stimuli/${ID}/edit$`), page: stimulusEditPage, params: ['stimulusId'] },
-  { pattern: new RegExp(`^/staff/stimuli/${ID}$`), page: stimulusViewPage, params: ['stimulusId'] },
-  { pattern: /^\/staff\/review$/, page: reviewQueuePage },
-  { pattern: new RegExp(`^/staff/review/${ID}$`), page: reviewItemPage, params: ['itemId'] },
-  { pattern: /^\/staff\/blueprints$/, page: blueprintListPage },
-  { pattern: /^\/staff\/blueprints\/new$/, page: blueprintEditorPage },
-  { pattern: new RegExp(`^/staff/blueprints/${ID}$`), page: blueprintViewPage, params: ['blueprintId'] },
-  { pattern: /^\/staff\/exams$/, page: examListPage },
-  { pattern: /^\/staff\/exams\/new$/, page: examNewPage },
-  { pattern: new RegExp(`^/staff/exams/${ID}$`), page: examPage, params: ['examId'] },
-  { pattern: new RegExp(`^/staff/exams/${ID}/forms/${ID}$`), page: formPage, params: ['examId', 'code'] },
-  { pattern: new RegExp(`^/staff/exams/${ID}/forms/${ID}/print$`), page: printPage, params: ['examId', 'code'] },
-  { pattern: new RegExp(`^/staff/exams/${ID}/monitor$`), page: monitorPage, params: ['examId'] },
-  { pattern: new RegExp(`^/staff/exams/${ID}/grading$`), page: gradingPage, params: ['examId'] },
-  { pattern: new RegExp(`^/staff/exams/${ID}/results$`), page: resultsPage, params: ['examId'] },
-  { pattern: new RegExp(`^/staff/exams/${ID}/analysis$`), page: analysisPage, params: ['examId'] },
-];
+/** The router's table, in the order of STAFF_PATHS. */
+export const STAFF_ROUTES: StaffRoute[] = STAFF_PATHS.map((path) => ({ path, page: PAGES[path], ...staffPathMatcher(path) }));
