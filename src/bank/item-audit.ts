@@ -79,12 +79,13 @@ export class ItemAudit {
     return results;
   }
 
-  async imported<R extends { imported: number; ids: string[]; failed: unknown[] }>(request: FastifyRequest, format: string, report: R): Promise<R> {
+  async imported<R extends { imported: number; ids: string[]; failed: unknown[]; stimuli?: { id?: string }[] }>(request: FastifyRequest, format: string, report: R): Promise<R> {
+    const stimuli = (report.stimuli ?? []).flatMap((s) => (s.id ? [s.id] : []));
     await this.app.audit.record(auditContext(request, AUTHORS), {
       orgId: await this.ownerOf(request, report.ids),
       action: 'item.import',
       target: `items:${request.id}`,
-      summary: { format, imported: report.imported, failed: report.failed.length, ids: report.ids },
+      summary: { format, imported: report.imported, failed: report.failed.length, ids: report.ids, ...(stimuli.length ? { stimuli } : {}) },
     });
     return report;
   }

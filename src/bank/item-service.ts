@@ -182,24 +182,25 @@ export class ItemService {
   }
 
   /**
-   * POST /api/items/bulk: up to 1,000 items. Each item is checked on its own and
-   * answers with its id or its error; the valid ones are written in two
-   * unordered insertMany calls (revisions, then heads), so one bad item never
-   * stops the others and none is left half-stored.
+   * What {@link bulkCreate} would store for each input, writing nothing: the
+   * checked, sanitised item with its owner, or the error bulkCreate would
+   * answer for it. `pendingStimuli` are passage ids that will exist by the
+   * time the items are written (an import's own passages), not looked up.
    */
-  async bulkCreate(principal: Principal, inputs: unknown[]): Promise<BulkResult[]> {
+  async bulkCheck(principal: Principal, inputs: unknown[], pendingStimuli: ReadonlySet<string> = new Set()): Promise<({ index: number; item: ItemInput } | { index: number; error: ItemErrorBody })[]> {
     const c = await this.access.caller(principal);
+    return (await this.checkEach(c, inputs, pendingStimuli)).map((r) => ('error' in r ? r : { index: r.index, item: { ...r.item, ownerOrgId: r.owner.ownerOrgId } }));
+  }
+
+  private async checkEach(c: BankCaller, inputs: unknown[], pendingStimuli: ReadonlySet<string> = new Set()): Promise<({ index: number; item: ItemInput; owner: Owner } | { index: number; error: ItemErrorBody })[]> {
     if (c.authorOrgs.size === 0) throw new Forbidden('Only authors write to the question bank');
-    const results = new Array<BulkResult>(inputs.length);
     const owners = new Map<string, Promise<Owner>>();
     const stimuli = new Map<string, Promise<void>>();
-    const ready: { index: number; head: ItemHead; rev: RevisionDoc }[] = [];
-    const now = new Date();
-
+    const out: ({ index: number; item: ItemInput; owner: Owner } | { index: number; error: ItemErrorBody })[] = [];
     for (const [index, input] of inputs.entries()) {
       const checked = checkItem(input);
       if (!checked.ok) {
-        results[index] = { index, error: errorBody(invalid(checked.details)) };
+        out.push({ index, error: errorBody(invalid(checked.details)) });
         continue;
       }
       try {
@@ -207,16 +208,43 @@ export class ItemService {
         let owner = owners.get(ownerKey);
         if (!owner) owners.set(ownerKey, (owner = this.access.resolveOwner(c, checked.value.ownerOrgId)));
         const stimulusId = checked.value.stimulusId;
-        if (stimulusId !== undefined) {
+        if (stimulusId !== undefined && !pendingStimuli.has(stimulusId)) {
           let ref = stimuli.get(stimulusId);
           if (!ref) stimuli.set(stimulusId, (ref = this.checkStimulusRef(c, stimulusId)));
           await ref;
         }
-        const { head, rev } = newDocs(c.id, await owner, checked.value, now);
-        ready.push({ index, head, rev: await this.withMedia(principal, rev) });
+        out.push({ index, item: checked.value, owner: await owner });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        results[index] = { index, error: errorBody(err) };
+        out.push({ index, error: errorBody(err) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * POST /api/items/bulk: up to 1,000 items. Each item is checked on its own and
+   * answers with its id or its error; the valid ones are written in two
+   * unordered insertMany calls (revisions, then heads), so one bad item never
+   * stops the others and none is left half-stored.
+   */
+  async bulkCreate(principal: Principal, inputs: unknown[]): Promise<BulkResult[]> {
+    const c = await this.access.caller(principal);
+    const results = new Array<BulkResult>(inputs.length);
+    const ready: { index: number; head: ItemHead; rev: RevisionDoc }[] = [];
+    const now = new Date();
+    for (const r of await this.checkEach(c, inputs)) {
+      if ('error' in r) {
+        results[r.index] = r;
+        continue;
+      }
+      const { head, rev } = newDocs(c.id, r.owner, r.item, now);
+      try {
+        // Inline images move into the media library; one that cannot (too large, another's file) fails this item only.
+        ready.push({ index: r.index, head, rev: await this.withMedia(principal, rev) });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        results[r.index] = { index: r.index, error: errorBody(err) };
       }
     }
 

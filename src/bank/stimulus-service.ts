@@ -3,10 +3,10 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Principal } from '../orgs/access.js';
 import { searchKey } from '../text/fold.js';
-import type { BankAccess } from './bank-access.js';
+import type { BankAccess, BankCaller, Owner } from './bank-access.js';
 import type { ContentMedia } from './content-media.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
-import { checkStimulus } from './item-schemas.js';
+import { checkStimulus, type StimulusInput } from './item-schemas.js';
 import type { ItemStatus, ItemType, Stimulus } from './item-types.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './paging.js';
 import { keepRevision, readRevision } from './stimulus-revisions.js';
@@ -78,14 +78,28 @@ export class StimulusService {
     return this.media.attach(principal, { ownerOrgId: doc.ownerOrgId, orgPath: doc.orgPath }, { kind: 'stimulus', id: doc._id, revision: doc.revision ?? 1 }, doc);
   }
 
-  /** POST /api/stimuli: a shared passage, owned like an item, `org`-shared unless said otherwise. */
-  async create(principal: Principal, input: unknown): Promise<StimulusView> {
+  /**
+   * What {@link create} would store for this input, without writing: the
+   * sanitised passage and its owner, or the error create would throw.
+   */
+  async check(principal: Principal, input: unknown): Promise<StimulusInput & { ownerOrgId: string }> {
     const c = await this.access.caller(principal);
+    const { value, owner } = await this.checked(c, input);
+    return { ...value, ownerOrgId: owner.ownerOrgId };
+  }
+
+  private async checked(c: BankCaller, input: unknown): Promise<{ value: StimulusInput; owner: Owner }> {
     if (c.authorOrgs.size === 0) throw new Forbidden('Only authors write to the question bank');
     const checked = checkStimulus(input);
     if (!checked.ok) throw new ValidationFailed('The stimulus is not valid', checked.details);
-    const { ownerOrgId: wanted, sharing, ...rest } = checked.value;
-    const owner = await this.access.resolveOwner(c, wanted);
+    return { value: checked.value, owner: await this.access.resolveOwner(c, checked.value.ownerOrgId) };
+  }
+
+  /** POST /api/stimuli: a shared passage, owned like an item, `org`-shared unless said otherwise. */
+  async create(principal: Principal, input: unknown): Promise<StimulusView> {
+    const c = await this.access.caller(principal);
+    const { value, owner } = await this.checked(c, input);
+    const { ownerOrgId: _wanted, sharing, ...rest } = value;
     const doc = await this.withMedia(principal, { ...rest, _id: newId(), sharing: sharing ?? 'org', ownerOrgId: owner.ownerOrgId, orgPath: owner.orgPath, authorId: c.id, createdAt: new Date(), revision: 1 });
     await this.models.Stimulus.collection.insertOne(doc as never);
     await keepRevision(this.models, doc);

@@ -2,15 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FORMATS, type FormatName, type ParsedEntry } from '../interop/model.js';
+import { FORMATS, type FormatName, type ParseResult } from '../interop/model.js';
 import { FORMAT_MODULES } from '../interop/formats.js';
-import { parseFailure, withDefaults, type ImportDefaults, type ImportReport } from '../interop/interop-service.js';
+import { passageFailed, placeOf, planImport, type ImportDefaults, type ImportReport } from '../interop/interop-service.js';
 
 /**
  * `npm run import -- --format gift questions.txt [--url http://127.0.0.1:3000
  * --user u --password p]`: reads a question file of any size with the same
- * parsers as the server, then sends the items to POST /api/items/bulk in
- * chunks, with a progress bar on stderr. Prints the report (as POST
+ * parsers as the server, stores the passages its questions share with POST
+ * /api/stimuli, then sends the items to POST /api/items/bulk in chunks, with a progress bar on stderr. Prints the report (as POST
  * /api/items/import answers it) on stdout as JSON. Exit code 0 when every
  * question was imported, 3 when some failed, 1 when the run could not go on.
  */
@@ -20,6 +20,7 @@ const USAGE = `usage: npm run import -- --format ${FORMATS.join('|')} FILE
   The URL defaults to the API this machine runs: http://HOST:PORT from the environment (127.0.0.1:3000).
   With the demo (npm start): --user gv.toan --password 'demo-2025!'
   [--subject S] [--grade N] [--topic T] [--level 1-4] [--language vi|en] [--points P] [--tag T] [--owner ORG_ID]
+  [--form-code NNN]   docx: the mã đề whose column of an answer table gives the keys
   [--chunk N]   items per request (default 500, at most 1000)`;
 
 export class CliError extends Error {
@@ -41,6 +42,7 @@ interface Options {
   password?: string;
   chunk: number;
   defaults: ImportDefaults;
+  formCode?: string;
 }
 
 function number(value: string | undefined, name: string): number | undefined {
@@ -69,6 +71,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
       tag: { type: 'string' },
       owner: { type: 'string' },
       chunk: { type: 'string' },
+      'form-code': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -106,6 +109,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
     ...(password ? { password } : {}),
     chunk,
     defaults,
+    ...(values['form-code'] ? { formCode: values['form-code'] } : {}),
   };
 }
 
@@ -197,22 +201,43 @@ export async function run(argv: string[], io: CliIo): Promise<{ report: ImportRe
   } catch (err) {
     throw new CliError(`cannot read ${o.file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  let entries: ParsedEntry[];
+  let parsed: ParseResult;
   try {
-    entries = (await FORMAT_MODULES[o.format].parse(file)).items;
+    parsed = await FORMAT_MODULES[o.format].parse(file, o.formCode ? { formCode: o.formCode } : {});
   } catch (err) {
     throw new CliError(`${path.basename(o.file)}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const entries = parsed.items;
   if (entries.length === 0) throw new CliError(`no questions found in ${o.file} read as ${o.format}`);
   const token = await tokenFor(o);
 
-  const report: ImportReport = { imported: 0, ids: [], failed: [], warnings: [] };
-  const ready: { entry: ParsedEntry; input: Record<string, unknown> }[] = [];
-  for (const entry of entries) {
-    if (entry.warnings?.length) report.warnings.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), messages: entry.warnings });
-    if (entry.item) ready.push({ entry, input: withDefaults(entry.item, o.defaults) });
-    else report.failed.push(parseFailure(entry));
+  const plan = planImport(parsed, o.defaults);
+  const report: ImportReport = { imported: 0, ids: [], failed: plan.failed, warnings: plan.warnings, ...(plan.fileWarnings.length ? { fileWarnings: plan.fileWarnings } : {}) };
+  for (const w of plan.fileWarnings) io.stderr.write(`${path.basename(o.file)}: ${w}\n`);
+  // The passages first: their items refer to them by the id the bank gives.
+  const passageIds = new Map<string, string>();
+  for (const { ref, input } of plan.stimuli) {
+    const res = await request(`${o.url}/api/stimuli`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(input),
+    });
+    if (res.status === 201) {
+      const id = (res.body as { id: string }).id;
+      passageIds.set(ref, id);
+      (report.stimuli ??= []).push({ ref, id, title: String(input.title) });
+      continue;
+    }
+    const error = (res.body as { error?: ImportReport['failed'][number]['error'] } | null)?.error ?? { code: 'not_stored', message: apiMessage(res.body), details: [] };
+    for (const r of plan.ready.filter((x) => x.input.stimulusId === ref)) report.failed.push({ ...placeOf(r.entry), error: passageFailed(String(input.title), error) });
   }
+  const fileRefs = new Set(plan.stimuli.map((s) => s.ref));
+  const ready = plan.ready.flatMap((r) => {
+    const ref = r.input.stimulusId as string | undefined;
+    if (ref === undefined || !fileRefs.has(ref)) return [r];
+    const id = passageIds.get(ref);
+    return id ? [{ ...r, input: { ...r.input, stimulusId: id } }] : [];
+  });
   const progress = new Progress(io.stderr, entries.length);
   let done = report.failed.length;
   progress.update(done);
@@ -233,14 +258,14 @@ export async function run(argv: string[], io: CliIo): Promise<{ report: ImportRe
       if ('id' in r) {
         report.ids.push(r.id);
         report.imported++;
-      } else report.failed.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), error: r.error });
+      } else report.failed.push({ ...placeOf(entry), error: r.error });
     }
     done += chunk.length;
     progress.update(done, report.failed.length ? `(${report.failed.length} failed)` : '');
   }
   progress.finish();
   report.failed.sort((a, b) => a.index - b.index);
-  for (const f of report.failed) io.stderr.write(`question ${f.index + 1}${f.line !== undefined ? ` (line ${f.line})` : ''}: ${reasons(f.error)}\n`);
+  for (const f of report.failed) io.stderr.write(`question ${f.index + 1}${f.line !== undefined ? ` (line ${f.line})` : ''}${f.number !== undefined ? ` (Câu ${f.number}${f.section ? `, ${f.section.slice(0, 40)}` : ''})` : ''}: ${reasons(f.error)}\n`);
   io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   return { report, code: report.failed.length ? 3 : 0 };
 }

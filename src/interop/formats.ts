@@ -1,5 +1,6 @@
 import { aiken } from './aiken.js';
 import { csv } from './csv.js';
+import { docx } from './docx-format.js';
 import { gift } from './gift.js';
 import type { FormatModule, FormatName } from './model.js';
 import { moodleXml } from './moodle-xml.js';
@@ -14,4 +15,5 @@ export const FORMAT_MODULES: Record<FormatName, FormatModule> = {
   qti,
   csv,
   xlsx,
+  docx,
 };

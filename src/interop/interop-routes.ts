@@ -33,6 +33,12 @@ const importQuery = {
     points: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     tag: { type: 'string', minLength: 1, maxLength: 100, description: 'Added to every imported item (e.g. the file name)' },
     ownerOrgId: { type: 'string', minLength: 1, maxLength: 64, description: 'Owning organisation when the author holds the role at several' },
+    formCode: { type: 'string', pattern: '^[0-9]{2,4}$', description: 'docx: the mã đề whose column of an answer table gives the keys (default: the paper\'s own, else the first)' },
+    dryRun: {
+      type: 'boolean',
+      default: false,
+      description: 'Write nothing (no items, no passages, no audit record): answer what would be stored, with each item as the bank would store it in `items`',
+    },
   },
 } as const;
 
@@ -44,20 +50,39 @@ const importQuery = {
  */
 type ImportQuery = Omit<FromSchema<typeof importQuery>, 'cognitiveLevel'> & { cognitiveLevel?: CognitiveLevel };
 
+const place = {
+  index: { type: 'integer', description: 'Position among the file\'s questions, from 0' },
+  line: { type: 'integer', description: 'Line (text formats) or row (spreadsheets) where the question starts' },
+  number: { type: 'integer', description: 'The question\'s number as the file prints it ("Câu 12"), in formats that number questions (docx)' },
+  section: { type: 'string', description: 'The file\'s section the question is in ("PHẦN II…", docx)' },
+} as const;
+
 const importReply = {
   type: 'object',
   required: ['imported', 'ids', 'failed'],
   properties: {
-    imported: { type: 'integer' },
-    ids: { type: 'array', items: { type: 'string' } },
+    imported: { type: 'integer', description: 'Items stored; with dryRun, items that would be' },
+    ids: { type: 'array', items: { type: 'string' }, description: 'The stored items (empty with dryRun)' },
     failed: {
       type: 'array',
-      items: { type: 'object', properties: { index: { type: 'integer' }, line: { type: 'integer' }, error: errorObject } },
+      items: { type: 'object', properties: { ...place, error: errorObject } },
     },
     warnings: {
       type: 'array',
-      description: 'What the format said that the items could not keep (partial credit, weights, units)',
-      items: { type: 'object', properties: { index: { type: 'integer' }, line: { type: 'integer' }, messages: { type: 'array', items: { type: 'string' } } } },
+      description: 'What the format said that the items could not keep (partial credit, weights, units, pictures), and what was inferred (a key from an answer table, a type from a section)',
+      items: { type: 'object', properties: { index: place.index, line: place.line, number: place.number, messages: { type: 'array', items: { type: 'string' } } } },
+    },
+    fileWarnings: { type: 'array', items: { type: 'string' }, description: 'About the file as a whole' },
+    stimuli: {
+      type: 'array',
+      description: 'The shared passages of the file, stored before their items (dryRun: as they would be stored; items name them by `ref` in `stimulusId`)',
+      items: { type: 'object', properties: { ref: { type: 'string' }, id: { type: 'string' }, title: { type: 'string' }, content: { type: 'string' } } },
+    },
+    dryRun: { type: 'boolean', description: 'Present and true when nothing was written' },
+    items: {
+      type: 'array',
+      description: 'dryRun only: each item exactly as it would be stored (defaults, detected language and owner filled in, HTML sanitised)',
+      items: { type: 'object', properties: { ...place, item: { type: 'object', additionalProperties: true } } },
     },
   },
 } as const;
@@ -123,16 +148,26 @@ async function interopRoutes(app: FastifyInstance) {
       tags: ['bank'],
       summary: `Import a question file (up to ${MAX_IMPORT_ITEMS} questions): every question becomes a draft item of the caller's organisation; per-question results`,
       description:
-        'The file is the raw request body (any content type) or the multipart field `file`. Questions that cannot become items are listed in `failed` with their index (and line), and never stop the others. Query fields other than `format` fill in what the file does not say.',
+        'The file is the raw request body (any content type) or the multipart field `file`. Questions that cannot become items are listed in `failed` with their index (and line, or printed number), and never stop the others. Passages the file\'s questions share (docx) are stored first, and their items refer to them. Query fields other than `format`, `formCode` and `dryRun` fill in what the file does not say; the language, when neither the file nor the query gives it, is detected from the text (Vietnamese letters: vi, else en). With `dryRun=true` nothing is written and the answer lists each item as it would be stored.',
       security: secured,
-      consumes: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'multipart/form-data'],
+      consumes: [
+        'text/plain',
+        'application/xml',
+        'application/zip',
+        'text/csv',
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        'multipart/form-data',
+      ],
       querystring: importQuery,
       response: { 200: importReply, 400: { type: 'object', properties: { error: errorObject } }, 413: { type: 'object', properties: { error: errorObject } } },
     },
   }, async (request) => {
-    const { format, tag, ...rest } = request.query;
+    const { format, tag, formCode, dryRun, ...rest } = request.query;
     const defaults: ImportDefaults = { ...rest, ...(tag ? { tags: [tag] } : {}) };
-    return itemAudit.imported(request, format, await interop.importFile(request.principal, format, await fileOf(request), defaults));
+    const report = await interop.importFile(request.principal, format, await fileOf(request), defaults, { ...(formCode ? { formCode } : {}), dryRun: dryRun === true });
+    // A dry run wrote nothing, so there is no import to record.
+    return dryRun ? report : itemAudit.imported(request, format, report);
   });
 
   app.get<{ Querystring: FromSchema<typeof exportQuery> }>('/api/items/export', {
@@ -151,6 +186,7 @@ async function interopRoutes(app: FastifyInstance) {
   }, async (request, reply) => {
     const { format, ...filters } = request.query;
     const module = FORMAT_MODULES[format];
+    if (!module.write) throw new BadRequest(`The ${format} format is read by imports only; export in another format`);
     if (filters.type !== undefined && !module.types.includes(filters.type)) {
       throw new BadRequest(`The ${format} format cannot carry ${filters.type} items; it carries ${module.types.join(', ')}`);
     }

@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
+import { AppError, BadRequest } from '../errors.js';
 import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } from '../bank/index.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
-import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry } from './model.js';
+import { detectLanguage, itemTexts } from './language.js';
+import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry, type ParseOptions, type ParseResult } from './model.js';
 
 /**
  * Import and export of whole files, on top of the bank's own service: every
@@ -29,14 +31,50 @@ export interface ImportDefaults {
 export interface ImportFailure {
   index: number;
   line?: number;
+  /** The question's number as the file prints it, where the file numbers its questions (Word papers). */
+  number?: number;
+  section?: string;
   error: ItemErrorBody;
 }
 
+export interface ImportWarning {
+  index: number;
+  line?: number;
+  number?: number;
+  messages: string[];
+}
+
+/** A passage of the file: stored (with its bank `id`), or in a dry run as it would be stored. */
+export interface ImportedStimulus {
+  /** The file's own name for it, which a dry run's items carry as `stimulusId`. */
+  ref: string;
+  id?: string;
+  title: string;
+  /** The sanitised passage (dry run only). */
+  content?: string;
+}
+
+/** One question as it would be stored (dry run). */
+export interface PlannedItem {
+  index: number;
+  line?: number;
+  number?: number;
+  section?: string;
+  item: Record<string, unknown>;
+}
+
 export interface ImportReport {
+  /** Items stored; in a dry run, items that would be. */
   imported: number;
   ids: string[];
   failed: ImportFailure[];
-  warnings: { index: number; line?: number; messages: string[] }[];
+  warnings: ImportWarning[];
+  /** About the file as a whole. */
+  fileWarnings?: string[];
+  stimuli?: ImportedStimulus[];
+  /** Set on a dry run: nothing was written, `items` is what would be. */
+  dryRun?: boolean;
+  items?: PlannedItem[];
 }
 
 /** The search filters an export takes: GET /api/items's, without paging. */
@@ -52,60 +90,165 @@ export function withDefaults(item: ItemDraft, defaults: ImportDefaults): Record<
   return out;
 }
 
-export function parseFailure(entry: ParsedEntry): ImportFailure {
+/** Where a question is in its file: index, and line or printed number and section when the format has them. */
+export function placeOf(entry: ParsedEntry): { index: number; line?: number; number?: number; section?: string } {
   return {
     index: entry.index,
     ...(entry.line !== undefined ? { line: entry.line } : {}),
-    error: { code: 'not_importable', message: entry.error ?? 'The question cannot be read', details: [] },
+    ...(entry.number !== undefined ? { number: entry.number } : {}),
+    ...(entry.section !== undefined ? { section: entry.section } : {}),
   };
 }
 
+export function parseFailure(entry: ParsedEntry): ImportFailure {
+  return { ...placeOf(entry), error: { code: 'not_importable', message: entry.error ?? 'The question cannot be read', details: [] } };
+}
+
+/** What an import will send to the bank, worked out the same way by the server and the CLI. */
+export interface ImportPlan {
+  /** Items to write, in file order, with `stimulusId` still naming the file's passage (`ref`) where it has one. */
+  ready: { entry: ParsedEntry; input: Record<string, unknown> }[];
+  /** Passages to write first, as the bank takes them. */
+  stimuli: { ref: string; input: Record<string, unknown> }[];
+  failed: ImportFailure[];
+  warnings: ImportWarning[];
+  fileWarnings: string[];
+}
+
+/**
+ * Fills in the request's defaults, and the language where neither the file
+ * nor the request gives one: each item's own (language.ts), else the file's.
+ */
+export function planImport(parsed: ParseResult, defaults: ImportDefaults): ImportPlan {
+  const plan: ImportPlan = { ready: [], stimuli: [], failed: [], warnings: [], fileWarnings: [...(parsed.warnings ?? [])] };
+  const readable = parsed.items.flatMap((e) => (e.item ? [e.item as unknown as Record<string, unknown>] : []));
+  const fileLanguage = detectLanguage([...readable.map(itemTexts), ...(parsed.stimuli ?? []).map((s) => `${s.title}\n${s.content}`)].join('\n')) ?? 'vi';
+  const language = (text: string) => defaults.language ?? detectLanguage(text) ?? fileLanguage;
+  for (const s of parsed.stimuli ?? []) {
+    const input: Record<string, unknown> = {
+      title: s.title,
+      content: s.content,
+      language: s.language ?? language(`${s.title}\n${s.content}`),
+      ...(defaults.subject !== undefined ? { subject: defaults.subject } : {}),
+      ...(defaults.grade !== undefined ? { grade: defaults.grade } : {}),
+      ...(defaults.topic !== undefined ? { topic: defaults.topic } : {}),
+      ...(defaults.tags?.length ? { tags: defaults.tags } : {}),
+      ...(defaults.ownerOrgId !== undefined ? { ownerOrgId: defaults.ownerOrgId } : {}),
+    };
+    plan.stimuli.push({ ref: s.ref, input });
+  }
+  for (const entry of parsed.items) {
+    if (entry.warnings?.length) plan.warnings.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), ...(entry.number !== undefined ? { number: entry.number } : {}), messages: entry.warnings });
+    if (!entry.item) {
+      plan.failed.push(parseFailure(entry));
+      continue;
+    }
+    const input = withDefaults(entry.item, defaults);
+    if (input.language === undefined) input.language = language(itemTexts(input));
+    if (entry.stimulusOrder !== undefined) input.stimulusOrder = entry.stimulusOrder;
+    plan.ready.push({ entry, input });
+  }
+  return plan;
+}
+
+/** The error of an item whose passage could not be stored. */
+export function passageFailed(title: string, error: ItemErrorBody): ItemErrorBody {
+  return { code: error.code, message: `Its passage "${title.slice(0, 80)}" cannot be stored: ${error.message}`, details: error.details };
+}
+
+function errorBody(err: unknown): ItemErrorBody {
+  if (err instanceof AppError) return { code: err.code, message: err.message, details: err.details ?? [] };
+  throw err;
+}
+
 export class InteropService {
-  constructor(private readonly bank: Pick<Bank, 'access' | 'items' | 'search'>) {}
+  constructor(private readonly bank: Pick<Bank, 'access' | 'items' | 'search' | 'stimuli'>) {}
 
   /** Reads a file in one format; whole-file problems throw, per-question ones are entries. */
-  async parse(format: FormatName, file: Buffer): Promise<ParsedEntry[]> {
+  async parse(format: FormatName, file: Buffer, options: ParseOptions = {}): Promise<ParseResult> {
     if (file.length === 0) throw new UnreadableFile('The file is empty');
-    const { items } = await FORMAT_MODULES[format].parse(file);
+    const parsed = await FORMAT_MODULES[format].parse(file, options);
+    const { items } = parsed;
     if (items.length > MAX_IMPORT_ITEMS) {
       throw new TooLarge(`The file holds ${items.length} questions; one import takes at most ${MAX_IMPORT_ITEMS}. Split the file, or use npm run import, which sends it in parts`);
     }
     if (items.length === 0) throw new UnreadableFile(`No questions found in the file read as ${format}`);
-    return items;
+    return parsed;
   }
 
   /**
    * Imports a file: every question that becomes a valid item is stored as a
-   * draft of the caller's organisation; the others are reported with their
-   * index (and line), and never stop the rest.
+   * draft of the caller's organisation, after the passages its items share;
+   * the others are reported with their index (and line or number), and never
+   * stop the rest. With `dryRun` nothing is written: the report says what
+   * would be, item by item, with each item as the bank would store it.
    */
-  async importFile(principal: Principal, format: FormatName, file: Buffer, defaults: ImportDefaults): Promise<ImportReport> {
+  async importFile(principal: Principal, format: FormatName, file: Buffer, defaults: ImportDefaults, options: ParseOptions & { dryRun?: boolean } = {}): Promise<ImportReport> {
     await this.bank.access.caller(principal);
-    const entries = await this.parse(format, file);
-    return this.store(principal, entries, defaults);
+    const { dryRun, ...parseOptions } = options;
+    const parsed = await this.parse(format, file, parseOptions);
+    return this.store(principal, parsed, defaults, dryRun === true);
   }
 
-  async store(principal: Principal, entries: ParsedEntry[], defaults: ImportDefaults): Promise<ImportReport> {
-    const failed: ImportFailure[] = [];
-    const warnings: ImportReport['warnings'] = [];
-    const ready: { entry: ParsedEntry; input: Record<string, unknown> }[] = [];
-    for (const entry of entries) {
-      if (entry.warnings?.length) warnings.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), messages: entry.warnings });
-      if (entry.item) ready.push({ entry, input: withDefaults(entry.item, defaults) });
-      else failed.push(parseFailure(entry));
+  async store(principal: Principal, parsed: ParseResult, defaults: ImportDefaults, dryRun = false): Promise<ImportReport> {
+    const plan = planImport(parsed, defaults);
+    const failed = [...plan.failed];
+    const stimuli: ImportedStimulus[] = [];
+    /** The bank's id of each passage (a dry run keeps the file's ref); absent when it could not be stored. */
+    const passageIds = new Map<string, string>();
+    const passageErrors = new Map<string, { title: string; error: ItemErrorBody }>();
+    for (const { ref, input } of plan.stimuli) {
+      const title = String(input.title);
+      try {
+        if (dryRun) {
+          const checked = await this.bank.stimuli.check(principal, input);
+          stimuli.push({ ref, title: checked.title, content: checked.content });
+          passageIds.set(ref, ref);
+        } else {
+          const view = await this.bank.stimuli.create(principal, input);
+          stimuli.push({ ref, id: view.id, title: view.title });
+          passageIds.set(ref, view.id);
+        }
+      } catch (err) {
+        passageErrors.set(ref, { title, error: errorBody(err) });
+      }
     }
+    const ready: ImportPlan['ready'] = [];
+    for (const r of plan.ready) {
+      const ref = r.input.stimulusId as string | undefined;
+      const fromFile = ref !== undefined && plan.stimuli.some((s) => s.ref === ref);
+      if (fromFile && passageErrors.has(ref)) {
+        const { title, error } = passageErrors.get(ref)!;
+        failed.push({ ...placeOf(r.entry), error: passageFailed(title, error) });
+        continue;
+      }
+      ready.push(fromFile ? { ...r, input: { ...r.input, stimulusId: passageIds.get(ref)! } } : r);
+    }
+
     const ids: string[] = [];
+    const items: PlannedItem[] = [];
+    const pending = new Set(dryRun ? passageIds.values() : []);
     for (let start = 0; start < ready.length; start += MAX_BULK) {
       const chunk = ready.slice(start, start + MAX_BULK);
-      const results = await this.bank.items.bulkCreate(principal, chunk.map((r) => r.input));
+      const inputs = chunk.map((r) => r.input);
+      const results = dryRun ? await this.bank.items.bulkCheck(principal, inputs, pending) : await this.bank.items.bulkCreate(principal, inputs);
       results.forEach((result, i) => {
         const { entry } = chunk[i]!;
-        if ('id' in result) ids.push(result.id);
-        else failed.push({ index: entry.index, ...(entry.line !== undefined ? { line: entry.line } : {}), error: result.error });
+        if ('error' in result) failed.push({ ...placeOf(entry), error: result.error });
+        else if ('item' in result) items.push({ ...placeOf(entry), item: result.item as unknown as Record<string, unknown> });
+        else ids.push(result.id);
       });
     }
     failed.sort((a, b) => a.index - b.index);
-    return { imported: ids.length, ids, failed, warnings };
+    const report: ImportReport = {
+      imported: dryRun ? items.length : ids.length,
+      ids,
+      failed,
+      warnings: plan.warnings,
+      ...(plan.fileWarnings.length ? { fileWarnings: plan.fileWarnings } : {}),
+      ...(stimuli.length ? { stimuli } : {}),
+    };
+    return dryRun ? { ...report, dryRun: true, items } : report;
   }
 
   /**
@@ -129,6 +272,8 @@ export class InteropService {
    */
   async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number }> {
     const module = FORMAT_MODULES[format];
+    const write = module.write;
+    if (!write) throw new BadRequest(`The ${format} format is read by imports only; export in another format`);
     const supported = new Set(module.types);
     const counts = { written: 0, withoutKey: 0 };
     const bank = this.bank;
@@ -154,7 +299,7 @@ export class InteropService {
       all: () => pages(filters),
       ofType: (type) => (filters.type !== undefined && filters.type !== type ? none() : pages({ ...filters, type })),
     };
-    await module.write(source, out);
+    await write.call(module, source, out);
     return counts;
   }
 }

@@ -8,7 +8,7 @@ import type { ItemCommon, ItemContent, ItemType } from '../bank/item-types.js';
  * and the limits of one import.
  */
 
-export const FORMATS = ['gift', 'moodle-xml', 'aiken', 'qti', 'csv', 'xlsx'] as const;
+export const FORMATS = ['gift', 'moodle-xml', 'aiken', 'qti', 'csv', 'xlsx', 'docx'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** Items one import request takes; bigger files go through `npm run import`, which sends chunks. */
@@ -34,10 +34,33 @@ export interface ParsedEntry {
   error?: string;
   /** What the format said that the item cannot keep (partial credit, weights). */
   warnings?: string[];
+  /** The question's number as the file prints it ("Câu 12"), where the file numbers its questions. */
+  number?: number;
+  /** Title of the file's section the question is in ("PHẦN II…"). */
+  section?: string;
+  /** Position of the item among its passage's items, when `item.stimulusId` names one of the file's passages. */
+  stimulusOrder?: number;
+}
+
+/**
+ * A shared passage a file carries. Its items refer to it by `ref` in
+ * `item.stimulusId`; the import stores the passage first and puts its bank
+ * id there instead.
+ */
+export interface ParsedStimulus {
+  ref: string;
+  title: string;
+  /** HTML. */
+  content: string;
+  language?: 'vi' | 'en';
 }
 
 export interface ParseResult {
   items: ParsedEntry[];
+  /** Passages that items of the file share. */
+  stimuli?: ParsedStimulus[];
+  /** About the file as a whole; what concerns one question is in its entry's warnings. */
+  warnings?: string[];
 }
 
 /** An item as the bank hands it to an exporter. */
@@ -51,15 +74,24 @@ export interface ItemSource {
   ofType(type: ItemType): AsyncIterable<ExportItem>;
 }
 
+/** What an import request tells a reader beyond the bytes (formats ignore what they have no use for). */
+export interface ParseOptions {
+  /** Mã đề whose keys an answer table with several gives (docx). */
+  formCode?: string;
+}
+
 export interface FormatModule {
   name: FormatName;
   /** Item types the format can carry; others are left out of an export and named in a header. */
   types: readonly ItemType[];
   contentType: string;
   extension: string;
-  parse(input: Buffer): ParseResult | Promise<ParseResult>;
-  /** Writes the whole file for the items to `out` (without ending it), minding backpressure. */
-  write(source: ItemSource, out: Writable): Promise<void>;
+  parse(input: Buffer, options?: ParseOptions): ParseResult | Promise<ParseResult>;
+  /**
+   * Writes the whole file for the items to `out` (without ending it), minding
+   * backpressure. Absent for a format that is only read.
+   */
+  write?(source: ItemSource, out: Writable): Promise<void>;
 }
 
 /** The file as a whole cannot be read (not XML, not a zip, no manifest). */

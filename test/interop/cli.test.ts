@@ -10,6 +10,9 @@ import { interopWorld } from '../support/fixtures/index.js';
 
 /** `npm run import` as a user runs it: its own process, against a listening server. */
 
+// Each run starts a TypeScript process of its own; on a busy machine that takes a while.
+t.setTimeout(600_000);
+
 const { app } = await build(t);
 const world = await interopWorld(app);
 await app.listen({ port: 0, host: '127.0.0.1' });
@@ -50,6 +53,29 @@ t.test('imports a large GIFT file in chunks with a progress bar, and names the q
   t.match(listed.find((i) => i.stem === 'Câu 1199: 1198 + 1 = ?'), { status: 'draft', subject: 'toan', options: [{ id: 'A', text: '1199' }, { id: 'B' }, { id: 'C' }], correct: ['A'] });
 });
 
+t.test('a Word paper: its passages stored first and referenced by their questions, warnings and the number of a failed question reported', async (t) => {
+  const english = path.join(import.meta.dirname, '../fixtures/docx/vnhsge-tieng-anh-2023.docx');
+  const run = await cli(['--format', 'docx', english, '--url', url, '--user', 'authorA', '--password', world.password, '--subject', 'tieng-anh', '--grade', '12', '--topic', 'thpt-2023', '--level', '2']);
+  t.equal(run.code, 0, run.stderr.slice(-500));
+  const report = JSON.parse(run.stdout);
+  t.equal(report.imported, 50);
+  t.equal(report.stimuli.length, 3);
+  t.match(report.warnings[0], { index: 0, number: 1, messages: [/instruction before it is its stem/, 'Key C taken from the letter C standing alone after the options', /worked solution/] });
+  const passage = (await world.users.authorA({ method: 'GET', url: `/api/stimuli/${report.stimuli[0].id}` })).json();
+  t.match(passage, { subject: 'tieng-anh', language: 'en' });
+  t.ok(passage.items.length >= 4 && passage.items.every((i: { id: string }) => report.ids.includes(i.id)), 'the passage lists the imported questions');
+
+  const maths = path.join(import.meta.dirname, '../fixtures/docx/toan-de-anh.docx');
+  const pictures = await cli(['--format', 'docx', maths, '--url', url, '--user', 'authorA', '--password', world.password, '--subject', 'toan', '--grade', '12', '--topic', 'on-thi', '--level', '3']);
+  t.equal(pictures.code, 3, 'exit code 3: a question failed');
+  const r = JSON.parse(pictures.stdout);
+  t.equal(r.imported, 48);
+  t.match(r.failed, [{ index: 0, number: 1, error: { code: 'not_importable', message: /no options "A\.", "B\.", … were found/ } }]);
+  t.match(pictures.stderr, /question 1 \(Câu 1\): The key is option A, but no options/);
+  const item = (await world.users.authorA({ method: 'GET', url: `/api/items/${r.ids[0]}` })).json();
+  t.match(item.stem, /<img src="data:image\/png;base64,/);
+});
+
 t.test('a wrong password or a bad file stops with exit code 1 and a clear message', async (t) => {
   const file = path.join(dir, 'one.aiken.txt');
   await writeFile(file, 'Q?\nA. x\nB. y\nANSWER: A\n');
@@ -61,9 +87,12 @@ t.test('a wrong password or a bad file stops with exit code 1 and a clear messag
   const refused = await cli(['--format', 'moodle-xml', badXml, '--url', url, '--user', 'authorA', '--password', world.password]);
   t.equal(refused.code, 1);
   t.match(refused.stderr, /bad\.xml: .*DOCTYPE or entity declarations; they are refused/);
-  const usage = await cli(['--format', 'docx', file]);
+  const usage = await cli(['--format', 'word', file]);
   t.equal(usage.code, 1);
-  t.match(usage.stderr, /--format must be one of gift, moodle-xml, aiken, qti, csv, xlsx/);
+  t.match(usage.stderr, /--format must be one of gift, moodle-xml, aiken, qti, csv, xlsx, docx/);
+  const notWord = await cli(['--format', 'docx', file, '--url', url, '--user', 'authorA', '--password', world.password]);
+  t.equal(notWord.code, 1);
+  t.match(notWord.stderr, /one\.aiken\.txt: The file is not a \.docx \(Word\) document/);
 });
 
 t.test('without --url it finds the API at HOST:PORT, and a refused question says what is missing', async (t) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ITEM_TYPES } from '../../src/bank/item-types.js';
+import { FORMAT_MODULES } from '../../src/interop/formats.js';
 import { FORMATS } from '../../src/interop/model.js';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
@@ -26,7 +27,8 @@ for (const item of SAMPLE_ITEMS) {
   originals.set(`${stored.type}|${stored.stem}`, stored);
 }
 
-for (const format of FORMATS) {
+// Formats that are only read (no writer) have nothing to round-trip.
+for (const format of FORMATS.filter((f) => FORMAT_MODULES[f].write)) {
   t.test(`${format}: export then import gives back equal items`, async (t) => {
     const exported = await author({ method: 'GET', url: `/api/items/export?format=${format}&status=in_review` });
     t.equal(exported.statusCode, 200, exported.statusCode === 200 ? 'exported' : exported.body);

@@ -185,6 +185,7 @@ export const CARRIES: Record<FormatName, readonly ItemType[]> = {
   qti: ['single_choice', 'multiple_choice', 'true_false', 'true_false_cluster', 'numeric', 'short_text', 'matching', 'ordering', 'cloze', 'essay'],
   csv: ['single_choice', 'multiple_choice', 'true_false', 'true_false_cluster', 'numeric', 'short_text', 'matching', 'ordering', 'cloze', 'essay'],
   xlsx: ['single_choice', 'multiple_choice', 'true_false', 'true_false_cluster', 'numeric', 'short_text', 'matching', 'ordering', 'cloze', 'essay'],
+  docx: ['single_choice', 'multiple_choice', 'true_false_cluster', 'numeric', 'short_text', 'essay'],
 };
 
 const CONTENT_FIELDS: Record<ItemType, string[]> = {

@@ -465,7 +465,9 @@ t.test('staff workflow end to end', async (t) => {
     await importSection.getByLabel('Chủ đề').fill('on-tap');
     await importSection.getByLabel('Mức độ nhận thức').selectOption('1');
     t.equal(await importSection.getByLabel('Gắn nhãn cho các câu nhập').inputValue(), 'de-on-tap', 'the file name becomes the tag');
-    await page.getByRole('button', { name: 'Nhập tệp' }).click();
+    await page.getByRole('button', { name: 'Xem trước' }).click();
+    await importSection.getByRole('heading', { name: 'Xem trước: 2 câu sẽ được nhập, 0 câu không đọc được' }).waitFor();
+    await importSection.getByRole('button', { name: 'Nhập', exact: true }).click();
     await importSection.getByText('Đã nhập 2 câu hỏi; 0 câu không nhập được.').waitFor();
     await importSection.getByRole('link', { name: 'Xem các câu vừa nhập' }).click();
     await page.waitForURL(/tag=de-on-tap/);

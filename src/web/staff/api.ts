@@ -171,8 +171,13 @@ export interface ExamSearch {
 export interface ImportResult {
   imported: number;
   ids: string[];
-  failed: { index: number; line?: number; error: { code: string; message: string; details?: unknown[] } }[];
-  warnings?: { index: number; line?: number; messages: string[] }[];
+  failed: { index: number; line?: number; number?: number; section?: string; error: { code: string; message: string; details?: unknown[] } }[];
+  warnings?: { index: number; line?: number; number?: number; messages: string[] }[];
+  fileWarnings?: string[];
+  stimuli?: { ref: string; id?: string; title: string; content?: string }[];
+  /** A preview (dryRun): nothing was stored; `items` is what would be. */
+  dryRun?: boolean;
+  items?: { index: number; line?: number; number?: number; section?: string; item: ItemContent }[];
 }
 
 export interface Org {

@@ -9,7 +9,8 @@ import { plainText } from '../../items/sanitize.js';
 import type { ItemSearch, ItemView } from '../api.js';
 import { busy, button, checkbox, dataTable, errorMessage, excerpt, field, input, say, select, statusBadge, type Column } from '../components.js';
 import { staffPage, type StaffContext } from '../frame.js';
-import { formatLabel, gradeOptions, IMPORT_FORMATS, ITEM_STATUS_VALUES, levelLabel, levelOptions, statusLabel, typeLabel, typeOptions } from '../labels.js';
+import { placeLabel, renderImportPreview } from '../import-preview.js';
+import { EXPORT_FORMATS, formatLabel, gradeOptions, IMPORT_FORMATS, ITEM_STATUS_VALUES, levelLabel, levelOptions, statusLabel, typeLabel, typeOptions } from '../labels.js';
 import { hasRole } from '../roles.js';
 
 const FILTERS = ['q', 'subject', 'grade', 'topic', 'cognitiveLevel', 'type', 'status', 'tag'] as const;
@@ -140,50 +141,98 @@ export const itemsPage = staffPage('items', (ctx) => {
   more.addEventListener('click', () => void busy(more, t('staff.loading'), load));
 
   // ------------------------------------------------------------ import and export
-  const importFormat = select(IMPORT_FORMATS.map((f): [string, string] => [f, formatLabel(f)]), 'gift');
-  const importFile = input({ type: 'file', accept: '.txt,.gift,.xml,.zip,.csv,.xlsx' });
+  const importFormat = select(IMPORT_FORMATS.map((f): [string, string] => [f, formatLabel(f)]), 'docx');
+  const importFile = input({ type: 'file', accept: '.docx,.txt,.gift,.xml,.zip,.csv,.xlsx' });
   const importSubject = input({ value: filters.subject ?? '' });
   const importGrade = select(gradeOptions(t('staff.fromFile')), filters.grade ?? '');
   const importTopic = input({ value: filters.topic ?? '', spellcheck: 'false' });
   const importLevel = select(levelOptions(t('staff.fromFile')), '');
+  const importLanguage = select(
+    [
+      ['', t('staff.import.detect')],
+      ['vi', t('staff.lang.vi')],
+      ['en', t('staff.lang.en')],
+    ],
+    '',
+  );
   const importTag = input({});
-  const importButton = button(t('staff.import.run'), 'primary');
+  const previewButton = button(t('staff.import.preview'), 'primary');
+  const importButton = button(t('staff.import.confirm'), 'secondary');
+  /** Whether a preview with something to import is on screen: "Nhập" waits for one. */
+  let previewed = false;
+  const syncImport = () => {
+    importButton.disabled = !previewed || !canAuthor;
+  };
+  syncImport();
   const importResult = h('div', { class: 'message-slot' });
+  const previewSlot = h('div', { class: 'import-preview-slot' });
+  // The file's name is the tag until the author types another; a new file brings its own.
+  let fileTag = '';
   importFile.addEventListener('change', () => {
     const name = importFile.files?.[0]?.name ?? '';
-    if (name && !importTag.value) importTag.value = name.replace(/\.[^.]+$/, '').slice(0, 100);
+    if (name && (!importTag.value || importTag.value === fileTag)) importTag.value = fileTag = name.replace(/\.[^.]+$/, '').slice(0, 100);
     const ext = name.split('.').pop()?.toLowerCase();
-    const guess = ext === 'xml' ? 'moodle-xml' : ext === 'zip' ? 'qti' : ext === 'csv' ? 'csv' : ext === 'xlsx' ? 'xlsx' : null;
+    const guess = ext === 'docx' ? 'docx' : ext === 'xml' ? 'moodle-xml' : ext === 'zip' ? 'qti' : ext === 'csv' ? 'csv' : ext === 'xlsx' ? 'xlsx' : ext === 'gift' ? 'gift' : null;
     if (guess) importFormat.value = guess;
   });
-  importButton.addEventListener('click', () => {
+  // A new file or format makes the preview stale: "Nhập" waits for a new one.
+  const stale = () => {
+    previewed = false;
+    syncImport();
+    previewSlot.replaceChildren();
+    say(importResult, null);
+  };
+  importFile.addEventListener('change', stale);
+  importFormat.addEventListener('change', stale);
+  const chosenFile = (): File | null => {
     const file = importFile.files?.[0];
-    if (!file) {
-      say(importResult, 'error', t('staff.import.noFile'));
-      importFile.focus();
-      return;
-    }
+    if (file) return file;
+    say(importResult, 'error', t('staff.import.noFile'));
+    importFile.focus();
+    return null;
+  };
+  const importDefaults = () => ({
+    subject: importSubject.value.trim(),
+    grade: importGrade.value,
+    topic: importTopic.value.trim(),
+    cognitiveLevel: importLevel.value,
+    language: importLanguage.value,
+    tag: importTag.value.trim(),
+  });
+  previewButton.addEventListener('click', () => {
+    const file = chosenFile();
+    if (!file) return;
+    void busy(previewButton, t('staff.import.previewBusy'), async () => {
+      try {
+        const result = await ctx.api.importItems(importFormat.value, file, { ...importDefaults(), dryRun: 'true' });
+        say(importResult, null);
+        previewSlot.replaceChildren(renderImportPreview(result));
+        previewed = result.imported > 0;
+      } catch (err) {
+        previewSlot.replaceChildren();
+        previewed = false;
+        say(importResult, 'error', errorMessage(err));
+      }
+    }).finally(syncImport);
+  });
+  importButton.addEventListener('click', () => {
+    const file = chosenFile();
+    if (!file) return;
     void busy(importButton, t('staff.import.busy'), async () => {
       try {
-        const result = await ctx.api.importItems(importFormat.value, file, {
-          subject: importSubject.value.trim(),
-          grade: importGrade.value,
-          topic: importTopic.value.trim(),
-          cognitiveLevel: importLevel.value,
-          tag: importTag.value.trim(),
-        });
-        const failed = result.failed.map((f) =>
-          h('li', null, f.line !== undefined ? t('staff.import.failedLine', { line: f.line }) : t('staff.import.failedIndex', { index: f.index + 1 }), ' ', f.error.message),
-        );
+        const result = await ctx.api.importItems(importFormat.value, file, importDefaults());
+        const failed = result.failed.map((f) => h('li', null, placeLabel(f), ' ', f.error.message));
         const view = importTag.value.trim() ? ctx.link(`/staff/items?tag=${encodeURIComponent(importTag.value.trim())}`, t('staff.import.view')) : null;
+        previewSlot.replaceChildren();
+        previewed = false;
         say(importResult, result.failed.length ? 'warning' : 'success', h('p', null, t('staff.import.done', { imported: result.imported, failed: result.failed.length }), ' ', view), failed.length ? h('ul', { class: 'compact-list' }, ...failed) : null);
       } catch (err) {
         say(importResult, 'error', errorMessage(err));
       }
-    });
+    }).finally(syncImport);
   });
 
-  const exportFormat = select(IMPORT_FORMATS.map((f): [string, string] => [f, formatLabel(f)]), 'moodle-xml');
+  const exportFormat = select(EXPORT_FORMATS.map((f): [string, string] => [f, formatLabel(f)]), 'moodle-xml');
   const exportButton = button(t('staff.export.run'), 'secondary');
   const exportResult = h('div', { class: 'message-slot' });
   exportButton.addEventListener('click', () =>
@@ -212,9 +261,20 @@ export const itemsPage = staffPage('items', (ctx) => {
         h('h2', { id: 'import-title' }, t('staff.import.title')),
         h('div', { class: 'form-grid' }, field(t('staff.import.format'), importFormat), field(t('staff.import.file'), importFile)),
         h('p', { class: 'hint' }, t('staff.import.defaultsHint')),
-        h('div', { class: 'form-grid' }, field(t('staff.item.subject'), importSubject), field(t('staff.item.grade'), importGrade), field(t('staff.item.topic'), importTopic), field(t('staff.item.level'), importLevel), field(t('staff.import.tag'), importTag)),
-        h('div', { class: 'actions' }, importButton, template),
+        h(
+          'div',
+          { class: 'form-grid' },
+          field(t('staff.item.subject'), importSubject),
+          field(t('staff.item.grade'), importGrade),
+          field(t('staff.item.topic'), importTopic),
+          field(t('staff.item.level'), importLevel),
+          field(t('staff.import.language'), importLanguage),
+          field(t('staff.import.tag'), importTag),
+        ),
+        h('p', { class: 'hint' }, t('staff.import.previewFirst')),
+        h('div', { class: 'actions' }, previewButton, importButton, template),
         importResult,
+        previewSlot,
       ),
       h(
         'section',
@@ -227,7 +287,7 @@ export const itemsPage = staffPage('items', (ctx) => {
       ),
     ),
   );
-  if (!canAuthor) importButton.disabled = true;
+  if (!canAuthor) previewButton.disabled = true;
 
   const toolbar = h('div', { class: 'toolbar' });
   if (canAuthor) {
