@@ -1,13 +1,14 @@
 import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { auditContext } from '../audit/audit-context.js';
 import { NotFound } from '../errors.js';
 import type { ExamAudience, NewExam } from './exam-service.js';
 import { listExams, type ExamQuery } from './exam-list.js';
 import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
+import { answerKeyDocx, DOCX_TYPE, formPaperDocx, type DocxFile } from './exam-docx.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
 import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
@@ -198,6 +199,10 @@ async function katexAssets(app: FastifyInstance) {
   });
 }
 
+function sendDocx(reply: FastifyReply, file: DocxFile) {
+  return reply.type(DOCX_TYPE).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'private, no-store').send(file.bytes);
+}
+
 async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const security = [{ bearer: [] }];
@@ -305,18 +310,23 @@ async function routes(app: FastifyInstance) {
     return { forms: forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })) };
   });
 
-  app.get<{ Params: { id: string; code: string }; Querystring: { format?: 'json' | 'html' } }>('/api/exams/:id/forms/:code', {
+  app.get<{ Params: { id: string; code: string }; Querystring: { format?: 'json' | 'html' | 'docx' } }>('/api/exams/:id/forms/:code', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
-      summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key',
+      summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key, ?format=docx the same paper as a Word document',
       description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`)',
       security,
       params: formParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } },
-      response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } } } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html', 'docx'], default: 'json' } } },
+      response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } }, [DOCX_TYPE]: { schema: { type: 'string', format: 'binary' } } } } },
     },
   }, async (request, reply) => {
+    if (request.query.format === 'docx') {
+      const file = await formPaperDocx(app.exams, app.services.orgs, request.principal, request.params.id, request.params.code);
+      await auditSecretRead(app, request, file.exam, { action: 'exam.form_read', formCodes: file.formCodes, format: 'docx' });
+      return sendDocx(reply, file);
+    }
     const { exam, form, revisions, blueprint, readsKey } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
     await auditSecretRead(app, request, exam, { action: 'exam.form_read', formCodes: [form.code], format: request.query.format ?? 'json' });
     if (request.query.format === 'html') {
@@ -330,18 +340,23 @@ async function routes(app: FastifyInstance) {
     return reply.type('application/json; charset=utf-8').send(managerFormView(exam, form, revisions, blueprint, readsKey));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>('/api/exams/:id/answer-key', {
+  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' | 'docx' } }>('/api/exams/:id/answer-key', {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
-      summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
+      summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM, ?format=docx one Word table of all mã đề',
       description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`; in the CSV the key cell says so)',
       security,
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } },
-      response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } } } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv', 'docx'], default: 'json' } } },
+      response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } }, [DOCX_TYPE]: { schema: { type: 'string', format: 'binary' } } } } },
     },
   }, async (request, reply) => {
+    if (request.query.format === 'docx') {
+      const file = await answerKeyDocx(app.exams, app.services.orgs, request.principal, request.params.id);
+      await auditSecretRead(app, request, file.exam, { action: 'exam.key_read', formCodes: file.formCodes, format: 'docx' });
+      return sendDocx(reply, file);
+    }
     const { exam, forms, revisions, readsKey } = await app.exams.managedForms(request.principal, request.params.id);
     await auditSecretRead(app, request, exam, { action: 'exam.key_read', formCodes: forms.map((f) => f.code), format: request.query.format ?? 'json' });
     const rows = answerKeyRows(forms, revisions, readsKey);
