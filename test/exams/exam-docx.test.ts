@@ -75,7 +75,8 @@ t.test('who may read the Word paper and key: exam managers of the organisation o
         t.equal(res.headers['cache-control'], 'private, no-store');
       } else {
         t.equal(res.json().error.code, status === 403 ? 'forbidden' : 'not_found', `${who}: error body`);
-        t.notMatch(res.body, /PK\u0003\u0004|ĐSS|Phương án/, 'nothing of the paper or key in a refusal');
+        t.notOk(res.rawPayload.subarray(0, 2).toString() === 'PK', 'not a document');
+        t.notMatch(res.body, /ĐSS|Phương án/, 'nothing of the paper or key in a refusal');
       }
     }
   }
