@@ -72,12 +72,14 @@ export function paperKey(item: ItemContent): string {
 const BORDER = { style: BorderStyle.SINGLE, size: 4, color: '000000' };
 const BORDERS = { top: BORDER, bottom: BORDER, left: BORDER, right: BORDER };
 
-const cell = (text: string, opts: { bold?: boolean; span?: number; width?: number } = {}) =>
+/** Narrow cells: little padding, and a smaller type when many mã đề share the width. */
+const cellFor = (size: number) => (text: string, opts: { bold?: boolean; span?: number; width?: number } = {}) =>
   new TableCell({
     borders: BORDERS,
+    margins: { left: 30, right: 30, top: 10, bottom: 10 },
     ...(opts.span ? { columnSpan: opts.span } : {}),
     ...(opts.width ? { width: { size: opts.width, type: WidthType.DXA } } : {}),
-    children: [new Paragraph({ alignment: opts.span ? AlignmentType.LEFT : AlignmentType.CENTER, children: [new TextRun({ text, bold: opts.bold ?? false, size: 20 })] })],
+    children: [new Paragraph({ spacing: { after: 0 }, alignment: opts.span ? AlignmentType.LEFT : AlignmentType.CENTER, children: [new TextRun({ text, bold: opts.bold ?? false, size })] })],
   });
 
 /** The key document of all mã đề. */
@@ -86,8 +88,9 @@ export function keyDocument(input: KeyInput): Document {
   const partCount = Math.max(0, ...input.forms.map((f) => f.parts.length));
   const landscape = codes.length > 6;
   const textWidth = landscape ? 16838 - 2 * 851 : 11906 - 2 * 1134;
-  const first = 900;
+  const first = 800;
   const column = Math.floor((textWidth - first) / Math.max(1, codes.length));
+  const cell = cellFor(codes.length > 12 ? 16 : 20);
   const rows: TableRow[] = [new TableRow({ tableHeader: true, children: [cell('Câu', { bold: true, width: first }), ...codes.map((c) => cell(c, { bold: true, width: column }))] })];
   for (let p = 0; p < partCount; p++) {
     const label = input.forms.find((f) => f.parts[p]?.label)?.parts[p]?.label ?? '';
