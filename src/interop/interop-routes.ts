@@ -7,6 +7,7 @@ import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-access.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
+import { EXPORT_FORMATS, exportModule, type ExportFormat } from './export-formats.js';
 import type { ExportFilters, ImportDefaults } from './interop-service.js';
 import { FORMATS, MAX_IMPORT_ITEMS, TooLarge, type FormatName } from './model.js';
 import { templateWorkbook } from './xlsx.js';
@@ -70,7 +71,7 @@ const exportQuery = {
   required: ['format'],
   additionalProperties: false,
   properties: {
-    format: { type: 'string', enum: FORMATS },
+    format: { type: 'string', enum: EXPORT_FORMATS },
     subject: { type: 'string', minLength: 1, maxLength: 64 },
     grade: { type: 'integer', minimum: 1, maximum: 20 },
     topic: { type: 'string', minLength: 1, maxLength: 100 },
@@ -138,7 +139,7 @@ async function interopRoutes(app: FastifyInstance) {
     return itemAudit.imported(request, format, await interop.importFile(request.principal, format, await fileOf(request), defaults));
   });
 
-  app.get<{ Querystring: ExportFilters & { format: FormatName } }>('/api/items/export', {
+  app.get<{ Querystring: ExportFilters & { format: ExportFormat } }>('/api/items/export', {
     config: { roles: BANK_ROLES },
     onRequest: app.authenticate,
     schema: {
@@ -148,12 +149,12 @@ async function interopRoutes(app: FastifyInstance) {
         'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts.',
       security: secured,
       querystring: exportQuery,
-      produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
       response: { 200: binary },
     },
   }, async (request, reply) => {
     const { format, ...filters } = request.query;
-    const module = FORMAT_MODULES[format];
+    const module = exportModule(format);
     if (filters.type !== undefined && !module.types.includes(filters.type)) {
       throw new BadRequest(`The ${format} format cannot carry ${filters.type} items; it carries ${module.types.join(', ')}`);
     }

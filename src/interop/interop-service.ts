@@ -3,6 +3,7 @@ import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } f
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
+import { exportModule, type ExportFormat } from './export-formats.js';
 import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry } from './model.js';
 
 /**
@@ -113,9 +114,9 @@ export class InteropService {
    * per type). Called before the answer starts, so it also refuses callers
    * without a bank role while a status code can still say so.
    */
-  async unsupportedPresent(principal: Principal, format: FormatName, filters: ExportFilters): Promise<ItemType[]> {
+  async unsupportedPresent(principal: Principal, format: ExportFormat, filters: ExportFilters): Promise<ItemType[]> {
     await this.bank.access.caller(principal);
-    const supported = new Set(FORMAT_MODULES[format].types);
+    const supported = new Set(exportModule(format).types);
     const candidates = ITEM_TYPES.filter((t) => !supported.has(t) && (filters.type === undefined || filters.type === t));
     const found = await Promise.all(candidates.map(async (type) => (await this.bank.search.search(principal, { ...filters, type, limit: 1 })).items.length > 0));
     return candidates.filter((_, i) => found[i]);
@@ -127,8 +128,8 @@ export class InteropService {
    * page is read, so memory holds one page whatever the bank's size. Items
    * whose key the caller may not read are left out and counted.
    */
-  async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number }> {
-    const module = FORMAT_MODULES[format];
+  async exportTo(principal: Principal, format: ExportFormat, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number }> {
+    const module = exportModule(format);
     const supported = new Set(module.types);
     const counts = { written: 0, withoutKey: 0 };
     const bank = this.bank;

@@ -73,7 +73,7 @@ export function bankDocument(items: readonly ItemContent[], rich: RichOptions = 
     list.forEach((item, i) => {
       const number = i + 1;
       const tag = LEVEL_TAG[item.cognitiveLevel];
-      body.push(...questionBlocks(number, item, rich, `Câu ${number}${tag ? ` [${tag}]` : ''}.`));
+      body.push(...questionBlocks(number, item, rich, `Câu ${number}${tag ? ` [${tag}]` : ''}.`, false));
       const key = keyLine(item);
       if (key) body.push(new Paragraph({ children: [new TextRun({ text: key, italics: true })] }));
       if (item.type === 'essay') {

@@ -184,13 +184,15 @@ export function optionLines(texts: string[], rich: RichOptions, extra: (i: numbe
 
 const dotted = (label: string) => new Paragraph({ indent: { left: INDENT }, children: [new TextRun(`${label} ……………………………………………………………………`)] });
 
-/** What follows the stem of a question on a paper: options, statements, lines to write on. */
-export function questionBody(item: ItemContent, rich: RichOptions): (Paragraph | Table)[] {
+/** What follows the stem of a question on a paper: options, statements, lines to write on; `hints` adds the candidate's instructions ("Chọn tất cả…", word limits). */
+export function questionBody(item: ItemContent, rich: RichOptions, hints = true): (Paragraph | Table)[] {
   switch (item.type) {
     case 'single_choice':
       return optionLines(item.options.map((o) => o.text), rich);
-    case 'multiple_choice':
-      return [new Paragraph({ indent: { left: INDENT }, children: [new TextRun({ text: '(Chọn tất cả các phương án đúng.)', italics: true })] }), ...optionLines(item.options.map((o) => o.text), rich)];
+    case 'multiple_choice': {
+      const hint = hints ? [new Paragraph({ indent: { left: INDENT }, children: [new TextRun({ text: '(Chọn tất cả các phương án đúng.)', italics: true })] })] : [];
+      return [...hint, ...optionLines(item.options.map((o) => o.text), rich)];
+    }
     case 'true_false':
       return [new Paragraph({ indent: { left: INDENT }, children: [new TextRun('☐ Đúng     ☐ Sai')] })];
     case 'true_false_cluster':
@@ -210,7 +212,7 @@ export function questionBody(item: ItemContent, rich: RichOptions): (Paragraph |
     case 'cloze':
       return [];
     case 'essay': {
-      const limit = typeof item.maxWords === 'number' ? [new Paragraph({ indent: { left: INDENT }, children: [new TextRun({ text: `(Không quá ${item.maxWords} từ.)`, italics: true })] })] : [];
+      const limit = hints && typeof item.maxWords === 'number' ? [new Paragraph({ indent: { left: INDENT }, children: [new TextRun({ text: `(Không quá ${item.maxWords} từ.)`, italics: true })] })] : [];
       return limit;
     }
   }
@@ -225,9 +227,9 @@ function stemOf(item: ItemContent): string {
 }
 
 /** One question: "Câu n." in bold before its stem, then its body. */
-export function questionBlocks(number: number, item: ItemContent, rich: RichOptions, label = `Câu ${number}.`): (Paragraph | Table)[] {
+export function questionBlocks(number: number, item: ItemContent, rich: RichOptions, label = `Câu ${number}.`, hints = true): (Paragraph | Table)[] {
   const lead = [new TextRun({ text: `${label} `, bold: true })];
-  return [...richBlocks(stemOf(item), rich, lead, { spacing: { before: 80 } }), ...questionBody(item, rich)];
+  return [...richBlocks(stemOf(item), rich, lead, { spacing: { before: 80 } }), ...questionBody(item, rich, hints)];
 }
 
 function passageBlocks(p: PaperPassage, rich: RichOptions): (Paragraph | Table)[] {
