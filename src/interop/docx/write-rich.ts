@@ -208,9 +208,21 @@ export function dataUrlPicture(src: string): PictureData | undefined {
   return type ? { type, data: Buffer.from(m[2]!, 'base64') } : undefined;
 }
 
-/** An OMML fragment as a paragraph child (the writer has no typed equation objects for everything OMML can say). */
+const parsed = new Map<string, ParagraphChild>();
+const MAX_PARSED = 4000;
+
+/**
+ * An OMML fragment as a paragraph child (the writer has no typed equation
+ * objects for everything OMML can say). Parsed once per distinct equation:
+ * the component only describes XML, so every paper of an exam shares it.
+ */
 export function ommlChild(omml: string): ParagraphChild {
-  return ImportedXmlComponent.fromXmlString(omml) as unknown as ParagraphChild;
+  const hit = parsed.get(omml);
+  if (hit) return hit;
+  const child = ImportedXmlComponent.fromXmlString(omml) as unknown as ParagraphChild;
+  if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  parsed.set(omml, child);
+  return child;
 }
 
 function inlineChildren(inlines: Inline[], options: RichOptions): ParagraphChild[] {
