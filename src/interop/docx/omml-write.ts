@@ -7,9 +7,9 @@ import { attr, decodeEntities, escapeXml, isElement, parseXml, type XElement } f
  * command the web pages render is understood; this module then maps that
  * MathML onto OMML elements: fractions, roots, scripts, n-ary operators
  * with limits, accents and bars, fences, matrices and runs with their
- * style. No maintained MathML-to-OMML library exists for JavaScript (the
- * usual route is Microsoft's MML2OMML.XSL, which is not redistributable and
- * needs an XSLT processor), so the mapping is written here and tested
+ * style. No maintained MathML-to-OMML library for JavaScript was found (the
+ * usual route is Microsoft's MML2OMML.XSL, which ships with Office and needs
+ * an XSLT processor), so the mapping is written here and tested
  * through the reader's OMML-to-LaTeX path (omml.ts).
  */
 
