@@ -4,14 +4,23 @@
 // (synthetic) by test/support/docx-writer.ts; generating it is not timed.
 // Writes load-tests/results/docx-bench.json (or --out).
 //
-//   npm run bench:docx [-- --runs 5 --questions 50 --equations 40 --images 10]
+// Word export benchmark (after the import one): the printable papers of 24
+// mã đề of 50 questions each (the same 40 equations and 10 pictures, options
+// in another order on each mã đề) and the key table of all 24, written with
+// writePaper / writeKey as the export route and CLI do. Target ≤ 10 s.
+// Writes load-tests/results/docx-export-bench.json.
+//
+//   npm run bench:docx [-- --runs 5 --questions 50 --equations 40 --images 10 --forms 24 --export-runs 3]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { crc32, deflateSync } from 'node:zlib';
 import seedrandom from 'seedrandom';
+import type { ItemContent } from '../src/bank/item-types.js';
 import { readDocx } from '../src/interop/docx/read-docx.js';
+import { paperKey, writeKey } from '../src/interop/docx/write-key.js';
+import { writePaper } from '../src/interop/docx/write-paper.js';
 import { mr, omath, writeDocx, type Block, type Run } from '../test/support/docx-writer.js';
 
 const { values } = parseArgs({
@@ -21,6 +30,9 @@ const { values } = parseArgs({
     equations: { type: 'string', default: '40' },
     images: { type: 'string', default: '10' },
     out: { type: 'string', default: 'load-tests/results/docx-bench.json' },
+    forms: { type: 'string', default: '24' },
+    'export-runs': { type: 'string', default: '3' },
+    'export-out': { type: 'string', default: 'load-tests/results/docx-export-bench.json' },
   },
 });
 const QUESTIONS = Number(values.questions);
@@ -108,3 +120,73 @@ const result = {
 mkdirSync(path.dirname(values.out!), { recursive: true });
 writeFileSync(values.out!, `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
+
+// ---------------------------------------------------------------- export
+
+const FORMS = Number(values.forms);
+/** Ten different pictures, as a paper has (the writer stores a picture used twice once). */
+const pngUrls = Array.from({ length: IMAGES }, () => `data:image/png;base64,${Buffer.from(png()).toString('base64')}`);
+const bankItems: ItemContent[] = Array.from({ length: QUESTIONS }, (_, i) => {
+  const q = i + 1;
+  const stem =
+    q <= EQUATIONS
+      ? `Tính giá trị của biểu thức \\(\\lim_{x \\to ${q}} \\frac{\\sqrt{x^{2}+${q}}}{x-1} + \\int_{0}^{\\pi} \\sin x\\,dx\\).`
+      : `<p>Tính giá trị của biểu thức trong hình vẽ sau.</p><p><img src="${pngUrls[(q - EQUATIONS - 1) % IMAGES]}" alt="" width="320" height="200" /></p>`;
+  return {
+    type: 'single_choice',
+    subject: 'math',
+    grade: 12,
+    topic: 'bench',
+    cognitiveLevel: 2,
+    stem,
+    options: ['A', 'B', 'C', 'D'].map((l) => ({ id: l, text: `\\(${q * 10 + l.charCodeAt(0)}\\)` })),
+    correct: [keys[i] as string],
+  } as ItemContent;
+});
+/** Mã đề f: the questions and their options rotated, as assembly shuffles them. */
+const formItems = (f: number): ItemContent[] =>
+  bankItems.map((_, i) => {
+    const item = bankItems[(i + f * 7) % bankItems.length]! as Extract<ItemContent, { type: 'single_choice' }>;
+    const r = f % 4;
+    return { ...item, options: [...item.options.slice(r), ...item.options.slice(0, r)] };
+  });
+const exportTimes: number[] = [];
+let exportBytes = 0;
+for (let run = 0; run < Number(values['export-runs']); run++) {
+  let bytes = 0;
+  const t0 = performance.now();
+  const keyForms = [];
+  for (let f = 0; f < FORMS; f++) {
+    const items = formItems(f);
+    const code = String(101 + f);
+    const paper = await writePaper({
+      authority: ['Sở Giáo dục và Đào tạo Hà Nội', 'Trường THPT Chu Văn An'],
+      title: 'Kiểm tra cuối học kì I',
+      subject: 'math',
+      grade: 12,
+      durationMinutes: 90,
+      formCode: code,
+      parts: [{ questions: items.map((item, i) => ({ number: i + 1, item })) }],
+    });
+    bytes += paper.length;
+    keyForms.push({ code, parts: [{ label: '', keys: items.map(paperKey) }] });
+  }
+  const key = await writeKey({ authority: ['Sở Giáo dục và Đào tạo Hà Nội'], title: 'Kiểm tra cuối học kì I', subject: 'math', grade: 12, forms: keyForms });
+  bytes += key.length;
+  exportTimes.push(performance.now() - t0);
+  exportBytes = bytes;
+}
+const exportSorted = [...exportTimes].sort((a, b) => a - b);
+const exportResult = {
+  benchmark: 'docx-export',
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+  papers: { forms: FORMS, questionsPerForm: QUESTIONS, equationsPerForm: EQUATIONS, picturesPerForm: IMAGES, totalBytes: exportBytes },
+  runs: exportTimes.map(round),
+  firstMs: round(exportTimes[0]!),
+  medianMs: round(exportSorted[Math.floor(exportSorted.length / 2)]!),
+  targetMs: 10000,
+};
+mkdirSync(path.dirname(values['export-out']!), { recursive: true });
+writeFileSync(values['export-out']!, `${JSON.stringify(exportResult, null, 2)}\n`);
+console.log(JSON.stringify(exportResult, null, 2));

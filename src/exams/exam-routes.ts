@@ -1,7 +1,7 @@
 import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { Forbidden, NotFound } from '../errors.js';
@@ -9,6 +9,7 @@ import type { ExamAudience } from './exam-service.js';
 import { listExams } from './exam-list.js';
 import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
+import { answerKeyDocx, DOCX_TYPE, formPaperDocx, type DocxFile } from './exam-docx.js';
 import { KATEX_DIST, printableForm } from './printable.js';
 import { auditSecretRead } from './secrecy.js';
 import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
@@ -20,8 +21,8 @@ const formParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, code: { type: 'string', minLength: 1, maxLength: 8 } },
 } as const;
 
-const formFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html'], default: 'json' } } } as const;
-const keyFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
+const formFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html', 'docx'], default: 'json' } } } as const;
+const keyFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv', 'docx'], default: 'json' } } } as const;
 
 export const newExamSchema = {
   type: 'object',
@@ -204,6 +205,10 @@ async function katexAssets(app: FastifyInstance) {
   });
 }
 
+function sendDocx(reply: FastifyReply, file: DocxFile) {
+  return reply.type(DOCX_TYPE).header('content-disposition', `attachment; filename="${file.filename}"`).header('cache-control', 'private, no-store').send(file.bytes);
+}
+
 async function routes(app: FastifyInstance) {
   app.addHook('onRequest', app.authenticate);
   const security = [{ bearer: [] }];
@@ -324,14 +329,19 @@ async function routes(app: FastifyInstance) {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
-      summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key',
+      summary: 'One form with its key, in delivery order (exam_manager); ?format=html gives the printable paper form without the key, ?format=docx the same paper as a Word document',
       description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`)',
       security,
       params: formParams,
       querystring: formFormatQuery,
-      response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } } } } },
+      response: { 200: { content: { 'application/json': { schema: managerFormSchema }, 'text/html': { schema: { type: 'string' } }, [DOCX_TYPE]: { schema: { type: 'string', format: 'binary' } } } } },
     },
   }, async (request, reply) => {
+    if (request.query.format === 'docx') {
+      const file = await formPaperDocx(app.exams, app.services.orgs, request.principal, request.params.id, request.params.code);
+      await auditSecretRead(app, request, file.exam, { action: 'exam.form_read', formCodes: file.formCodes, format: 'docx' });
+      return sendDocx(reply, file);
+    }
     const { exam, form, revisions, blueprint, readsKey } = await app.exams.managedForm(request.principal, request.params.id, request.params.code);
     await auditSecretRead(app, request, exam, { action: 'exam.form_read', formCodes: [form.code], format: request.query.format ?? 'json' });
     if (request.query.format === 'html') {
@@ -349,14 +359,19 @@ async function routes(app: FastifyInstance) {
     config: { roles: ['exam_manager'] },
     schema: {
       tags: ['exams'],
-      summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM',
+      summary: 'The answer key of every form (exam_manager); ?format=csv gives UTF-8 CSV with a BOM, ?format=docx one Word table of all mã đề',
       description: 'Before the exam is published and open, the keys of items the caller may not author or review in the bank are withheld (`keyWithheld: true`; in the CSV the key cell says so)',
       security,
       params: idParams,
       querystring: keyFormatQuery,
-      response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } } } } },
+      response: { 200: { content: { 'application/json': { schema: answerKeySchema }, 'text/csv': { schema: { type: 'string' } }, [DOCX_TYPE]: { schema: { type: 'string', format: 'binary' } } } } },
     },
   }, async (request, reply) => {
+    if (request.query.format === 'docx') {
+      const file = await answerKeyDocx(app.exams, app.services.orgs, request.principal, request.params.id);
+      await auditSecretRead(app, request, file.exam, { action: 'exam.key_read', formCodes: file.formCodes, format: 'docx' });
+      return sendDocx(reply, file);
+    }
     const { exam, forms, revisions, readsKey } = await app.exams.managedForms(request.principal, request.params.id);
     await auditSecretRead(app, request, exam, { action: 'exam.key_read', formCodes: forms.map((f) => f.code), format: request.query.format ?? 'json' });
     const rows = answerKeyRows(forms, revisions, readsKey);

@@ -8,6 +8,7 @@ import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-access.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
 import { FORMAT_MODULES } from './formats.js';
+import { exportModule } from './export-formats.js';
 import type { ImportDefaults } from './interop-service.js';
 import { FORMATS, MAX_IMPORT_ITEMS, TooLarge } from './model.js';
 import { templateWorkbook } from './xlsx.js';
@@ -180,12 +181,12 @@ async function interopRoutes(app: FastifyInstance) {
         'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts.',
       security: secured,
       querystring: exportQuery,
-      produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
       response: { 200: binary },
     },
   }, async (request, reply) => {
     const { format, ...filters } = request.query;
-    const module = FORMAT_MODULES[format];
+    const module = exportModule(format);
     if (!module.write) throw new BadRequest(`The ${format} format is read by imports only; export in another format`);
     if (filters.type !== undefined && !module.types.includes(filters.type)) {
       throw new BadRequest(`The ${format} format cannot carry ${filters.type} items; it carries ${module.types.join(', ')}`);

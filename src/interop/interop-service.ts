@@ -5,6 +5,7 @@ import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-typ
 import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
 import { detectLanguage, itemTexts } from './language.js';
+import { exportModule } from './export-formats.js';
 import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry, type ParseOptions, type ParseResult } from './model.js';
 
 /**
@@ -258,7 +259,7 @@ export class InteropService {
    */
   async unsupportedPresent(principal: Principal, format: FormatName, filters: ExportFilters): Promise<ItemType[]> {
     await this.bank.access.caller(principal);
-    const supported = new Set(FORMAT_MODULES[format].types);
+    const supported = new Set(exportModule(format).types);
     const candidates = ITEM_TYPES.filter((t) => !supported.has(t) && (filters.type === undefined || filters.type === t));
     const found = await Promise.all(candidates.map(async (type) => (await this.bank.search.search(principal, { ...filters, type, limit: 1 })).items.length > 0));
     return candidates.filter((_, i) => found[i]);
@@ -271,7 +272,7 @@ export class InteropService {
    * whose key the caller may not read are left out and counted.
    */
   async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number }> {
-    const module = FORMAT_MODULES[format];
+    const module = exportModule(format);
     const write = module.write;
     if (!write) throw new BadRequest(`The ${format} format is read by imports only; export in another format`);
     const supported = new Set(module.types);

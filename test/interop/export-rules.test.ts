@@ -26,7 +26,7 @@ t.test('a type filter exports only that type; unknown formats are a validation e
   t.equal(lines.length, 2, 'header and one row');
   t.match(lines[1], /^numeric,/);
   t.equal(res.headers['x-export-skipped-types'], undefined);
-  const bad = await author({ method: 'GET', url: '/api/items/export?format=word' });
+  const bad = await author({ method: 'GET', url: '/api/items/export?format=pdf' });
   t.equal(bad.statusCode, 400);
   t.equal(bad.json().error.code, 'validation_failed');
 });

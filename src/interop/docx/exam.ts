@@ -758,6 +758,9 @@ function recordsFor(q: Question, records: KeyRecord[], keyParts: Set<number | un
 function guidesFor(q: Question, guides: GuideEntry[], all: Question[]): GuideEntry | undefined {
   const candidates = guides.filter((g) => g.number === q.number && (g.part === undefined || q.section?.ordinal === g.part));
   if (candidates.length === 0) return undefined;
+  // A guide under its part's heading ("PHẦN IV" … "Câu 1.") names its question whatever other parts number.
+  const ofPart = candidates.filter((g) => g.part !== undefined);
+  if (ofPart.length > 0) return ofPart[ofPart.length - 1];
   const essays = all.filter((o) => o.number === q.number && o.options.length === 0 && o.statements.length === 0);
   return essays.length <= 1 || essays[0] === q ? candidates[candidates.length - 1] : undefined;
 }

@@ -8,7 +8,7 @@ export const LEVELS = [1, 2, 3, 4] as const;
 export const SHARING_VALUES = ['private', 'org', 'subtree', 'national'] as const;
 export const ITEM_STATUS_VALUES = ['draft', 'in_review', 'approved', 'retired'] as const;
 export const IMPORT_FORMATS = ['docx', 'gift', 'moodle-xml', 'aiken', 'qti', 'csv', 'xlsx'] as const;
-export const EXPORT_FORMATS = ['gift', 'moodle-xml', 'aiken', 'qti', 'csv', 'xlsx'] as const;
+export const EXPORT_FORMATS = ['gift', 'moodle-xml', 'aiken', 'qti', 'csv', 'xlsx', 'docx'] as const;
 
 function lookup(key: string, fallback: string): string {
   return hasMessage(key) ? t(key) : fallback;
