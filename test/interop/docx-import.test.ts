@@ -64,15 +64,20 @@ t.test('an English paper whose reading passages become stimuli that their questi
   t.same(audit?.summary.stimuli, body.stimuli.map((s: { id: string }) => s.id), 'the import record names the passages it stored');
 });
 
-t.test('a maths paper of pictures, uploaded as multipart: pictures embedded, the unreadable question reported with its number', async (t) => {
+t.test('a maths paper of pictures, uploaded as multipart: pictures in the media library, the unreadable question reported with its number', async (t) => {
   const res = await author({ method: 'POST', url: '/api/items/import?format=docx&subject=toan&grade=12&topic=on-thi&cognitiveLevel=3', ...multipart('file', 'Toan.docx', docx('toan-de-anh.docx')) });
   t.equal(res.statusCode, 200, res.body.slice(0, 300));
   const body = res.json();
   t.equal(body.imported, 48);
   t.same(body.failed, [{ index: 0, number: 1, error: { code: 'not_importable', message: 'The key is option A, but no options "A.", "B.", … were found in the question', details: [] } }]);
   const q2 = await get(`/api/items/${body.ids[0]}`);
-  t.match(q2, { type: 'single_choice', language: 'vi', stem: /<img src="data:image\/png;base64,[A-Za-z0-9+/=]+"/ });
-  t.match(q2.options[0].text, /<img src="data:image\/png;base64,/, 'option pictures too');
+  // The paper's pictures arrive as data: URLs and the bank moves them into the media library on write.
+  t.match(q2, { type: 'single_choice', language: 'vi', stem: /<img src="\/api\/media\/[0-9a-f]{64}"/ });
+  t.match(q2.options[0].text, /<img src="\/api\/media\/[0-9a-f]{64}"/, 'option pictures too');
+  const picture = /\/api\/media\/([0-9a-f]{64})/.exec(q2.stem)![0];
+  const served = await author({ method: 'GET', url: picture });
+  t.equal(served.statusCode, 200, 'the author is served the picture');
+  t.equal(served.headers['content-type'], 'image/png');
 });
 
 t.test('a picture the bank cannot keep is left out with a warning on its question, never silently', async (t) => {
