@@ -1,3 +1,4 @@
+import { editContent } from './edit-guard.js';
 import { AppError, Conflict, Forbidden, NotFound, ValidationFailed, type ErrorDetail } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Principal } from '../orgs/access.js';
@@ -36,8 +37,6 @@ const TRANSITIONS: Record<ItemStatus, readonly ItemStatus[]> = {
   retired: [],
 };
 
-/** Fields of an item answer that are the server's, not content: a GET body can be PUT back as it is. */
-const SERVER_FIELDS = ['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath', 'statusLog', 'lastReview', 'people'];
 
 function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number }).code === 11000;
@@ -308,8 +307,7 @@ export class ItemService {
     }
     if (base !== head.revision) throw conflict(base, head.revision);
 
-    const content: Record<string, unknown> = { ...body };
-    for (const f of SERVER_FIELDS) delete content[f];
+    const content = editContent(body);
     if (content.ownerOrgId !== undefined && content.ownerOrgId !== head.ownerOrgId) {
       throw invalid([{ instancePath: '/ownerOrgId', keyword: 'const', message: 'cannot change; an item stays with the organisation that owns it' }]);
     }

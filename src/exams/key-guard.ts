@@ -13,7 +13,7 @@
 import { stringify } from 'safe-stable-stringify';
 import { Conflict, Forbidden } from '../errors.js';
 import type { BankReader } from '../bank/item-types.js';
-import { KEY_CHANGE_OVERRIDE, type ItemEditGuard, type KeyGuardOutcome } from '../bank/edit-guard.js';
+import { editContent, KEY_CHANGE_OVERRIDE, type ItemEditGuard, type KeyGuardOutcome } from '../bank/edit-guard.js';
 import { checkItem } from '../bank/item-schemas.js';
 import type { Access, Principal } from '../orgs/access.js';
 import type { Role } from '../users/user-model.js';
@@ -58,9 +58,6 @@ export interface KeyGuardDeps {
   now?: () => Date;
 }
 
-/** Fields of an item answer that are the server's; a GET body can be PUT back as it is. */
-const NOT_CONTENT = new Set(['id', 'revision', 'status', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'orgPath', 'ownerOrgId', 'statusLog', 'lastReview']);
-
 /** The bank's edit guard (src/bank/edit-guard.ts) in use. */
 export class KeyGuard implements ItemEditGuard {
   private readonly now: () => Date;
@@ -96,8 +93,8 @@ export class KeyGuard implements ItemEditGuard {
    * someone who is not exam manager of every exam concerned.
    */
   async check(actor: Principal, itemId: string, body: Record<string, unknown>, override: boolean): Promise<KeyGuardOutcome> {
-    const content: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(body)) if (!NOT_CONTENT.has(k)) content[k] = v;
+    // Exactly the content the bank will validate and store (its owner cannot change, so it is not content here).
+    const { ownerOrgId: _owner, ...content } = editContent(body);
     // The bank validates (and answers 400) itself; an invalid edit is never stored, so there is nothing to guard.
     const checked = checkItem(structuredClone(content));
     if (!checked.ok) return { keyChanged: false, exams: [] };
