@@ -13,6 +13,7 @@ import type { Blueprint } from '../assembly/blueprint-model.js';
 import type { FormItem } from '../assembly/assembler.js';
 import type { PassageText } from '../bank/stimulus-revisions.js';
 import { writeKey, paperKey, type KeyPart } from '../interop/docx/write-key.js';
+import { dataUrlPicture, pictureOf, type PictureData } from '../interop/docx/write-rich.js';
 import { partText, roman, writePaper, type PaperPart, type PaperQuestion } from '../interop/docx/write-paper.js';
 import type { Principal } from '../orgs/access.js';
 import type { OrgService } from '../orgs/org-service.js';
@@ -97,10 +98,30 @@ export interface DocxFile {
 /** File names: ASCII, safe in a Content-Disposition header and on every file system. */
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64);
 
-/** The printable paper of one mã đề as .docx, for an exam manager. */
-export async function formPaperDocx(exams: ExamService, orgs: Pick<OrgService, 'get'>, actor: Principal, examId: string, code: string): Promise<DocxFile> {
+/**
+ * The bytes of the pictures content shows from the media library, by their
+ * address (`/api/media/<hash>`), those the caller may read (the media
+ * library's own rules, MediaService.files).
+ */
+export type PictureFiles = (urls: string[]) => Promise<Map<string, { type: string; data: Uint8Array }>>;
+
+const MEDIA_SRC = /\bsrc="(\/api\/media\/[0-9a-f]{64})"/g;
+
+/** Resolves every picture of the paper: media-library addresses fetched once, data: URLs read in place. */
+async function paperPictures(content: unknown, files: PictureFiles | undefined): Promise<(src: string) => PictureData | undefined> {
+  const urls = [...new Set([...JSON.stringify(content).replace(/\\"/g, '"').matchAll(MEDIA_SRC)].map((m) => m[1]!))];
+  const fetched = files && urls.length ? await files(urls) : new Map<string, { type: string; data: Uint8Array }>();
+  return (src) => {
+    const file = fetched.get(src);
+    return file ? pictureOf(file.type, file.data) : dataUrlPicture(src);
+  };
+}
+
+/** The printable paper of one mã đề as .docx, for an exam manager; `pictures` reads the media library's files. */
+export async function formPaperDocx(exams: ExamService, orgs: Pick<OrgService, 'get'>, actor: Principal, examId: string, code: string, pictures?: PictureFiles): Promise<DocxFile> {
   const { exam, form, revisions, blueprint } = await exams.managedForm(actor, examId, code);
   const passages = await exams.passagesOf(exam, form, revisions);
+  const picture = await paperPictures({ items: [...revisions.values()], passages: [...passages.values()] }, pictures);
   const bytes = await writePaper({
     authority: await authorityLines(orgs, exam),
     title: exam.title,
@@ -109,7 +130,7 @@ export async function formPaperDocx(exams: ExamService, orgs: Pick<OrgService, '
     durationMinutes: exam.durationMinutes,
     formCode: form.code,
     parts: paperParts(form, revisions, blueprint, passages),
-  });
+  }, { picture });
   return { filename: `de-${safe(exam._id)}-ma-de-${safe(form.code)}.docx`, bytes, exam, formCodes: [form.code] };
 }
 

@@ -312,6 +312,26 @@ export class MediaService implements ContentMedia {
     }
   }
 
+  /**
+   * The files that content at these addresses (`/api/media/<hash>`) shows,
+   * those the caller may read, for exports that embed them (a Word paper).
+   * Addresses of files the caller may not read, or that do not exist, are
+   * left out, exactly as GET /api/media/:hash would answer 404.
+   */
+  async files(principal: Principal, urls: Iterable<string>): Promise<Map<string, { type: string; data: Buffer }>> {
+    const out = new Map<string, { type: string; data: Buffer }>();
+    for (const url of new Set(urls)) {
+      const hash = url.startsWith(mediaUrl('')) ? url.slice(mediaUrl('').length) : '';
+      try {
+        const doc = await this.readable(principal, hash);
+        out.set(url, { type: doc.type, data: await this.content(doc) });
+      } catch (err) {
+        if (!(err instanceof NotFound)) throw err;
+      }
+    }
+    return out;
+  }
+
   /** The whole file as one buffer (tests, migrations). */
   async content(doc: Pick<MediaDoc, '_id' | 'bytes' | 'chunkBytes'>): Promise<Buffer> {
     const parts: Buffer[] = [];

@@ -105,6 +105,9 @@ t.test('the paper of each mã đề: header, parts, questions in the form order 
     t.match(doc.xml, /<m:oMath>.*<m:sSup>.*<\/m:oMath>/s, 'x² as a Word equation');
     t.match(doc.xml, /<m:f>/, 'the fraction as a Word equation');
     t.ok(doc.files.some((f) => /^word\/media\/.+\.png$/.test(f)), 'the picture is embedded');
+    // The bank moved the item's data: picture into the media library on write; the paper reads it back from there.
+    const embedded = Object.entries(unzipSync(new Uint8Array(res.rawPayload))).find(([f]) => /^word\/media\/.+\.png$/.test(f))![1];
+    t.same(Buffer.from(embedded), Buffer.from(PNG.split(',')[1]!, 'base64'), "the picture's own bytes, from the media library");
     t.match(doc.footer, /Trang /);
     t.match(doc.footer, /PAGE/);
     t.match(doc.footer, /NUMPAGES/);

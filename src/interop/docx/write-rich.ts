@@ -200,6 +200,12 @@ export function imageSize(data: Uint8Array): { width: number; height: number } |
   return undefined;
 }
 
+/** A picture of a web format (its MIME type) as Word takes it; undefined for formats Word does not embed. */
+export function pictureOf(mime: string, data: Uint8Array): PictureData | undefined {
+  const type = TYPES[mime.toLowerCase()];
+  return type ? { type, data } : undefined;
+}
+
 /** Pictures the bank stores: data: URLs of web formats. */
 export function dataUrlPicture(src: string): PictureData | undefined {
   const m = /^data:([a-z/+.-]+);base64,([A-Za-z0-9+/=\s]+)$/i.exec(src);
