@@ -7,8 +7,8 @@ import { adminSession, as, build, login } from '../helper.js';
 
 /** Routes without a token at all. */
 const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'POST /api/auth/login', 'GET /api/items/import/template.xlsx']);
-/** Routes every signed-in user may call (a candidate among them); they validate as usual. */
-const ANY_ROLE = new Set(['GET /api/orgs', 'GET /api/orgs/{id}', 'GET /api/me', 'POST /api/auth/logout', 'GET /api/users/{id}', 'PATCH /api/users/{id}', 'GET /api/my/exams', 'GET /api/attempts/{id}/result', 'GET /api/exams/{id}']);
+/** Routes every signed-in user may call (a candidate among them); they validate as usual. A candidate reads the media of their own form (test/media/access.test.ts). */
+const ANY_ROLE = new Set(['GET /api/orgs', 'GET /api/orgs/{id}', 'GET /api/me', 'POST /api/auth/logout', 'GET /api/users/{id}', 'PATCH /api/users/{id}', 'GET /api/my/exams', 'GET /api/attempts/{id}/result', 'GET /api/exams/{id}', 'GET /api/media/{hash}']);
 
 async function routes(app: FastifyInstance): Promise<{ method: string; path: string }[]> {
   const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
