@@ -4,6 +4,7 @@
  * Browser-safe: no Node or server imports. The server's src/bank/item-types.ts
  * re-exports these; the browser client imports them from here.
  */
+import type { PersonName } from './people.js';
 
 export const ITEM_TYPES = [
   'single_choice',
@@ -158,3 +159,93 @@ export const RESPONSE_LIMITS = Object.freeze({
   /** A numeric answer typed as text. */
   numeric: 100,
 });
+
+type KeysOf<T> = T extends unknown ? keyof T : never;
+type FieldOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+
+/**
+ * The fields of every item type in one object, each type's own fields
+ * optional: what an item answer carries (a view without the key lacks the
+ * key's fields) and what one editor holding any type edits.
+ */
+export type AnyItemContent = ItemCommon & { [K in Exclude<KeysOf<ItemContent>, keyof ItemCommon | 'blanks'>]?: FieldOf<ItemContent, K> } & {
+  /** Order of the item inside its passage's group. */
+  stimulusOrder?: number;
+  /** A view without the key keeps only each blank's id. */
+  blanks?: AnyClozeBlank[];
+};
+
+/**
+ * An item as one editor holds any type, and as POST /api/items and PUT
+ * /api/items/:id take it: the content plus, for a new item, the owner
+ * organisation (needed only when the author is at several).
+ */
+export type ItemDraft = AnyItemContent & { ownerOrgId?: string };
+
+/** A cloze blank of either kind, or only its id (a view without the key). */
+export interface AnyClozeBlank {
+  id: string;
+  accepted?: string[];
+  caseSensitive?: boolean;
+  ignoreDiacritics?: boolean;
+  value?: number;
+  tolerance?: number;
+}
+
+/** Item-analysis figures on an item, put there by an exam's analysis write-back. */
+export interface ItemStats {
+  difficulty?: number;
+  discrimination?: number;
+  pointBiserial?: number;
+  n?: number;
+  /** Where the figures came from: the exam and its title, and when they were written back. */
+  examId?: string;
+  examTitle?: string;
+  updatedAt?: string;
+}
+
+/** One workflow step of a revision, with the comment given (a reviewer's reason for sending it back). */
+export interface StatusEvent {
+  from: ItemStatus;
+  to: ItemStatus;
+  at: string;
+  by: string;
+  comment?: string;
+}
+
+/** What an item answer adds to the content: the server's fields. */
+export interface ItemServerFields {
+  id: string;
+  revision: number;
+  status: ItemStatus;
+  ownerOrgId: string;
+  /** Author of this revision. */
+  authorId: string;
+  /** When this revision was written. */
+  createdAt: string;
+  /** Who created the item (revision 1). */
+  createdBy: string;
+  latestRevision: number;
+  approvedRevision: number | null;
+  /** False when the caller may read but not author or review the item: key and scoring data are left out. */
+  keyIncluded: boolean;
+  stats?: ItemStats;
+  /** Steps of this revision, oldest first (authors and reviewers only). */
+  statusLog?: StatusEvent[];
+  /** The newest review decision on any revision of the item (authors and reviewers only). */
+  lastReview?: StatusEvent & { revision: number };
+}
+
+/** Names of the people an answer names by id, as far as the viewer may see them. */
+export interface NamedPeople {
+  people?: Record<string, PersonName>;
+}
+
+/** One item revision as GET /api/items/:id (and every item write) answers it. */
+export type ItemView = AnyItemContent & ItemServerFields & NamedPeople;
+
+/** A page of GET /api/items. */
+export interface ItemPage {
+  items: ItemView[];
+  nextCursor: string | null;
+}

@@ -6,12 +6,11 @@
  */
 import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
-import type { Choice, CognitiveLevel, ItemStatus, ItemType, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
-import type { PersonName } from '../../contracts/people.js';
+import type { AnyClozeBlank, ItemDraft, ItemPage, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, RubricRow, Sharing } from '../../contracts/items.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
-export type { Choice, CognitiveLevel, ItemStatus, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
+export type { Choice, CognitiveLevel, ItemPage, ItemStats, ItemStatus, ItemView, Labelled, RubricRow, Sharing, StatusEvent } from '../../contracts/items.js';
 export type { BlueprintCell, BlueprintSection, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 export type { ResultRow, SectorSync } from '../../contracts/results.js';
 /** A blueprint as the server answers it. */
@@ -19,97 +18,14 @@ export type Blueprint = BlueprintView;
 /** What assembling an exam answers. */
 export type AssembleResult = AssembleSummary;
 
-export interface ClozeBlank {
-  id: string;
-  accepted?: string[];
-  caseSensitive?: boolean;
-  ignoreDiacritics?: boolean;
-  value?: number;
-  tolerance?: number;
-}
+/** One blank of a cloze item as the editor holds it (either kind). */
+export type ClozeBlank = AnyClozeBlank;
 
-/**
- * The authored content of an item (docs/item-types.md): the common fields and every
- * type's own fields, optional here because one editor holds any type.
- */
-export interface ItemContent {
-  type: ItemType;
-  stem: string;
-  subject: string;
-  grade: number;
-  topic: string;
-  cognitiveLevel: CognitiveLevel;
-  tags?: string[];
-  language?: 'vi' | 'en';
-  points?: number;
-  difficulty?: number;
-  sharing?: Sharing;
-  stimulusId?: string;
-  stimulusOrder?: number;
-  shuffleOptions?: boolean;
-  ownerOrgId?: string;
-  options?: Choice[];
-  correct?: string[];
-  scoring?: 'all_or_nothing' | 'partial';
-  value?: boolean | number;
-  statements?: Labelled[];
-  values?: Record<string, boolean>;
-  ladder?: number[];
-  tolerance?: number;
-  accepted?: string[];
-  caseSensitive?: boolean;
-  ignoreDiacritics?: boolean;
-  premises?: Labelled[];
-  choices?: Labelled[];
-  pairs?: Record<string, string>;
-  elements?: Labelled[];
-  order?: string[];
-  text?: string;
-  blanks?: ClozeBlank[];
-  rubric?: RubricRow[];
-  maxWords?: number;
-}
-
-export interface ItemStats {
-  difficulty?: number;
-  discrimination?: number;
-  pointBiserial?: number;
-  n?: number;
-}
-
-/** One workflow step of a revision, with the comment given (a reviewer's reason for sending it back). */
-export interface StatusEvent {
-  from: ItemStatus;
-  to: ItemStatus;
-  at: string;
-  by: string;
-  comment?: string;
-}
-
-/** One revision of an item as GET /api/items answers it. */
-export interface ItemView extends ItemContent {
-  id: string;
-  revision: number;
-  status: ItemStatus;
-  ownerOrgId: string;
-  /** Author of this revision. */
-  authorId: string;
-  createdAt: string;
-  createdBy: string;
-  latestRevision: number;
-  approvedRevision: number | null;
-  keyIncluded: boolean;
-  stats?: ItemStats;
-  /** Steps of this revision, oldest first (authors and reviewers only). */
-  statusLog?: StatusEvent[];
-  /** The newest review decision on any revision of the item. */
-  lastReview?: StatusEvent & { revision: number };
-  /** Names of the people named by id above (author, creator, who took each step), as far as the viewer may see them. */
-  people?: Record<string, PersonName>;
-}
+/** The authored content of an item as one editor holds any type: each type's own fields optional. */
+export type ItemContent = ItemDraft;
 
 /** Fields of an item answer that belong to the server, not to the content. */
-export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview', 'people'] as const;
+export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview', 'people'] as const satisfies readonly (keyof (ItemServerFields & NamedPeople))[];
 
 export interface ItemSearch {
   subject?: string;
@@ -123,11 +39,6 @@ export interface ItemSearch {
   stimulusId?: string;
   limit?: number;
   cursor?: string;
-}
-
-export interface ItemPage {
-  items: ItemView[];
-  nextCursor: string | null;
 }
 
 export interface Stimulus {
