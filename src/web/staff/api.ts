@@ -7,12 +7,14 @@
 import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, RubricRow, Sharing } from '../../contracts/items.js';
+import type { Extension, MonitorRow } from '../../contracts/live.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
 export type { Choice, CognitiveLevel, ItemPage, ItemStats, ItemStatus, ItemView, Labelled, RubricRow, Sharing, StatusEvent } from '../../contracts/items.js';
 export type { BlueprintCell, BlueprintSection, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 export type { ResultRow, SectorSync } from '../../contracts/results.js';
+export type { Extension, MonitorRow } from '../../contracts/live.js';
 /** A blueprint as the server answers it. */
 export type Blueprint = BlueprintView;
 /** What assembling an exam answers. */
@@ -136,30 +138,6 @@ export interface ManagerForm extends FormSummary {
   examStatus: string;
   sections: { index: number; title: string }[];
   items: FormItem[];
-}
-
-export interface MonitorRow {
-  candidateId: string;
-  state: 'not_started' | 'in_progress' | 'submitted';
-  connected: boolean;
-  answered: number;
-  lastSeenAt: string | null;
-  events: Record<string, number>;
-  /** The candidate's name, username and số báo danh; absent for someone the viewer may not see. */
-  displayName?: string;
-  username?: string;
-  studentId?: string;
-  /** Times the candidate came back on a new connection (reload, network); absent from older servers. */
-  reconnects?: number;
-  /** Locked out of logging in by wrong passwords; absent from servers before login locks were shown. */
-  locked?: boolean;
-  lockedUntil?: string | null;
-}
-
-export interface Extension {
-  candidateId: string;
-  endsAt: string | null;
-  extraMinutes: number;
 }
 
 export interface Job {
