@@ -12,7 +12,7 @@
  */
 import type { mongo } from 'mongoose';
 import type { Extension, LiveRow } from '../contracts/live.js';
-import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from '../attempts/attempt-model.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type SubmitReason } from '../attempts/attempt-model.js';
 import type { AttemptLogStore } from '../attempts/attempt-log.js';
 import { MAX_CAS_ROUNDS, type AttemptService } from '../attempts/attempt-service.js';
 import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from '../attempts/group-commit.js';
