@@ -7,6 +7,7 @@
 import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, RubricRow, Sharing } from '../../contracts/items.js';
+import type { ImportReport } from '../../contracts/imports.js';
 import type { Extension, MonitorRow } from '../../contracts/live.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
@@ -81,17 +82,8 @@ export interface ExamSearch {
   cursor?: string;
 }
 
-export interface ImportResult {
-  imported: number;
-  ids: string[];
-  failed: { index: number; line?: number; number?: number; section?: string; error: { code: string; message: string; details?: unknown[] } }[];
-  warnings?: { index: number; line?: number; number?: number; messages: string[] }[];
-  fileWarnings?: string[];
-  stimuli?: { ref: string; id?: string; title: string; content?: string }[];
-  /** A preview (dryRun): nothing was stored; `items` is what would be. */
-  dryRun?: boolean;
-  items?: { index: number; line?: number; number?: number; section?: string; item: ItemContent }[];
-}
+/** What an import answers. */
+export type ImportResult = ImportReport;
 
 export interface Org {
   id: string;
