@@ -194,13 +194,22 @@ export interface AnyClozeBlank {
 
 /** Item-analysis figures on an item, put there by an exam's analysis write-back. */
 export interface ItemStats {
+  /** Share of candidates answering right (classical p-value), 0..1. */
   difficulty?: number;
   discrimination?: number;
   pointBiserial?: number;
+  /** Number of responses the figures come from. */
   n?: number;
-  /** Where the figures came from: the exam and its title, and when they were written back. */
+  /** The exam the figures were computed from, and its title when they were written (the write-back names it). */
   examId?: string;
   examTitle?: string;
+  /** The revision that exam pinned (the figures describe it, not later edits). */
+  revision?: number;
+  /** Rasch (1PL) difficulty in logits, on that exam's scale (its calibrated items average 0). */
+  raschDifficulty?: number;
+  /** Standard error of raschDifficulty. */
+  raschSE?: number;
+  /** When they were written back. */
   updatedAt?: string;
 }
 

@@ -7,6 +7,7 @@
 import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, RubricRow, Sharing } from '../../contracts/items.js';
+import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
 import type { ImportReport } from '../../contracts/imports.js';
 import type { Extension, MonitorRow } from '../../contracts/live.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
@@ -159,52 +160,14 @@ export interface ManualTask {
   rubric?: RubricRow[];
 }
 
-export interface OptionStats {
-  count: number;
-  share: number;
-  pointBiserial: number | null;
-  key?: boolean;
-}
-
-export interface ItemAnalysis {
-  itemId: string;
-  revision: number;
-  /** Position on the first form (items only other forms carry follow). */
-  number?: number;
-  type?: ItemType | null;
-  topic?: string | null;
-  cognitiveLevel?: number | null;
-  /** Start of the stem as plain text. */
-  excerpt?: string;
-  n: number;
-  pValue: number | null;
-  pointBiserial: number | null;
-  discrimination: number | null;
-  maxPoints?: number;
-  options?: Record<string, OptionStats>;
-  flags?: { reason: string; message: string; optionId?: string }[];
-}
-
-export interface Analysis {
-  candidates: number;
-  mean: number | null;
-  sd: number | null;
-  reliability: { kr20?: number | null; alpha?: number | null };
-  sem: number | null;
-  items: ItemAnalysis[];
-  distribution?: { binWidth: number; mean: number | null; sd: number | null; bins: { from: number; to: number; count: number; share: number }[] };
-  forms?: { itemCount: number; maxScore: number; candidates: number; mean: number; sd: number | null; reliability: number | null }[];
-  /** Items the write-back would put statistics on. */
-  bank?: { eligible: number; minResponses: number };
-}
-
+/** One option's figures in the analysis report. */
+export type OptionStats = OptionAnalysis;
+/** One item of the analysis report. */
+export type ItemAnalysis = ReportItem;
+/** The analysis report. */
+export type Analysis = AnalysisReport;
 /** What POST /api/exams/:id/analysis/write-back wrote to the bank. */
-export interface AnalysisWriteBack {
-  examId: string;
-  updated: number;
-  skipped: number;
-  writtenAt: string;
-}
+export type AnalysisWriteBack = WriteBackOutcome;
 
 export interface NewUserRow {
   username: string;
