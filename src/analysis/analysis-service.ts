@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { BankReader, ItemRevision, ItemStatistics, ItemType } from '../bank/item-types.js';
+import type { BankReader, ItemRevision, ItemStatistics } from '../bank/item-types.js';
 import { examKeyReader, examReleasesKeys } from '../bank/key-access.js';
 import { textOfSafeHtml } from '../bank/sanitize.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
@@ -32,7 +32,7 @@ import type { QueuePayloads } from '../queues/queues.js';
 import type { AnalysisReport, ReportItem, WriteBackOutcome, WrittenStatistics } from '../contracts/analysis.js';
 import type { AnalysisModel, StoredAnalysis } from './analysis-model.js';
 import { AnalysisInputError, ExamAnalyzer } from './index.js';
-import type { AnalysisItem, ChoiceResponse, ExamAnalysis, ItemAnalysis } from './types.js';
+import type { AnalysisItem, ChoiceResponse, ItemAnalysis } from './types.js';
 
 /** Bump when a change to the analysis changes its numbers or the report's shape: every cached report is recomputed. */
 export const ANALYSIS_ALGORITHM = 2;
