@@ -8,6 +8,7 @@ import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, RubricRow, Sharing } from '../../contracts/items.js';
 import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
+import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
 import type { ImportReport } from '../../contracts/imports.js';
 import type { Extension, MonitorRow } from '../../contracts/live.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
@@ -17,6 +18,7 @@ export type { Choice, CognitiveLevel, ItemPage, ItemStats, ItemStatus, ItemView,
 export type { BlueprintCell, BlueprintSection, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 export type { ResultRow, SectorSync } from '../../contracts/results.js';
 export type { Extension, MonitorRow } from '../../contracts/live.js';
+export type { JobFailure, ManualTask } from '../../contracts/grading.js';
 /** A blueprint as the server answers it. */
 export type Blueprint = BlueprintView;
 /** What assembling an exam answers. */
@@ -133,32 +135,8 @@ export interface ManagerForm extends FormSummary {
   items: FormItem[];
 }
 
-export interface Job {
-  state: string;
-  progress: { done: number; total: number };
-  failed: unknown[];
-}
-
-/**
- * One essay response waiting for a person. The route's document names the route, not the
- * row; these are the fields the page reads, the rest it shows when present.
- */
-export interface ManualTask {
-  attemptId: string;
-  itemId: string;
-  revision?: number;
-  /** Position of the item on the candidate's form. */
-  number?: number;
-  candidateId?: string;
-  studentId?: string | null;
-  formCode?: string;
-  response?: unknown;
-  maxPoints?: number;
-  points?: number | null;
-  comment?: string;
-  stem?: string;
-  rubric?: RubricRow[];
-}
+/** A background job as the page follows it. */
+export type Job = JobView;
 
 /** One option's figures in the analysis report. */
 export type OptionStats = OptionAnalysis;
@@ -490,8 +468,8 @@ export class StaffApi {
   }
 
   async manualQueue(id: string): Promise<ManualTask[]> {
-    const body = await this.get<ManualTask[] | { items?: ManualTask[]; queue?: ManualTask[]; tasks?: ManualTask[] }>(`/api/exams/${encodeURIComponent(id)}/manual-queue`);
-    return Array.isArray(body) ? body : (body.items ?? body.queue ?? body.tasks ?? []);
+    const body = await this.get<ManualQueue>(`/api/exams/${encodeURIComponent(id)}/manual-queue`);
+    return body.items;
   }
 
   gradeManually(attemptId: string, itemId: string, points: number, comment: string): Promise<unknown> {
