@@ -11,7 +11,7 @@
  * queues the sector push of what it graded.
  */
 import type { JobFailure, JobView } from '../contracts/grading.js';
-import { DelayedError, UnrecoverableError, type Job, type JobState, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { newId } from '../ids.js';
 import type { GradingRunPlan, QueuePayloads, Queues, SectorPushItem } from '../queues/queues.js';
 import { pushState, type MarkLevel } from './mark-model.js';
