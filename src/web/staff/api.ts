@@ -11,12 +11,14 @@ import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } fro
 import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
 import type { ImportReport } from '../../contracts/imports.js';
 import type { Extension, MonitorRow } from '../../contracts/live.js';
+import type { BulkUsersResult, OrgView } from '../../contracts/people.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
 export type { Choice, CognitiveLevel, ItemPage, ItemStats, ItemStatus, ItemView, Labelled, RubricRow, Sharing, StatusEvent } from '../../contracts/items.js';
 export type { BlueprintCell, BlueprintSection, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 export type { ResultRow, SectorSync } from '../../contracts/results.js';
+export type { BulkUsersResult } from '../../contracts/people.js';
 export type { Extension, MonitorRow } from '../../contracts/live.js';
 export type { JobFailure, ManualTask } from '../../contracts/grading.js';
 /** A blueprint as the server answers it. */
@@ -88,14 +90,8 @@ export interface ExamSearch {
 /** What an import answers. */
 export type ImportResult = ImportReport;
 
-export interface Org {
-  id: string;
-  code: string;
-  name: string;
-  kind: string;
-  parentId: string | null;
-  path: string[];
-}
+/** An organisation as the server answers it. */
+export type Org = OrgView;
 
 export interface Exam {
   id: string;
@@ -153,13 +149,6 @@ export interface NewUserRow {
   displayName: string;
   studentId?: string;
   roles: { role: string; orgId: string }[];
-}
-
-export interface BulkUsersResult {
-  created: number;
-  /** The users created, by row: their ids go into an exam's candidate list. */
-  users?: { index: number; id: string; username: string }[];
-  failed: { index: number; error: { code: string; message: string } }[];
 }
 
 type Query = Record<string, string | number | boolean | null | undefined>;
