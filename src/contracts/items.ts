@@ -258,3 +258,33 @@ export interface ItemPage {
   items: ItemView[];
   nextCursor: string | null;
 }
+
+/** A shared passage ("ngữ liệu") as POST /api/stimuli and PUT /api/stimuli/:id take it. */
+export interface NewStimulus {
+  title: string;
+  /** Same safe HTML subset as stems. */
+  content: string;
+  subject: string;
+  grade?: number;
+  topic?: string;
+  language?: 'vi' | 'en';
+  tags?: string[];
+  sharing?: Sharing;
+}
+
+/** A passage as GET /api/stimuli lists it. */
+export interface StimulusSummary extends NewStimulus {
+  id: string;
+  sharing: Sharing;
+  ownerOrgId: string;
+  authorId: string;
+  createdAt: string;
+  /** Bumped by every edit; sent back with the next one. */
+  revision: number;
+  updatedAt?: string;
+}
+
+/** A passage opened on its own (GET /api/stimuli/:id and every write): with the items attached to it that the caller may see. */
+export interface StimulusView extends StimulusSummary {
+  items: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
+}

@@ -6,7 +6,7 @@
  */
 import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
-import type { AnyClozeBlank, ItemDraft, ItemPage, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, Sharing } from '../../contracts/items.js';
+import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemType, ItemView, Sharing } from '../../contracts/items.js';
 import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
 import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
 import type { ImportReport } from '../../contracts/imports.js';
@@ -49,24 +49,8 @@ export interface ItemSearch {
   cursor?: string;
 }
 
-export interface Stimulus {
-  id: string;
-  title: string;
-  content: string;
-  subject: string;
-  grade?: number;
-  topic?: string;
-  language?: 'vi' | 'en';
-  sharing?: Sharing;
-  ownerOrgId?: string;
-  authorId?: string;
-  createdAt?: string;
-  /** Bumped by every edit; sent back with the next one. */
-  revision?: number;
-  updatedAt?: string;
-  tags?: string[];
-  items?: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
-}
+/** A passage as the server lists it, or opened with its items. */
+export type Stimulus = StimulusSummary & Partial<Pick<StimulusView, 'items'>>;
 
 export interface StimulusSearch {
   subject?: string;
@@ -330,20 +314,20 @@ export class StaffApi {
     return this.post<ItemView>(`/api/items/${encodeURIComponent(id)}/status`, body);
   }
 
-  createStimulus(body: Omit<Stimulus, 'id'>): Promise<Stimulus> {
-    return this.post<Stimulus>('/api/stimuli', body);
+  createStimulus(body: NewStimulus): Promise<StimulusView> {
+    return this.post<StimulusView>('/api/stimuli', body);
   }
 
-  stimulus(id: string): Promise<Stimulus> {
-    return this.get<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`);
+  stimulus(id: string): Promise<StimulusView> {
+    return this.get<StimulusView>(`/api/stimuli/${encodeURIComponent(id)}`);
   }
 
-  stimuli(query: StimulusSearch): Promise<{ stimuli: Stimulus[]; nextCursor: string | null }> {
-    return this.get<{ stimuli: Stimulus[]; nextCursor: string | null }>('/api/stimuli', { ...query });
+  stimuli(query: StimulusSearch): Promise<{ stimuli: StimulusSummary[]; nextCursor: string | null }> {
+    return this.get<{ stimuli: StimulusSummary[]; nextCursor: string | null }>('/api/stimuli', { ...query });
   }
 
-  updateStimulus(id: string, body: Omit<Stimulus, 'id'>, revision: number): Promise<Stimulus> {
-    return this.put<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`, { ...body, revision });
+  updateStimulus(id: string, body: NewStimulus, revision: number): Promise<StimulusView> {
+    return this.put<StimulusView>(`/api/stimuli/${encodeURIComponent(id)}`, { ...body, revision });
   }
 
   importItems(format: string, file: Blob, defaults: Query = {}): Promise<ImportResult> {
