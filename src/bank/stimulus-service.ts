@@ -8,7 +8,6 @@ import type { BankAccess, BankCaller, Owner } from './bank-access.js';
 import type { ContentMedia } from './content-media.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
 import { checkStimulus, type StimulusInput } from './item-schemas.js';
-import type { ItemStatus, ItemType, Stimulus } from './item-types.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './paging.js';
 import { keepRevision, readRevision } from './stimulus-revisions.js';
 
