@@ -6,7 +6,7 @@
  */
 import { ApiError, request, type Session } from '../api.js';
 import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
-import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemView, Sharing } from '../../contracts/items.js';
+import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemView } from '../../contracts/items.js';
 import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
 import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
 import type { ImportReport } from '../../contracts/imports.js';
