@@ -5,7 +5,7 @@
  * need the bearer token and so cannot be plain links.
  */
 import { ApiError, request, type Session } from '../api.js';
-import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
+import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, ManagerFormItem, ManagerFormView, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemView } from '../../contracts/items.js';
 import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
 import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
@@ -104,16 +104,9 @@ export interface Exam {
 }
 
 /** An item of a form as exam managers read it: content with the key, in delivery order. */
-/** `keyWithheld`: the server left the key out (not yours to read before the exam is published and open). */
-export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number; keyWithheld?: boolean };
-
-export interface ManagerForm extends FormSummary {
-  examId: string;
-  examTitle: string;
-  examStatus: string;
-  sections: { index: number; title: string }[];
-  items: FormItem[];
-}
+export type FormItem = ManagerFormItem;
+/** A form as exam managers read it. */
+export type ManagerForm = ManagerFormView;
 
 /** A background job as the page follows it. */
 export type Job = JobView;
