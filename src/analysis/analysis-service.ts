@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { BankReader, ItemRevision, ItemStatistics, ItemType } from '../bank/item-types.js';
+import type { BankReader, ItemRevision, ItemStatistics } from '../bank/item-types.js';
 import { examKeyReader, examReleasesKeys } from '../bank/key-access.js';
 import { textOfSafeHtml } from '../bank/sanitize.js';
 import type { Exam, ExamModel, Form, FormModel } from '../exams/exam-model.js';
@@ -29,9 +29,10 @@ import { BULK_JOB_OPTIONS } from '../grading/job-options.js';
 import type { Result, ResultModel } from '../grading/result-model.js';
 import type { Principal } from '../orgs/access.js';
 import type { QueuePayloads } from '../queues/queues.js';
+import type { AnalysisReport, ReportItem, WriteBackOutcome, WrittenStatistics } from '../contracts/analysis.js';
 import type { AnalysisModel, StoredAnalysis } from './analysis-model.js';
 import { AnalysisInputError, ExamAnalyzer } from './index.js';
-import type { AnalysisItem, ChoiceResponse, ExamAnalysis, ItemAnalysis } from './types.js';
+import type { AnalysisItem, ChoiceResponse, ItemAnalysis } from './types.js';
 
 /** Bump when a change to the analysis changes its numbers or the report's shape: every cached report is recomputed. */
 export const ANALYSIS_ALGORITHM = 2;
@@ -49,59 +50,7 @@ const EXCERPT_LENGTH = 120;
 /** Item types whose responses name options, and so get option (distractor) statistics. */
 type ChoiceKind = 'single' | 'multiple' | 'true_false';
 
-/** One item of the report: the analysis of ItemAnalysis plus what a reader needs to find the item. */
-export interface ReportItem extends ItemAnalysis {
-  /** 1-based position in the exam's first form (then the other forms' extra items). */
-  number: number;
-  type: ItemType | null;
-  topic: string | null;
-  cognitiveLevel: number | null;
-  /** The start of the stem as plain text. */
-  excerpt: string;
-}
-
-/**
- * The body of GET /api/exams/:id/analysis: the contract's fields (from
- * {@link ExamAnalysis}) and a few of our own.
- */
-export interface AnalysisReport extends Omit<ExamAnalysis, 'items'> {
-  examId: string;
-  examTitle: string;
-  subject: string;
-  grade: number;
-  computedAt: string;
-  fingerprint: string;
-  /** Graded results left out, by reason. */
-  excluded: {
-    /** Results still waiting for a person to grade an essay. */
-    pendingManual: number;
-    /** Results graded against revisions the exam no longer pins (a regrade is due). */
-    otherRevision: number;
-    /** Results the analysis refused (a score outside its item's range). */
-    invalid: number;
-  };
-  /** Items with at least `minResponses` responses: what POST /api/exams/:id/analysis/write-back would write to the bank. */
-  bank: { eligible: number; minResponses: number };
-  items: ReportItem[];
-}
-
-/** What one item got in the bank from a write-back. */
-export type WrittenStatistics = { itemId: string } & Omit<ItemStatistics, 'updatedAt' | 'examId' | 'examTitle'>;
-
-/** The answer of POST /api/exams/:id/analysis/write-back. */
-export interface WriteBackOutcome {
-  examId: string;
-  examTitle: string;
-  /** The grades the written figures were computed from (the report's fingerprint). */
-  fingerprint: string;
-  writtenAt: string;
-  minResponses: number;
-  /** Items whose statistics were written. */
-  updated: number;
-  /** Items left as they were: too few responses, or no longer in the bank. */
-  skipped: number;
-  items: WrittenStatistics[];
-}
+export type { AnalysisReport, ReportItem, WriteBackOutcome, WrittenStatistics } from '../contracts/analysis.js';
 
 /** What the route answers: a report, or the bulk job computing it. */
 export type AnalysisAnswer = { state: 'ready'; report: AnalysisReport; cached: boolean } | { state: 'queued'; jobId: string };

@@ -7,7 +7,7 @@
  * here; what follows is the server's own (stored revisions, pools, statistics).
  */
 
-import type { CognitiveLevel, ItemContent, ItemStatus, ItemType, Sharing } from '../contracts/items.js';
+import type { CognitiveLevel, ItemContent, ItemStats, ItemStatus, ItemType, Sharing } from '../contracts/items.js';
 
 export * from '../contracts/items.js';
 
@@ -92,24 +92,7 @@ export interface BankReader {
  * the item, not in a revision: statistics describe how candidates answered,
  * not what the author wrote, so recording them must not start a review.
  */
-export interface ItemStatistics {
-  /** Share of candidates answering right (classical p-value), 0..1. */
-  difficulty?: number;
-  discrimination?: number;
-  pointBiserial?: number;
-  /** Number of responses the figures come from. */
-  n?: number;
-  /** The exam the figures were computed from, and its title when they were written (the write-back names it). */
-  examId?: string;
-  examTitle?: string;
-  /** The revision that exam pinned (the figures describe it, not later edits). */
-  revision?: number;
-  /** Rasch (1PL) difficulty in logits, on that exam's scale (its calibrated items average 0). */
-  raschDifficulty?: number;
-  /** Standard error of raschDifficulty. */
-  raschSE?: number;
-  updatedAt?: Date;
-}
+export type ItemStatistics = Omit<ItemStats, 'updatedAt'> & { updatedAt?: Date };
 
 /** A shared passage ("ngữ liệu") that several items refer to by `stimulusId`. */
 export interface Stimulus {

@@ -1,5 +1,6 @@
 import type { ItemHead, RevisionDoc, RevisionState, StatusEvent } from './item-model.js';
-import type { ItemContent, ItemStatistics, ItemStatus, ItemType } from './item-types.js';
+import type { AnyItemContent, ItemStats, ItemView, StatusEvent as StatusEventView } from '../contracts/items.js';
+import type { ItemContent, ItemStatistics, ItemType } from './item-types.js';
 
 /**
  * What of an item may be shown without its key. Built from an allow-list of
@@ -39,14 +40,14 @@ const PUBLIC_BY_TYPE: Record<ItemType, readonly string[]> = {
 };
 
 /** The item without its key and scoring data (cloze blanks keep only their ids). */
-export function withoutKey(item: ItemContent): Record<string, unknown> {
+export function withoutKey(item: ItemContent): AnyItemContent {
   const source = item as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const field of [...COMMON_PUBLIC, ...PUBLIC_BY_TYPE[item.type]]) {
     if (source[field] !== undefined) out[field] = source[field];
   }
   if (item.type === 'cloze') out.blanks = item.blanks.map((b) => ({ id: b.id }));
-  return out;
+  return out as unknown as AnyItemContent;
 }
 
 /** Storage fields of a revision document that are not item content. */
@@ -59,43 +60,7 @@ export function contentOf(doc: Record<string, unknown>): ItemContent {
   return out as unknown as ItemContent;
 }
 
-export interface ItemStats {
-  difficulty?: number;
-  discrimination?: number;
-  pointBiserial?: number;
-  n?: number;
-  /** Where the figures came from: the exam and its title, and when they were written back. */
-  examId?: string;
-  examTitle?: string;
-  updatedAt?: string;
-}
-
-/** What the API answers for one item revision; the content fields are the item's type's. */
-export type ItemView = Record<string, unknown> & {
-  id: string;
-  revision: number;
-  status: ItemStatus;
-  ownerOrgId: string;
-  /** Author of this revision. */
-  authorId: string;
-  /** When this revision was written. */
-  createdAt: string;
-  /** Who created the item (revision 1). */
-  createdBy: string;
-  latestRevision: number;
-  approvedRevision: number | null;
-  keyIncluded: boolean;
-  stats?: ItemStats;
-};
-
-/** A workflow step as the API answers it. */
-export interface StatusEventView {
-  from: ItemStatus;
-  to: ItemStatus;
-  at: string;
-  by: string;
-  comment?: string;
-}
+export type { ItemStats, ItemView } from '../contracts/items.js';
 
 function statsView(stats: ItemStatistics): ItemStats {
   const { updatedAt, ...figures } = stats;

@@ -1,3 +1,4 @@
+import type { StimulusSummary, StimulusView } from '../contracts/items.js';
 import type { QueryFilter } from 'mongoose';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import { newId } from '../ids.js';
@@ -7,24 +8,11 @@ import type { BankAccess, BankCaller, Owner } from './bank-access.js';
 import type { ContentMedia } from './content-media.js';
 import type { BankModels, ItemHead, StimulusDoc } from './item-model.js';
 import { checkStimulus, type StimulusInput } from './item-schemas.js';
-import type { ItemStatus, ItemType, Stimulus } from './item-types.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './paging.js';
 import { keepRevision, readRevision } from './stimulus-revisions.js';
 
-/** A passage in a list: no attached items (open one for those), dates as ISO strings. */
-export type StimulusSummary = Omit<Stimulus, 'orgPath' | 'createdAt'> & {
-  createdAt: string;
-  revision: number;
-  updatedAt?: string;
-};
-
-/** A passage opened on its own: with the items attached to it that the caller may see. */
-export type StimulusView = Omit<Stimulus, 'createdAt' | 'orgPath'> & {
-  createdAt: string;
-  revision: number;
-  updatedAt?: string;
-  items: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
-};
+// A passage as the API answers it: the shared contract, dates as ISO strings.
+export type { StimulusSummary, StimulusView } from '../contracts/items.js';
 
 export interface StimulusQuery {
   subject?: string;

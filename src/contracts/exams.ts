@@ -3,7 +3,7 @@
  * exam statuses and result visibility, and the summary of an assembled form.
  * Browser-safe: no Node or server imports.
  */
-import type { CognitiveLevel, ItemType } from './items.js';
+import type { AnyItemContent, CognitiveLevel, ItemType } from './items.js';
 
 export const SHOW_RESULTS = ['never', 'after_submit', 'after_close'] as const;
 export type ShowResults = (typeof SHOW_RESULTS)[number];
@@ -106,4 +106,33 @@ export interface AssembleSummary {
   overlap: number;
   /** Highest minus lowest form mean difficulty. */
   difficultySpread: number;
+}
+
+/**
+ * An item of a form as exam managers read it: its content in this form's
+ * delivery order, with the key unless `keyWithheld` (not the reader's to see
+ * before the exam is published and open).
+ */
+export type ManagerFormItem = AnyItemContent & {
+  /** Position on the form, from 1. */
+  number: number;
+  itemId: string;
+  revision: number;
+  /** Index of the blueprint section it was drawn for. */
+  section: number;
+  points: number;
+  keyWithheld?: boolean;
+  optionOrder?: string[];
+  choiceOrder?: string[];
+  elementOrder?: string[];
+  stimulusRevision?: number;
+};
+
+/** One form as GET /api/exams/:id/forms/:code answers it (exam managers). */
+export interface ManagerFormView extends FormSummary {
+  examId: string;
+  examTitle: string;
+  examStatus: ExamStatus;
+  sections: { index: number; title: string }[];
+  items: ManagerFormItem[];
 }

@@ -4,6 +4,7 @@
  * Browser-safe: no Node or server imports. The server's src/bank/item-types.ts
  * re-exports these; the browser client imports them from here.
  */
+import type { PersonName } from './people.js';
 
 export const ITEM_TYPES = [
   'single_choice',
@@ -158,3 +159,132 @@ export const RESPONSE_LIMITS = Object.freeze({
   /** A numeric answer typed as text. */
   numeric: 100,
 });
+
+type KeysOf<T> = T extends unknown ? keyof T : never;
+type FieldOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+
+/**
+ * The fields of every item type in one object, each type's own fields
+ * optional: what an item answer carries (a view without the key lacks the
+ * key's fields) and what one editor holding any type edits.
+ */
+export type AnyItemContent = ItemCommon & { [K in Exclude<KeysOf<ItemContent>, keyof ItemCommon | 'blanks'>]?: FieldOf<ItemContent, K> } & {
+  /** Order of the item inside its passage's group. */
+  stimulusOrder?: number;
+  /** A view without the key keeps only each blank's id. */
+  blanks?: AnyClozeBlank[];
+};
+
+/**
+ * An item as one editor holds any type, and as POST /api/items and PUT
+ * /api/items/:id take it: the content plus, for a new item, the owner
+ * organisation (needed only when the author is at several).
+ */
+export type ItemDraft = AnyItemContent & { ownerOrgId?: string };
+
+/** A cloze blank of either kind, or only its id (a view without the key). */
+export interface AnyClozeBlank {
+  id: string;
+  accepted?: string[];
+  caseSensitive?: boolean;
+  ignoreDiacritics?: boolean;
+  value?: number;
+  tolerance?: number;
+}
+
+/** Item-analysis figures on an item, put there by an exam's analysis write-back. */
+export interface ItemStats {
+  /** Share of candidates answering right (classical p-value), 0..1. */
+  difficulty?: number;
+  discrimination?: number;
+  pointBiserial?: number;
+  /** Number of responses the figures come from. */
+  n?: number;
+  /** The exam the figures were computed from, and its title when they were written (the write-back names it). */
+  examId?: string;
+  examTitle?: string;
+  /** The revision that exam pinned (the figures describe it, not later edits). */
+  revision?: number;
+  /** Rasch (1PL) difficulty in logits, on that exam's scale (its calibrated items average 0). */
+  raschDifficulty?: number;
+  /** Standard error of raschDifficulty. */
+  raschSE?: number;
+  /** When they were written back. */
+  updatedAt?: string;
+}
+
+/** One workflow step of a revision, with the comment given (a reviewer's reason for sending it back). */
+export interface StatusEvent {
+  from: ItemStatus;
+  to: ItemStatus;
+  at: string;
+  by: string;
+  comment?: string;
+}
+
+/** What an item answer adds to the content: the server's fields. */
+export interface ItemServerFields {
+  id: string;
+  revision: number;
+  status: ItemStatus;
+  ownerOrgId: string;
+  /** Author of this revision. */
+  authorId: string;
+  /** When this revision was written. */
+  createdAt: string;
+  /** Who created the item (revision 1). */
+  createdBy: string;
+  latestRevision: number;
+  approvedRevision: number | null;
+  /** False when the caller may read but not author or review the item: key and scoring data are left out. */
+  keyIncluded: boolean;
+  stats?: ItemStats;
+  /** Steps of this revision, oldest first (authors and reviewers only). */
+  statusLog?: StatusEvent[];
+  /** The newest review decision on any revision of the item (authors and reviewers only). */
+  lastReview?: StatusEvent & { revision: number };
+}
+
+/** Names of the people an answer names by id, as far as the viewer may see them. */
+export interface NamedPeople {
+  people?: Record<string, PersonName>;
+}
+
+/** One item revision as GET /api/items/:id (and every item write) answers it. */
+export type ItemView = AnyItemContent & ItemServerFields & NamedPeople;
+
+/** A page of GET /api/items. */
+export interface ItemPage {
+  items: ItemView[];
+  nextCursor: string | null;
+}
+
+/** A shared passage ("ngữ liệu") as POST /api/stimuli and PUT /api/stimuli/:id take it. */
+export interface NewStimulus {
+  title: string;
+  /** Same safe HTML subset as stems. */
+  content: string;
+  subject: string;
+  grade?: number;
+  topic?: string;
+  language?: 'vi' | 'en';
+  tags?: string[];
+  sharing?: Sharing;
+}
+
+/** A passage as GET /api/stimuli lists it. */
+export interface StimulusSummary extends NewStimulus {
+  id: string;
+  sharing: Sharing;
+  ownerOrgId: string;
+  authorId: string;
+  createdAt: string;
+  /** Bumped by every edit; sent back with the next one. */
+  revision: number;
+  updatedAt?: string;
+}
+
+/** A passage opened on its own (GET /api/stimuli/:id and every write): with the items attached to it that the caller may see. */
+export interface StimulusView extends StimulusSummary {
+  items: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
+}

@@ -30,3 +30,26 @@ export function personMatches(person: Partial<PersonName>, query: string): boole
   if (!q) return true;
   return [person.displayName, person.username, person.studentId].some((field) => typeof field === 'string' && personKey(field).includes(q));
 }
+
+export const ORG_KINDS = ['ministry', 'department', 'office', 'school'] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+
+/** An organisation as GET /api/orgs and /api/orgs/:id answer it. */
+export interface OrgView {
+  id: string;
+  code: string;
+  name: string;
+  kind: OrgKind;
+  parentId: string | null;
+  /** Ancestors, root first, ending with the organisation itself. */
+  path: string[];
+  createdAt: string;
+}
+
+/** What POST /api/users/bulk answers: a bad row never stops the others. */
+export interface BulkUsersResult {
+  created: number;
+  /** The users created, by row: their ids go into an exam's candidate list. */
+  users: { index: number; id: string; username: string }[];
+  failed: { index: number; error: { code: string; message: string } }[];
+}

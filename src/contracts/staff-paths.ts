@@ -44,6 +44,11 @@ export interface PathMatcher {
 
 /** The matcher of a staff path; the home page also takes a trailing slash. */
 export function staffPathMatcher(path: StaffPath): PathMatcher {
+  return pathMatcher(path, path === STAFF_HOME);
+}
+
+/** The matcher of a client path (`:name` segments are parameters); `trailingSlash`: also with a slash at the end. */
+export function pathMatcher(path: string, trailingSlash = false): PathMatcher {
   const params: string[] = [];
   const source = path
     .split('/')
@@ -53,5 +58,5 @@ export function staffPathMatcher(path: StaffPath): PathMatcher {
       return '([^/]+)';
     })
     .join('/');
-  return { pattern: new RegExp(`^${source}${path === STAFF_HOME ? '/?' : ''}$`), params };
+  return { pattern: new RegExp(`^${source}${trailingSlash ? '/?' : ''}$`), params };
 }

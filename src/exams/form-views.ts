@@ -3,7 +3,8 @@
  * managers, as far as key-access.ts lets them), the answer key as CSV, and the shared helpers the printable
  * paper uses. Nothing here is for candidates: see candidate-form.ts.
  */
-import type { ItemContent, ItemRevision } from '../bank/item-types.js';
+import type { ManagerFormItem, ManagerFormView } from '../contracts/exams.js';
+import type { AnyItemContent, ItemContent, ItemRevision } from '../bank/item-types.js';
 import { withoutKey } from '../bank/item-views.js';
 import { KEY_WITHHELD_REASON } from '../bank/key-access.js';
 import type { FormItem } from '../assembly/assembler.js';
@@ -15,20 +16,7 @@ import { pinKey, type KeyTest } from './exam-service.js';
 /** Bank bookkeeping that a form does not repeat (the pin and the form's points replace it). */
 const BOOKKEEPING = new Set(['_id', 'id', 'itemId', 'revision', 'status', 'ownerOrgId', 'orgPath', 'authorId', 'createdAt', 'updatedAt', 'points', 'reviewerId', 'approvedBy', 'approvedAt', 'searchKey', 'searchText', 'latest']);
 
-export type ManagerFormItem = Record<string, unknown> & { number: number; itemId: string; revision: number; section: number; points: number };
-
-export interface ManagerFormView {
-  examId: string;
-  examTitle: string;
-  examStatus: string;
-  code: string;
-  hash: string;
-  itemCount: number;
-  totalPoints: number;
-  meanDifficulty: number;
-  sections: { index: number; title: string }[];
-  items: ManagerFormItem[];
-}
+export type { ManagerFormItem, ManagerFormView } from '../contracts/exams.js';
 
 /** A..Z for positions 0..25 (options are at most 10). */
 export const letter = (i: number) => String.fromCharCode(65 + i);
@@ -50,13 +38,13 @@ function revisionOf(revisions: Map<string, ItemRevision>, pin: FormItem): ItemRe
 }
 
 /** The item's authored content with options, choices and elements in this form's delivery order. */
-function deliveredContent(item: ItemRevision, pin: FormItem): Record<string, unknown> {
+function deliveredContent(item: ItemRevision, pin: FormItem): AnyItemContent {
   const content: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!BOOKKEEPING.has(k) && v !== undefined) content[k] = v;
   if (item.type === 'single_choice' || item.type === 'multiple_choice') content.options = ordered(item.options, pin.optionOrder);
   if (item.type === 'matching') content.choices = ordered(item.choices, pin.choiceOrder);
   if (item.type === 'ordering') content.elements = ordered(item.elements, pin.elementOrder);
-  return content;
+  return content as unknown as AnyItemContent;
 }
 
 /**

@@ -10,7 +10,8 @@
  * `{done, total}` as its progress until every batch has finished. Each batch
  * queues the sector push of what it graded.
  */
-import { DelayedError, UnrecoverableError, type Job, type JobState, type Queue } from 'bullmq';
+import type { JobFailure, JobView } from '../contracts/grading.js';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { newId } from '../ids.js';
 import type { GradingRunPlan, QueuePayloads, Queues, SectorPushItem } from '../queues/queues.js';
 import { pushState, type MarkLevel } from './mark-model.js';
@@ -23,13 +24,6 @@ type GradingJob = Job<QueuePayloads['grading']>;
 type BulkJob = Job<GradeExamPayload>;
 
 /** A failure as GET /api/jobs/:jobId lists it. */
-export interface JobFailure {
-  reason: string;
-  attemptId?: string;
-  /** The batch job it happened in, for whole-exam runs. */
-  jobId?: string;
-}
-
 /** What one grading batch returns (and keeps in its progress when it fails). */
 export interface BatchResult {
   attempts: number;
@@ -345,18 +339,7 @@ function asProgress(p: unknown): JobProgress | null {
   return typeof p === 'object' && p !== null && 'total' in p ? (p as JobProgress) : null;
 }
 
-/** GET /api/jobs/:jobId */
-export interface JobView {
-  id: string;
-  queue: 'bulk' | 'grading' | 'sector';
-  state: JobState | 'unknown';
-  progress: { done: number; total: number };
-  failed: JobFailure[];
-  result: unknown;
-  attemptsMade: number;
-  createdAt: string;
-  finishedAt: string | null;
-}
+export type { JobFailure, JobView } from '../contracts/grading.js';
 
 export interface FoundJob {
   view: JobView;

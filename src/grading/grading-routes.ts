@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
 import { currentRevisions } from '../bank/stimulus-revisions.js';
+import type { ManualQueue } from '../contracts/grading.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
 import { STAFF_ROLES } from '../users/user-model.js';
@@ -258,7 +259,7 @@ async function routes(app: FastifyInstance) {
           ...(rev?.type === 'essay' ? { rubric: rev.rubric, ...(rev.maxWords ? { maxWords: rev.maxWords } : {}) } : {}),
         };
       }),
-    };
+    } satisfies ManualQueue;
   });
 
   app.post<{ Params: FromSchema<typeof attemptItemParams>; Body: FromSchema<typeof manualGradeBody> }>('/api/attempts/:id/items/:itemId/grade', {

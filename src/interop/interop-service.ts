@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { AppError, BadRequest } from '../errors.js';
+import type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
 import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } from '../bank/index.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
 import type { Principal } from '../orgs/access.js';
@@ -29,54 +30,7 @@ export interface ImportDefaults {
   ownerOrgId?: string;
 }
 
-export interface ImportFailure {
-  index: number;
-  line?: number;
-  /** The question's number as the file prints it, where the file numbers its questions (Word papers). */
-  number?: number;
-  section?: string;
-  error: ItemErrorBody;
-}
-
-export interface ImportWarning {
-  index: number;
-  line?: number;
-  number?: number;
-  messages: string[];
-}
-
-/** A passage of the file: stored (with its bank `id`), or in a dry run as it would be stored. */
-export interface ImportedStimulus {
-  /** The file's own name for it, which a dry run's items carry as `stimulusId`. */
-  ref: string;
-  id?: string;
-  title: string;
-  /** The sanitised passage (dry run only). */
-  content?: string;
-}
-
-/** One question as it would be stored (dry run). */
-export interface PlannedItem {
-  index: number;
-  line?: number;
-  number?: number;
-  section?: string;
-  item: Record<string, unknown>;
-}
-
-export interface ImportReport {
-  /** Items stored; in a dry run, items that would be. */
-  imported: number;
-  ids: string[];
-  failed: ImportFailure[];
-  warnings: ImportWarning[];
-  /** About the file as a whole. */
-  fileWarnings?: string[];
-  stimuli?: ImportedStimulus[];
-  /** Set on a dry run: nothing was written, `items` is what would be. */
-  dryRun?: boolean;
-  items?: PlannedItem[];
-}
+export type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
 
 /** The search filters an export takes: GET /api/items's, without paging. */
 export type ExportFilters = Omit<SearchQuery, 'limit' | 'cursor'>;
@@ -236,7 +190,7 @@ export class InteropService {
       results.forEach((result, i) => {
         const { entry } = chunk[i]!;
         if ('error' in result) failed.push({ ...placeOf(entry), error: result.error });
-        else if ('item' in result) items.push({ ...placeOf(entry), item: result.item as unknown as Record<string, unknown> });
+        else if ('item' in result) items.push({ ...placeOf(entry), item: result.item });
         else ids.push(result.id);
       });
     }

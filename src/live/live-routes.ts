@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import { auditContext } from '../audit/audit-context.js';
+import type { Extension, MonitorRow } from '../contracts/live.js';
 import { personMatches } from '../contracts/people.js';
 import { Forbidden } from '../errors.js';
 import type { Principal } from '../orgs/access.js';
@@ -120,7 +121,7 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
       },
     }, async (request) => {
       const exam = await staffExam(app, request.principal, request.params.id);
-      const out = await live.extend(exam._id, request.body.candidateId, request.body.extraMinutes, request.principal.id);
+      const out: Extension = await live.extend(exam._id, request.body.candidateId, request.body.extraMinutes, request.principal.id);
       await app.audit.record(auditContext(request, ['exam_manager', 'proctor']), {
         orgId: exam.ownerOrgId,
         action: 'exam.extension',
@@ -148,7 +149,8 @@ export function liveRoutes(live: LiveService): FastifyPluginAsync {
       // Only what the caller may see is searched: a name they cannot see finds nobody.
       const rows = (await live.monitor(exam)).filter((r) => !q || r.candidateId === q || personMatches(people.get(r.candidateId) ?? {}, q));
       const locks = await app.auth.lockout.lockedUntil(rows.map((r) => r.candidateId));
-      return { candidates: rows.map((r) => ({ ...r, ...people.get(r.candidateId), locked: locks.has(r.candidateId), lockedUntil: locks.get(r.candidateId)?.toISOString() ?? null })) };
+      const candidates: MonitorRow[] = rows.map((r) => ({ ...r, ...people.get(r.candidateId), locked: locks.has(r.candidateId), lockedUntil: locks.get(r.candidateId)?.toISOString() ?? null }));
+      return { candidates };
     });
 
     app.get('/api/my/exams', {

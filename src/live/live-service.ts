@@ -11,7 +11,8 @@
  * deadline job, an extension).
  */
 import type { mongo } from 'mongoose';
-import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type EventCounts, type SubmitReason } from '../attempts/attempt-model.js';
+import type { Extension, LiveRow } from '../contracts/live.js';
+import { attemptIdFor, emptyCheckpoint, type Attempt, type AttemptModel, type SubmitReason } from '../attempts/attempt-model.js';
 import type { AttemptLogStore } from '../attempts/attempt-log.js';
 import { MAX_CAS_ROUNDS, type AttemptService } from '../attempts/attempt-service.js';
 import { GroupCommitter, insertManyWriter, type GroupCommitOptions } from '../attempts/group-commit.js';
@@ -80,17 +81,6 @@ export type JoinResult =
     }
   | { kind: 'submitted'; attemptId: string; at: Date; reason: SubmitReason }
   | { kind: 'replaced' };
-
-export interface MonitorRow {
-  candidateId: string;
-  state: 'not_started' | 'in_progress' | 'submitted';
-  connected: boolean;
-  answered: number;
-  lastSeenAt: string | null;
-  events: EventCounts;
-  /** Times the candidate came back on a new connection (a reload, a dropped network): joins after the first. */
-  reconnects: number;
-}
 
 /** Joins after the first one. */
 function reconnectsOf(joins: number | undefined): number {
@@ -263,7 +253,7 @@ export class LiveService {
    * `extend` entry, the deadline job moves and the socket's process sends
    * `time`. A candidate who has not started gets them when they start.
    */
-  async extend(examId: string, candidateId: string, extraMinutes: number, by: string): Promise<{ candidateId: string; extraMinutes: number; endsAt: string | null }> {
+  async extend(examId: string, candidateId: string, extraMinutes: number, by: string): Promise<Extension> {
     const live = await this.deps.exams.exam(examId);
     if (!live) throw new NotFound('Exam');
     if (!live.candidates.has(candidateId)) throw new ValidationFailed('The candidate is not on this exam', [{ instancePath: '/candidateId', message: 'not a candidate of this exam' }]);
@@ -310,10 +300,10 @@ export class LiveService {
   // ---------------------------------------------------------------- reads for the API
 
   /** GET /api/exams/:id/monitor: one row per candidate on the roster. */
-  async monitor(exam: Exam): Promise<MonitorRow[]> {
+  async monitor(exam: Exam): Promise<LiveRow[]> {
     const { live, submitted } = await this.deps.presence.read(exam._id);
     const now = Date.now();
-    const rows: MonitorRow[] = [];
+    const rows: LiveRow[] = [];
     const unknown: { index: number; candidateId: string }[] = [];
     for (const candidateId of exam.candidateIds) {
       const sub = submitted.get(candidateId);

@@ -1,8 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
 
-export const ORG_KINDS = ['ministry', 'department', 'office', 'school'] as const;
-export type OrgKind = (typeof ORG_KINDS)[number];
+import { ORG_KINDS, type OrgKind } from '../contracts/people.js';
+
+export { ORG_KINDS, type OrgKind } from '../contracts/people.js';
 
 export interface Org {
   _id: string;

@@ -1,4 +1,5 @@
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import type { OrgView } from '../contracts/people.js';
 import type { Org, OrgKind, OrgModel } from './org-model.js';
 import type { Access, Principal } from './access.js';
 
@@ -9,15 +10,7 @@ export interface NewOrg {
   parentId: string | null;
 }
 
-export interface OrgView {
-  id: string;
-  code: string;
-  name: string;
-  kind: OrgKind;
-  parentId: string | null;
-  path: string[];
-  createdAt: string;
-}
+export type { OrgView } from '../contracts/people.js';
 
 export function orgView(org: Org): OrgView {
   return {

@@ -13,6 +13,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 // For `schema.hide`: the client's pages are not part of the published API.
 import type {} from '@fastify/swagger';
+import { CANDIDATE_PATHS } from '../contracts/candidate-paths.js';
 import { STAFF_PATHS } from '../contracts/staff-paths.js';
 import { projectRoot } from '../infra/paths.js';
 
@@ -24,8 +25,8 @@ export interface WebPluginOptions {
 /** Paths of the staff app: the shared list the browser's router renders pages for. */
 export const STAFF_CLIENT_ROUTES = STAFF_PATHS;
 
-/** Paths the client's router renders; each answers with index.html. */
-export const CLIENT_ROUTES = ['/', '/login', '/exam/:examId', ...STAFF_CLIENT_ROUTES] as const;
+/** Paths the client's router renders (the shared lists of src/contracts); each answers with index.html. */
+export const CLIENT_ROUTES = [...CANDIDATE_PATHS, ...STAFF_CLIENT_ROUTES] as const;
 
 /**
  * No inline script, no eval, nothing from other origins. KaTeX styles its

@@ -1,3 +1,4 @@
+import type { BulkUsersResult } from '../contracts/people.js';
 import { collectionBeside, insertNew, INSERT_CHUNK, nativeOf, readByIds, readMany } from '../infra/store.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -123,8 +124,8 @@ export class UserService {
   async bulkCreate(
     actor: Principal,
     inputs: NewUser[],
-  ): Promise<{ created: number; users: { index: number; id: string; username: string }[]; failed: { index: number; error: { code: string; message: string } }[] }> {
-    const failed: { index: number; error: { code: string; message: string } }[] = [];
+  ): Promise<BulkUsersResult> {
+    const failed: BulkUsersResult['failed'] = [];
     const ready: { index: number; user: User }[] = [];
     const seen = new Map<string, number>();
     const allowed = new Map<string, boolean>();

@@ -6,9 +6,9 @@
  * to `/staff`; candidates never get the staff pages.
  */
 import { clearSession, loadSession, logout, saveSession, type Session } from './api.js';
+import { CANDIDATE_ROUTES } from './candidate-pages.js';
 import { h } from './dom.js';
 import { getLang, setLang, t } from './i18n.js';
-import { examPage } from './pages/exam.js';
 import { examsPage } from './pages/exams.js';
 import { loginPage, noticeOnLogin } from './pages/login.js';
 import type { Page, PageContext } from './pages/types.js';
@@ -26,9 +26,7 @@ interface Route {
 }
 
 const ROUTES: Route[] = [
-  { pattern: /^\/$/, page: examsPage, auth: true },
-  { pattern: /^\/login$/, page: loginPage, auth: false },
-  { pattern: /^\/exam\/([^/]+)$/, page: examPage, params: ['examId'], auth: true },
+  ...CANDIDATE_ROUTES,
   ...STAFF_ROUTES.map((r) => ({ ...r, auth: true, staff: true })),
 ];
 

@@ -5,111 +5,35 @@
  * need the bearer token and so cannot be plain links.
  */
 import { ApiError, request, type Session } from '../api.js';
-import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
-import type { Choice, CognitiveLevel, ItemStatus, ItemType, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
-import type { PersonName } from '../../contracts/people.js';
+import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, ManagerFormItem, ManagerFormView, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
+import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemView } from '../../contracts/items.js';
+import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
+import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
+import type { ImportReport } from '../../contracts/imports.js';
+import type { Extension, MonitorRow } from '../../contracts/live.js';
+import type { BulkUsersResult, OrgView } from '../../contracts/people.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
-export type { Choice, CognitiveLevel, ItemStatus, Labelled, RubricRow, Sharing } from '../../contracts/items.js';
+export type { Choice, CognitiveLevel, ItemPage, ItemStats, ItemStatus, ItemView, Labelled, RubricRow, Sharing, StatusEvent } from '../../contracts/items.js';
 export type { BlueprintCell, BlueprintSection, CellAvailability, FormSummary, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
 export type { ResultRow, SectorSync } from '../../contracts/results.js';
+export type { BulkUsersResult } from '../../contracts/people.js';
+export type { Extension, MonitorRow } from '../../contracts/live.js';
+export type { JobFailure, ManualTask } from '../../contracts/grading.js';
 /** A blueprint as the server answers it. */
 export type Blueprint = BlueprintView;
 /** What assembling an exam answers. */
 export type AssembleResult = AssembleSummary;
 
-export interface ClozeBlank {
-  id: string;
-  accepted?: string[];
-  caseSensitive?: boolean;
-  ignoreDiacritics?: boolean;
-  value?: number;
-  tolerance?: number;
-}
+/** One blank of a cloze item as the editor holds it (either kind). */
+export type ClozeBlank = AnyClozeBlank;
 
-/**
- * The authored content of an item (docs/item-types.md): the common fields and every
- * type's own fields, optional here because one editor holds any type.
- */
-export interface ItemContent {
-  type: ItemType;
-  stem: string;
-  subject: string;
-  grade: number;
-  topic: string;
-  cognitiveLevel: CognitiveLevel;
-  tags?: string[];
-  language?: 'vi' | 'en';
-  points?: number;
-  difficulty?: number;
-  sharing?: Sharing;
-  stimulusId?: string;
-  stimulusOrder?: number;
-  shuffleOptions?: boolean;
-  ownerOrgId?: string;
-  options?: Choice[];
-  correct?: string[];
-  scoring?: 'all_or_nothing' | 'partial';
-  value?: boolean | number;
-  statements?: Labelled[];
-  values?: Record<string, boolean>;
-  ladder?: number[];
-  tolerance?: number;
-  accepted?: string[];
-  caseSensitive?: boolean;
-  ignoreDiacritics?: boolean;
-  premises?: Labelled[];
-  choices?: Labelled[];
-  pairs?: Record<string, string>;
-  elements?: Labelled[];
-  order?: string[];
-  text?: string;
-  blanks?: ClozeBlank[];
-  rubric?: RubricRow[];
-  maxWords?: number;
-}
-
-export interface ItemStats {
-  difficulty?: number;
-  discrimination?: number;
-  pointBiserial?: number;
-  n?: number;
-}
-
-/** One workflow step of a revision, with the comment given (a reviewer's reason for sending it back). */
-export interface StatusEvent {
-  from: ItemStatus;
-  to: ItemStatus;
-  at: string;
-  by: string;
-  comment?: string;
-}
-
-/** One revision of an item as GET /api/items answers it. */
-export interface ItemView extends ItemContent {
-  id: string;
-  revision: number;
-  status: ItemStatus;
-  ownerOrgId: string;
-  /** Author of this revision. */
-  authorId: string;
-  createdAt: string;
-  createdBy: string;
-  latestRevision: number;
-  approvedRevision: number | null;
-  keyIncluded: boolean;
-  stats?: ItemStats;
-  /** Steps of this revision, oldest first (authors and reviewers only). */
-  statusLog?: StatusEvent[];
-  /** The newest review decision on any revision of the item. */
-  lastReview?: StatusEvent & { revision: number };
-  /** Names of the people named by id above (author, creator, who took each step), as far as the viewer may see them. */
-  people?: Record<string, PersonName>;
-}
+/** The authored content of an item as one editor holds any type: each type's own fields optional. */
+export type ItemContent = ItemDraft;
 
 /** Fields of an item answer that belong to the server, not to the content. */
-export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview', 'people'] as const;
+export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview', 'people'] as const satisfies readonly (keyof (ItemServerFields & NamedPeople))[];
 
 export interface ItemSearch {
   subject?: string;
@@ -125,29 +49,8 @@ export interface ItemSearch {
   cursor?: string;
 }
 
-export interface ItemPage {
-  items: ItemView[];
-  nextCursor: string | null;
-}
-
-export interface Stimulus {
-  id: string;
-  title: string;
-  content: string;
-  subject: string;
-  grade?: number;
-  topic?: string;
-  language?: 'vi' | 'en';
-  sharing?: Sharing;
-  ownerOrgId?: string;
-  authorId?: string;
-  createdAt?: string;
-  /** Bumped by every edit; sent back with the next one. */
-  revision?: number;
-  updatedAt?: string;
-  tags?: string[];
-  items?: { id: string; revision: number; status: ItemStatus; type: ItemType; stimulusOrder?: number }[];
-}
+/** A passage as the server lists it, or opened with its items. */
+export type Stimulus = StimulusSummary & Partial<Pick<StimulusView, 'items'>>;
 
 export interface StimulusSearch {
   subject?: string;
@@ -168,26 +71,11 @@ export interface ExamSearch {
   cursor?: string;
 }
 
-export interface ImportResult {
-  imported: number;
-  ids: string[];
-  failed: { index: number; line?: number; number?: number; section?: string; error: { code: string; message: string; details?: unknown[] } }[];
-  warnings?: { index: number; line?: number; number?: number; messages: string[] }[];
-  fileWarnings?: string[];
-  stimuli?: { ref: string; id?: string; title: string; content?: string }[];
-  /** A preview (dryRun): nothing was stored; `items` is what would be. */
-  dryRun?: boolean;
-  items?: { index: number; line?: number; number?: number; section?: string; item: ItemContent }[];
-}
+/** What an import answers. */
+export type ImportResult = ImportReport;
 
-export interface Org {
-  id: string;
-  code: string;
-  name: string;
-  kind: string;
-  parentId: string | null;
-  path: string[];
-}
+/** An organisation as the server answers it. */
+export type Org = OrgView;
 
 export interface Exam {
   id: string;
@@ -216,114 +104,21 @@ export interface Exam {
 }
 
 /** An item of a form as exam managers read it: content with the key, in delivery order. */
-/** `keyWithheld`: the server left the key out (not yours to read before the exam is published and open). */
-export type FormItem = ItemContent & { number: number; itemId: string; revision: number; section: number; points: number; keyWithheld?: boolean };
+export type FormItem = ManagerFormItem;
+/** A form as exam managers read it. */
+export type ManagerForm = ManagerFormView;
 
-export interface ManagerForm extends FormSummary {
-  examId: string;
-  examTitle: string;
-  examStatus: string;
-  sections: { index: number; title: string }[];
-  items: FormItem[];
-}
+/** A background job as the page follows it. */
+export type Job = JobView;
 
-export interface MonitorRow {
-  candidateId: string;
-  state: 'not_started' | 'in_progress' | 'submitted';
-  connected: boolean;
-  answered: number;
-  lastSeenAt: string | null;
-  events: Record<string, number>;
-  /** The candidate's name, username and số báo danh; absent for someone the viewer may not see. */
-  displayName?: string;
-  username?: string;
-  studentId?: string;
-  /** Times the candidate came back on a new connection (reload, network); absent from older servers. */
-  reconnects?: number;
-  /** Locked out of logging in by wrong passwords; absent from servers before login locks were shown. */
-  locked?: boolean;
-  lockedUntil?: string | null;
-}
-
-export interface Extension {
-  candidateId: string;
-  endsAt: string | null;
-  extraMinutes: number;
-}
-
-export interface Job {
-  state: string;
-  progress: { done: number; total: number };
-  failed: unknown[];
-}
-
-/**
- * One essay response waiting for a person. The route's document names the route, not the
- * row; these are the fields the page reads, the rest it shows when present.
- */
-export interface ManualTask {
-  attemptId: string;
-  itemId: string;
-  revision?: number;
-  /** Position of the item on the candidate's form. */
-  number?: number;
-  candidateId?: string;
-  studentId?: string | null;
-  formCode?: string;
-  response?: unknown;
-  maxPoints?: number;
-  points?: number | null;
-  comment?: string;
-  stem?: string;
-  rubric?: RubricRow[];
-}
-
-export interface OptionStats {
-  count: number;
-  share: number;
-  pointBiserial: number | null;
-  key?: boolean;
-}
-
-export interface ItemAnalysis {
-  itemId: string;
-  revision: number;
-  /** Position on the first form (items only other forms carry follow). */
-  number?: number;
-  type?: ItemType | null;
-  topic?: string | null;
-  cognitiveLevel?: number | null;
-  /** Start of the stem as plain text. */
-  excerpt?: string;
-  n: number;
-  pValue: number | null;
-  pointBiserial: number | null;
-  discrimination: number | null;
-  maxPoints?: number;
-  options?: Record<string, OptionStats>;
-  flags?: { reason: string; message: string; optionId?: string }[];
-}
-
-export interface Analysis {
-  candidates: number;
-  mean: number | null;
-  sd: number | null;
-  reliability: { kr20?: number | null; alpha?: number | null };
-  sem: number | null;
-  items: ItemAnalysis[];
-  distribution?: { binWidth: number; mean: number | null; sd: number | null; bins: { from: number; to: number; count: number; share: number }[] };
-  forms?: { itemCount: number; maxScore: number; candidates: number; mean: number; sd: number | null; reliability: number | null }[];
-  /** Items the write-back would put statistics on. */
-  bank?: { eligible: number; minResponses: number };
-}
-
+/** One option's figures in the analysis report. */
+export type OptionStats = OptionAnalysis;
+/** One item of the analysis report. */
+export type ItemAnalysis = ReportItem;
+/** The analysis report. */
+export type Analysis = AnalysisReport;
 /** What POST /api/exams/:id/analysis/write-back wrote to the bank. */
-export interface AnalysisWriteBack {
-  examId: string;
-  updated: number;
-  skipped: number;
-  writtenAt: string;
-}
+export type AnalysisWriteBack = WriteBackOutcome;
 
 export interface NewUserRow {
   username: string;
@@ -331,13 +126,6 @@ export interface NewUserRow {
   displayName: string;
   studentId?: string;
   roles: { role: string; orgId: string }[];
-}
-
-export interface BulkUsersResult {
-  created: number;
-  /** The users created, by row: their ids go into an exam's candidate list. */
-  users?: { index: number; id: string; username: string }[];
-  failed: { index: number; error: { code: string; message: string } }[];
 }
 
 type Query = Record<string, string | number | boolean | null | undefined>;
@@ -519,20 +307,20 @@ export class StaffApi {
     return this.post<ItemView>(`/api/items/${encodeURIComponent(id)}/status`, body);
   }
 
-  createStimulus(body: Omit<Stimulus, 'id'>): Promise<Stimulus> {
-    return this.post<Stimulus>('/api/stimuli', body);
+  createStimulus(body: NewStimulus): Promise<StimulusView> {
+    return this.post<StimulusView>('/api/stimuli', body);
   }
 
-  stimulus(id: string): Promise<Stimulus> {
-    return this.get<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`);
+  stimulus(id: string): Promise<StimulusView> {
+    return this.get<StimulusView>(`/api/stimuli/${encodeURIComponent(id)}`);
   }
 
-  stimuli(query: StimulusSearch): Promise<{ stimuli: Stimulus[]; nextCursor: string | null }> {
-    return this.get<{ stimuli: Stimulus[]; nextCursor: string | null }>('/api/stimuli', { ...query });
+  stimuli(query: StimulusSearch): Promise<{ stimuli: StimulusSummary[]; nextCursor: string | null }> {
+    return this.get<{ stimuli: StimulusSummary[]; nextCursor: string | null }>('/api/stimuli', { ...query });
   }
 
-  updateStimulus(id: string, body: Omit<Stimulus, 'id'>, revision: number): Promise<Stimulus> {
-    return this.put<Stimulus>(`/api/stimuli/${encodeURIComponent(id)}`, { ...body, revision });
+  updateStimulus(id: string, body: NewStimulus, revision: number): Promise<StimulusView> {
+    return this.put<StimulusView>(`/api/stimuli/${encodeURIComponent(id)}`, { ...body, revision });
   }
 
   importItems(format: string, file: Blob, defaults: Query = {}): Promise<ImportResult> {
@@ -646,8 +434,8 @@ export class StaffApi {
   }
 
   async manualQueue(id: string): Promise<ManualTask[]> {
-    const body = await this.get<ManualTask[] | { items?: ManualTask[]; queue?: ManualTask[]; tasks?: ManualTask[] }>(`/api/exams/${encodeURIComponent(id)}/manual-queue`);
-    return Array.isArray(body) ? body : (body.items ?? body.queue ?? body.tasks ?? []);
+    const body = await this.get<ManualQueue>(`/api/exams/${encodeURIComponent(id)}/manual-queue`);
+    return body.items;
   }
 
   gradeManually(attemptId: string, itemId: string, points: number, comment: string): Promise<unknown> {

@@ -158,13 +158,14 @@ function taskCard(ctx: StaffContext, task: ManualTask, index: number, mayGrade: 
       .catch(() => undefined);
   }
   const answer = renderItem({ id: task.itemId, type: 'essay', stem: '' }, { idPrefix: idp, initial: typeof task.response === 'string' ? task.response : null, readOnly: true });
-  const points = input({ id: `${idp}-points`, inputmode: 'decimal', class: 'input--short', value: task.points !== undefined && task.points !== null ? String(task.points) : '' });
+  // A task is ungraded (it leaves the queue once graded), so the field starts empty.
+  const points = input({ id: `${idp}-points`, inputmode: 'decimal', class: 'input--short', value: '' });
   const pointsLabel = h('label', { for: points.id }, maxPoints !== undefined ? t('staff.grading.pointsOf', { max: num(maxPoints) }) : t('staff.grading.points'));
   const comment = textarea({ id: `${idp}-comment`, rows: 2 });
-  comment.value = task.comment ?? '';
   const save = h('button', { type: 'submit', class: 'button button--primary' }, t('staff.grading.save'));
   const result = h('div', { class: 'message-slot' });
-  const where = [task.studentId ?? task.candidateId, task.formCode ? t('exam.form', { code: task.formCode }) : null, task.number ? t('staff.grading.taskItem', { n: task.number }) : null];
+  // Graders see the form and the question, not whose answer it is.
+  const where = [task.formCode ? t('exam.form', { code: task.formCode }) : null, task.number ? t('staff.grading.taskItem', { n: task.number }) : null];
   const title = h('h3', { id: `${idp}-title` }, t('staff.grading.task', { n: index + 1 }), ' ', h('span', { class: 'muted' }, where.filter(Boolean).join(' · ')));
   const form = h(
     'form',
