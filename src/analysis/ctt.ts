@@ -24,7 +24,7 @@
  *   page shows), binned [0,w), [w,2w), …, the last bin closed at 10.
  */
 import type { ResponseMatrix } from './responses.js';
-import type { FormAnalysis, OptionAnalysis, Reliability, ScoreBin, ScoreDistribution } from './types.js';
+import type { ExamAnalysis, FormAnalysis, OptionAnalysis, Reliability, ScoreBin, ScoreDistribution } from './types.js';
 
 export interface CttOptions {
   /** @defaultValue 0.27 */
@@ -43,15 +43,8 @@ export interface CttItem {
   options: Record<string, OptionAnalysis>;
 }
 
-export interface CttExam {
-  candidates: number;
-  mean: number | null;
-  sd: number | null;
-  reliability: Reliability;
-  sem: number | null;
-  forms: FormAnalysis[];
-  distribution: ScoreDistribution;
-}
+/** The exam-level statistics of the report (everything but the items). */
+export type CttExam = Omit<ExamAnalysis, 'items' | 'rasch'>;
 
 export function computeCtt(m: ResponseMatrix, options: CttOptions = {}): { exam: CttExam; items: CttItem[] } {
   const groupShare = options.groupShare ?? 0.27;

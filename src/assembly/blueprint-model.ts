@@ -1,21 +1,14 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
 import { ITEM_TYPES } from '../bank/item-types.js';
-import type { BlueprintCell, BlueprintConstraints, BlueprintSection } from '../contracts/exams.js';
+import type { BlueprintCell, BlueprintConstraints, BlueprintSection, BlueprintView } from '../contracts/exams.js';
 
 export type { BlueprintCell, BlueprintConstraints, BlueprintSection } from '../contracts/exams.js';
 
 export const DEFAULT_CONSTRAINTS: BlueprintConstraints = { maxItemOverlap: 0.3, difficultyTolerance: 0.05 };
 
 /** What the assembler needs from a blueprint: the matrix and its targets. */
-export interface BlueprintSpec {
-  title: string;
-  subject: string;
-  grade: number;
-  durationMinutes?: number;
-  sections: BlueprintSection[];
-  constraints: BlueprintConstraints;
-}
+export type BlueprintSpec = Pick<BlueprintView, 'title' | 'subject' | 'grade' | 'durationMinutes' | 'sections' | 'constraints'>;
 
 export interface Blueprint extends BlueprintSpec {
   _id: string;

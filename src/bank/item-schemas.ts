@@ -1,3 +1,4 @@
+import type { NewStimulus } from '../contracts/items.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
@@ -15,15 +16,8 @@ import { sanitizeRichText, textOfSafeHtml } from './sanitize.js';
 /** An item as authors send it: the content plus fields that only matter on create. */
 export type ItemInput = ItemContent & { ownerOrgId?: string; stimulusOrder?: number };
 
-export interface StimulusInput {
-  title: string;
-  content: string;
-  subject: string;
-  grade?: number;
-  topic?: string;
-  language?: 'vi' | 'en';
-  tags?: string[];
-  sharing?: 'private' | 'org' | 'subtree' | 'national';
+/** A passage as the bank takes it: the contract's, plus the owner an author may name. */
+export interface StimulusInput extends NewStimulus {
   ownerOrgId?: string;
 }
 
