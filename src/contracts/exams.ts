@@ -136,3 +136,37 @@ export interface ManagerFormView extends FormSummary {
   sections: { index: number; title: string }[];
   items: ManagerFormItem[];
 }
+
+/**
+ * An exam as GET /api/exams/:id shows it: candidates the window only;
+ * proctors and boards also the forms, roster and owner; exam managers also the
+ * seed and the assembly figures. Lists give `candidateCount` instead of the
+ * roster.
+ */
+export interface ExamView {
+  id: string;
+  title: string;
+  status: string;
+  subject?: string;
+  grade?: number;
+  opensAt: string;
+  closesAt: string;
+  durationMinutes: number;
+  showResults?: ShowResults;
+  blueprintId?: string;
+  /** The blueprint's name, when the viewer may read the blueprint. */
+  blueprintTitle?: string;
+  formCount?: number;
+  candidateIds?: string[];
+  ownerOrgId?: string;
+  createdBy?: string;
+  createdAt?: string;
+  formCodes?: string[];
+  publishedAt?: string;
+  seed?: string;
+  overlap?: number;
+  difficultySpread?: number;
+  assembledAt?: string;
+  /** In lists, instead of the roster. */
+  candidateCount?: number;
+}

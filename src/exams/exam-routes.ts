@@ -3,6 +3,7 @@ import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
+import type { ExamView } from '../contracts/exams.js';
 import { auditContext } from '../audit/audit-context.js';
 import { Forbidden, NotFound } from '../errors.js';
 import type { ExamAudience } from './exam-service.js';
@@ -157,8 +158,8 @@ const answerKeySchema = {
 } as const;
 
 /** What each audience sees of an exam: candidates never see the roster or the seed. */
-export function examView(exam: Exam, audience: ExamAudience): Record<string, unknown> {
-  const base: Record<string, unknown> = {
+export function examView(exam: Exam, audience: ExamAudience): ExamView {
+  const base: ExamView = {
     id: exam._id,
     title: exam.title,
     status: exam.status,

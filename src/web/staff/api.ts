@@ -5,7 +5,7 @@
  * need the bearer token and so cannot be plain links.
  */
 import { ApiError, request, type Session } from '../api.js';
-import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, ManagerFormItem, ManagerFormView, NewBlueprint, NewExam, ShowResults } from '../../contracts/exams.js';
+import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, ManagerFormItem, ManagerFormView, NewBlueprint, NewExam, ExamView, ShowResults } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemView } from '../../contracts/items.js';
 import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
 import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
@@ -77,31 +77,8 @@ export type ImportResult = ImportReport;
 /** An organisation as the server answers it. */
 export type Org = OrgView;
 
-export interface Exam {
-  id: string;
-  title: string;
-  status: string;
-  subject?: string;
-  grade?: number;
-  blueprintId?: string;
-  /** The blueprint's name, when the viewer may read the blueprint. */
-  blueprintTitle?: string;
-  formCount?: number;
-  seed?: string;
-  opensAt: string;
-  closesAt: string;
-  durationMinutes: number;
-  candidateIds?: string[];
-  showResults?: ShowResults;
-  ownerOrgId?: string;
-  formCodes?: string[];
-  overlap?: number;
-  difficultySpread?: number;
-  assembledAt?: string;
-  publishedAt?: string;
-  /** In lists, instead of the roster. */
-  candidateCount?: number;
-}
+/** An exam as the server shows it to the caller. */
+export type Exam = ExamView;
 
 /** An item of a form as exam managers read it: content with the key, in delivery order. */
 export type FormItem = ManagerFormItem;
