@@ -53,3 +53,26 @@ export interface BulkUsersResult {
   users: { index: number; id: string; username: string }[];
   failed: { index: number; error: { code: string; message: string } }[];
 }
+
+/**
+ * The roles a user holds, each at an organisation (and so over its subtree).
+ * `exam_board` (hội đồng thi) runs grading, regrading, results, analysis and the
+ * sector push of the exams of its organisation and the schools below it; it
+ * writes no items and does not run live exams.
+ */
+export const ROLES = ['admin', 'author', 'reviewer', 'exam_manager', 'exam_board', 'proctor', 'candidate'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RoleGrant {
+  role: Role;
+  orgId: string;
+}
+
+/** A user as POST /api/users and each row of POST /api/users/bulk take it. */
+export interface NewUser {
+  username: string;
+  password: string;
+  displayName: string;
+  studentId?: string;
+  roles: RoleGrant[];
+}

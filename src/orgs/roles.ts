@@ -1,16 +1,7 @@
-/** The roles a user holds, each at an organisation (and so over its subtree). */
-/**
- * The roles a user holds, each at an organisation (and so over its subtree).
- * `exam_board` (hội đồng thi) runs grading, regrading, results, analysis and the
- * sector push of the exams of its organisation and the schools below it; it
- * writes no items and does not run live exams.
- */
-export const ROLES = ['admin', 'author', 'reviewer', 'exam_manager', 'exam_board', 'proctor', 'candidate'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles (src/contracts/people.ts, shared with the staff app), and what the server derives from them. */
+import { ROLES, type Role } from '../contracts/people.js';
+
+export { ROLES, type Role, type RoleGrant } from '../contracts/people.js';
 /** Every role but candidate: the people who run the bank and the exams. */
 export const STAFF_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'candidate');
 
-export interface RoleGrant {
-  role: Role;
-  orgId: string;
-}

@@ -7,13 +7,9 @@ import type { OrgService } from '../orgs/org-service.js';
 import type { RoleGrant, User, UserModel } from './user-model.js';
 import { UserNames } from './user-names.js';
 
-export interface NewUser {
-  username: string;
-  password: string;
-  displayName: string;
-  studentId?: string;
-  roles: RoleGrant[];
-}
+import type { NewUser } from '../contracts/people.js';
+
+export type { NewUser };
 
 export interface UserPatch {
   displayName?: string;

@@ -5,13 +5,13 @@
  * need the bearer token and so cannot be plain links.
  */
 import { ApiError, request, type Session } from '../api.js';
-import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, ManagerFormItem, ManagerFormView, NewBlueprint, NewExam, ExamView, ShowResults } from '../../contracts/exams.js';
+import type { AssembleSummary, BlueprintView, CellAvailability, FormSummary, ManagerFormItem, ManagerFormView, NewBlueprint, NewExam, ExamView } from '../../contracts/exams.js';
 import type { AnyClozeBlank, ItemDraft, ItemPage, NewStimulus, StimulusSummary, StimulusView, ItemServerFields, NamedPeople, ItemStatus, ItemView } from '../../contracts/items.js';
 import type { AnalysisReport, OptionAnalysis, ReportItem, WriteBackOutcome } from '../../contracts/analysis.js';
 import type { JobView, ManualQueue, ManualTask } from '../../contracts/grading.js';
 import type { ImportReport } from '../../contracts/imports.js';
 import type { Extension, MonitorRow } from '../../contracts/live.js';
-import type { BulkUsersResult, OrgView } from '../../contracts/people.js';
+import type { BulkUsersResult, NewUser, OrgView } from '../../contracts/people.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
@@ -97,13 +97,8 @@ export type Analysis = AnalysisReport;
 /** What POST /api/exams/:id/analysis/write-back wrote to the bank. */
 export type AnalysisWriteBack = WriteBackOutcome;
 
-export interface NewUserRow {
-  username: string;
-  password: string;
-  displayName: string;
-  studentId?: string;
-  roles: { role: string; orgId: string }[];
-}
+/** A row of a roster upload (POST /api/users/bulk). */
+export type NewUserRow = NewUser;
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
