@@ -6,40 +6,17 @@
 // candidate resumes on another process at the right seq.
 import { once } from 'node:events';
 import t from 'tap';
-import { ADMIN, build, TEST_DATA_DIR, TEST_JWT_SECRET, uniqueName } from '../helper.js';
+import { build, uniqueName } from '../helper.js';
 import { deliveredId, publishedExam } from '../support/exam-fixture.js';
 import { listen, TestSocket, type Msg } from '../support/live-client.js';
-import { startProcess } from '../support/processes.js';
+import { startApiProcess } from '../support/processes.js';
 
 const DELAY_MS = 1500;
 const name = uniqueName('live-drain');
 const { app, config } = await build(t, {}, name);
 const fx = await publishedExam(app, { candidates: 2, types: ['single_choice', 'essay'] });
 
-const { child, output } = await startProcess(
-  'src/server.ts',
-  {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: TEST_DATA_DIR,
-    MONGODB_URI: config.MONGODB_URI!,
-    SECTOR_MONGODB_URI: config.SECTOR_MONGODB_URI!,
-    REDIS_URL: config.REDIS_URL,
-    QUEUE_PREFIX: config.QUEUE_PREFIX,
-    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
-    JWT_SECRET: TEST_JWT_SECRET,
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    SHUTDOWN_DELAY_MS: String(DELAY_MS),
-  },
-  /Server listening at http:\/\/127\.0\.0\.1:\d+/,
-);
-t.teardown(() => {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output())![1];
+const { child, output, port } = await startApiProcess(t, config, { SHUTDOWN_DELAY_MS: String(DELAY_MS) });
 const drainingHttp = `http://127.0.0.1:${port}`;
 const drainingWs = `ws://127.0.0.1:${port}/ws`;
 const survivorUrl = await listen(app);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Config } from '../../src/config.js';
 
 /**
  * Starts one of the project's entry points (TypeScript source) as its own
@@ -25,4 +26,42 @@ export function startProcess(entry: string, env: NodeJS.ProcessEnv, ready: RegEx
       reject(new Error(`${entry} exited with ${code} before ready:\n${out}`));
     });
   });
+}
+
+const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
+
+/**
+ * Starts `src/server.ts` as its own process on a free port, sharing the
+ * test app's configuration (`extra` adds or overrides variables). It is
+ * killed at teardown if still running.
+ */
+export async function startApiProcess(
+  t: { teardown(fn: () => void): void },
+  config: Pick<Config, 'MONGODB_URI' | 'SECTOR_MONGODB_URI' | 'REDIS_URL' | 'QUEUE_PREFIX' | 'REDIS_KEY_PREFIX' | 'JWT_SECRET' | 'ADMIN_USERNAME' | 'ADMIN_PASSWORD' | 'DATA_DIR'>,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; output: () => string; port: number }> {
+  const { child, output } = await startProcess(
+    'src/server.ts',
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: config.DATA_DIR,
+      MONGODB_URI: config.MONGODB_URI,
+      SECTOR_MONGODB_URI: config.SECTOR_MONGODB_URI,
+      REDIS_URL: config.REDIS_URL,
+      QUEUE_PREFIX: config.QUEUE_PREFIX,
+      REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+      JWT_SECRET: config.JWT_SECRET,
+      ADMIN_USERNAME: config.ADMIN_USERNAME,
+      ADMIN_PASSWORD: config.ADMIN_PASSWORD,
+      ...extra,
+    },
+    LISTENING,
+  );
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output, port: Number(LISTENING.exec(output())![1]) };
 }
