@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import t from 'tap';
+import { runEntry } from '../support/processes.js';
 import { build } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { WORLD_PASSWORD } from '../support/fixtures/world.js';
@@ -19,15 +18,8 @@ const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 const dir = await mkdtemp(path.join(tmpdir(), 'export-cli-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-  const child = spawn(process.execPath, [...execArgv, 'src/cli/export.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
+function cli(args: string[], env: Record<string, string> = {}) {
+  return runEntry('src/cli/export.ts', args, env);
 }
 
 t.test('writes one paper per mã đề and the key, with the credentials from the environment', async (t) => {

@@ -1,21 +1,13 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import t from 'tap';
+import { runEntry } from '../support/processes.js';
 import { sectorUri } from '../../src/config.js';
 import { build, TEST_DATA_DIR, TEST_JWT_SECRET } from '../helper.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { dropSectorAtEnd, inProcessWorkers, rightAnswer, submitAttempts, wrongAnswer } from '../support/grading.js';
 
 /** Runs the CLI from source, as `npm run grade -- <args>` runs it from dist/. */
-async function grade(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-  const child = spawn(process.execPath, [...execArgv, 'src/cli/grade.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
+function grade(env: NodeJS.ProcessEnv, args: string[]) {
+  return runEntry('src/cli/grade.ts', args, env);
 }
 
 t.test('npm run grade: queues the run, shows progress until it ends, prints what changed', async (t) => {

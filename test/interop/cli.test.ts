@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { runEntry } from '../support/processes.js';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
 
@@ -21,15 +20,8 @@ const dir = await mkdtemp(path.join(tmpdir(), 'import-cli-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
 
 /** Runs src/cli/import.ts with the loader tap uses, and waits for it to exit. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-  const child = spawn(process.execPath, [...execArgv, 'src/cli/import.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
+function cli(args: string[], env: Record<string, string> = {}) {
+  return runEntry('src/cli/import.ts', args, env);
 }
 
 t.test('imports a large GIFT file in chunks with a progress bar, and names the question that failed', async (t) => {

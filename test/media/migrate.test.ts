@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import t from 'tap';
+import { runEntry } from '../support/processes.js';
 import type { MediaDoc } from '../../src/media/media-model.js';
 import { build } from '../helper.js';
 import { bankWorld, createItem, validItem } from '../support/fixtures/index.js';
@@ -17,10 +16,8 @@ const hash = createHash('sha256').update(PNG).digest('hex');
 const data = `data:image/png;base64,${PNG.toString('base64')}`;
 const notAnImage = `data:image/png;base64,${Buffer.from('<script>alert(1)</script>').toString('base64')}`;
 
-async function cli() {
-  const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-  const env = {
-    ...process.env,
+function cli() {
+  return runEntry('src/cli/media-migrate.ts', [], {
     NODE_ENV: 'test',
     DATA_DIR: config.DATA_DIR,
     MONGODB_URI: config.MONGODB_URI!,
@@ -29,14 +26,7 @@ async function cli() {
     QUEUE_PREFIX: config.QUEUE_PREFIX,
     JWT_SECRET: config.JWT_SECRET,
     AUDIT_KEY: config.AUDIT_KEY,
-  };
-  const child = spawn(process.execPath, [...execArgv, 'src/cli/media-migrate.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
+  });
 }
 
 // Content stored before the library existed: data: images in the revisions themselves.

@@ -1,5 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import type { Config } from '../../src/config.js';
+
+/** The loader flags tap runs this test with, without its process-info hook (one per test process). */
+function loaderArgs(): string[] {
+  return process.execArgv.filter((a) => !a.includes('processinfo'));
+}
+
+/**
+ * Runs one of the project's entry points (a CLI, from source, as its npm
+ * script runs it from dist/) to the end, with `env` over this process's
+ * environment, and answers its exit code and output.
+ */
+export async function runEntry(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...loaderArgs(), entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
 
 /**
  * Starts one of the project's entry points (TypeScript source) as its own
@@ -7,8 +28,7 @@ import type { Config } from '../../src/config.js';
  * its output.
  */
 export function startProcess(entry: string, env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
-  const execArgv = process.execArgv.filter((a) => !a.includes('processinfo'));
-  const child = spawn(process.execPath, [...execArgv, entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...loaderArgs(), entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} not ready within ${timeoutMs} ms:\n${out}`)), timeoutMs);
