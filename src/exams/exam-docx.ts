@@ -99,18 +99,15 @@ export interface DocxFile {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64);
 
 /**
- * The bytes of the pictures content shows from the media library, by their
+ * The bytes of the media-library pictures some content shows, by their
  * address (`/api/media/<hash>`), those the caller may read (the media
- * library's own rules, MediaService.files).
+ * library's own rules and scan, MediaService.files).
  */
-export type PictureFiles = (urls: string[]) => Promise<Map<string, { type: string; data: Uint8Array }>>;
-
-const MEDIA_SRC = /\bsrc="(\/api\/media\/[0-9a-f]{64})"/g;
+export type PictureFiles = (content: unknown) => Promise<Map<string, { type: string; data: Uint8Array }>>;
 
 /** Resolves every picture of the paper: media-library addresses fetched once, data: URLs read in place. */
 async function paperPictures(content: unknown, files: PictureFiles | undefined): Promise<(src: string) => PictureData | undefined> {
-  const urls = [...new Set([...JSON.stringify(content).replace(/\\"/g, '"').matchAll(MEDIA_SRC)].map((m) => m[1]!))];
-  const fetched = files && urls.length ? await files(urls) : new Map<string, { type: string; data: Uint8Array }>();
+  const fetched = files ? await files(content) : new Map<string, { type: string; data: Uint8Array }>();
   return (src) => {
     const file = fetched.get(src);
     return file ? pictureOf(file.type, file.data) : dataUrlPicture(src);

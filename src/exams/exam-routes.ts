@@ -339,8 +339,8 @@ async function routes(app: FastifyInstance) {
     },
   }, async (request, reply) => {
     if (request.query.format === 'docx') {
-      const file = await formPaperDocx(app.exams, app.services.orgs, request.principal, request.params.id, request.params.code, (urls) =>
-        app.services.media.files(request.principal, urls),
+      const file = await formPaperDocx(app.exams, app.services.orgs, request.principal, request.params.id, request.params.code, (content) =>
+        app.services.media.files(request.principal, content),
       );
       await auditSecretRead(app, request, file.exam, { action: 'exam.form_read', formCodes: file.formCodes, format: 'docx' });
       return sendDocx(reply, file);

@@ -313,18 +313,19 @@ export class MediaService implements ContentMedia {
   }
 
   /**
-   * The files that content at these addresses (`/api/media/<hash>`) shows,
-   * those the caller may read, for exports that embed them (a Word paper).
-   * Addresses of files the caller may not read, or that do not exist, are
-   * left out, exactly as GET /api/media/:hash would answer 404.
+   * The library files `content` shows, those the caller may read, by their
+   * address (`/api/media/<hash>`), for exports that embed them (a Word
+   * paper). Files the caller may not read, or that do not exist, are left
+   * out, exactly as GET /api/media/:hash would answer 404.
    */
-  async files(principal: Principal, urls: Iterable<string>): Promise<Map<string, { type: string; data: Buffer }>> {
+  async files(principal: Principal, content: unknown): Promise<Map<string, { type: string; data: Buffer }>> {
+    const hashes = new Set<string>();
+    for (const [, s] of strings(content)) if (s.includes('/api/media/')) for (const m of s.matchAll(LIBRARY_REF)) hashes.add(m[1]!);
     const out = new Map<string, { type: string; data: Buffer }>();
-    for (const url of new Set(urls)) {
-      const hash = url.startsWith(mediaUrl('')) ? url.slice(mediaUrl('').length) : '';
+    for (const hash of hashes) {
       try {
         const doc = await this.readable(principal, hash);
-        out.set(url, { type: doc.type, data: await this.content(doc) });
+        out.set(mediaUrl(hash), { type: doc.type, data: await this.content(doc) });
       } catch (err) {
         if (!(err instanceof NotFound)) throw err;
       }
