@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { NewStimulus } from '../contracts/items.js';
 import type { CognitiveLevel, ItemContent, ItemStatistics, ItemStatus, ItemType, Sharing } from './item-types.js';
 
 /**
@@ -117,15 +118,9 @@ export type RevisionDoc = ItemContent & {
   stimulusOrder?: number;
 };
 
-export interface StimulusDoc {
+/** A stored passage: the contract's fields (NewStimulus) and what the bank keeps beside them. */
+export interface StimulusDoc extends Omit<NewStimulus, 'sharing'> {
   _id: string;
-  title: string;
-  content: string;
-  subject: string;
-  grade?: number;
-  topic?: string;
-  language?: 'vi' | 'en';
-  tags?: string[];
   sharing: Sharing;
   ownerOrgId: string;
   orgPath: string[];

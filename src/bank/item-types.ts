@@ -7,7 +7,7 @@
  * here; what follows is the server's own (stored revisions, pools, statistics).
  */
 
-import type { CognitiveLevel, ItemContent, ItemStats, ItemStatus, ItemType, Sharing } from '../contracts/items.js';
+import type { CognitiveLevel, ItemContent, ItemStats, ItemStatus, ItemType, NewStimulus, Sharing } from '../contracts/items.js';
 
 export * from '../contracts/items.js';
 
@@ -95,16 +95,8 @@ export interface BankReader {
 export type ItemStatistics = Omit<ItemStats, 'updatedAt'> & { updatedAt?: Date };
 
 /** A shared passage ("ngữ liệu") that several items refer to by `stimulusId`. */
-export interface Stimulus {
+export interface Stimulus extends Omit<NewStimulus, 'sharing'> {
   id: string;
-  title: string;
-  /** Same safe HTML subset as stems. */
-  content: string;
-  subject: string;
-  grade?: number;
-  topic?: string;
-  language?: 'vi' | 'en';
-  tags?: string[];
   sharing: Sharing;
   ownerOrgId: string;
   orgPath: string[];
