@@ -178,7 +178,7 @@ async function interopRoutes(app: FastifyInstance) {
       tags: ['bank'],
       summary: 'Export the items matching the search filters as a file, streamed',
       description:
-        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts.',
+        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts. docx writes the passages the items share, those the caller may read (GET /api/stimuli/:id), before their questions; the trailer `x-export-passages-withheld` counts the others, whose items are written without them.',
       security: secured,
       querystring: exportQuery,
       produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
@@ -194,7 +194,7 @@ async function interopRoutes(app: FastifyInstance) {
     const skipped = await interop.unsupportedPresent(request.principal, format, filters);
     await itemAudit.exporting(request, format, filters);
     const out = new PassThrough();
-    let counts = { written: 0, withoutKey: 0 };
+    let counts = { written: 0, withoutKey: 0, passagesWithheld: 0 };
     const done = interop.exportTo(request.principal, format, filters, out).then(
       (c) => {
         counts = c;
@@ -220,6 +220,10 @@ async function interopRoutes(app: FastifyInstance) {
     reply.trailer('x-export-without-key', async () => {
       await done;
       return String(counts.withoutKey);
+    });
+    reply.trailer('x-export-passages-withheld', async () => {
+      await done;
+      return String(counts.passagesWithheld);
     });
     return reply.send(out);
   });
