@@ -129,6 +129,7 @@ export class InteropService {
   /** Reads a file in one format; whole-file problems throw, per-question ones are entries. */
   async parse(format: FormatName, file: Buffer, options: ParseOptions = {}): Promise<ParseResult> {
     if (file.length === 0) throw new UnreadableFile('The file is empty');
+    if (options.answerKey && format !== 'docx') throw new BadRequest(`A separate answer key file is read with format=docx only, not ${format}`);
     const parsed = await FORMAT_MODULES[format].parse(file, options);
     const { items } = parsed;
     if (items.length > MAX_IMPORT_ITEMS) {

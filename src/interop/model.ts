@@ -89,6 +89,8 @@ export interface ItemSource {
 export interface ParseOptions {
   /** Mã đề whose keys an answer table with several gives (docx). */
   formCode?: string;
+  /** A separate answer-key document ("đáp án" file), read as the paper's answer area (docx). */
+  answerKey?: Uint8Array;
 }
 
 export interface FormatModule {
