@@ -21,6 +21,7 @@ const USAGE = `usage: npm run import -- --format ${FORMATS.join('|')} FILE
   With the demo (npm start): --user gv.toan --password 'demo-2025!'
   [--subject S] [--grade N] [--topic T] [--level 1-4] [--language vi|en] [--points P] [--tag T] [--owner ORG_ID]
   [--form-code NNN]   docx: the mã đề whose column of an answer table gives the keys
+  [--answer-key FILE]   docx: the paper's separate answer-key document ("đáp án" file)
   [--chunk N]   items per request (default 500, at most 1000)`;
 
 export class CliError extends Error {
@@ -43,6 +44,8 @@ interface Options {
   chunk: number;
   defaults: ImportDefaults;
   formCode?: string;
+  /** docx: the separate answer-key document. */
+  answerKey?: string;
 }
 
 function number(value: string | undefined, name: string): number | undefined {
@@ -72,6 +75,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
       owner: { type: 'string' },
       chunk: { type: 'string' },
       'form-code': { type: 'string' },
+      'answer-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,6 +83,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
   const format = values.format as FormatName | undefined;
   if (!format || !FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}\n${USAGE}`);
   if (positionals.length !== 1) throw new CliError(`give exactly one file\n${USAGE}`);
+  if (values['answer-key'] !== undefined && format !== 'docx') throw new CliError('--answer-key is read with --format docx only');
   const chunk = number(values.chunk, 'chunk') ?? 500;
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 1000) throw new CliError('--chunk must be between 1 and 1000');
   const level = number(values.level, 'level');
@@ -110,6 +115,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
     chunk,
     defaults,
     ...(values['form-code'] ? { formCode: values['form-code'] } : {}),
+    ...(values['answer-key'] ? { answerKey: values['answer-key'] } : {}),
   };
 }
 
@@ -201,9 +207,17 @@ export async function run(argv: string[], io: CliIo): Promise<{ report: ImportRe
   } catch (err) {
     throw new CliError(`cannot read ${o.file}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  let answerKey: Buffer | undefined;
+  if (o.answerKey) {
+    try {
+      answerKey = await readFile(o.answerKey);
+    } catch (err) {
+      throw new CliError(`cannot read ${o.answerKey}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   let parsed: ParseResult;
   try {
-    parsed = await FORMAT_MODULES[o.format].parse(file, o.formCode ? { formCode: o.formCode } : {});
+    parsed = await FORMAT_MODULES[o.format].parse(file, { ...(o.formCode ? { formCode: o.formCode } : {}), ...(answerKey ? { answerKey } : {}) });
   } catch (err) {
     throw new CliError(`${path.basename(o.file)}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -1,6 +1,7 @@
 import type { ItemType } from '../bank/item-types.js';
 import { dataUrlImages, MEDIA_PREFIX, readDocx, type DocxMedia } from './docx/read-docx.js';
-import type { FormatModule, ParsedEntry, ParsedStimulus, ParseOptions, ParseResult } from './model.js';
+import { DocxPackage } from './docx/package.js';
+import { UnreadableFile, type FormatModule, type ParsedEntry, type ParsedStimulus, type ParseOptions, type ParseResult } from './model.js';
 
 /**
  * `format=docx` on the import side: a Word exam paper read by
@@ -68,8 +69,19 @@ function dropRefused<T>(value: T, media: ReadonlyMap<string, DocxMedia>, warning
   return walk(value) as T;
 }
 
+/** The answer-key file, refused as the paper is when it is no Word document, with a message naming it. */
+function answerKeyDocument(bytes: Uint8Array): Uint8Array {
+  try {
+    DocxPackage.open(bytes);
+  } catch (err) {
+    if (err instanceof UnreadableFile) throw new UnreadableFile(`The answer key file: ${err.message}`);
+    throw err;
+  }
+  return bytes;
+}
+
 export function parseDocx(input: Buffer, options: ParseOptions = {}): ParseResult {
-  const read = readDocx(input, { imageSrc: embed, ...(options.formCode ? { formCode: options.formCode } : {}) });
+  const read = readDocx(input, { imageSrc: embed, ...(options.formCode ? { formCode: options.formCode } : {}), ...(options.answerKey ? { answerKey: answerKeyDocument(options.answerKey) } : {}) });
   const media = new Map(read.media.map((m) => [m.name, m]));
   const warnings = [...read.warnings];
   const entries: ParsedEntry[] = [];

@@ -108,16 +108,17 @@ const exportQuery = {
 
 const binary = { description: 'The file', type: 'string', format: 'binary' } as const;
 
-async function fileOf(request: FastifyRequest): Promise<Buffer> {
+/** The uploaded files: the question file, and (multipart only) a separate answer-key file. */
+async function filesOf(request: FastifyRequest): Promise<{ file: Buffer; answerKey?: Buffer }> {
   if (request.isMultipart()) {
+    let file: Buffer | undefined;
+    let answerKey: Buffer | undefined;
     try {
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue;
-        if (part.fieldname !== 'file') {
-          part.file.resume();
-          continue;
-        }
-        return await part.toBuffer();
+        if (part.fieldname === 'file' && !file) file = await part.toBuffer();
+        else if (part.fieldname === 'answerKey' && !answerKey) answerKey = await part.toBuffer();
+        else part.file.resume();
       }
     } catch (err) {
       const e = err as { code?: string; statusCode?: number; message?: string };
@@ -126,10 +127,11 @@ async function fileOf(request: FastifyRequest): Promise<Buffer> {
       // The multipart reader's own errors ("Unexpected end of form") are a malformed body.
       throw new BadRequest(`The multipart body cannot be read: ${e.message ?? 'malformed'}`);
     }
-    throw new BadRequest('The multipart body has no file field named "file"');
+    if (!file) throw new BadRequest('The multipart body has no file field named "file"');
+    return { file, ...(answerKey ? { answerKey } : {}) };
   }
   if (!Buffer.isBuffer(request.body)) throw new BadRequest('Send the file as the request body or as the multipart field "file"');
-  return request.body;
+  return { file: request.body };
 }
 
 async function interopRoutes(app: FastifyInstance) {
@@ -138,7 +140,7 @@ async function interopRoutes(app: FastifyInstance) {
 
   // This plugin's context only: import bodies are files, not JSON.
   app.removeAllContentTypeParsers();
-  await app.register(multipart, { limits: { fileSize: app.config.BODY_LIMIT, files: 1, fields: 20, parts: 25 } });
+  await app.register(multipart, { limits: { fileSize: app.config.BODY_LIMIT, files: 2, fields: 20, parts: 25 } });
   // Any other content type (text, XML, zip, xlsx, octet-stream) is the file itself, as bytes.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: app.config.BODY_LIMIT }, (_request, body, done) => done(null, body));
 
@@ -149,7 +151,7 @@ async function interopRoutes(app: FastifyInstance) {
       tags: ['bank'],
       summary: `Import a question file (up to ${MAX_IMPORT_ITEMS} questions): every question becomes a draft item of the caller's organisation; per-question results`,
       description:
-        'The file is the raw request body (any content type) or the multipart field `file`. Questions that cannot become items are listed in `failed` with their index (and line, or printed number), and never stop the others. Passages the file\'s questions share (docx) are stored first, and their items refer to them. Query fields other than `format`, `formCode` and `dryRun` fill in what the file does not say; the language, when neither the file nor the query gives it, is detected from the text (Vietnamese letters: vi, else en). With `dryRun=true` nothing is written and the answer lists each item as it would be stored.',
+        'The file is the raw request body (any content type) or the multipart field `file`; with format=docx a multipart body may add the paper\'s separate answer-key document ("đáp án" file: an answer table by question number or by mã đề, or a marking guide) as the field `answerKey`, read as the paper\'s answer area. Questions that cannot become items are listed in `failed` with their index (and line, or printed number), and never stop the others. Passages the file\'s questions share (docx) are stored first, and their items refer to them. Query fields other than `format`, `formCode` and `dryRun` fill in what the file does not say; the language, when neither the file nor the query gives it, is detected from the text (Vietnamese letters: vi, else en). With `dryRun=true` nothing is written and the answer lists each item as it would be stored.',
       security: secured,
       consumes: [
         'text/plain',
@@ -166,7 +168,8 @@ async function interopRoutes(app: FastifyInstance) {
   }, async (request) => {
     const { format, tag, formCode, dryRun, ...rest } = request.query;
     const defaults: ImportDefaults = { ...rest, ...(tag ? { tags: [tag] } : {}) };
-    const report = await interop.importFile(request.principal, format, await fileOf(request), defaults, { ...(formCode ? { formCode } : {}), dryRun: dryRun === true });
+    const { file, answerKey } = await filesOf(request);
+    const report = await interop.importFile(request.principal, format, file, defaults, { ...(formCode ? { formCode } : {}), ...(answerKey ? { answerKey } : {}), dryRun: dryRun === true });
     // A dry run wrote nothing, so there is no import to record.
     return dryRun ? report : itemAudit.imported(request, format, report);
   });
@@ -178,7 +181,7 @@ async function interopRoutes(app: FastifyInstance) {
       tags: ['bank'],
       summary: 'Export the items matching the search filters as a file, streamed',
       description:
-        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts.',
+        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts. docx writes the passages the items share, those the caller may read (GET /api/stimuli/:id), before their questions; the trailer `x-export-passages-withheld` counts the others, whose items are written without them.',
       security: secured,
       querystring: exportQuery,
       produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
@@ -194,7 +197,7 @@ async function interopRoutes(app: FastifyInstance) {
     const skipped = await interop.unsupportedPresent(request.principal, format, filters);
     await itemAudit.exporting(request, format, filters);
     const out = new PassThrough();
-    let counts = { written: 0, withoutKey: 0 };
+    let counts = { written: 0, withoutKey: 0, passagesWithheld: 0 };
     const done = interop.exportTo(request.principal, format, filters, out).then(
       (c) => {
         counts = c;
@@ -220,6 +223,10 @@ async function interopRoutes(app: FastifyInstance) {
     reply.trailer('x-export-without-key', async () => {
       await done;
       return String(counts.withoutKey);
+    });
+    reply.trailer('x-export-passages-withheld', async () => {
+      await done;
+      return String(counts.passagesWithheld);
     });
     return reply.send(out);
   });

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { AppError, BadRequest } from '../errors.js';
+import { AppError, BadRequest, NotFound } from '../errors.js';
 import type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
 import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } from '../bank/index.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
@@ -7,7 +7,7 @@ import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
 import { detectLanguage, itemTexts } from './language.js';
 import { exportModule } from './export-formats.js';
-import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry, type ParseOptions, type ParseResult } from './model.js';
+import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry, type ParseOptions, type ParseResult, type SourcePassage } from './model.js';
 
 /**
  * Import and export of whole files, on top of the bank's own service: every
@@ -116,12 +116,20 @@ function errorBody(err: unknown): ItemErrorBody {
   throw err;
 }
 
+/** The media library's reading of the pictures some content shows (MediaService.files), for exports that embed them. */
+export type MediaFiles = (principal: Principal, content: unknown) => Promise<Map<string, { type: string; data: Uint8Array }>>;
+
 export class InteropService {
-  constructor(private readonly bank: Pick<Bank, 'access' | 'items' | 'search' | 'stimuli'>) {}
+  constructor(
+    private readonly bank: Pick<Bank, 'access' | 'items' | 'search' | 'stimuli'>,
+    /** Reads library pictures for exports that embed them (docx); without it only data: URLs are embedded. */
+    private readonly mediaFiles?: MediaFiles,
+  ) {}
 
   /** Reads a file in one format; whole-file problems throw, per-question ones are entries. */
   async parse(format: FormatName, file: Buffer, options: ParseOptions = {}): Promise<ParseResult> {
     if (file.length === 0) throw new UnreadableFile('The file is empty');
+    if (options.answerKey && format !== 'docx') throw new BadRequest(`A separate answer key file is read with format=docx only, not ${format}`);
     const parsed = await FORMAT_MODULES[format].parse(file, options);
     const { items } = parsed;
     if (items.length > MAX_IMPORT_ITEMS) {
@@ -223,14 +231,17 @@ export class InteropService {
    * Writes the export file to `out`. Items are read from the bank's search
    * {@link MAX_PAGE} at a time with its cursor and written before the next
    * page is read, so memory holds one page whatever the bank's size. Items
-   * whose key the caller may not read are left out and counted.
+   * whose key the caller may not read are left out and counted. Formats that
+   * carry passages (docx) read them as GET /api/stimuli/:id does: a passage
+   * the caller may not see is not written (its items are, without it) and is
+   * counted.
    */
-  async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number }> {
+  async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number; passagesWithheld: number }> {
     const module = exportModule(format);
     const write = module.write;
     if (!write) throw new BadRequest(`The ${format} format is read by imports only; export in another format`);
     const supported = new Set(module.types);
-    const counts = { written: 0, withoutKey: 0 };
+    const counts = { written: 0, withoutKey: 0, passagesWithheld: 0 };
     const bank = this.bank;
     async function* pages(query: ExportFilters): AsyncGenerator<ExportItem> {
       let cursor: string | undefined;
@@ -250,9 +261,22 @@ export class InteropService {
       } while (cursor);
     }
     async function* none(): AsyncGenerator<ExportItem> {}
+    const passage = async (id: string): Promise<SourcePassage | undefined> => {
+      try {
+        const { title, content } = await bank.stimuli.get(principal, id);
+        return { title, content };
+      } catch (err) {
+        if (!(err instanceof NotFound)) throw err;
+        counts.passagesWithheld++;
+        return undefined;
+      }
+    };
+    const mediaFiles = this.mediaFiles;
     const source: ItemSource = {
       all: () => pages(filters),
       ofType: (type) => (filters.type !== undefined && filters.type !== type ? none() : pages({ ...filters, type })),
+      passage,
+      ...(mediaFiles ? { pictures: (content: unknown) => mediaFiles(principal, content) } : {}),
     };
     await write.call(module, source, out);
     return counts;

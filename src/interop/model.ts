@@ -66,18 +66,31 @@ export interface ParseResult {
 /** An item as the bank hands it to an exporter. */
 export type ExportItem = ItemContent & { id: string };
 
+/** A shared passage as an exporter writes it. */
+export interface SourcePassage {
+  title: string;
+  /** HTML. */
+  content: string;
+}
+
 /** Where exporters read items from; the route fills it from the bank's search, page by page. */
 export interface ItemSource {
   /** Every item to export, in the bank's order. */
   all(): AsyncIterable<ExportItem>;
   /** The items of one type (spreadsheets write one sheet at a time). */
   ofType(type: ItemType): AsyncIterable<ExportItem>;
+  /** The passage `id`, when the caller may read it (GET /api/stimuli/:id's rule); undefined otherwise. For formats that carry passages (docx). */
+  passage?(id: string): Promise<SourcePassage | undefined>;
+  /** The media-library pictures `content` shows that the caller may read, by address (`/api/media/<hash>`). For formats that embed pictures (docx). */
+  pictures?(content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
 }
 
 /** What an import request tells a reader beyond the bytes (formats ignore what they have no use for). */
 export interface ParseOptions {
   /** Mã đề whose keys an answer table with several gives (docx). */
   formCode?: string;
+  /** A separate answer-key document ("đáp án" file), read as the paper's answer area (docx). */
+  answerKey?: Uint8Array;
 }
 
 export interface FormatModule {

@@ -69,6 +69,20 @@ t.test('a Word paper: its passages stored first and referenced by their question
   t.match(item.stem, /<img src="\/api\/media\/[0-9a-f]{64}"/);
 });
 
+t.test('a Word paper with its separate answer-key file (--answer-key)', async (t) => {
+  const paper = path.join(import.meta.dirname, '../fixtures/docx/hoc-may-tu-luan.docx');
+  const key = path.join(import.meta.dirname, '../fixtures/docx/hoc-may-tu-luan-dap-an.docx');
+  const run = await cli(['--format', 'docx', paper, '--answer-key', key, '--url', url, '--user', 'authorA', '--password', world.password, '--subject', 'tin-hoc', '--grade', '12', '--topic', 'hoc-may', '--level', '3']);
+  t.equal(run.code, 0, run.stderr.slice(-500));
+  const report = JSON.parse(run.stdout);
+  t.equal(report.imported, 3);
+  const item = (await world.users.authorA({ method: 'GET', url: `/api/items/${report.ids[0]}` })).json();
+  t.match(item.rubric, [{ maxPoints: 1, criterion: /Học có giám sát \(Supervised Learning\)<\/b> là phương pháp học máy/ }], 'the key file\'s marking guide is the rubric');
+  const wrongFormat = await cli(['--format', 'aiken', paper, '--answer-key', key, '--url', url, '--user', 'authorA', '--password', world.password]);
+  t.equal(wrongFormat.code, 1);
+  t.match(wrongFormat.stderr, /--answer-key is read with --format docx only/);
+});
+
 t.test('a wrong password or a bad file stops with exit code 1 and a clear message', async (t) => {
   const file = path.join(dir, 'one.aiken.txt');
   await writeFile(file, 'Q?\nA. x\nB. y\nANSWER: A\n');

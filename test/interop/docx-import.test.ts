@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
+import { writeDocx, type Para, type Run } from '../support/docx-writer.js';
 
 /**
  * POST /api/items/import?format=docx with real Word papers
@@ -188,4 +189,44 @@ t.test('files that are not Word papers are refused with a clear error', async (t
   const gift = await author({ method: 'POST', url: '/api/items/import?format=docx', payload: 'Câu 1 {T}', headers: { 'content-type': 'text/plain' } });
   t.equal(gift.statusCode, 400);
   t.match(gift.json().error, { code: 'bad_request', message: 'The file is not a .docx (Word) document' });
+});
+
+/** A multipart body of several files (field name, file name, bytes). */
+function multipartFiles(files: [string, string, Uint8Array][]) {
+  const boundary = '----exam-engine-docx-key-test';
+  const parts = files.flatMap(([field, filename, content]) => [
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${DOCX}\r\n\r\n`),
+    Buffer.from(content),
+    Buffer.from('\r\n'),
+  ]);
+  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+t.test('a separate answer-key file (multipart field answerKey): its marking guide and its key table by mã đề', async (t) => {
+  const before = await counts();
+  const url = '/api/items/import?format=docx&subject=tin-hoc&grade=12&topic=hoc-may&cognitiveLevel=3&dryRun=true';
+  const alone = (await author({ method: 'POST', url, ...multipartFiles([['file', 'de.docx', docx('hoc-may-tu-luan.docx')]]) })).json();
+  t.same(alone.items[0].item.rubric, [{ criterion: 'Đánh giá chung', maxPoints: 1 }], 'without the key file: a default rubric');
+  const keyed = await author({ method: 'POST', url, ...multipartFiles([['answerKey', 'dap-an.docx', docx('hoc-may-tu-luan-dap-an.docx')], ['file', 'de.docx', docx('hoc-may-tu-luan.docx')]]) });
+  t.equal(keyed.statusCode, 200, keyed.body.slice(0, 300));
+  t.same(keyed.json().failed, []);
+  t.match(keyed.json().items[0].item.rubric, [{ maxPoints: 1, criterion: /Học có giám sát \(Supervised Learning\)<\/b> là phương pháp học máy/ }], 'the marking guide of the key file is the rubric');
+
+  // A paper of mã đề 209 with no key in it, and the exam office's key file of every mã đề (synthetic, docx-writer.ts).
+  const p = (...runs: Run[]): Para => ({ runs });
+  const paper = writeDocx({ blocks: [p('Mã đề 209'), ...[1, 2, 3].flatMap((n) => [p(`Câu ${n}. Câu hỏi ${n}?`), p('A. a', { tab: true }, 'B. b', { tab: true }, 'C. c', { tab: true }, 'D. d')])] });
+  const key = writeDocx({ blocks: [p('ĐÁP ÁN CÁC MÃ ĐỀ'), { table: [[[p('Câu')], [p('132')], [p('209')]], [[p('1')], [p('A')], [p('C')]], [[p('2')], [p('B')], [p('D')]], [[p('3')], [p('C')], [p('A')]]] }] });
+  const own = (await author({ method: 'POST', url, ...multipartFiles([['file', 'de-209.docx', paper], ['answerKey', 'dap-an.docx', key]]) })).json();
+  t.same(own.items.map((i: { item: { correct: string[] } }) => i.item.correct[0]), ['C', 'D', 'A'], 'the paper\'s own mã đề column');
+  t.match(own.warnings[0], { number: 1, messages: ['Key C taken from the answer table'] }, 'the inference is a warning');
+  const other = (await author({ method: 'POST', url: `${url}&formCode=132`, ...multipartFiles([['file', 'de-209.docx', paper], ['answerKey', 'dap-an.docx', key]]) })).json();
+  t.same(other.items.map((i: { item: { correct: string[] } }) => i.item.correct[0]), ['A', 'B', 'C'], 'formCode picks another column');
+
+  const notWord = await author({ method: 'POST', url, ...multipartFiles([['file', 'de-209.docx', paper], ['answerKey', 'dap-an.txt', Buffer.from('1A 2B 3C')]]) });
+  t.equal(notWord.statusCode, 400);
+  t.same(notWord.json().error, { code: 'bad_request', message: 'The answer key file: The file is not a .docx (Word) document', details: [] });
+  const notDocx = await author({ method: 'POST', url: '/api/items/import?format=aiken&subject=a&grade=1&topic=b&cognitiveLevel=1', ...multipartFiles([['file', 'q.txt', Buffer.from('Q?\nA. x\nB. y\nANSWER: A\n')], ['answerKey', 'dap-an.docx', key]]) });
+  t.equal(notDocx.statusCode, 400);
+  t.match(notDocx.json().error, { code: 'bad_request', message: 'A separate answer key file is read with format=docx only, not aiken' });
+  t.same(await counts(), before, 'nothing written');
 });

@@ -91,6 +91,8 @@ const INSTRUCTION = /\b(?:mark the letter|read the following|the following quest
 const INSTRUCTION_START = /^\s*(?:đọc|read|cho|dựa|quan\s*sát|sử\s*dụng|căn\s*cứ)/iu;
 const FORM_CODE = /Mã\s*đề(?:\s*thi)?\s*(?:số)?\s*[:：]?\s*(\d{2,4})/iu;
 const RANGE = /(?:câu|questions?)\s*(?:từ|from)?\s*(?:câu\s*)?(\d{1,3})\s*(?:đến|tới|to|-|–)\s*(?:câu\s*)?(\d{1,3})/iu;
+/** An instruction for one question only ("… và trả lời câu 3."). */
+const ONE_QUESTION = /(?:trả\s*lời|answer)\s*(?:câu|question)\s*(?:hỏi\s*)?(?:số\s*)?(\d{1,3})\b(?!\s*(?:,|và|and|đến|tới|to|-|–)\s*(?:câu\s*)?\d)/iu;
 const PASSAGE_WORDS = /đoạn\s*(?:văn|trích|thơ)|bài\s*(?:đọc|thơ)|văn\s*bản|ngữ\s*liệu|thông\s*tin\s*sau|bảng\s*(?:số\s*liệu|sau)|biểu\s*đồ|passage|read\s*the\s*following|following\s*(?:text|announcement|advertisement|letter)/iu;
 
 const LEVEL_LINE = /^\s*(?:\/\/|#|[-*•])?\s*(?:Mức\s*(?:độ)?\s*:?\s*)?(Nhận\s*biết|Thông\s*hiểu|Vận\s*dụng\s*cao|Vận\s*dụng\s*thấp|Vận\s*dụng)\s*:?\s*$/iu;
@@ -411,16 +413,18 @@ function scan(blocks: readonly Block[], options: ExamOptions, questionPattern: R
     }
     const html = partsHtml(content, options);
     const title = texts[at]!.slice(0, 200);
-    // Papers that repeat a passage before each of its questions give one stimulus, not one per question.
-    let stimulus = stimuli.find((x) => x.content === html && x.title === title);
+    // Papers that repeat a passage before each of its questions, or in each part its questions are in, give one stimulus.
+    let stimulus = stimuli.find((x) => x.content === html);
     if (!stimulus) {
       stimulus = { id: `docx-s${stimuli.length + 1}`, title, content: html, ...(options.language ? { language: options.language } : {}) };
       stimuli.push(stimulus);
     }
     instruction = [head.rich];
     const range = RANGE.exec(texts[at]!);
-    if (range) {
-      stimulusRanges.push({ stimulus, ...(section ? { section } : {}), from: Number(range[1]), to: Number(range[2]) });
+    const one = range ? null : ONE_QUESTION.exec(texts[at]!);
+    if (range || one) {
+      const from = Number(range ? range[1] : one![1]);
+      stimulusRanges.push({ stimulus, ...(section ? { section } : {}), from, to: range ? Number(range[2]) : from });
       openStimulus = undefined;
     } else openStimulus = { stimulus, ...(section ? { section } : {}) };
   };
