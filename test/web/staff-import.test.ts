@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { build } from '../helper.js';
 import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
 import { interopWorld } from '../support/fixtures/index.js';
+import { writeDocx, type Para, type Run } from '../support/docx-writer.js';
 import { frontServer, listenApp } from '../support/front-server.js';
 
 t.setTimeout(600_000);
@@ -102,5 +103,58 @@ t.test('a teacher previews a Word paper, changes the topic, imports it and finds
     bank.map((i) => [i.topic, i.language, i.status]),
     Array(5).fill(['nguyen-ham', 'vi', 'draft']),
   );
+  t.same(problems.errors, [], 'no errors on the page');
+});
+
+t.test('a Word paper with its key in a separate file: the teacher adds the key file and the preview shows the keys', async (t) => {
+  const { app } = await build(t);
+  const url = await frontServer(t, await listenApp(app), webRoot);
+  const world = await interopWorld(app);
+  const wordType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+  // The paper of mã đề 209 carries no key; the exam office's key file has every mã đề (synthetic).
+  const p = (...runs: Run[]): Para => ({ runs });
+  const paper = writeDocx({ blocks: [p('Mã đề 209'), ...[1, 2, 3].flatMap((n) => [p(`Câu ${n}. Câu hỏi số ${n}?`), p('A. a', { tab: true }, 'B. b', { tab: true }, 'C. c', { tab: true }, 'D. d')])] });
+  const key = writeDocx({ blocks: [p('ĐÁP ÁN CÁC MÃ ĐỀ'), { table: [[[p('Câu')], [p('132')], [p('209')]], [[p('1')], [p('A')], [p('C')]], [[p('2')], [p('B')], [p('D')]], [[p('3')], [p('C')], [p('A')]]] }] });
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  await page.goto(`${url}/login?next=%2Fstaff%2Fitems`);
+  await page.getByLabel('Tên đăng nhập').fill('authorA');
+  await page.getByLabel('Mật khẩu').fill(world.password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${url}/staff/items`);
+  await page.getByText('Nhập / xuất tệp câu hỏi').click();
+  const section = page.locator('section', { has: page.getByRole('heading', { name: 'Nhập câu hỏi từ tệp' }) });
+  const keyInput = section.getByLabel('Tệp đáp án (nếu tách riêng)');
+
+  await section.getByLabel('Định dạng').selectOption('aiken');
+  t.notOk(await keyInput.isVisible(), 'no key file for formats other than Word');
+  await section.getByLabel('Tệp', { exact: true }).setInputFiles({ name: 'de-209.docx', mimeType: wordType, buffer: Buffer.from(paper) });
+  t.ok(await keyInput.isVisible(), 'a Word paper offers the key file');
+  await section.getByLabel('Môn học').fill('tin-hoc');
+  await section.getByLabel('Lớp').selectOption('12');
+  await section.getByLabel('Chủ đề').fill('de-209');
+  await section.getByLabel('Mức độ nhận thức').selectOption('1');
+
+  // Without the key file no question has a key.
+  await section.getByRole('button', { name: 'Xem trước' }).click();
+  await section.getByRole('heading', { name: /^Xem trước: 0 câu sẽ được nhập, 3 câu không đọc được/ }).waitFor({ timeout: 60_000 });
+
+  await keyInput.setInputFiles({ name: 'dap-an.docx', mimeType: wordType, buffer: Buffer.from(key) });
+  t.equal(await section.locator('.import-preview').count(), 0, 'a new key file clears the old preview');
+  await section.getByRole('button', { name: 'Xem trước' }).click();
+  await section.getByRole('heading', { name: 'Xem trước: 3 câu sẽ được nhập, 0 câu không đọc được' }).waitFor({ timeout: 60_000 });
+  const items = section.locator('.import-item');
+  const checked = [];
+  for (let i = 0; i < 3; i++) checked.push(await items.nth(i).locator('input[type="radio"]:checked').evaluate((el) => el.closest('label')?.textContent?.trim() ?? ''));
+  t.match(checked, [/^C/, /^D/, /^A/], 'the keys of mã đề 209 from the key file');
+  t.match(await items.nth(0).locator('.import-warnings').textContent(), /Key C taken from the answer table/, 'the inference is shown');
+
+  await section.getByRole('button', { name: 'Nhập', exact: true }).click();
+  await section.getByText('Đã nhập 3 câu hỏi; 0 câu không nhập được.').waitFor({ timeout: 60_000 });
+  const bank = (await world.users.authorA({ method: 'GET', url: '/api/items?topic=de-209&limit=10' })).json().items as { correct: string[] }[];
+  t.same(bank.map((i) => i.correct).sort(), [['A'], ['C'], ['D']], 'stored with the keys of the key file');
   t.same(problems.errors, [], 'no errors on the page');
 });

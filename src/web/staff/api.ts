@@ -246,11 +246,22 @@ export class StaffApi {
   }
 
   /** Sends a file as the raw request body. */
-  async upload<T>(path: string, query: Query, file: Blob): Promise<T> {
-    const response = await this.raw('POST', path + queryString(query), {
-      body: file,
-      headers: { 'content-type': file.type || 'application/octet-stream', accept: 'application/json' },
-    });
+  /**
+   * POST a file as the raw body, or, with more than one file, as multipart
+   * fields (`file` first); the browser writes the multipart boundary itself.
+   */
+  async upload<T>(path: string, query: Query, file: Blob, more: Record<string, Blob> = {}): Promise<T> {
+    const extra = Object.entries(more);
+    let init: { body: Blob | FormData; headers: Record<string, string> };
+    if (extra.length === 0) {
+      init = { body: file, headers: { 'content-type': file.type || 'application/octet-stream', accept: 'application/json' } };
+    } else {
+      const form = new FormData();
+      form.append('file', file);
+      for (const [field, blob] of extra) form.append(field, blob);
+      init = { body: form, headers: { accept: 'application/json' } };
+    }
+    const response = await this.raw('POST', path + queryString(query), init);
     return (await response.json()) as T;
   }
 
@@ -295,8 +306,9 @@ export class StaffApi {
     return this.put<StimulusView>(`/api/stimuli/${encodeURIComponent(id)}`, { ...body, revision });
   }
 
-  importItems(format: string, file: Blob, defaults: Query = {}): Promise<ImportResult> {
-    return this.upload<ImportResult>('/api/items/import', { ...defaults, format }, file);
+  /** Imports a file; a Word paper may come with its separate answer-key document ("đáp án"). */
+  importItems(format: string, file: Blob, defaults: Query = {}, answerKey?: Blob): Promise<ImportResult> {
+    return this.upload<ImportResult>('/api/items/import', { ...defaults, format }, file, answerKey ? { answerKey } : {});
   }
 
   org(id: string): Promise<Org> {

@@ -211,6 +211,7 @@ const S = {
   'staff.import.title': ['Nhập câu hỏi từ tệp', 'Import a question file'],
   'staff.import.format': ['Định dạng', 'Format'],
   'staff.import.file': ['Tệp', 'File'],
+  'staff.import.answerKey': ['Tệp đáp án (nếu tách riêng)', 'Answer key file (if separate)'],
   'staff.import.defaultsHint': ['Các mục dưới đây dùng cho câu hỏi mà tệp không ghi rõ. Câu hỏi nhập vào ở trạng thái nháp.', 'These fill in what the file does not say. Imported items are drafts.'],
   'staff.import.tag': ['Gắn nhãn cho các câu nhập', 'Tag the imported items'],
   'staff.import.run': ['Nhập tệp', 'Import'],

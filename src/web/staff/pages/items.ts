@@ -143,6 +143,12 @@ export const itemsPage = staffPage('items', (ctx) => {
   // ------------------------------------------------------------ import and export
   const importFormat = select(IMPORT_FORMATS.map((f): [string, string] => [f, formatLabel(f)]), 'docx');
   const importFile = input({ type: 'file', accept: '.docx,.txt,.gift,.xml,.zip,.csv,.xlsx' });
+  // A Word paper's separate answer-key document ("đáp án"), read as the paper's answer area.
+  const importKey = input({ type: 'file', accept: '.docx' });
+  const importKeyField = field(t('staff.import.answerKey'), importKey);
+  const syncKeyField = () => {
+    importKeyField.hidden = importFormat.value !== 'docx';
+  };
   const importSubject = input({ value: filters.subject ?? '' });
   const importGrade = select(gradeOptions(t('staff.fromFile')), filters.grade ?? '');
   const importTopic = input({ value: filters.topic ?? '', spellcheck: 'false' });
@@ -174,6 +180,7 @@ export const itemsPage = staffPage('items', (ctx) => {
     const ext = name.split('.').pop()?.toLowerCase();
     const guess = ext === 'docx' ? 'docx' : ext === 'xml' ? 'moodle-xml' : ext === 'zip' ? 'qti' : ext === 'csv' ? 'csv' : ext === 'xlsx' ? 'xlsx' : ext === 'gift' ? 'gift' : null;
     if (guess) importFormat.value = guess;
+    syncKeyField();
   });
   // A new file or format makes the preview stale: "Nhập" waits for a new one.
   const stale = () => {
@@ -183,7 +190,14 @@ export const itemsPage = staffPage('items', (ctx) => {
     say(importResult, null);
   };
   importFile.addEventListener('change', stale);
-  importFormat.addEventListener('change', stale);
+  importKey.addEventListener('change', stale);
+  importFormat.addEventListener('change', () => {
+    syncKeyField();
+    stale();
+  });
+  syncKeyField();
+  /** The answer-key file, sent only with a Word paper. */
+  const chosenKey = (): File | undefined => (importFormat.value === 'docx' ? importKey.files?.[0] : undefined);
   const chosenFile = (): File | null => {
     const file = importFile.files?.[0];
     if (file) return file;
@@ -204,7 +218,7 @@ export const itemsPage = staffPage('items', (ctx) => {
     if (!file) return;
     void busy(previewButton, t('staff.import.previewBusy'), async () => {
       try {
-        const result = await ctx.api.importItems(importFormat.value, file, { ...importDefaults(), dryRun: 'true' });
+        const result = await ctx.api.importItems(importFormat.value, file, { ...importDefaults(), dryRun: 'true' }, chosenKey());
         say(importResult, null);
         previewSlot.replaceChildren(renderImportPreview(result));
         previewed = result.imported > 0;
@@ -220,7 +234,7 @@ export const itemsPage = staffPage('items', (ctx) => {
     if (!file) return;
     void busy(importButton, t('staff.import.busy'), async () => {
       try {
-        const result = await ctx.api.importItems(importFormat.value, file, importDefaults());
+        const result = await ctx.api.importItems(importFormat.value, file, importDefaults(), chosenKey());
         const failed = result.failed.map((f) => h('li', null, placeLabel(f), ' ', f.error.message));
         const view = importTag.value.trim() ? ctx.link(`/staff/items?tag=${encodeURIComponent(importTag.value.trim())}`, t('staff.import.view')) : null;
         previewSlot.replaceChildren();
@@ -259,7 +273,7 @@ export const itemsPage = staffPage('items', (ctx) => {
         'section',
         { 'aria-labelledby': 'import-title' },
         h('h2', { id: 'import-title' }, t('staff.import.title')),
-        h('div', { class: 'form-grid' }, field(t('staff.import.format'), importFormat), field(t('staff.import.file'), importFile)),
+        h('div', { class: 'form-grid' }, field(t('staff.import.format'), importFormat), field(t('staff.import.file'), importFile), importKeyField),
         h('p', { class: 'hint' }, t('staff.import.defaultsHint')),
         h(
           'div',
