@@ -22,6 +22,8 @@ import { Histogram, type Registry } from 'prom-client';
 import { AnalysisService } from './analysis/analysis-service.js';
 import { AttemptLogStore } from './attempts/attempt-log.js';
 import { AttemptService } from './attempts/attempt-service.js';
+import type { Attempt } from './attempts/attempt-model.js';
+import { DeadlineRecovery } from './attempts/deadline-recovery.js';
 import { liveAttemptSource } from './attempts/attempt-source.js';
 import { BlueprintService } from './assembly/blueprint-service.js';
 import { AuditService } from './audit/audit-service.js';
@@ -111,6 +113,8 @@ export interface Services {
    * auto-submit worker and the live service's sessions use this one instance.
    */
   attempts: AttemptService;
+  /** Re-queues the deadline jobs of attempts in progress when Redis has lost them; the worker process starts it. */
+  deadlineRecovery: DeadlineRecovery;
   /** The live path's attempt log (group commit); drained on close. */
   attemptLog: AttemptLogStore;
   presence: LivePresence;
@@ -192,6 +196,13 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     warn,
     commitOptions: { windowMs: config.LIVE_COMMIT_WINDOW_MS },
   });
+  const deadlineRecovery = new DeadlineRecovery({
+    attempts: nativeOf<Attempt>(models.Attempt),
+    redis,
+    scheduler: attempts,
+    intervalMs: config.DEADLINE_RECOVERY_MS,
+    log: (message) => log.warn({}, message),
+  });
   const live = new LiveService({
     Attempt: models.Attempt,
     attempts,
@@ -218,7 +229,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   });
   const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange });
 
-  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts, attemptLog, presence, grading, sectorPush, analysis, results, media };
+  return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts, deadlineRecovery, attemptLog, presence, grading, sectorPush, analysis, results, media };
 }
 
 /**

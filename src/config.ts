@@ -73,6 +73,8 @@ export interface Config {
   WORKER_LOCK_MS: number;
   /** How often workers look for stalled jobs, in ms. @defaultValue 30000 */
   WORKER_STALLED_MS: number;
+  /** How often a worker checks that Redis still holds the deadline jobs (a marker key), re-queueing them all when it does not, in ms. @defaultValue 30000 */
+  DEADLINE_RECOVERY_MS: number;
   /** First retry delay of a failed job, in ms; doubles per attempt. @defaultValue 1000 */
   JOB_BACKOFF_MS: number;
   /** Longest retry delay, in ms. @defaultValue 60000 */
@@ -137,6 +139,7 @@ const schema = {
     FERRETDB_POSTGRESQL_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     WORKER_LOCK_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
     WORKER_STALLED_MS: { type: 'integer', minimum: 500, maximum: 3600000, default: 30000 },
+    DEADLINE_RECOVERY_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
     JOB_BACKOFF_MS: { type: 'integer', minimum: 10, maximum: 3600000, default: 1000 },
     JOB_BACKOFF_MAX_MS: { type: 'integer', minimum: 10, maximum: 86400000, default: 60000 },
     GRADING_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },

@@ -14,12 +14,15 @@ async function main() {
   const ctx = await createWorkerContext(config);
   const running = startWorkers(ctx);
   await Promise.all(running.workers.map((w) => w.waitUntilReady()));
+  // Deadline jobs live only in Redis: re-queue them whenever Redis comes back without them.
+  ctx.services.deadlineRecovery.start();
   console.log(`workers ready: ${REGISTRATIONS.map((r) => r.queue).join(', ') || '(none registered)'}`);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     console.log(`workers: ${signal}, finishing jobs in flight`);
+    await ctx.services.deadlineRecovery.stop();
     await running.close();
     await ctx.close();
     process.exit(0);

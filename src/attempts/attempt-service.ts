@@ -123,6 +123,11 @@ export class AttemptService implements AttemptFinaliser {
     }
   }
 
+  /** Forgets which deadline jobs this process queued: after Redis lost its data they may be gone (DeadlineRecovery). */
+  forgetScheduled(): void {
+    this.scheduled.clear();
+  }
+
   /**
    * Submits the attempt if its deadline has passed (the deadline job and the
    * API's fallback timer both call this; whichever comes second finds it
