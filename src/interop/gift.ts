@@ -111,8 +111,8 @@ function withFormat(raw: string, fallback: TextFormat): { format: TextFormat; te
 }
 
 /**
- * Markdown as safe HTML, for what GIFT texts use of it: code spans, strong,
- * emphasis, links and paragraphs. HTML written inside is kept, as Markdown
+ * Markdown as the bank's HTML, for what GIFT texts use of it: code spans,
+ * bold, italics, links (as text) and paragraphs. HTML written inside is kept, as Markdown
  * allows; the bank sanitises it like any stem.
  */
 function markdownToHtml(md: string): string {
@@ -123,10 +123,11 @@ function markdownToHtml(md: string): string {
         part.startsWith('`') && part.endsWith('`') && part.length > 1
           ? `<code>${escapeHtml(part.slice(1, -1))}</code>`
           : part
-              .replace(/\*\*(?=\S)([^*]+?)\*\*/g, '<strong>$1</strong>')
-              .replace(/\*(?=\S)([^*]+?)\*/g, '<em>$1</em>')
-              .replace(/(^|[^\w])_(?=[^\s_])([^_]+?)_(?!\w)/g, '$1<em>$2</em>')
-              .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) => `<a href="${href.replace(/"/g, '&quot;')}">${label}</a>`)
+              .replace(/\*\*(?=\S)([^*]+?)\*\*/g, '<b>$1</b>')
+              .replace(/\*(?=\S)([^*]+?)\*/g, '<i>$1</i>')
+              .replace(/(^|[^\w])_(?=[^\s_])([^_]+?)_(?!\w)/g, '$1<i>$2</i>')
+              // The bank keeps no links: the address stays readable beside its label.
+              .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, '$1 ($2)')
               .replace(/ {2,}\n/g, '<br />')
               .replace(/\n/g, ' '),
       )
@@ -196,6 +197,8 @@ function commentMeta(comments: string[]): ReadMeta {
 /** What the file says about a question that is not stored (yet): named in its warnings. */
 interface Context {
   category?: string;
+  /** The question's `::title::`, named in its error. */
+  title?: string;
   warnings: string[];
 }
 
@@ -217,7 +220,10 @@ function parseBlock(block: Block, ctx: Context): ItemDraft {
     else {
       const title = restore(text.slice(2, end)).trim();
       text = text.slice(end + 2).trim();
-      if (title) warnings.push(`Title ${quote(title)} is not kept: items have no title field`);
+      if (title) {
+        ctx.title = title;
+        warnings.push(`Title ${quote(title)} is not kept: items have no title field`);
+      }
     }
   }
   if (ctx.category !== undefined) warnings.push(`Category ${quote(ctx.category)} is not kept: the item goes to the import's topic`);
@@ -389,7 +395,7 @@ export function parse(input: Buffer | string): ParseResult {
       const item = parseBlock(block, ctx);
       items.push({ index, line: block.start, item, ...(ctx.warnings.length ? { warnings: ctx.warnings } : {}) });
     } catch (err) {
-      items.push({ index, line: block.start, error: messageOf(err) });
+      items.push({ index, line: block.start, error: ctx.title ? `${messageOf(err)} (question ${quote(ctx.title)})` : messageOf(err) });
     }
   }
   return { items };
