@@ -336,7 +336,14 @@ function choice(body: string, stem: string, common: Common, flags: Flags, format
   if (correct.length === 0) throw new ItemProblem('GIFT multiple-answer question has no answer with a positive weight');
   const weights = new Set(read.filter((a) => a.weight > 0).map((a) => a.weight));
   if (weights.size > 1) ctx.warnings.push('Unequal weights of the right answers are replaced by equal shares');
-  return draft('multiple_choice', stem, common, { options, correct, scoring: flags.scoring === 'all_or_nothing' ? 'all_or_nothing' : 'partial' });
+  const scoring = flags.scoring === 'all_or_nothing' ? 'all_or_nothing' : 'partial';
+  if (scoring === 'partial') {
+    // Partial scoring takes one right answer's share off per wrong pick; say where the file's penalties differ.
+    const share = 1 / correct.length;
+    const differ = read.flatMap((a, i) => (a.weight <= 0 && Math.abs(a.weight + share) > 1e-6 ? [`${options[i]!.id} ${percent(a.weight)}`] : []));
+    if (differ.length) ctx.warnings.push(`Penalties of wrong options (${differ.join(', ')}) become -${percent(share)} each: a wrong pick costs one right answer's share`);
+  }
+  return draft('multiple_choice', stem, common, { options, correct, scoring });
 }
 
 function matching(body: string, stem: string, common: Common, format: TextFormat): ItemDraft {

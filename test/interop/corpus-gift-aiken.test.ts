@@ -31,7 +31,7 @@ const DESCRIPTION = 'GIFT description';
 
 /** Per file: checked by hand against the file. */
 const EXPECTED: Record<string, Expected> = {
-  'gift/moodle/examples.txt': { imported: 43, warned: 15 },
+  'gift/moodle/examples.txt': { imported: 43, warned: 16 },
   'gift/moodle/questions.gift.txt': { imported: 9, warned: 9 },
   'gift/moodle/questions_in_category.gift.txt': { imported: 4, warned: 4 },
   'gift/qas-editor/all.gift': { imported: 19, warned: 19, failed: { 0: DESCRIPTION, 8: 'GIFT numerical question has 2 full-credit answers', 14: 'GIFT short answer "*manually*" uses Moodle\'s * wildcard' } },
@@ -60,10 +60,10 @@ const EXPECTED: Record<string, Expected> = {
   'gift/gift-grammar-pegjs/mc5.gift': { imported: 4, warned: 0 },
   'gift/gift-grammar-pegjs/mcHTMLComment.gift': { imported: 1, warned: 1 },
   'gift/gift-grammar-pegjs/multiLineFeedback1.gift': { imported: 2, warned: 2 },
-  'gift/gift-grammar-pegjs/multipleAnswersFloat.gift': { imported: 1, warned: 0 },
+  'gift/gift-grammar-pegjs/multipleAnswersFloat.gift': { imported: 1, warned: 1 },
   'gift/gift-grammar-pegjs/newlineAndLaTeX.gift': { imported: 1, warned: 0 },
   'gift/gift-grammar-pegjs/numerical1.gift': { imported: 10, warned: 2 },
-  'gift/gift-grammar-pegjs/options1.gift': { imported: 14, warned: 10 },
+  'gift/gift-grammar-pegjs/options1.gift': { imported: 14, warned: 11 },
   'gift/gift-grammar-pegjs/shortAnswer1.gift': { imported: 2, warned: 0 },
   'gift/gift-grammar-pegjs/shortAnswer2.gift': { imported: 2, warned: 0 },
   'gift/gift-grammar-pegjs/shortAnswerNotMatching.gift': { imported: 2, warned: 1 },
@@ -221,7 +221,10 @@ t.test("Moodle's GIFT examples: missing word, escapes, markdown, weights", async
   t.match(itemAt(file, 24), { type: 'short_text', stem: "Who's buried in <b>Grant's tomb</b>?" }, '[markdown] is rendered');
   t.match(itemAt(file, 26), { type: 'single_choice', correct: ['C'] });
   t.match(warningsAt(file, 26), ['Partial credit (50%) for option B is dropped; it counts as wrong']);
+  t.match(itemAt(file, 29), { type: 'multiple_choice', correct: ['B', 'C'] });
+  t.same(warningsAt(file, 29), ["Penalties of wrong options (A 0%, D 0%) become -50% each: a wrong pick costs one right answer's share"], 'unpenalised wrong options are named');
   t.match(itemAt(file, 30), { type: 'multiple_choice', correct: ['B', 'C'] });
+  t.same(warningsAt(file, 30), [], '-50% penalties are what partial scoring does');
   t.same((itemAt(file, 32).options as { text: string }[]).map((o) => o.text), ['~', '=', '#', '{', '}', '\\'], 'escaped control characters and \\\\');
   t.same(itemAt(file, 32).correct, ['F']);
 });

@@ -111,7 +111,13 @@ t.test('GIFT: weights and penalties are named when dropped', async (t) => {
   t.same(single.warnings, ['Partial credit (50%) for option B is dropped; it counts as wrong', 'Penalty (-25%) for option C is dropped; a wrong answer scores 0']);
   const multi = one('Q {~%33.33333%a ~%33.33333%b ~%33.33334%c ~%-100%d}');
   t.same(item(multi).correct, ['A', 'B', 'C']);
-  t.same(multi.warnings, ['Unequal weights of the right answers are replaced by equal shares']);
+  t.same(multi.warnings, [
+    'Unequal weights of the right answers are replaced by equal shares',
+    "Penalties of wrong options (D -100%) become -33.333% each: a wrong pick costs one right answer's share",
+  ]);
+  const free = one('Q {~No one ~%50%Grant ~%50%wife ~%-50%father}');
+  t.same(free.warnings, ["Penalties of wrong options (A 0%) become -50% each: a wrong pick costs one right answer's share"], 'a wrong option the file does not penalise is named');
+  t.same(one('Q {~%-50%No one ~%50%Grant ~%50%wife ~%-50%father}').warnings, undefined, 'penalties equal to the share: nothing changes, nothing to say');
   const short = one('Q {=yes =%50%maybe =%0%no#nope}');
   t.same(item(short).accepted, ['yes']);
   t.same(short.warnings, ['Answer "maybe" (50%) is dropped: a short answer accepts full-credit answers only', 'Feedback "nope" on answer "no" is dropped: items have no feedback', 'Answer "no" (0%) is dropped: a short answer accepts full-credit answers only']);
