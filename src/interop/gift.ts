@@ -64,6 +64,16 @@ export function escapeGift(s: string): string {
   return s.replace(/[\\~=#{}:]/g, (c) => `\\${c}`).replace(/\n/g, '\\n');
 }
 
+/**
+ * An answer's text for GIFT. GIFT has no escape for a leading `%50%` (a
+ * weight) or `[plain]` (a format): such a text gets an explicit `[html]`,
+ * which Moodle and this reader take off before the text, after the weight.
+ */
+function answerText(s: string): string {
+  const escaped = escapeGift(s);
+  return /^\s*(%|\[)/.test(s) ? `[html]${escaped}` : escaped;
+}
+
 interface Block {
   start: number;
   lines: string[];
@@ -386,6 +396,14 @@ function shortAnswer(body: string, stem: string, common: Common, flags: Flags, f
   });
 }
 
+/** Addresses of the links in an item's texts. */
+function linkTargets(value: unknown): string[] {
+  if (typeof value === 'string') return [...value.matchAll(/<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) => m[1] ?? m[2]!);
+  if (Array.isArray(value)) return value.flatMap(linkTargets);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(linkTargets);
+  return [];
+}
+
 export function parse(input: Buffer | string): ParseResult {
   const items: ParsedEntry[] = [];
   let category: string | undefined;
@@ -400,6 +418,8 @@ export function parse(input: Buffer | string): ParseResult {
     const ctx: Context = { ...(category !== undefined ? { category } : {}), warnings: [] };
     try {
       const item = parseBlock(block, ctx);
+      // The bank keeps no links (src/bank/sanitize.ts): their text stays, their address would go unnoticed.
+      for (const href of linkTargets(item)) ctx.warnings.push(`Link to ${quote(href)} is dropped: items keep the link's text, not links`);
       items.push({ index, line: block.start, item, ...(ctx.warnings.length ? { warnings: ctx.warnings } : {}) });
     } catch (err) {
       items.push({ index, line: block.start, error: ctx.title ? `${messageOf(err)} (question ${quote(ctx.title)})` : messageOf(err) });
@@ -428,26 +448,26 @@ export function serializeItem(item: ExportItem | ItemContent): string {
   let answers: string;
   switch (item.type) {
     case 'single_choice':
-      answers = lines(item.options.map((o) => `${item.correct.includes(o.id) ? '=' : '~'}${escapeGift(o.text)}`));
+      answers = lines(item.options.map((o) => `${item.correct.includes(o.id) ? '=' : '~'}${answerText(o.text)}`));
       break;
     case 'multiple_choice': {
       const share = 100 / item.correct.length;
       const wrong = item.scoring === 'all_or_nothing' ? -100 : -share;
-      answers = lines(item.options.map((o) => `~%${weightText(item.correct.includes(o.id) ? share : wrong)}%${escapeGift(o.text)}`));
+      answers = lines(item.options.map((o) => `~%${weightText(item.correct.includes(o.id) ? share : wrong)}%${answerText(o.text)}`));
       break;
     }
     case 'true_false':
       answers = `{${item.value ? 'TRUE' : 'FALSE'}}`;
       break;
     case 'short_text':
-      answers = lines(item.accepted.map((a) => `=${escapeGift(a)}`));
+      answers = lines(item.accepted.map((a) => `=${answerText(a)}`));
       break;
     case 'numeric':
       answers = `{#${formatNumber(item.value)}:${formatNumber(item.tolerance ?? 0)}}`;
       break;
     case 'matching':
       // Moodle reads the right side of a pair as plain text.
-      answers = lines(matchingRows(item).map((r) => `=${escapeGift(r.premise)} -> ${escapeGift(htmlToText(r.choice))}`));
+      answers = lines(matchingRows(item).map((r) => `=${answerText(r.premise)} -> ${escapeGift(htmlToText(r.choice))}`));
       break;
     case 'essay':
       answers = '{}';

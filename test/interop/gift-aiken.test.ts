@@ -105,6 +105,11 @@ t.test('GIFT: escapes, titles, categories, true/false, matching, essays, descrip
   t.match(one('{~a ~=b}'), { error: /^GIFT question has no text/ });
 });
 
+t.test('GIFT: links, which the bank does not keep, are named', async (t) => {
+  const entry = one('[html]See <a href\\="http\\://example.org/a">this</a> {=<a href\\=\'b.html\'>yes</a> ~no}');
+  t.same(entry.warnings, ['Link to "http://example.org/a" is dropped: items keep the link\'s text, not links', 'Link to "b.html" is dropped: items keep the link\'s text, not links']);
+});
+
 t.test('GIFT: weights and penalties are named when dropped', async (t) => {
   const single = one('Q {=right ~%50%half ~%-25%penalty ~wrong}');
   t.same(item(single).correct, ['A']);
@@ -130,6 +135,9 @@ t.test('GIFT: what is written reads back equal, special characters included', as
     { type: 'matching', stem: 'Match', subject: 's', grade: 1, topic: 't', cognitiveLevel: 1, premises: [{ id: 'p1', text: 'x = 1' }, { id: 'p2', text: 'y ~ 2' }], choices: [{ id: 'c1', text: 'a &lt; b &amp; c' }, { id: 'c2', text: '{two}' }], pairs: { p1: 'c1', p2: 'c2' } },
     { type: 'numeric', stem: 'Pi?', subject: 's', grade: 1, topic: 't', cognitiveLevel: 1, value: -3.14, tolerance: 0.01 },
     { type: 'true_false', stem: 'True: yes', subject: 's', grade: 1, topic: 't', cognitiveLevel: 1, value: true },
+    // A leading %50% would be a weight and [plain] a format marker: the writer guards them with [html].
+    { type: 'single_choice', stem: 'Sale', subject: 's', grade: 1, topic: 't', cognitiveLevel: 1, options: [{ id: 'A', text: '%50% off' }, { id: 'B', text: '[plain] price' }], correct: ['B'] },
+    { type: 'short_text', stem: 'Discount?', subject: 's', grade: 1, topic: 't', cognitiveLevel: 1, accepted: ['%50%', '[50]'] },
   ];
   for (const original of items) {
     const { items: back } = gift.parse(gift.serializeItem(original));
