@@ -236,6 +236,10 @@ function parseBlock(block: Block, ctx: Context): ItemDraft {
       }
     }
   }
+  for (const c of block.comments) {
+    // Moodle 3.6+ writes a question's idnumber as `// [id:…]` beside its tags.
+    for (const m of c.matchAll(/\[id:((?:\\\]|[^\]])*)\]/g)) warnings.push(`Moodle id number ${quote(m[1]!.replace(/\\]/g, ']').trim())} is not kept: items have no external id`);
+  }
   if (ctx.category !== undefined) warnings.push(`Category ${quote(ctx.category)} is not kept: the item goes to the import's topic`);
 
   const open = text.indexOf('{');

@@ -71,8 +71,8 @@ const EXPECTED: Record<string, Expected> = {
   'gift/gift-grammar-pegjs/shortFirstEmbeddedUnderline.gift': { imported: 2, warned: 1 },
   'gift/gift-grammar-pegjs/shortFirstEmbeddedUnderlineHTML.gift': { imported: 2, warned: 1 },
   'gift/gift-grammar-pegjs/symbolsAll.gift': { imported: 1, warned: 1 },
-  'gift/gift-grammar-pegjs/tag_id.gift': { imported: 1, warned: 0 },
-  'gift/gift-grammar-pegjs/tag_id_and_two_tags.gift': { imported: 1, warned: 0 },
+  'gift/gift-grammar-pegjs/tag_id.gift': { imported: 1, warned: 1 },
+  'gift/gift-grammar-pegjs/tag_id_and_two_tags.gift': { imported: 1, warned: 1 },
   'gift/gift-grammar-pegjs/tag_two_tags.gift': { imported: 1, warned: 0 },
   'gift/gift-grammar-pegjs/tf1.gift': { imported: 1, warned: 0 },
   'gift/gift-grammar-pegjs/tf1_html.gift': { imported: 1, warned: 0 },
@@ -229,9 +229,15 @@ t.test("Moodle's GIFT examples: missing word, escapes, markdown, weights", async
   t.same(itemAt(file, 32).correct, ['F']);
 });
 
+t.test('GIFT-grammar-PEG.js files: Moodle id numbers and tags in comments', async (t) => {
+  const file = 'gift/gift-grammar-pegjs/tag_id_and_two_tags.gift';
+  t.match(itemAt(file, 0), { type: 'essay', stem: 'Essay?', tags: ['fred', 'barney-wilma'] });
+  t.same(warningsAt(file, 0), ['Moodle id number "393" is not kept: items have no external id']);
+});
+
 t.test('QAS-Editor files: HTML banks exported from Moodle', async (t) => {
   const file = 'gift/qas-editor/all.gift';
-  t.match(warningsAt(file, 1), [/^Title "Essay 1"/, /^Category "qas editor\/Essays"/]);
+  t.match(warningsAt(file, 1), [/^Title "Essay 1"/, /^Moodle id number "432"/, /^Category "qas editor\/Essays"/]);
   t.match(warningsAt(file, 7), [/^Title "Numeric: 1"/, /^Category/, /^Moodle file "Mojito\.jpg" is not in a GIFT file/]);
   t.match(itemAt(file, 7), { type: 'numeric', value: 2006, tolerance: 1 });
   t.match(itemAt(file, 18), { type: 'multiple_choice', correct: ['A', 'B', 'C'] }, '~%33.33333% three times');
