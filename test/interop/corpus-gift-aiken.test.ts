@@ -268,6 +268,6 @@ t.test('the corpus figure: of the questions the formats define, at least 95 % im
     outOfScope += report.failed.filter((f) => f.error.message.startsWith(DESCRIPTION) || file === 'aiken/moodle/aiken_errors.txt').length;
   }
   const share = imported / (items - outOfScope);
-  t.comment(`corpus: ${reports.size} files, ${items} questions, ${imported} imported, ${outOfScope} out of scope, ${items - imported - outOfScope} refused: ${(share * 100).toFixed(1)} %`);
+  t.comment(`corpus: ${reports.size} files with questions, ${items} questions, ${imported} imported, ${outOfScope} out of scope, ${items - imported - outOfScope} refused: ${(share * 100).toFixed(1)} %`);
   t.ok(share >= 0.95, `${(share * 100).toFixed(1)} % ≥ 95 %`);
 });
