@@ -1,26 +1,48 @@
 import type { Writable } from 'node:stream';
 import type { ItemContent, ItemType, SingleChoiceItem } from '../bank/item-types.js';
 import { draft } from './drafts.js';
+import { htmlToText, textToHtml } from './plain-text.js';
 import { decodeText, ids, writeChunk, type FormatModule, type ItemSource, type ParsedEntry, type ParseResult } from './model.js';
 
 /**
  * Aiken (docs.moodle.org/en/Aiken_format): single-answer multiple choice
- * only. A question line, options `A.` or `A)` with a space, then
- * `ANSWER: X`. Options keep their letters as ids. Stems spread over several
- * lines (Moodle wants one) are accepted and joined with `<br />`; on export
- * line breaks become spaces. Aiken carries no points, tags or classification:
- * the import's defaults supply them.
+ * only, in plain text. A question line, options `A.` or `A)` (a space after
+ * the label is optional, as in Moodle's importer), then `ANSWER: X`. Text is
+ * plain: `<`, `>` and `&` are escaped into the stored HTML. Options are
+ * lettered A, B, C… in order, which is how Moodle maps the answer letter;
+ * other labels are an error, not a guess. Stems spread over several lines
+ * (Moodle wants one) are accepted and joined with `<br />`. Written as
+ * plain text: tags dropped, entities decoded, one line per text. Aiken
+ * carries no points, tags or classification: the import's defaults supply
+ * them.
  */
 
 export const AIKEN_TYPES: readonly ItemType[] = ['single_choice'];
 
-const OPTION = /^([A-Z])[.)]\s+(.*)$/;
-const ANSWER = /^ANSWER:\s*(.*)$/i;
+const OPTION = /^([A-Z])[.)][ \t]*(.*)$/;
+const ANSWER = /^ANSWER:(.*)$/i;
+/** The key: one letter, perhaps followed by its label punctuation or the option's text. */
+const KEY = /^([A-Za-z])(?:$|[.)]|\s+[^A-Za-z,;&]|\s*$)/;
 
 interface Pending {
   line: number;
   stem: string[];
-  options: { id: string; text: string }[];
+  options: { label: string; text: string }[];
+}
+
+function item(q: Pending, key: string): ParsedEntry['item'] | string {
+  if (q.options.length < 2) return `Aiken question has ${q.options.length} option${q.options.length === 1 ? '' : 's'}; it needs at least two (lines "A. …")`;
+  const labels = q.options.map((o) => o.label).join('');
+  const expected = q.options.map((_, i) => ids.option(i)).join('');
+  if (labels !== expected) return `Aiken options are labelled ${labels.split('').join(', ')}; they must run A, B, C… in order (the answer letter counts positions)`;
+  const empty = q.options.findIndex((o) => o.text === '');
+  if (empty !== -1) return `Aiken option ${ids.option(empty)} is empty`;
+  const m = KEY.exec(key);
+  if (!m) return `Aiken answer "${key}" is not one option letter`;
+  const letter = m[1]!.toUpperCase();
+  if (!q.options.some((o) => o.label === letter)) return `Aiken answer "${key}" names no option (${labels.split('').join(', ')})`;
+  const options = q.options.map((o) => ({ id: o.label, text: textToHtml(o.text) }));
+  return draft('single_choice', q.stem.map(textToHtml).join('<br />'), {}, { options, correct: [letter] });
 }
 
 export function parse(input: Buffer | string): ParseResult {
@@ -35,16 +57,15 @@ export function parse(input: Buffer | string): ParseResult {
       if (line === '') return;
       const answer = ANSWER.exec(line);
       if (q && answer) {
-        const letter = answer[1]!.trim().toUpperCase();
-        if (q.options.length === 0) fail(q, 'Aiken question has no options (lines "A. …")');
-        else if (!q.options.some((o) => o.id === letter)) fail(q, `Aiken answer "${answer[1]!.trim()}" names no option (${q.options.map((o) => o.id).join(', ')})`);
-        else items.push({ index: items.length, line: q.line, item: draft('single_choice', q.stem.join('<br />'), {}, { options: q.options, correct: [letter] }) });
+        const got = item(q, answer[1]!.trim());
+        if (typeof got === 'string') fail(q, got);
+        else if (got) items.push({ index: items.length, line: q.line, item: got });
         q = null;
         return;
       }
       const option = OPTION.exec(line);
       if (q && option && q.stem.length) {
-        q.options.push({ id: option[1]!, text: option[2]!.trim() });
+        q.options.push({ label: option[1]!, text: option[2]!.trim() });
         return;
       }
       if (q?.options.length) {
@@ -64,15 +85,12 @@ export function parse(input: Buffer | string): ParseResult {
   return { items };
 }
 
-function oneLine(html: string): string {
-  return html.replace(/\s*\n\s*/g, ' ').trim();
-}
 
-/** One Aiken question, options lettered by position. */
+/** One Aiken question in plain text, options lettered by position. */
 export function serializeItem(item: SingleChoiceItem | ItemContent): string {
   if (item.type !== 'single_choice') throw new Error(`Aiken cannot carry ${item.type} items`);
   const right = item.options.findIndex((o) => o.id === item.correct[0]);
-  return `${oneLine(item.stem)}\n${item.options.map((o, i) => `${ids.option(i)}. ${oneLine(o.text)}`).join('\n')}\nANSWER: ${ids.option(right)}\n\n`;
+  return `${htmlToText(item.stem)}\n${item.options.map((o, i) => `${ids.option(i)}. ${htmlToText(o.text)}`).join('\n')}\nANSWER: ${ids.option(right)}\n\n`;
 }
 
 export async function write(source: ItemSource, out: Writable): Promise<void> {

@@ -76,7 +76,13 @@ t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
   t.ok(Math.abs((pi.value as number) - 3.1415) < 1e-9, 'a range min..max becomes its middle');
   t.ok(Math.abs((pi.tolerance as number) - 0.0005) < 1e-9, '… and half its width');
   t.same(item(items, 9), { type: 'numeric', stem: 'When was Ulysses S. Grant born?', value: 1822, tolerance: 0 });
-  t.match(items[9]!.warnings, [/Partial credit \(50%\) for answer 1822:2 is dropped/], 'the half-credit answer is named, not silently dropped');
+  t.same(items[9]!.warnings, [
+    'Title "Q7" is not kept: items have no title field',
+    'Category "tom/dick/harry" is not kept: the item goes to the import\'s topic',
+    'Feedback "Correct! Full credit." on answer 1822:0 is dropped: items have no feedback',
+    'Answer 1822:2 (50%) is dropped: a numeric item has one answer',
+    'Feedback "He was born in 1822. Half credit for being close." on answer 1822:2 is dropped: items have no feedback',
+  ], 'the title, the category, the half-credit answer and each feedback are named, not silently dropped');
   t.same(item(items, 10), { type: 'essay', stem: 'How are you?', rubric: [{ criterion: 'Đánh giá chung', maxPoints: 1 }] });
   t.same(item(items, 11), {
     type: 'multiple_choice',
@@ -99,7 +105,14 @@ t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
       { id: 'C', text: 'blue' },
     ],
     correct: ['A'],
-  }, 'title and per-answer feedback are not part of the item');
+  }, 'title and per-answer feedback are not part of the item…');
+  t.same(items[12]!.warnings, [
+    'Title "Q2" is not kept: items have no title field',
+    'Category "tom/dick/harry" is not kept: the item goes to the import\'s topic',
+    'Feedback "right; good!" on option A is dropped: items have no feedback',
+    'Feedback "wrong, it\'s yellow" on option B is dropped: items have no feedback',
+    'Feedback "wrong, it\'s yellow" on option C is dropped: items have no feedback',
+  ], '…and each is a warning on that question');
   t.same(item(items, 13), {
     type: 'single_choice',
     stem: 'Which answer equals 5?',

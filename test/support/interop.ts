@@ -1,5 +1,6 @@
 import type { ItemContent, ItemType } from '../../src/bank/item-types.js';
 import type { FormatName } from '../../src/interop/model.js';
+import { htmlToText } from '../../src/interop/plain-text.js';
 
 /**
  * Items of every type for import/export tests: Vietnamese text with
@@ -218,6 +219,11 @@ export function comparable(stored: Record<string, unknown>, format: FormatName):
   for (const f of fields) {
     const v = stored[f];
     out[f] = f === 'tags' && Array.isArray(v) ? [...v].sort() : v;
+  }
+  if (format === 'aiken') {
+    // Aiken is plain text: what a reader sees comes back, not the markup.
+    out.stem = htmlToText(String(stored.stem));
+    out.options = (stored.options as { id: string; text: string }[]).map((o) => ({ ...o, text: htmlToText(o.text) }));
   }
   if (format === 'gift' && type === 'essay') {
     // GIFT has no rubric and no word limit: the default rubric comes back.
