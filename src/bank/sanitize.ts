@@ -41,6 +41,8 @@ const OPTIONS: IOptions = {
   allowedSchemesAppliedToAttributes: ['src'],
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
+  // The same emphasis under its other names (Moodle, QTI and HTML editors write these): kept, not dropped.
+  transformTags: { strong: 'b', em: 'i', ins: 'u' },
   // An image whose source was removed is noise in the stem; drop the element.
   exclusiveFilter: (frame) => frame.tag === 'img' && !isSafeImageSource(frame.attribs.src),
 };

@@ -45,6 +45,7 @@ t.test('the allowed subset and maths delimiters survive', async (t) => {
   t.equal(await storedStem(t, '<p>Giải \\(x^2 - 5x + 6 = 0\\) và \\[\\frac{a}{b}\\]</p>'), '<p>Giải \\(x^2 - 5x + 6 = 0\\) và \\[\\frac{a}{b}\\]</p>');
   t.equal(await storedStem(t, '<p>Biết \\(a<b\\) và \\[b>c\\], so sánh a và c.</p>'), '<p>Biết \\(a&lt;b\\) và \\[b&gt;c\\], so sánh a và c.</p>', 'a < inside maths is not a tag');
   t.equal(await storedStem(t, '<p>Tom &amp; Jerry, 3 > 2</p>'), '<p>Tom &amp; Jerry, 3 &gt; 2</p>');
+  t.equal(await storedStem(t, '<p><strong>Chú ý</strong>: <em>không</em> dùng <ins>máy tính</ins></p>'), '<p><b>Chú ý</b>: <i>không</i> dùng <u>máy tính</u></p>', 'strong, em and ins keep their emphasis as b, i and u');
 });
 
 t.test('option, statement and cloze texts are sanitised as well', async (t) => {
