@@ -513,6 +513,8 @@ export class Stats {
   acks = new Latencies();
   measuring = false;
   answersAcked = 0;
+  /** Size of a `state` message as received (the first one). */
+  stateBytes = 0;
   readonly nacks = new Map<string, number>();
   readonly errors = new Map<string, number>();
   readonly submits = new Latencies();
@@ -534,6 +536,31 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 
 /** How the server writes an ack (src/live/session.ts): `{"type":"ack","seq":<n>}`. */
 const ACK_PREFIX = '{"type":"ack","seq":';
+const STATE_PREFIX = '{"type":"state",';
+/** The items of each form as parsed from its first `state` (`<examId>|<formCode>`): every candidate of a form gets the same text. */
+const formItems = new Map<string, Item[]>();
+
+/**
+ * A `state` read without parsing the form's items again: the fields before
+ * `items` and `lastSeq` (the last unescaped one: answers and stimuli are
+ * inside strings) are read, the items come from the first state of the same
+ * form. Null when the message is not a state of a known form.
+ */
+function quickState(text: string, examId: string): { type: 'state'; attemptId: string; items: Item[]; lastSeq: number } | null {
+  if (!text.startsWith(STATE_PREFIX)) return null;
+  const itemsAt = text.indexOf(',"items":[');
+  const seqAt = text.lastIndexOf('"lastSeq":');
+  if (itemsAt < 0 || seqAt < 0) return null;
+  const head = JSON.parse(`${text.slice(0, itemsAt)}}`) as { attemptId: string; formCode: string };
+  const key = `${examId}|${head.formCode}`;
+  const items = formItems.get(key);
+  if (!items) {
+    const m = JSON.parse(text) as { items: Item[] };
+    formItems.set(key, m.items);
+    return null;
+  }
+  return { type: 'state', attemptId: head.attemptId, items, lastSeq: Number.parseInt(text.slice(seqAt + 10), 10) };
+}
 
 /** Loopback source addresses to spread client sockets over (`--sources`). */
 let sources = ['127.0.0.1'];
@@ -598,9 +625,10 @@ export class Candidate {
         const text = data.toString();
         // Most messages are acks: read their seq without a JSON.parse (the generator shares the server's cores).
         if (text.startsWith(ACK_PREFIX)) return this.onAck(Number(text.slice(ACK_PREFIX.length, -1)));
-        const m = JSON.parse(text) as { type: string; seq?: number; error?: { code: string }; attemptId?: string; items?: Item[]; lastSeq?: number; at?: string };
+        const m = (quickState(text, this.examId) ?? JSON.parse(text)) as { type: string; seq?: number; error?: { code: string }; attemptId?: string; items?: Item[]; lastSeq?: number; at?: string };
         switch (m.type) {
           case 'state':
+            this.stats.stateBytes ||= Buffer.byteLength(text);
             joined = true;
             this.ready = true;
             this.attemptId = m.attemptId!;

@@ -48,6 +48,7 @@ export async function joinStorm(run: Run, o: JoinStormOptions): Promise<void> {
     openToStateMs: j.times.summary(),
     cpuPercentDuringStorm: cpuPct,
     cpuMsPerJoin,
+    stateMessageBytes: stats.stateBytes,
     loadavgDuring: { before: loadBefore, after: loadAfter },
     rssBeforeMiB: Math.round(rssBefore / 1024),
     rssJoinedMiB: Math.round(rssJoined / 1024),
@@ -68,7 +69,7 @@ export function joinStormMarkdown(r: Json): string[] {
     '|---|---|---|---|---|---|---|',
     `| ${s.candidates} | ${s.windowMs} ms | **${s.stateWithin}** | ${s.failed} | ${pct(s.openToStateMs)} | ${s.lastStateAfterMs} ms | ${(s.cpuPercentDuringStorm as Json).server} / ${(s.cpuPercentDuringStorm as Json).db ?? '–'} |`,
     '',
-    `CPU per join (ms): ${Object.entries(s.cpuMsPerJoin as Json).map(([k, v]) => `${k} ${v ?? '–'}`).join(', ')}; load average before / after the storm ${JSON.stringify(s.loadavgDuring)}.`,
+    `\`state\` message: ${s.stateMessageBytes} bytes. CPU per join (ms): ${Object.entries(s.cpuMsPerJoin as Json).map(([k, v]) => `${k} ${v ?? '–'}`).join(', ')}; load average before / after the storm ${JSON.stringify(s.loadavgDuring)}.`,
     '',
     `Then one answer each: ack p50 / p95 / p99 / max ${pct(s.firstAnswerAckMs)} ms; acknowledged ${audit.acknowledged}, **lost ${audit.lost}**; errors \`${JSON.stringify(s.errors)}\`; server RSS ${s.rssBeforeMiB} → ${s.rssJoinedMiB} MiB.`,
   ];
