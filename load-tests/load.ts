@@ -11,6 +11,8 @@
  *                 --authors [4] --think [1000] ms --bank [2000] items --edit-share [0.2]
  *   failover      --candidates [2000] --interval [5000] --ramp [20] --before [20] s --after [20] s --resume-within [10000] ms
  *                 (SIGKILL of one of two API processes; also run by `npm run faults`)
+ *   ladder        --candidates [4000] --rates [1000,2000,4000,6000,8000] answers/s --duration [30] s per step
+ *                 --ramp [30] s --p95-limit [2000] ms (the answer path's ceiling, one row per rate)
  * Every scenario: --items [40] (form length), --sources [n] (loopback source addresses,
  * one per 20,000 sockets by default), --label text, --ferret-bin path (another FerretDB binary).
  *
@@ -24,6 +26,7 @@ import { checkSocketBudget, Run, seed, useSources, type Json } from './live/harn
 import { bankBrowse, bankBrowseMarkdown } from './scenarios/bank-browse.js';
 import { failover, failoverMarkdown } from './scenarios/failover.js';
 import { joinStorm, joinStormMarkdown } from './scenarios/join-storm.js';
+import { ladder, ladderMarkdown } from './scenarios/ladder.js';
 import { steady, steadyMarkdown } from './scenarios/steady.js';
 import { submitStorm, submitStormMarkdown } from './scenarios/submit-storm.js';
 
@@ -45,6 +48,8 @@ const { values: a, positionals } = parseArgs({
     before: { type: 'string', default: '20' },
     after: { type: 'string', default: '20' },
     'resume-within': { type: 'string', default: '10000' },
+    rates: { type: 'string', default: '1000,2000,4000,6000,8000' },
+    'p95-limit': { type: 'string', default: '2000' },
     items: { type: 'string', default: '40' },
     sources: { type: 'string' },
     label: { type: 'string', default: '' },
@@ -54,7 +59,7 @@ const { values: a, positionals } = parseArgs({
 
 const scenario = positionals[0] ?? '';
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
-const candidates = num(a.candidates, { steady: 5000, 'join-storm': 2000, 'submit-storm': 2000, 'bank-browse': 3000, failover: 2000 }[scenario] ?? 0);
+const candidates = num(a.candidates, { steady: 5000, 'join-storm': 2000, 'submit-storm': 2000, 'bank-browse': 3000, failover: 2000, ladder: 4000 }[scenario] ?? 0);
 const common = { candidates, items: Number(a.items), label: a.label };
 
 type Scenario = { parameters: Json; run: (r: Run) => Promise<void>; markdown: (r: Json) => string[] };
@@ -78,6 +83,10 @@ const scenarios: Record<string, () => Scenario> = {
   failover: () => {
     const o = { candidates, intervalMs: Number(a.interval), rampS: num(a.ramp, 20), beforeS: Number(a.before), afterS: Number(a.after), resumeWithinMs: Number(a['resume-within']) };
     return { parameters: { ...common, ...o }, run: (r) => failover(r, o), markdown: failoverMarkdown };
+  },
+  ladder: () => {
+    const o = { candidates, rates: a.rates.split(',').map(Number), stepS: num(a.duration, 30), rampS: num(a.ramp, 30), p95LimitMs: Number(a['p95-limit']) };
+    return { parameters: { ...common, ...o }, run: (r) => ladder(r, o), markdown: ladderMarkdown };
   },
 };
 

@@ -184,7 +184,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     deliveryKey: config.AUDIT_KEY,
   });
 
-  const commitOptions = { windowMs: config.LIVE_COMMIT_WINDOW_MS, ...(options.metrics ? { onBatch: commitHistograms(options.metrics) } : {}) };
+  const commitOptions = { windowMs: config.LIVE_COMMIT_WINDOW_MS, maxInFlight: config.LIVE_COMMIT_IN_FLIGHT, ...(options.metrics ? { onBatch: commitHistograms(options.metrics) } : {}) };
   const presence = new LivePresence({ redis: conn.presence.redis, ...(conn.presence.subscriber ? { subscriber: conn.presence.subscriber } : {}), prefix: config.REDIS_KEY_PREFIX, warn });
   const attemptLog = new AttemptLogStore(models.AttemptLog, commitOptions);
   const attempts = new AttemptService({

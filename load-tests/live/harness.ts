@@ -160,14 +160,62 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** CPU use of processes over a stretch of time, in % of one core. */
+/** CPU time of this process (the load generator) in ms (user + system). */
+export function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * CPU use of processes over a stretch of time, in % of one core. The key
+ * `generator` (when given with a null pid) is this process.
+ */
 export function cpuMeter(pids: Record<string, number | null>) {
+  const read = (k: string, pid: number | null) => (pid ? cpuMs(pid) : k === 'generator' ? ownCpuMs() : 0);
   const t0 = performance.now();
-  const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuMs(pid) : 0]));
+  const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, read(k, pid)]));
   return () => {
     const seconds = (performance.now() - t0) / 1000;
-    return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? round1((cpuMs(pid) - start[k]!) / 10 / seconds) : null]));
+    return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid || k === 'generator' ? round1((read(k, pid) - start[k]!) / 10 / seconds) : null]));
   };
+}
+
+/**
+ * CPU time spent by processes over a stretch of time, in ms (`generator`: this
+ * process). Divided by the work done it gives CPU per answer or per join, a
+ * figure that (unlike latency) changes little when other jobs share the cores.
+ */
+export function cpuTimeMeter(pids: Record<string, number | null>) {
+  const read = (k: string, pid: number | null) => (pid ? cpuMs(pid) : k === 'generator' ? ownCpuMs() : NaN);
+  const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, read(k, pid)]));
+  return (): Record<string, number | null> => Object.fromEntries(Object.entries(pids).map(([k, pid]) => {
+    const d = read(k, pid) - start[k]!;
+    return [k, Number.isFinite(d) ? d : null];
+  }));
+}
+
+/** CPU ms per unit of work, per process, to 3 decimals. */
+export function perUnit(ms: Record<string, number | null>, units: number): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null || !units ? null : Math.round((v / units) * 1000) / 1000]));
+}
+
+/**
+ * The pid of the Redis server when it runs on this machine (its CPU is then
+ * measured too), else null. Other users of the same Redis count into it.
+ */
+export async function localRedisPid(url: string): Promise<number | null> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    const m = /process_id:(\d+)/.exec(await redis.info('server'));
+    const pid = m ? Number(m[1]) : NaN;
+    readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return pid;
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 // ------------------------------------------------------------------ the run's world
@@ -268,7 +316,7 @@ export class Run {
   }
 }
 
-const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+export const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 function machine(): Json {
   let nofile = '';
@@ -462,9 +510,11 @@ function responseFor(item: Item): unknown {
 
 /** What all candidates of a phase count together. */
 export class Stats {
-  readonly acks = new Latencies();
+  acks = new Latencies();
   measuring = false;
   answersAcked = 0;
+  /** Size of a `state` message as received (the first one). */
+  stateBytes = 0;
   readonly nacks = new Map<string, number>();
   readonly errors = new Map<string, number>();
   readonly submits = new Latencies();
@@ -473,9 +523,44 @@ export class Stats {
   errorsObject() {
     return { nacks: Object.fromEntries(this.nacks), other: Object.fromEntries(this.errors) };
   }
+  /** Starts counting afresh (one step of a ladder). */
+  reset() {
+    this.acks = new Latencies();
+    this.answersAcked = 0;
+    this.nacks.clear();
+    this.errors.clear();
+  }
 }
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+/** How the server writes an ack (src/live/session.ts): `{"type":"ack","seq":<n>}`. */
+const ACK_PREFIX = '{"type":"ack","seq":';
+const STATE_PREFIX = '{"type":"state",';
+/** The items of each form as parsed from its first `state` (`<examId>|<formCode>`): every candidate of a form gets the same text. */
+const formItems = new Map<string, Item[]>();
+
+/**
+ * A `state` read without parsing the form's items again: the fields before
+ * `items` and `lastSeq` (the last unescaped one: answers and stimuli are
+ * inside strings) are read, the items come from the first state of the same
+ * form. Null when the message is not a state of a known form.
+ */
+function quickState(text: string, examId: string): { type: 'state'; attemptId: string; items: Item[]; lastSeq: number } | null {
+  if (!text.startsWith(STATE_PREFIX)) return null;
+  const itemsAt = text.indexOf(',"items":[');
+  const seqAt = text.lastIndexOf('"lastSeq":');
+  if (itemsAt < 0 || seqAt < 0) return null;
+  const head = JSON.parse(`${text.slice(0, itemsAt)}}`) as { attemptId: string; formCode: string };
+  const key = `${examId}|${head.formCode}`;
+  const items = formItems.get(key);
+  if (!items) {
+    const m = JSON.parse(text) as { items: Item[] };
+    formItems.set(key, m.items);
+    return null;
+  }
+  return { type: 'state', attemptId: head.attemptId, items, lastSeq: Number.parseInt(text.slice(seqAt + 10), 10) };
+}
 
 /** Loopback source addresses to spread client sockets over (`--sources`). */
 let sources = ['127.0.0.1'];
@@ -537,9 +622,13 @@ export class Candidate {
       let joined = false;
       ws.on('open', () => ws.send(JSON.stringify({ type: 'join', token: this.token, examId: this.examId })));
       ws.on('message', (data) => {
-        const m = JSON.parse(data.toString()) as { type: string; seq?: number; error?: { code: string }; attemptId?: string; items?: Item[]; lastSeq?: number; at?: string };
+        const text = data.toString();
+        // Most messages are acks: read their seq without a JSON.parse (the generator shares the server's cores).
+        if (text.startsWith(ACK_PREFIX)) return this.onAck(Number(text.slice(ACK_PREFIX.length, -1)));
+        const m = (quickState(text, this.examId) ?? JSON.parse(text)) as { type: string; seq?: number; error?: { code: string }; attemptId?: string; items?: Item[]; lastSeq?: number; at?: string };
         switch (m.type) {
           case 'state':
+            this.stats.stateBytes ||= Buffer.byteLength(text);
             joined = true;
             this.ready = true;
             this.attemptId = m.attemptId!;
@@ -558,17 +647,8 @@ export class Candidate {
             }
             resolve(performance.now() - t0);
             return;
-          case 'ack': {
-            const s = this.sent.get(m.seq!);
-            if (s === undefined) return;
-            this.sent.delete(m.seq!);
-            this.acked.push(m.seq!);
-            if (this.stats.measuring) {
-              this.stats.acks.push(performance.now() - s[0]);
-              this.stats.answersAcked++;
-            }
-            return;
-          }
+          case 'ack':
+            return this.onAck(m.seq!);
           case 'nack':
             this.sent.delete(m.seq!);
             bump(this.stats.nacks, m.error?.code ?? '?');
@@ -617,7 +697,21 @@ export class Candidate {
     });
   }
 
+  private onAck(seq: number) {
+    const s = this.sent.get(seq);
+    if (s === undefined) return;
+    this.sent.delete(seq);
+    this.acked.push(seq);
+    if (this.stats.measuring) {
+      this.stats.acks.push(performance.now() - s[0]);
+      this.stats.answersAcked++;
+    }
+  }
+
   answerEvery(meanMs: number) {
+    // Again after a stop (the next step of a ladder): one timer, at the new pace.
+    this.stopped = false;
+    if (this.timer) clearTimeout(this.timer);
     const next = () => {
       if (this.stopped) return;
       this.answer();

@@ -4,7 +4,7 @@
  * receive `state` within `--within` ms. Then each sends one answer, so the run
  * ends with a loss audit like every other.
  */
-import { cpuMeter, drain, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Json, type Run } from '../live/harness.js';
+import { cpuMeter, cpuTimeMeter, drain, loadavg, localRedisPid, perUnit, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Json, type Run } from '../live/harness.js';
 
 export interface JoinStormOptions {
   candidates: number;
@@ -19,9 +19,14 @@ export async function joinStorm(run: Run, o: JoinStormOptions): Promise<void> {
   const rssBefore = rssKiB(server.pid);
   console.log(`join storm: ${o.candidates} candidates within ${o.windowMs} ms …`);
   const m0 = await metricsText(server.base);
-  const cpu = cpuMeter({ server: server.pid, db: run.ferret?.pid ?? null });
+  const pids = { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) };
+  const cpu = cpuMeter(pids);
+  const cpuTime = cpuTimeMeter(pids);
+  const loadBefore = loadavg();
   const j = await joinAll(people, server.wsUrl, examId, o.windowMs);
   const cpuPct = cpu();
+  const cpuMsPerJoin = perUnit(cpuTime(), j.joined.length);
+  const loadAfter = loadavg();
   const rssJoined = rssKiB(server.pid);
   const within = j.results.filter((r) => r.status === 'fulfilled' && r.value <= o.withinMs).length;
   console.log(`${j.joined.length} joined, ${within} within ${o.withinMs} ms, last after ${Math.round(j.wallMs)} ms`);
@@ -42,6 +47,9 @@ export async function joinStorm(run: Run, o: JoinStormOptions): Promise<void> {
     lastStateAfterMs: Math.round(j.wallMs),
     openToStateMs: j.times.summary(),
     cpuPercentDuringStorm: cpuPct,
+    cpuMsPerJoin,
+    stateMessageBytes: stats.stateBytes,
+    loadavgDuring: { before: loadBefore, after: loadAfter },
     rssBeforeMiB: Math.round(rssBefore / 1024),
     rssJoinedMiB: Math.round(rssJoined / 1024),
     firstAnswerAckMs: stats.acks.summary(),
@@ -60,6 +68,8 @@ export function joinStormMarkdown(r: Json): string[] {
     `| candidates | window | \`state\` within ${s.withinMs} ms | failed | open → state p50 / p95 / p99 / max (ms) | last state after | CPU % (server, db) |`,
     '|---|---|---|---|---|---|---|',
     `| ${s.candidates} | ${s.windowMs} ms | **${s.stateWithin}** | ${s.failed} | ${pct(s.openToStateMs)} | ${s.lastStateAfterMs} ms | ${(s.cpuPercentDuringStorm as Json).server} / ${(s.cpuPercentDuringStorm as Json).db ?? '–'} |`,
+    '',
+    `\`state\` message: ${s.stateMessageBytes} bytes. CPU per join (ms): ${Object.entries(s.cpuMsPerJoin as Json).map(([k, v]) => `${k} ${v ?? '–'}`).join(', ')}; load average before / after the storm ${JSON.stringify(s.loadavgDuring)}.`,
     '',
     `Then one answer each: ack p50 / p95 / p99 / max ${pct(s.firstAnswerAckMs)} ms; acknowledged ${audit.acknowledged}, **lost ${audit.lost}**; errors \`${JSON.stringify(s.errors)}\`; server RSS ${s.rssBeforeMiB} → ${s.rssJoinedMiB} MiB.`,
   ];

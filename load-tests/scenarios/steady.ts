@@ -3,7 +3,7 @@
  * `--interval` ms) for `--duration` s: ack latency (client and server side),
  * saves/s, errors, server memory per socket, CPU, then the loss audit.
  */
-import { cpuMeter, drain, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Candidate, type Json, type Run, type Server, type Stats } from '../live/harness.js';
+import { cpuMeter, cpuTimeMeter, drain, loadavg, localRedisPid, perUnit, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Candidate, type Json, type Run, type Server, type Stats } from '../live/harness.js';
 
 export interface AnswerPhaseResult extends Json {
   measuredSeconds: number;
@@ -24,6 +24,8 @@ export async function answerPhase(server: Server, people: Candidate[], stats: St
   await sleep(Math.min(intervalMs, 5000));
   const m0 = await metricsText(server.base);
   const cpu = cpuMeter(pids);
+  const cpuTime = cpuTimeMeter(pids);
+  const loadBefore = loadavg();
   const t0 = performance.now();
   stats.measuring = true;
   const rssSamples: number[] = [];
@@ -43,6 +45,9 @@ export async function answerPhase(server: Server, people: Candidate[], stats: St
   stats.measuring = false;
   const measured = (performance.now() - t0) / 1000;
   const cpuPct = cpu();
+  const cpuMs = cpuTime();
+  const acked = stats.answersAcked;
+  const loadAfter = loadavg();
   const m1 = await metricsText(server.base);
   const unanswered = await drain(people);
   return {
@@ -54,6 +59,9 @@ export async function answerPhase(server: Server, people: Candidate[], stats: St
     errors: { ...stats.errorsObject(), unansweredAtEnd: unanswered },
     rssMaxDuringKiB: Math.max(0, ...rssSamples),
     cpuPercent: cpuPct,
+    // CPU per acknowledged answer (heartbeats, presence and Redis clients included): robust on a shared machine.
+    cpuMsPerAnswer: perUnit(cpuMs, acked),
+    loadavgDuring: { before: loadBefore, after: loadAfter },
     server: serverDelta(m0, m1),
   };
 }
@@ -75,7 +83,7 @@ export async function steady(run: Run, o: SteadyOptions): Promise<void> {
   await sleep(2000);
   const rssJoined = rssKiB(server.pid);
   console.log(`${j.joined.length} joined (${j.failed} failed); RSS ${Math.round(rssJoined / 1024)} MiB; answering for ${o.durationS} s …`);
-  const phase = await answerPhase(server, j.joined, stats, o.intervalMs, o.durationS, { server: server.pid, db: run.ferret?.pid ?? null });
+  const phase = await answerPhase(server, j.joined, stats, o.intervalMs, o.durationS, { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) });
   const rssEnd = rssKiB(server.pid);
   for (const p of j.joined) p.close();
   const audit = await lossAudit(run, examId, j.joined);
@@ -110,6 +118,8 @@ export function answerRows(st: Json, p: Json, candidates: number): string[] {
     `| saves/s (mean, min–max per second) | ${st.savesPerSecond} (${st.savesPerSecondMin}–${st.savesPerSecondMax}); offered ≈ ${Math.round(candidates / (Number(p.intervalMs) / 1000))} |`,
     `| errors | \`${JSON.stringify(st.errors)}\` |`,
     `| CPU (% of one core) | ${Object.entries(cpu).map(([k, v]) => `${k} ${v ?? '–'}`).join(', ')} |`,
+    `| CPU per acknowledged answer (ms) | ${Object.entries((st.cpuMsPerAnswer as Json | undefined) ?? {}).map(([k, v]) => `${k} ${v ?? '–'}`).join(', ')} |`,
+    `| load average before / after the measured phase | ${JSON.stringify(st.loadavgDuring)} |`,
     `| group commit: writes, entries per write, ms per write | ${srv.groupCommitWrites}, ${srv.meanEntriesPerWrite}, ${srv.meanWriteMs} |`,
   ];
 }

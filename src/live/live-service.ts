@@ -106,6 +106,12 @@ export interface MyExamRow {
  * attempt document.
  */
 export const CHECKPOINT_EVERY = 200;
+/**
+ * How many log entries a session applies between two writes of its state to
+ * the Redis cache (it is also written at join and when the socket closes). A
+ * resume after a crash reads at most this many entries from the log.
+ */
+export const STATE_CACHE_EVERY = 16;
 /** A monitor entry older than this means the holding process is gone. */
 export const LIVE_STALE_MS = 60_000;
 

@@ -71,6 +71,20 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1`;
 
+/**
+ * The two scripts as client commands: ioredis sends EVALSHA (the script's
+ * text once per connection), so Redis neither receives nor hashes the Lua
+ * source with every monitor write.
+ */
+const SCRIPTS = { liveSetIfNewer: SET_IF_NEWER, liveSetStateIfNewer: SET_STATE_IF_NEWER } as const;
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCall = (key: string, ...args: string[]) => unknown;
+type WithScripts = Record<ScriptName, ScriptCall>;
+
+function defineScripts(redis: Redis): void {
+  for (const [name, lua] of Object.entries(SCRIPTS)) if (typeof (redis as unknown as Partial<WithScripts>)[name as ScriptName] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua });
+}
+
 /** Monitor entries expire a day after their last write. */
 const ENTRY_TTL_SECONDS = 24 * 3600;
 
@@ -96,6 +110,7 @@ export class LivePresence {
 
   constructor(private readonly opts: PresenceOptions) {
     this.channel = `${opts.prefix}live`;
+    defineScripts(opts.redis);
   }
 
   private key(kind: 'mon' | 'sub' | 'st', id: string): string {
@@ -155,7 +170,7 @@ export class LivePresence {
   async setStateNow(attemptId: string, n: number, json: string): Promise<void> {
     this.pendingStates.delete(attemptId);
     try {
-      await this.opts.redis.eval(SET_STATE_IF_NEWER, 1, this.key('st', attemptId), `${n}|${json}`, String(n), String(ENTRY_TTL_SECONDS));
+      await (this.opts.redis as unknown as WithScripts).liveSetStateIfNewer(this.key('st', attemptId), `${n}|${json}`, String(n), String(ENTRY_TTL_SECONDS));
     } catch (err) {
       this.opts.warn('live: state cache write failed', err);
     }
@@ -181,14 +196,15 @@ export class LivePresence {
     const states = [...this.pendingStates];
     this.pendingStates.clear();
     const pipeline = this.opts.redis.pipeline();
+    const scripts = pipeline as unknown as WithScripts;
     for (const [attemptId, snapshot] of states) {
       const { n, json } = snapshot();
-      pipeline.eval(SET_STATE_IF_NEWER, 1, this.key('st', attemptId), `${n}|${json}`, String(n), String(ENTRY_TTL_SECONDS));
+      scripts.liveSetStateIfNewer(this.key('st', attemptId), `${n}|${json}`, String(n), String(ENTRY_TTL_SECONDS));
     }
     const exams = new Set<string>();
     for (const { examId, candidateId, entry } of batch) {
       // A replaced socket's last word must not overwrite its successor's entry (they may live on different processes).
-      pipeline.eval(SET_IF_NEWER, 1, this.key('mon', examId), candidateId, JSON.stringify(entry), String(entry.gen));
+      scripts.liveSetIfNewer(this.key('mon', examId), candidateId, JSON.stringify(entry), String(entry.gen));
       exams.add(examId);
     }
     for (const examId of exams) pipeline.expire(this.key('mon', examId), ENTRY_TTL_SECONDS);

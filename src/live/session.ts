@@ -13,7 +13,7 @@ import type { CandidateItem, FormDelivery } from '../exams/candidate-form.js';
 import { validateResponse } from '../grading/responses.js';
 import type { SubmitReason } from '../attempts/attempt-model.js';
 import type { CommitOutcome } from '../attempts/group-commit.js';
-import { CHECKPOINT_EVERY, type LiveService } from './live-service.js';
+import { CHECKPOINT_EVERY, STATE_CACHE_EVERY, type LiveService } from './live-service.js';
 import type { LogEntry, LogFrame } from '../attempts/log-model.js';
 import type { PresenceMessage } from './presence.js';
 import { CLOSE, type EndReason, type SeqFrame, type ServerMessage } from './protocol.js';
@@ -21,8 +21,8 @@ import { applyEntry, endsAtOf, type AttemptInfo, type LiveState } from '../attem
 
 export interface SessionTransport {
   send(msg: ServerMessage): void;
-  /** Sends an already serialised message. */
-  sendRaw(text: string): void;
+  /** Sends an already serialised message (a Buffer holds its UTF-8 text; it still goes as a text frame). */
+  sendRaw(text: string | Buffer): void;
   close(code: number, reason: string): void;
 }
 
@@ -45,15 +45,27 @@ interface Pending {
   bytes: number;
 }
 
-const serialisedItems = new WeakMap<readonly CandidateItem[], string>();
+const serialisedItems = new WeakMap<readonly CandidateItem[], Buffer>();
 
-function itemsJson(items: readonly CandidateItem[]): string {
+/**
+ * The items of a form as UTF-8 JSON, encoded once: they are the bulk of every
+ * `state`, and encoding them per join (then measuring the bytes for the frame
+ * header) was an eighth of the API's CPU in a join storm.
+ */
+function itemsJson(items: readonly CandidateItem[]): Buffer {
   let json = serialisedItems.get(items);
   if (json === undefined) {
-    json = JSON.stringify(items);
+    json = Buffer.from(JSON.stringify(items), 'utf8');
     serialisedItems.set(items, json);
   }
   return json;
+}
+
+const ITEMS_PLACEHOLDER = '"items":[]';
+
+/** `{"type":"ack","seq":n}` without a JSON.stringify per acknowledged frame (seq is a safe integer). */
+function ackText(seq: number): string {
+  return `{"type":"ack","seq":${seq}}`;
 }
 
 /** Longest single timer; longer waits re-arm. */
@@ -72,6 +84,8 @@ export class LiveSession {
   /** Set when the session must end once the entry in flight is settled. */
   private endAfterFlight: { reason: EndReason; submitted?: { at: string } } | null = null;
   private checkpointN: number;
+  /** Log position of the state last handed to the Redis cache. */
+  private cachedN: number;
   private failingSince: number | null = null;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -94,6 +108,7 @@ export class LiveSession {
     this.endsAt = endsAtOf(info, state);
     this.maxSeq = state.lastSeq;
     this.checkpointN = checkpointN;
+    this.cachedN = state.n;
   }
 
   get closed(): boolean {
@@ -117,10 +132,12 @@ export class LiveSession {
       ...(this.form.stimuli.length ? { stimuli: this.form.stimuli } : {}),
     };
     // The items of a form are the same for all its candidates: serialise them once.
-    this.transport.sendRaw(JSON.stringify(msg).replace('"items":[]', () => `"items":${itemsJson(this.form.items)}`));
+    const text = JSON.stringify(msg);
+    const at = text.indexOf(ITEMS_PLACEHOLDER) + ITEMS_PLACEHOLDER.length - 2;
+    this.transport.sendRaw(Buffer.concat([Buffer.from(text.slice(0, at), 'utf8'), itemsJson(this.form.items), Buffer.from(text.slice(at + 2), 'utf8')]));
     this.armDeadline();
     this.publishLive(true);
-    void this.service.cacheState(this.info, this.state, this.checkpointN);
+    this.cache();
   }
 
   // ------------------------------------------------------------ frames
@@ -130,7 +147,7 @@ export class LiveSession {
     const seq = frame.seq;
     if (seq <= this.state.lastSeq) {
       // Already stored (a resend after a lost ack): acknowledge again, apply nothing.
-      this.transport.send({ type: 'ack', seq });
+      this.transport.sendRaw(ackText(seq));
       return;
     }
     if (this.seqsWaiting.has(seq)) return; // its ack comes with its entry
@@ -238,7 +255,7 @@ export class LiveSession {
     const now = performance.now();
     for (const p of taken) {
       this.seqsWaiting.delete(p.frame.seq);
-      if (!this.done) this.transport.send({ type: 'ack', seq: p.frame.seq });
+      if (!this.done) this.transport.sendRaw(ackText(p.frame.seq));
       this.opts.onAck?.((now - p.rx) / 1000, p.frame.type === 'answer' ? 1 : 0);
     }
     if (this.state.submitted) {
@@ -249,8 +266,15 @@ export class LiveSession {
       this.service.attempts.checkpoint(this.attemptId, this.state);
       this.checkpointN = this.state.n;
     }
-    void this.service.cacheState(this.info, this.state, this.checkpointN);
+    // The cache may lag the log by a few entries: a join finds out through its fence and reads the rest (LiveService.join).
+    // Encoding the whole state after every answer was a tenth of the API's CPU per answer.
+    if (this.state.n - this.cachedN >= STATE_CACHE_EVERY) this.cache();
     if (!this.done) this.publishLive(true);
+  }
+
+  private cache(now = false): void {
+    this.cachedN = this.state.n;
+    void this.service.cacheState(this.info, this.state, this.checkpointN, now);
   }
 
   private requeue(taken: readonly Pending[]): void {
@@ -430,7 +454,7 @@ export class LiveSession {
     this.pending = [];
     if (publish && !this.state.submitted) this.publishLive(false);
     // A reconnect may come at once (to any process): leave the freshest state behind.
-    if (!this.state.submitted) void this.service.cacheState(this.info, this.state, this.checkpointN, true);
+    if (!this.state.submitted) this.cache(true);
     if (code !== null) this.transport.close(code, reason);
     this.opts.onDone?.(this);
   }

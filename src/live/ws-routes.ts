@@ -161,8 +161,10 @@ export class LiveSockets {
     this.sendRaw(c, JSON.stringify(msg));
   }
 
-  private sendRaw(c: Conn, text: string): void {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.send(text);
+  private sendRaw(c: Conn, text: string | Buffer): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (typeof text === 'string') c.ws.send(text);
+    else c.ws.send(text, { binary: false });
   }
 
   private refuse(c: Conn, closeCode: number, code: string, message: string): void {
@@ -275,7 +277,8 @@ export class LiveSockets {
     this.sessions.set(session.attemptId, session);
     if (older && older.gen < gen) older.end('replaced');
     session.start();
-    void this.opts.live.presence.publish({ t: 'replaced', attemptId: session.attemptId, gen });
+    // A fence at the log's first position means no connection ever held this attempt: nobody to tell.
+    if (result.state.n > 1) void this.opts.live.presence.publish({ t: 'replaced', attemptId: session.attemptId, gen });
   }
 
   private onClose(c: Conn): void {

@@ -57,3 +57,19 @@ t.test('a writer that throws fails every document of its batch; a large queue is
   t.equal(r.maxInFlight(), 2, 'never more writes in flight than allowed');
   await big.drain();
 });
+
+t.test('with one write in flight, everything that arrives while it runs goes out in the next single write', async (t) => {
+  const r = recorder(() => 'ok', 300);
+  const gc = new GroupCommitter<Doc>(r.write, { windowMs: 1, maxInFlight: 1 });
+  const first = gc.commit(() => ({ _id: 'first', parts: [] }));
+  // Wait until the first write is running, then queue more than one window's worth behind it.
+  while (r.writes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  const rest: Promise<unknown>[] = [];
+  for (let i = 0; i < 20; i++) {
+    rest.push(gc.commit(() => ({ _id: `later${i}`, parts: [] })));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all([first, ...rest]);
+  t.same(r.writes.map((w) => w.length), [1, 20], 'the batch grew while the write ran: two writes in all');
+  t.equal(r.maxInFlight(), 1);
+});

@@ -61,3 +61,28 @@ t.test('every way of resuming gives the same, exact state', async (t) => {
   const fromGarbage = await join();
   t.match(fromGarbage.first, { type: 'state', ...expected }, 'an unreadable cache is ignored');
 });
+
+t.test('answers do not rewrite the cache one by one; a cache left behind by a crash still resumes exactly', async (t) => {
+  const s = await join();
+  const items = s.first.items as { itemId: string; type: string }[];
+  const tf = items.find((x) => x.type === 'true_false')!.itemId;
+  const seq0 = s.first.lastSeq as number;
+  const cachedAt = async () => Number(((await app.redis.get(cacheKey)) ?? '-1|').split('|')[0]);
+  await app.services.presence.flush();
+  const atJoin = await cachedAt();
+  for (let i = 1; i <= 5; i++) {
+    s.socket.send({ type: 'answer', seq: seq0 + i, itemId: tf, response: i % 2 === 1 });
+    await s.socket.reply(seq0 + i);
+  }
+  await app.services.presence.flush();
+  t.equal(await cachedAt(), atJoin, 'five answers later the cache is still the one written at the join');
+  // A crash leaves exactly this behind: drop the socket's close-time write by putting the join's cache back after it.
+  const stale = await app.redis.get(cacheKey);
+  s.socket.close();
+  await s.socket.closed;
+  const logN = (await app.live.log.readAfter(attemptId, 0)).length;
+  t.equal(await cachedAt(), logN, 'the close writes the state at the last entry');
+  await app.redis.set(cacheKey, stale!);
+  const again = await join();
+  t.match(again.first, { type: 'state', lastSeq: seq0 + 5, answers: { [tf]: true } }, 'the join behind a stale cache reads the rest of the log');
+});
