@@ -116,8 +116,16 @@ function errorBody(err: unknown): ItemErrorBody {
   throw err;
 }
 
+/** The media library as exports see it: the files content shows that the caller may read (MediaService.files). */
+export interface ExportMedia {
+  files(principal: Principal, content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
+}
+
 export class InteropService {
-  constructor(private readonly bank: Pick<Bank, 'access' | 'items' | 'search' | 'stimuli'>) {}
+  constructor(
+    private readonly bank: Pick<Bank, 'access' | 'items' | 'search' | 'stimuli'>,
+    private readonly media?: ExportMedia,
+  ) {}
 
   /** Reads a file in one format; whole-file problems throw, per-question ones are entries. */
   async parse(format: FormatName, file: Buffer, options: ParseOptions = {}): Promise<ParseResult> {
@@ -250,9 +258,21 @@ export class InteropService {
       } while (cursor);
     }
     async function* none(): AsyncGenerator<ExportItem> {}
+    const media = this.media;
     const source: ItemSource = {
       all: () => pages(filters),
       ofType: (type) => (filters.type !== undefined && filters.type !== type ? none() : pages({ ...filters, type })),
+      ...(media ? { media: (content: unknown) => media.files(principal, content) } : {}),
+      stimulus: async (id) => {
+        try {
+          const view = await bank.stimuli.get(principal, id);
+          return { id: view.id, title: view.title, content: view.content, ...(view.language ? { language: view.language } : {}) };
+        } catch (err) {
+          // A passage the caller may not see is left out, as its items' keys would be.
+          if (err instanceof AppError && err.statusCode === 404) return undefined;
+          throw err;
+        }
+      },
     };
     await write.call(module, source, out);
     return counts;

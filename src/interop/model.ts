@@ -72,6 +72,23 @@ export interface ItemSource {
   all(): AsyncIterable<ExportItem>;
   /** The items of one type (spreadsheets write one sheet at a time). */
   ofType(type: ItemType): AsyncIterable<ExportItem>;
+  /**
+   * The media library's files that `content` shows and the caller may read,
+   * by address (`/api/media/<hash>`), for formats that embed pictures (QTI
+   * packages). Absent: nothing is embedded.
+   */
+  media?(content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
+  /** A passage that items refer to by `stimulusId`, for formats that carry passages; undefined when the caller may not read it. */
+  stimulus?(id: string): Promise<ExportStimulus | undefined>;
+}
+
+/** A shared passage as an exporter writes it. */
+export interface ExportStimulus {
+  id: string;
+  title: string;
+  /** HTML. */
+  content: string;
+  language?: string;
 }
 
 /** What an import request tells a reader beyond the bytes (formats ignore what they have no use for). */

@@ -206,7 +206,7 @@ function dropped(ctx: Context): void {
     w.push(`${kind} "${attr(f, 'identifier') ?? ''}" is not stored: ${excerpt(f)}`);
   }
   for (const r of findAll(ctx.body, (e) => e.name === 'qti-rubric-block')) {
-    if (ctx.used.has(r) || forCandidate(r)) continue;
+    if (ctx.used.has(r) || forCandidate(r) || textOf(r).trim() === '') continue;
     w.push(`Rubric block for ${attr(r, 'view') ?? 'staff'} is not stored (the item has no staff notes): ${excerpt(r)}`);
   }
   for (const t of findAll(ctx.body, (e) => e.name === 'qti-template-block' || e.name === 'qti-template-inline')) {
@@ -323,9 +323,10 @@ const POINTS = /(\d+(?:[.,]\d+)?)\s*(?:points?|pts?|marks?|điểm)\b/i;
  */
 function readRubric(ctx: Context): { criterion: string; maxPoints: number }[] | null {
   const plain = { ...ctx, foreign: false };
-  for (const block of findAll(ctx.body, (e) => e.name === 'qti-rubric-block')) {
-    const views = (attr(block, 'view') ?? '').split(/\s+/);
-    if (!views.includes('scorer')) continue;
+  const blocks = findAll(ctx.body, (e) => e.name === 'qti-rubric-block' && (attr(e, 'view') ?? '').split(/\s+/).includes('scorer') && textOf(e).trim() !== '');
+  const aspects = aspectRubric(ctx, blocks);
+  if (aspects) return aspects;
+  for (const block of blocks) {
     const table = findAll(block, (e) => e.name === 'table')[0];
     if (table) {
       const rows = findAll(table, (e) => e.name === 'tr').map((tr) => {
@@ -355,6 +356,26 @@ function readRubric(ctx: Context): { criterion: string; maxPoints: number }[] | 
   return null;
 }
 
+/**
+ * Marking by aspects (as Cito writes it): one scorer rubric block per aspect,
+ * each naming with `data-outcome-idref` the outcome that holds its maximum
+ * (`normal-maximum`), and titled by `data-dep-caption`.
+ */
+function aspectRubric(ctx: Context, blocks: XElement[]): { criterion: string; maxPoints: number }[] | null {
+  const linked = blocks.filter((b) => attr(b, 'data-outcome-idref') !== undefined);
+  if (linked.length === 0 || linked.length > 20) return null;
+  const criteria = linked.map((b) => {
+    const outcome = elements(ctx.root, 'qti-outcome-declaration').find((o) => attr(o, 'identifier') === attr(b, 'data-outcome-idref'));
+    const max = parseNumber(attr(outcome ?? b, 'normal-maximum') ?? '');
+    const caption = attr(b, 'data-dep-caption');
+    const content = html(ctx, child(b, 'qti-content-body') ?? b, () => undefined).trim();
+    return { criterion: caption ? `<b>${escapeHtml(caption)}</b>: ${content}` : content, maxPoints: max };
+  });
+  if (criteria.some((c) => !(c.maxPoints > 0) || c.maxPoints > 100)) return null;
+  for (const b of linked) ctx.used.add(b);
+  return criteria;
+}
+
 /** Stimulus references of the item, as the package resolves them; warnings for those it cannot. */
 function stimulusOf(ctx: Context): string | undefined {
   const refs: string[] = [];
@@ -366,6 +387,10 @@ function stimulusOf(ctx: Context): string | undefined {
   }
   for (const o of findAll(ctx.body, (e) => e.name === 'object' && /^text\/html/i.test(attr(e, 'type') ?? ''))) {
     const href = attr(o, 'data') ?? '';
+    if (/^([a-z]+:)?\/\//i.test(href)) {
+      ctx.warnings.push(`Embedded page ${href} is not stored`);
+      continue;
+    }
     const ref = ctx.resources.stimulus({ href, html: true });
     if (ref) refs.push(ref);
     else ctx.warnings.push(`Shared passage ${href} is not in the file; the item is stored without its passage`);
@@ -644,7 +669,10 @@ function parsePackage(input: Buffer): ParseResult {
   const manifest = parseXml(decodeText(Buffer.from(files.get(manifestName)!)), 'imsmanifest.xml');
   const items: ParsedEntry[] = [];
   const passages = new Passages(files);
-  for (const resource of findAll(manifest, (e) => e.name === 'resource')) {
+  const resources = findAll(manifest, (e) => e.name === 'resource');
+  const listed = new Set<string>();
+  const queue: { href: string; file: string; keywords: string[] }[] = [];
+  for (const resource of resources) {
     const type = attr(resource, 'type') ?? '';
     const file0 = child(resource, 'file');
     const href = attr(resource, 'href') ?? (file0 ? attr(file0, 'href') : undefined) ?? '';
@@ -653,16 +681,40 @@ function parsePackage(input: Buffer): ParseResult {
       continue;
     }
     const file = resolvePath(manifestName, href);
+    listed.add(file);
+    queue.push({ href, file, keywords: keywordsOf(resource) });
+  }
+  // Some packages list only their tests; their items are found through the tests' item references.
+  for (const resource of resources) {
+    if (!/^imsqti_test_xmlv(3p0|2p[12])/i.test(attr(resource, 'type') ?? '')) continue;
+    const testFile = resolvePath(manifestName, attr(resource, 'href') ?? '');
+    const data = files.get(testFile);
+    if (!data) continue;
+    let test: XElement;
+    try {
+      test = parseXml(decodeText(Buffer.from(data)), testFile);
+    } catch {
+      continue;
+    }
+    for (const ref of findAll(test, (e) => e.name === 'qti-assessment-item-ref' || e.name === 'assessmentItemRef')) {
+      const href = attr(ref, 'href') ?? '';
+      const file = resolvePath(testFile, href);
+      if (listed.has(file)) continue;
+      listed.add(file);
+      queue.push({ href: file, file, keywords: [] });
+    }
+  }
+  for (const { href, file, keywords } of queue) {
     const data = files.get(file);
     if (!data) {
       items.push({ index: items.length, error: `${href}: listed in imsmanifest.xml but missing from the package` });
       continue;
     }
-    const resources: Resources = {
+    const found: Resources = {
       image: imageResolver(files, file),
       stimulus: (ref) => passages.get(resolvePath(file, ref.href), ref, href),
     };
-    const entry = parseEntry(items.length, decodeText(Buffer.from(data)), readMetaTags(keywordsOf(resource)), resources, href);
+    const entry = parseEntry(items.length, decodeText(Buffer.from(data)), readMetaTags(keywords), found, href);
     const ref = entry.item?.stimulusId;
     if (ref !== undefined) entry.stimulusOrder = passages.next(ref);
     items.push(entry);

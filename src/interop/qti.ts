@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClozeBlank, ItemContent, ItemType, Labelled } from '../bank/item-types.js';
-import { flagTags, formatNumber, metaTags, writeChunk, type ExportItem, type FormatModule, type ItemSource } from './model.js';
+import { flagTags, formatNumber, metaTags, writeChunk, type ExportItem, type ExportStimulus, type FormatModule, type ItemSource } from './model.js';
 import { parse } from './qti-read.js';
 import { escapeXml } from './xml.js';
 import { ZipWriter } from './zip.js';
@@ -85,7 +85,7 @@ const choice = (tag: string, c: Labelled & { fixed?: boolean }, extra = '') => `
 const shuffleAttr = (item: ItemContent) => `shuffle="${item.shuffleOptions === false ? 'false' : 'true'}"`;
 
 /** One `qti-assessment-item` document. */
-export function serializeItem(item: ExportItem | ItemContent): string {
+export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''): string {
   const points = item.points ?? 1;
   const lang = item.language ?? 'vi';
   let decls = '';
@@ -192,6 +192,7 @@ export function serializeItem(item: ExportItem | ItemContent): string {
     `identifier="${identifier}" title="${title}" adaptive="false" time-dependent="false" xml:lang="${lang}">\n` +
     decls +
     outcomes(points) +
+    stimulusRef +
     `  <qti-item-body>\n${bodyXml}  </qti-item-body>\n` +
     processing +
     '</qti-assessment-item>\n'
@@ -207,34 +208,114 @@ const MANIFEST_HEAD =
   `identifier="exam-engine-export">\n  <metadata><schema>QTI Package</schema><schemaversion>3.0.0</schemaversion></metadata>\n  <organizations/>\n  <resources>\n`;
 const MANIFEST_TAIL = '  </resources>\n</manifest>\n';
 
-function resourceXml(identifier: string, href: string, keywords: string[]): string {
+function resourceXml(identifier: string, href: string, keywords: string[], files: string[] = [], stimulus?: string): string {
   const lom = keywords.length
     ? `<metadata><imsmd:lom><imsmd:general>${keywords.map((k) => `<imsmd:keyword><imsmd:string>${escapeXml(k)}</imsmd:string></imsmd:keyword>`).join('')}</imsmd:general></imsmd:lom></metadata>`
     : '';
-  return `    <resource identifier="${identifier}" type="imsqti_item_xmlv3p0" href="${href}">${lom}<file href="${href}"/></resource>\n`;
+  const more = files.map((f) => `<file href="${f}"/>`).join('');
+  const dependency = stimulus ? `<dependency identifierref="${stimulus}"/>` : '';
+  return `    <resource identifier="${identifier}" type="imsqti_item_xmlv3p0" href="${href}">${lom}<file href="${href}"/>${more}${dependency}</resource>\n`;
+}
+
+const MEDIA_EXTENSION: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/svg+xml': 'svg',
+  'audio/mpeg': 'mp3',
+  'audio/ogg': 'ogg',
+  'audio/mp4': 'm4a',
+};
+
+const QTI_HEAD = `xmlns="${QTI_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="${QTI_NS} https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd"`;
+
+/** One `qti-assessment-stimulus` document: a passage that items refer to. */
+export function serializeStimulus(identifier: string, stimulus: ExportStimulus): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<qti-assessment-stimulus ${QTI_HEAD} identifier="${identifier}" title="${escapeXml(stimulus.title)}" xml:lang="${stimulus.language ?? 'vi'}">\n` +
+    `  <qti-stimulus-body>${xmlHtml(stimulus.content)}</qti-stimulus-body>\n` +
+    '</qti-assessment-stimulus>\n'
+  );
 }
 
 /**
- * A content package: one file per item under items/, and imsmanifest.xml
- * last. The manifest grows in a temporary file while items stream out, so
- * memory holds one page of items, not the whole export.
+ * The package's copy of the media library: each file once under media/,
+ * named by its hash, and documents pointing at it by relative path instead
+ * of the library's address, so a player (or a re-import) finds the pictures.
+ */
+class PackageMedia {
+  private readonly added = new Map<string, string>();
+
+  constructor(
+    private readonly zip: ZipWriter,
+    private readonly source: ItemSource,
+  ) {}
+
+  /** `xml` with library addresses swapped for package paths (documents sit one folder down); the paths it added. */
+  async embed(content: unknown, xml: string): Promise<{ xml: string; files: string[] }> {
+    if (!this.source.media || !xml.includes('/api/media/')) return { xml, files: [] };
+    const files = await this.source.media(content);
+    const used: string[] = [];
+    let out = xml;
+    for (const [url, file] of files) {
+      let name = this.added.get(url);
+      if (name === undefined) {
+        name = `media/${url.slice(url.lastIndexOf('/') + 1)}.${MEDIA_EXTENSION[file.type] ?? 'bin'}`;
+        await this.zip.add(name, file.data);
+        this.added.set(url, name);
+      }
+      used.push(name);
+      out = out.split(url).join(`../${name}`);
+    }
+    return { xml: out, files: used };
+  }
+}
+
+/**
+ * A content package: one file per item under items/, the passages they
+ * refer to under stimuli/, library pictures under media/, and
+ * imsmanifest.xml last. The manifest grows in a temporary file while items
+ * stream out, so memory holds one page of items, not the whole export.
  */
 export async function write(source: ItemSource, out: Writable): Promise<void> {
   const zip = new ZipWriter(out);
   const dir = await mkdtemp(path.join(tmpdir(), 'qti-export-'));
   const manifestPath = path.join(dir, 'imsmanifest.xml');
   const manifest = createWriteStream(manifestPath);
+  const media = new PackageMedia(zip, source);
+  /** Resource identifier of each passage written, null when it cannot be read. */
+  const passages = new Map<string, { identifier: string; href: string; title: string } | null>();
+  const passage = async (id: string) => {
+    if (!passages.has(id)) {
+      const stimulus = source.stimulus ? await source.stimulus(id) : undefined;
+      if (!stimulus) passages.set(id, null);
+      else {
+        const identifier = qtiId(`stimulus-${id}`);
+        const href = `stimuli/${identifier}.xml`;
+        const { xml, files } = await media.embed(stimulus, serializeStimulus(identifier, stimulus));
+        await zip.add(href, xml);
+        await writeChunk(manifest, `    <resource identifier="${identifier}" type="imsqti_stimulus_xmlv3p0" href="${href}"><file href="${href}"/>${files.map((f) => `<file href="${f}"/>`).join('')}</resource>\n`);
+        passages.set(id, { identifier, href, title: stimulus.title });
+      }
+    }
+    return passages.get(id) ?? null;
+  };
   try {
     await writeChunk(manifest, MANIFEST_HEAD);
     for await (const item of source.all()) {
       const identifier = `item-${item.id}`;
       const href = `items/${identifier}.xml`;
-      await zip.add(href, serializeItem(item));
+      const stimulus = item.stimulusId ? await passage(item.stimulusId) : null;
+      const ref = stimulus ? `  <qti-assessment-stimulus-ref identifier="${stimulus.identifier}" href="../${stimulus.href}" title="${escapeXml(stimulus.title)}"/>\n` : '';
+      const { xml, files } = await media.embed(item, serializeItem(item, ref));
+      await zip.add(href, xml);
       const flags: Record<string, string> = {};
       if (item.type === 'ordering' && item.scoring === 'partial') flags.scoring = 'partial';
       if (item.type === 'short_text' && item.ignoreDiacritics) flags.diacritics = 'ignore';
       const keywords = [...metaTags(item, { points: true, language: true, shuffle: SHUFFLE_ATTR.has(item.type) }), ...flagTags(flags)];
-      await writeChunk(manifest, resourceXml(identifier, href, keywords));
+      await writeChunk(manifest, resourceXml(identifier, href, keywords, files, stimulus?.identifier));
     }
     manifest.end(MANIFEST_TAIL);
     await finished(manifest);
