@@ -169,7 +169,7 @@ function node(el: XElement): string {
       return casesRow(el) ?? children(el);
     case 'semantics': {
       const tex = elements(el, 'annotation').find((a) => /tex/i.test(attr(a, 'encoding') ?? ''));
-      if (tex) return textOf(tex).trim();
+      if (tex) return undelimited(textOf(tex).trim());
       const first = kids(el).find((k) => k.name !== 'annotation' && k.name !== 'annotation-xml');
       return first ? node(first) : '';
     }
@@ -228,6 +228,12 @@ function node(el: XElement): string {
     default:
       return children(el);
   }
+}
+
+/** A TeX annotation without the delimiters some editors keep in it (`\[…\]`, `\(…\)`, `$$…$$`, `$…$`): the caller delimits. */
+function undelimited(tex: string): string {
+  const m = /^(?:\\\[([\s\S]*)\\\]|\\\(([\s\S]*)\\\)|\$\$([\s\S]*)\$\$|\$([^$]*)\$)$/.exec(tex);
+  return m ? (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim() : tex;
 }
 
 /** LaTeX of a parsed `<math>` element (or any MathML element). */

@@ -20,7 +20,7 @@ import {
   type ReadMeta,
 } from './model.js';
 import { asQti3, isQti2Root } from './qti-v2.js';
-import { attr, child, elements, findAll, innerXml, outerXml, parseXml, textOf, type XElement } from './xml.js';
+import { attr, child, decodeEntities, elements, findAll, innerXml, outerXml, parseXml, textOf, type XElement } from './xml.js';
 import { isZip, safeUnzip } from './zip.js';
 
 /**
@@ -97,8 +97,9 @@ function tolerance(root: XElement, responseId: string, value: number, warnings: 
     const mode = attr(eq, 'tolerance-mode') ?? 'exact';
     if (mode === 'absolute') return Math.abs(t);
     if (mode === 'relative') {
-      warnings.push(`Relative tolerance ${t}% is turned into the absolute tolerance ${formatNumber(Math.abs((value * t) / 100))}`);
-      return Math.abs((value * t) / 100);
+      const absolute = Number(Math.abs((value * t) / 100).toPrecision(12));
+      warnings.push(`Relative tolerance ${t}% is turned into the absolute tolerance ${formatNumber(absolute)}`);
+      return absolute;
     }
     return 0;
   }
@@ -222,7 +223,19 @@ function dropped(ctx: Context): void {
     if (/^text\/html/i.test(type)) continue;
     if (isImageType(type) && ctx.resources.image(data)) continue;
     const fallback = textOf(o).trim() !== '' ? '; its fallback content is kept' : '';
-    w.push(`Object ${data} (${type || 'no type'}) is not stored: only PNG, JPEG, GIF and WebP pictures in the package are${fallback}`);
+    w.push(`Object ${data} (${type || 'no type'}) is not stored: the file does not carry it as a PNG, JPEG, GIF or WebP picture${fallback}`);
+  }
+  const companion = child(ctx.root, 'qti-companion-materials-info');
+  if (companion) {
+    const tools = [...new Set(elements(companion).map((e) => e.name.replace(/^qti-/, '')).filter((n) => !n.startsWith('dep-')))];
+    w.push(`Companion materials (${tools.join(', ') || 'tools'}) are not stored`);
+  }
+  for (const c of findAll(ctx.root, (e) => e.name === 'qti-catalog-info')) {
+    const supports = [...new Set(findAll(c, (e) => e.name === 'qti-card').map((card) => attr(card, 'support') ?? ''))].filter(Boolean);
+    w.push(`Accessibility catalog (${supports.join(', ') || 'cards'}) is not stored`);
+  }
+  for (const a of findAll(ctx.body, (e) => e.name === 'a' && attr(e, 'href') !== undefined)) {
+    w.push(`Link ${attr(a, 'href')} is not stored; its text is`);
   }
   for (const m of findAll(ctx.body, (e) => e.name === 'audio' || e.name === 'video')) {
     const src = attr(m, 'src') ?? attr(findAll(m, (e) => e.name === 'source')[0] ?? m, 'src') ?? '';
@@ -257,8 +270,34 @@ function declFor(ctx: Context, inter: XElement): { id: string; decl: ResponseDec
   return { id, decl };
 }
 
+/**
+ * The value a custom response processing scores: the `qti-base-value` that a
+ * `qti-equal`, `qti-match` or `qti-string-match` compares the response with,
+ * in a branch that sets SCORE to a positive number. Used when the
+ * declaration has no correct response.
+ */
+function scoredValue(root: XElement, responseId: string): string | undefined {
+  const rp = child(root, 'qti-response-processing');
+  if (!rp) return undefined;
+  for (const branch of findAll(rp, (e) => e.name === 'qti-response-if' || e.name === 'qti-response-else-if')) {
+    const test = elements(branch)[0];
+    if (!test || !['qti-equal', 'qti-match', 'qti-string-match'].includes(test.name)) continue;
+    const operands = elements(test);
+    if (operands.length !== 2 || !operands.some((o) => o.name === 'qti-variable' && attr(o, 'identifier') === responseId)) continue;
+    const value = operands.find((o) => o.name === 'qti-base-value');
+    const sets = elements(branch, 'qti-set-outcome-value').find((o) => attr(o, 'identifier') === 'SCORE');
+    const score = sets ? elements(sets) : [];
+    if (value && score.length === 1 && score[0]!.name === 'qti-base-value' && parseNumber(textOf(score[0])) > 0) return textOf(value).trim();
+  }
+  return undefined;
+}
+
 function textEntryBlank(ctx: Context, inter: XElement, blankId: string): ClozeBlank {
   const { id, decl } = declFor(ctx, inter);
+  if (decl.correct.length === 0) {
+    const scored = scoredValue(ctx.root, id);
+    if (scored !== undefined) decl.correct = [scored];
+  }
   if (decl.baseType === 'float' || decl.baseType === 'integer') {
     const value = parseNumber(decl.correct[0] ?? '');
     if (Number.isNaN(value)) throw new ItemProblem(`QTI response ${id} has no numeric correct value`);
@@ -281,6 +320,13 @@ function blankIdOf(responseId: string, i: number): string {
 }
 
 function cloze(ctx: Context, entries: XElement[]): ItemDraft {
+  const gapIds = new Set(entries.map((e) => attr(e, 'response-identifier') ?? ''));
+  const rp = child(ctx.root, 'qti-response-processing');
+  const crossed = rp
+    ? findAll(rp, (e) => e.name === 'qti-string-match' || e.name === 'qti-match').some((m) => elements(m, 'qti-variable').filter((v) => gapIds.has(attr(v, 'identifier') ?? '')).length >= 2)
+    : false;
+  // Scoring that compares gaps with each other (each city once) is not a cloze, whose gaps score on their own.
+  if (crossed) throw new ItemProblem('QTI response processing compares the gaps with each other (answers that must differ); a cloze item scores each gap on its own');
   const blanks: ClozeBlank[] = [];
   const marker = new Map<XElement, string>();
   entries.forEach((e, i) => {
@@ -412,8 +458,9 @@ function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warni
   const common: ReadMeta['common'] = { ...meta.common };
   const lang = (attr(root, 'lang') ?? '').toLowerCase();
   if (common.language === undefined && (lang.startsWith('vi') || lang.startsWith('en'))) common.language = lang.startsWith('vi') ? 'vi' : 'en';
-  const maxScore = outcomeDefault(root, 'MAXSCORE');
-  if (maxScore !== undefined && maxScore > 0) common.points = maxScore;
+  const scoreDecl = elements(root, 'qti-outcome-declaration').find((o) => attr(o, 'identifier') === 'SCORE');
+  const maxScore = outcomeDefault(root, 'MAXSCORE') ?? (scoreDecl ? parseNumber(attr(scoreDecl, 'normal-maximum') ?? '') : undefined);
+  if (maxScore !== undefined && maxScore > 0 && maxScore <= 100) common.points = maxScore;
   const foreign = findAll(body, (e) => e.name === 'div' && hasClass(e, 'exam-stem')).length === 0;
   const ctx: Context = { root, body, decls: responses(root), common, warnings, resources, foreign, used: new Set() };
 
@@ -427,7 +474,26 @@ function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warni
   const item = readInteractions(ctx, interactions, meta);
   const stimulusId = stimulusOf(ctx);
   dropped(ctx);
+  emptyParts(item, warnings);
   return stimulusId ? ({ ...item, stimulusId } as ItemDraft) : item;
+}
+
+const hasContent = (html: string) => /<img\b/i.test(html) || decodeEntities(html.replace(/<[^>]*>/g, '')).trim() !== '';
+
+/** A question or answers whose only content was media the item cannot hold would be blank: the item is refused, saying what was left out. */
+function emptyParts(item: ItemDraft, warnings: string[]): void {
+  const media = warnings.filter((w) => /^(Image|Object|Audio|Video|Embedded page|Shared)/.test(w));
+  const why = media.length ? ` (${media.join('; ')})` : '';
+  if (!hasContent(item.stem)) throw new ItemProblem(`QTI item has no question text left once what it cannot hold is left out${why}`);
+  const record = item as unknown as Record<string, unknown>;
+  for (const key of ['options', 'premises', 'choices', 'elements', 'statements']) {
+    const list = record[key];
+    if (!Array.isArray(list)) continue;
+    for (const part of list as Labelled[]) {
+      if (hasContent(part.text)) continue;
+      throw new ItemProblem(`QTI choice ${part.id} has no content left once what it cannot hold is left out${why}`);
+    }
+  }
 }
 
 function readInteractions(ctx: Context, interactions: XElement[], meta: ReadMeta): ItemDraft {
