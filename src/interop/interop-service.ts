@@ -84,10 +84,10 @@ export function planImport(parsed: ParseResult, defaults: ImportDefaults): Impor
       title: s.title,
       content: s.content,
       language: s.language ?? language(`${s.title}\n${s.content}`),
-      ...(defaults.subject !== undefined ? { subject: defaults.subject } : {}),
-      ...(defaults.grade !== undefined ? { grade: defaults.grade } : {}),
-      ...(defaults.topic !== undefined ? { topic: defaults.topic } : {}),
-      ...(defaults.tags?.length ? { tags: defaults.tags } : {}),
+      ...((s.subject ?? defaults.subject) !== undefined ? { subject: s.subject ?? defaults.subject } : {}),
+      ...((s.grade ?? defaults.grade) !== undefined ? { grade: s.grade ?? defaults.grade } : {}),
+      ...((s.topic ?? defaults.topic) !== undefined ? { topic: s.topic ?? defaults.topic } : {}),
+      ...(s.tags?.length || defaults.tags?.length ? { tags: [...new Set([...(s.tags ?? []), ...(defaults.tags ?? [])])] } : {}),
       ...(defaults.ownerOrgId !== undefined ? { ownerOrgId: defaults.ownerOrgId } : {}),
     };
     plan.stimuli.push({ ref: s.ref, input });
@@ -266,7 +266,8 @@ export class InteropService {
       stimulus: async (id) => {
         try {
           const view = await bank.stimuli.get(principal, id);
-          return { id: view.id, title: view.title, content: view.content, ...(view.language ? { language: view.language } : {}) };
+          const { id: passageId, title, content, language, subject, grade, topic, tags } = view;
+          return { id: passageId, title, content, subject, ...(language ? { language } : {}), ...(grade !== undefined ? { grade } : {}), ...(topic ? { topic } : {}), ...(tags?.length ? { tags } : {}) };
         } catch (err) {
           // A passage the caller may not see is left out, as its items' keys would be.
           if (err instanceof AppError && err.statusCode === 404) return undefined;

@@ -53,6 +53,11 @@ export interface ParsedStimulus {
   /** HTML. */
   content: string;
   language?: 'vi' | 'en';
+  /** Classification the file gives the passage (QTI manifest keywords); the import's defaults fill what it lacks. */
+  subject?: string;
+  grade?: number;
+  topic?: string;
+  tags?: string[];
 }
 
 export interface ParseResult {
@@ -89,6 +94,10 @@ export interface ExportStimulus {
   /** HTML. */
   content: string;
   language?: string;
+  subject?: string;
+  grade?: number;
+  topic?: string;
+  tags?: string[];
 }
 
 /** What an import request tells a reader beyond the bytes (formats ignore what they have no use for). */

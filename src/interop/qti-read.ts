@@ -661,7 +661,11 @@ class Passages {
   private readonly byPath = new Map<string, string | null>();
   readonly counts = new Map<string, number>();
 
-  constructor(private readonly files: Map<string, Uint8Array>) {}
+  constructor(
+    private readonly files: Map<string, Uint8Array>,
+    /** Manifest keywords of the package's stimulus resources, by file. */
+    private readonly keywords: Map<string, string[]> = new Map(),
+  ) {}
 
   /** Ref of the passage at `file`, reading it the first time; null when it cannot be read. */
   get(file: string, ref: { identifier?: string; title?: string; html?: boolean }, fallbackTitle: string): string | undefined {
@@ -676,6 +680,11 @@ class Passages {
       }
     }
     if (stimulus && this.list.some((s) => s.ref === stimulus!.ref)) stimulus = { ...stimulus, ref: file };
+    const meta = readMetaTags(this.keywords.get(file) ?? []).common;
+    if (stimulus) {
+      const { subject, grade, topic, tags } = meta;
+      stimulus = { ...stimulus, ...(subject ? { subject } : {}), ...(grade !== undefined ? { grade } : {}), ...(topic ? { topic } : {}), ...(tags?.length ? { tags } : {}) };
+    }
     this.byPath.set(file, stimulus ? stimulus.ref : null);
     if (stimulus) this.list.push(stimulus);
     return stimulus?.ref;
@@ -734,8 +743,11 @@ function parsePackage(input: Buffer): ParseResult {
   if (!manifestName) throw new UnreadableFile('The QTI package has no imsmanifest.xml at its root');
   const manifest = parseXml(decodeText(Buffer.from(files.get(manifestName)!)), 'imsmanifest.xml');
   const items: ParsedEntry[] = [];
-  const passages = new Passages(files);
   const resources = findAll(manifest, (e) => e.name === 'resource');
+  const stimulusKeywords = new Map(
+    resources.filter((r) => /^imsqti_stimulus/i.test(attr(r, 'type') ?? '')).map((r) => [resolvePath(manifestName, attr(r, 'href') ?? ''), keywordsOf(r)] as const),
+  );
+  const passages = new Passages(files, stimulusKeywords);
   const listed = new Set<string>();
   const queue: { href: string; file: string; keywords: string[] }[] = [];
   for (const resource of resources) {

@@ -208,10 +208,19 @@ const MANIFEST_HEAD =
   `identifier="exam-engine-export">\n  <metadata><schema>QTI Package</schema><schemaversion>3.0.0</schemaversion></metadata>\n  <organizations/>\n  <resources>\n`;
 const MANIFEST_TAIL = '  </resources>\n</manifest>\n';
 
-function resourceXml(identifier: string, href: string, keywords: string[], files: string[] = [], stimulus?: string): string {
-  const lom = keywords.length
+function lomXml(keywords: string[]): string {
+  return keywords.length
     ? `<metadata><imsmd:lom><imsmd:general>${keywords.map((k) => `<imsmd:keyword><imsmd:string>${escapeXml(k)}</imsmd:string></imsmd:keyword>`).join('')}</imsmd:general></imsmd:lom></metadata>`
     : '';
+}
+
+/** A passage's classification as the manifest keywords items use (`subject:…`, `grade:…`, `topic:…`, its own tags). */
+function stimulusKeywords(s: ExportStimulus): string[] {
+  return metaTags({ subject: s.subject, grade: s.grade, topic: s.topic, tags: s.tags } as unknown as ItemContent, { points: true, language: true, shuffle: true });
+}
+
+function resourceXml(identifier: string, href: string, keywords: string[], files: string[] = [], stimulus?: string): string {
+  const lom = lomXml(keywords);
   const more = files.map((f) => `<file href="${f}"/>`).join('');
   const dependency = stimulus ? `<dependency identifierref="${stimulus}"/>` : '';
   return `    <resource identifier="${identifier}" type="imsqti_item_xmlv3p0" href="${href}">${lom}<file href="${href}"/>${more}${dependency}</resource>\n`;
@@ -296,7 +305,7 @@ export async function write(source: ItemSource, out: Writable): Promise<void> {
         const href = `stimuli/${identifier}.xml`;
         const { xml, files } = await media.embed(stimulus, serializeStimulus(identifier, stimulus));
         await zip.add(href, xml);
-        await writeChunk(manifest, `    <resource identifier="${identifier}" type="imsqti_stimulus_xmlv3p0" href="${href}"><file href="${href}"/>${files.map((f) => `<file href="${f}"/>`).join('')}</resource>\n`);
+        await writeChunk(manifest, `    <resource identifier="${identifier}" type="imsqti_stimulus_xmlv3p0" href="${href}">${lomXml(stimulusKeywords(stimulus))}<file href="${href}"/>${files.map((f) => `<file href="${f}"/>`).join('')}</resource>\n`);
         passages.set(id, { identifier, href, title: stimulus.title });
       }
     }
@@ -308,7 +317,7 @@ export async function write(source: ItemSource, out: Writable): Promise<void> {
       const identifier = `item-${item.id}`;
       const href = `items/${identifier}.xml`;
       const stimulus = item.stimulusId ? await passage(item.stimulusId) : null;
-      const ref = stimulus ? `  <qti-assessment-stimulus-ref identifier="${stimulus.identifier}" href="../${stimulus.href}" title="${escapeXml(stimulus.title)}"/>\n` : '';
+      const ref = stimulus ? `  <qti-assessment-stimulus-ref identifier="${stimulus.identifier}" href="../${stimulus.href}"/>\n` : '';
       const { xml, files } = await media.embed(item, serializeItem(item, ref));
       await zip.add(href, xml);
       const flags: Record<string, string> = {};
