@@ -172,7 +172,7 @@ function html(ctx: Context, nodes: XElement, replace: (e: XElement) => string | 
       return innerXml(content, swap);
     }
     if (isFeedback(e) || e.name === 'qti-template-block' || e.name === 'qti-template-inline' || e.name === 'qti-stylesheet' || e.name === 'qti-catalog-info') return '';
-    if (e.name === 'qti-assessment-stimulus-ref') return '';
+    if (e.name === 'qti-assessment-stimulus-ref' || e.name === 'include') return '';
     if (e.name === 'math') return mathHtml(e);
     if (e.name === 'img') {
       const url = ctx.resources.image(attr(e, 'src') ?? '');
@@ -441,6 +441,13 @@ function stimulusOf(ctx: Context): string | undefined {
     if (ref) refs.push(ref);
     else ctx.warnings.push(`Shared passage ${href} is not in the file; the item is stored without its passage`);
   }
+  // XInclude (QTI 2.2's way to share content between items): the included file is the passage.
+  for (const inc of findAll(ctx.body, (e) => e.name === 'include' && attr(e, 'href') !== undefined)) {
+    const href = attr(inc, 'href') ?? '';
+    const ref = /^([a-z]+:)?\/\//i.test(href) ? undefined : ctx.resources.stimulus({ href, html: !/\.xml$/i.test(href) });
+    if (ref) refs.push(ref);
+    else ctx.warnings.push(`Included content ${href} is not in the file; the item is stored without it`);
+  }
   const distinct = [...new Set(refs)];
   if (distinct.length > 1) ctx.warnings.push(`The item refers to ${distinct.length} shared stimuli; it is linked to the first (${distinct[0]}) only`);
   return distinct[0];
@@ -693,8 +700,8 @@ class Passages {
   private fromXml(file: string, xml: string, ref: { identifier?: string; title?: string }, fallbackTitle: string): ParsedStimulus | null {
     const source = parseXml(xml, file);
     const root = asQti3(source);
-    if (root.name !== 'qti-assessment-stimulus') return null;
-    const body = child(root, 'qti-stimulus-body');
+    // An included XHTML fragment rather than a stimulus document is the passage as it is.
+    const body = root.name === 'qti-assessment-stimulus' ? child(root, 'qti-stimulus-body') : { name: 'div', attrs: {}, children: [root] };
     if (!body) return null;
     const ctx: Context = {
       root,
