@@ -181,7 +181,7 @@ function html(ctx: Context, nodes: XElement, replace: (e: XElement) => string | 
     if (e.name === 'object') {
       const data = attr(e, 'data') ?? '';
       const url = isImageType(attr(e, 'type')) ? ctx.resources.image(data) : undefined;
-      if (url) return `<img src="${url}"${attr(e, 'width') ? ` width="${attr(e, 'width')}"` : ''}${attr(e, 'height') ? ` height="${attr(e, 'height')}"` : ''} />`;
+      if (url) return outerXml({ name: 'img', attrs: { src: url, ...pick(e.attrs, ['width', 'height']) }, children: [] });
       // What a browser shows when it cannot show the object: its fallback content.
       return innerXml(e, swap);
     }
@@ -429,7 +429,7 @@ function stimulusOf(ctx: Context): string | undefined {
     const href = attr(r, 'href') ?? '';
     const ref = ctx.resources.stimulus({ identifier: attr(r, 'identifier'), href, title: attr(r, 'title') });
     if (ref) refs.push(ref);
-    else ctx.warnings.push(`Shared stimulus ${attr(r, 'identifier') ?? ''} (${href}) is not in the file; the item is stored without its passage`);
+    else ctx.warnings.push(`Shared stimulus ${attr(r, 'identifier') ?? ''} (${href}) is not in the file or cannot be read; the item is stored without its passage`);
   }
   for (const o of findAll(ctx.body, (e) => e.name === 'object' && /^text\/html/i.test(attr(e, 'type') ?? ''))) {
     const href = attr(o, 'data') ?? '';
@@ -439,14 +439,14 @@ function stimulusOf(ctx: Context): string | undefined {
     }
     const ref = ctx.resources.stimulus({ href, html: true });
     if (ref) refs.push(ref);
-    else ctx.warnings.push(`Shared passage ${href} is not in the file; the item is stored without its passage`);
+    else ctx.warnings.push(`Shared passage ${href} is not in the file or cannot be read; the item is stored without its passage`);
   }
   // XInclude (QTI 2.2's way to share content between items): the included file is the passage.
   for (const inc of findAll(ctx.body, (e) => e.name === 'include' && attr(e, 'href') !== undefined)) {
     const href = attr(inc, 'href') ?? '';
     const ref = /^([a-z]+:)?\/\//i.test(href) ? undefined : ctx.resources.stimulus({ href, html: !/\.xml$/i.test(href) });
     if (ref) refs.push(ref);
-    else ctx.warnings.push(`Included content ${href} is not in the file; the item is stored without it`);
+    else ctx.warnings.push(`Included content ${href} is not in the file or cannot be read; the item is stored without it`);
   }
   const distinct = [...new Set(refs)];
   if (distinct.length > 1) ctx.warnings.push(`The item refers to ${distinct.length} shared stimuli; it is linked to the first (${distinct[0]}) only`);

@@ -203,6 +203,11 @@ t.test('items checked by hand', async (t) => {
   t.same(orkney.map((e) => e.stimulusOrder), [0, 1], 'both Orkney items refer to the passage, in order');
   t.match(qti22.stimuli, [{ ref: 'shared/orkney.html', title: 'The Ancient Islands of Orkney', content: /seventy islands which form the Orkney Islands/ }]);
 
+  const errorOf = (r: ParseResult, file: string) => r.items.find((e) => e.error?.startsWith(`${file}:`))!.error;
+  t.match(errorOf(qti22, 'mc_calc3.xml'), /template item \(values generated for each candidate\)/, 'generated values are refused, not frozen into one item');
+  t.match(errorOf(qti22, 'adaptive.xml'), /adaptive item/, 'adaptive scoring is refused');
+  t.match(errorOf(qti22, 'hotspot.xml'), /QTI qti-hotspot-interaction is not supported/, 'an interaction the item model has none of is named');
+
   // QTI 3 shared stimulus package.
   const shared = parsed.get('1edtech-qti3-shared-stimulus.zip')!;
   t.match(shared.stimuli, [{ ref: 'Stimulus1', content: /<img src="data:image\/png;base64,/ }], 'the passage, with its pictures from the package');

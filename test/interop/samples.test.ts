@@ -390,6 +390,18 @@ t.test('CSV: cells a spreadsheet would run as formulas are written inert and rea
   t.same(item(items, 0), { ...source, caseSensitive: false, ignoreDiacritics: false });
 });
 
+t.test('QTI 3.0: a lone item that refers to a shared stimulus says the passage is not in the file', async (t) => {
+  const xml = `<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="s" title="s" adaptive="false" time-dependent="false">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier"><qti-correct-response><qti-value>A</qti-value></qti-correct-response></qti-response-declaration>
+  <qti-assessment-stimulus-ref identifier="Stimulus1" href="passages/night.xml"/>
+  <qti-item-body><qti-choice-interaction response-identifier="RESPONSE" max-choices="1"><qti-prompt>Who?</qti-prompt><qti-simple-choice identifier="A">Ann</qti-simple-choice><qti-simple-choice identifier="B">Bo</qti-simple-choice></qti-choice-interaction></qti-item-body>
+</qti-assessment-item>`;
+  const { items, stimuli } = qti.parse(Buffer.from(xml));
+  t.equal(stimuli, undefined);
+  t.equal(item(items, 0).stimulusId, undefined);
+  t.same(items[0]!.warnings, ['Shared stimulus Stimulus1 (passages/night.xml) is not in the file or cannot be read; the item is stored without its passage']);
+});
+
 t.test('QTI 2.2: a package whose items share content by XInclude, an end-attempt button beside the choice', async (t) => {
   const doc = (id: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>
 <assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p2" xmlns:xi="http://www.w3.org/2001/XInclude" identifier="${id}" title="${id}" adaptive="false" timeDependent="false">
