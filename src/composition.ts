@@ -169,7 +169,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
   });
   const bank = createBank({ models, access, orgs, index: searchIndex, bankAccess, media });
   const stimuli = bank.stimuli;
-  const interop = new InteropService(bank, (principal, content) => media.files(principal, content));
+  const interop = new InteropService(bank, media);
   const keyGuard = new KeyGuard({ Exam: models.Exam, Form: models.Form, bank: bank.pools, access });
   const blueprints = new BlueprintService(models.Blueprint, orgs, access);
   const exams = new ExamService({

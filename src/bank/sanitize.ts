@@ -7,7 +7,8 @@ import sanitizeHtml, { type IOptions } from 'sanitize-html';
  * styles lose their content too; other unknown tags keep their text.
  */
 
-export const ALLOWED_TAGS = ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code'];
+// ruby, rb, rt, rp: furigana and pinyin over their base text (ruby annotation), kept as markup, not merged into the text.
+export const ALLOWED_TAGS = ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code', 'ruby', 'rb', 'rt', 'rp'];
 
 // Raster formats only: an SVG data URL can carry script.
 const SAFE_DATA_IMAGE = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;

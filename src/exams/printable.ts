@@ -19,7 +19,7 @@ export const KATEX_CSS_URL = '/static/katex/katex.min.css';
 
 /** The safe HTML subset of items (docs/item-types.md); the bank enforces it on write, this page enforces it again on output. */
 const SANITIZE: sanitizeHtml.IOptions = {
-  allowedTags: ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'img', 'code'],
+  allowedTags: ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'img', 'code', 'ruby', 'rb', 'rt', 'rp'],
   allowedAttributes: { img: ['src', 'alt', 'width', 'height'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] },
   allowedSchemes: ['data'],
   allowedSchemesByTag: { img: ['data'] },

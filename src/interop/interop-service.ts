@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { AppError, BadRequest, NotFound } from '../errors.js';
+import { AppError, BadRequest } from '../errors.js';
 import type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
 import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } from '../bank/index.js';
 import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
@@ -7,7 +7,7 @@ import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
 import { detectLanguage, itemTexts } from './language.js';
 import { exportModule } from './export-formats.js';
-import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry, type ParseOptions, type ParseResult, type SourcePassage } from './model.js';
+import { MAX_IMPORT_ITEMS, TooLarge, UnreadableFile, type ExportItem, type FormatName, type ItemDraft, type ItemSource, type ParsedEntry, type ParseOptions, type ParseResult } from './model.js';
 
 /**
  * Import and export of whole files, on top of the bank's own service: every
@@ -84,10 +84,10 @@ export function planImport(parsed: ParseResult, defaults: ImportDefaults): Impor
       title: s.title,
       content: s.content,
       language: s.language ?? language(`${s.title}\n${s.content}`),
-      ...(defaults.subject !== undefined ? { subject: defaults.subject } : {}),
-      ...(defaults.grade !== undefined ? { grade: defaults.grade } : {}),
-      ...(defaults.topic !== undefined ? { topic: defaults.topic } : {}),
-      ...(defaults.tags?.length ? { tags: defaults.tags } : {}),
+      ...((s.subject ?? defaults.subject) !== undefined ? { subject: s.subject ?? defaults.subject } : {}),
+      ...((s.grade ?? defaults.grade) !== undefined ? { grade: s.grade ?? defaults.grade } : {}),
+      ...((s.topic ?? defaults.topic) !== undefined ? { topic: s.topic ?? defaults.topic } : {}),
+      ...(s.tags?.length || defaults.tags?.length ? { tags: [...new Set([...(s.tags ?? []), ...(defaults.tags ?? [])])] } : {}),
       ...(defaults.ownerOrgId !== undefined ? { ownerOrgId: defaults.ownerOrgId } : {}),
     };
     plan.stimuli.push({ ref: s.ref, input });
@@ -116,14 +116,15 @@ function errorBody(err: unknown): ItemErrorBody {
   throw err;
 }
 
-/** The media library's reading of the pictures some content shows (MediaService.files), for exports that embed them. */
-export type MediaFiles = (principal: Principal, content: unknown) => Promise<Map<string, { type: string; data: Uint8Array }>>;
+/** The media library as exports see it: the files content shows that the caller may read (MediaService.files). */
+export interface ExportMedia {
+  files(principal: Principal, content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
+}
 
 export class InteropService {
   constructor(
     private readonly bank: Pick<Bank, 'access' | 'items' | 'search' | 'stimuli'>,
-    /** Reads library pictures for exports that embed them (docx); without it only data: URLs are embedded. */
-    private readonly mediaFiles?: MediaFiles,
+    private readonly media?: ExportMedia,
   ) {}
 
   /** Reads a file in one format; whole-file problems throw, per-question ones are entries. */
@@ -261,22 +262,25 @@ export class InteropService {
       } while (cursor);
     }
     async function* none(): AsyncGenerator<ExportItem> {}
-    const passage = async (id: string): Promise<SourcePassage | undefined> => {
-      try {
-        const { title, content } = await bank.stimuli.get(principal, id);
-        return { title, content };
-      } catch (err) {
-        if (!(err instanceof NotFound)) throw err;
-        counts.passagesWithheld++;
-        return undefined;
-      }
-    };
-    const mediaFiles = this.mediaFiles;
+    const media = this.media;
     const source: ItemSource = {
       all: () => pages(filters),
       ofType: (type) => (filters.type !== undefined && filters.type !== type ? none() : pages({ ...filters, type })),
-      passage,
-      ...(mediaFiles ? { pictures: (content: unknown) => mediaFiles(principal, content) } : {}),
+      ...(media ? { media: (content: unknown) => media.files(principal, content) } : {}),
+      stimulus: async (id) => {
+        try {
+          const view = await bank.stimuli.get(principal, id);
+          const { id: passageId, title, content, language, subject, grade, topic, tags } = view;
+          return { id: passageId, title, content, subject, ...(language ? { language } : {}), ...(grade !== undefined ? { grade } : {}), ...(topic ? { topic } : {}), ...(tags?.length ? { tags } : {}) };
+        } catch (err) {
+          // A passage the caller may not see is left out, as its items' keys would be, and counted.
+          if (err instanceof AppError && err.statusCode === 404) {
+            counts.passagesWithheld++;
+            return undefined;
+          }
+          throw err;
+        }
+      },
     };
     await write.call(module, source, out);
     return counts;

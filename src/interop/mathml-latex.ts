@@ -1,4 +1,4 @@
-import { attr, elements, isElement, parseXml, textOf, type XElement } from './xml.js';
+import { attr, elements, isElement, parseXml, textOf as xmlText, type XElement } from './xml.js';
 import {
   accentCommand,
   escapeText,
@@ -23,6 +23,31 @@ import {
  * with a TeX annotation gives that TeX as it is. Elements it does not know
  * contribute their content.
  */
+
+/**
+ * MathML's named characters that files write as entities (MathType and
+ * QTI editors do, without a DTD): the XML reader leaves `&minus;` as
+ * written, so they are read here. Invisible operators become nothing.
+ */
+const NAMED: Record<string, string> = {
+  minus: '\u2212', times: '\u00d7', divide: '\u00f7', plusmn: '\u00b1', pm: '\u00b1', mnplus: '\u2213', middot: '\u00b7', sdot: '\u22c5',
+  le: '\u2264', leq: '\u2264', ge: '\u2265', geq: '\u2265', ne: '\u2260', approx: '\u2248', equiv: '\u2261', sim: '\u223c', prop: '\u221d',
+  lt: '<', gt: '>', amp: '&', infin: '\u221e', deg: '\u00b0', prime: '\u2032', Prime: '\u2033', part: '\u2202', nabla: '\u2207',
+  int: '\u222b', sum: '\u2211', prod: '\u220f', radic: '\u221a', isin: '\u2208', notin: '\u2209', sub: '\u2282', sup: '\u2283',
+  sube: '\u2286', supe: '\u2287', cup: '\u222a', cap: '\u2229', empty: '\u2205', forall: '\u2200', exist: '\u2203', and: '\u2227', or: '\u2228',
+  not: '\u00ac', rarr: '\u2192', larr: '\u2190', harr: '\u2194', rArr: '\u21d2', lArr: '\u21d0', hArr: '\u21d4', RightArrow: '\u2192',
+  perp: '\u22a5', ang: '\u2220', deg2: '\u00b0', hellip: '\u2026', cdots: '\u22ef', ctdot: '\u22ef', OverBar: '\u00af', UnderBar: '_', Hat: '^',
+  nbsp: ' ', ThinSpace: ' ', MediumSpace: ' ', NegativeThinSpace: '', InvisibleTimes: '', it: '', ApplyFunction: '\u2061', af: '\u2061',
+  InvisibleComma: '', ic: '', alpha: '\u03b1', beta: '\u03b2', gamma: '\u03b3', delta: '\u03b4', epsilon: '\u03b5', epsi: '\u03b5', zeta: '\u03b6',
+  eta: '\u03b7', theta: '\u03b8', iota: '\u03b9', kappa: '\u03ba', lambda: '\u03bb', mu: '\u03bc', nu: '\u03bd', xi: '\u03be', pi: '\u03c0',
+  rho: '\u03c1', sigma: '\u03c3', tau: '\u03c4', upsilon: '\u03c5', phi: '\u03c6', chi: '\u03c7', psi: '\u03c8', omega: '\u03c9',
+  Gamma: '\u0393', Delta: '\u0394', Theta: '\u0398', Lambda: '\u039b', Xi: '\u039e', Pi: '\u03a0', Sigma: '\u03a3', Phi: '\u03a6', Psi: '\u03a8', Omega: '\u03a9',
+};
+
+function textOf(el: XElement | undefined): string {
+  const s = xmlText(el);
+  return s.includes('&') ? s.replace(/&([A-Za-z][A-Za-z0-9]*);/g, (whole, name: string) => NAMED[name] ?? whole) : s;
+}
 
 function kids(el: XElement): XElement[] {
   return el.children.filter(isElement);
@@ -169,7 +194,7 @@ function node(el: XElement): string {
       return casesRow(el) ?? children(el);
     case 'semantics': {
       const tex = elements(el, 'annotation').find((a) => /tex/i.test(attr(a, 'encoding') ?? ''));
-      if (tex) return textOf(tex).trim();
+      if (tex) return undelimited(textOf(tex).trim());
       const first = kids(el).find((k) => k.name !== 'annotation' && k.name !== 'annotation-xml');
       return first ? node(first) : '';
     }
@@ -228,6 +253,12 @@ function node(el: XElement): string {
     default:
       return children(el);
   }
+}
+
+/** A TeX annotation without the delimiters some editors keep in it (`\[…\]`, `\(…\)`, `$$…$$`, `$…$`): the caller delimits. */
+function undelimited(tex: string): string {
+  const m = /^(?:\\\[([\s\S]*)\\\]|\\\(([\s\S]*)\\\)|\$\$([\s\S]*)\$\$|\$([^$]*)\$)$/.exec(tex);
+  return m ? (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim() : tex;
 }
 
 /** LaTeX of a parsed `<math>` element (or any MathML element). */

@@ -53,6 +53,11 @@ export interface ParsedStimulus {
   /** HTML. */
   content: string;
   language?: 'vi' | 'en';
+  /** Classification the file gives the passage (QTI manifest keywords); the import's defaults fill what it lacks. */
+  subject?: string;
+  grade?: number;
+  topic?: string;
+  tags?: string[];
 }
 
 export interface ParseResult {
@@ -66,23 +71,33 @@ export interface ParseResult {
 /** An item as the bank hands it to an exporter. */
 export type ExportItem = ItemContent & { id: string };
 
-/** A shared passage as an exporter writes it. */
-export interface SourcePassage {
-  title: string;
-  /** HTML. */
-  content: string;
-}
-
 /** Where exporters read items from; the route fills it from the bank's search, page by page. */
 export interface ItemSource {
   /** Every item to export, in the bank's order. */
   all(): AsyncIterable<ExportItem>;
   /** The items of one type (spreadsheets write one sheet at a time). */
   ofType(type: ItemType): AsyncIterable<ExportItem>;
-  /** The passage `id`, when the caller may read it (GET /api/stimuli/:id's rule); undefined otherwise. For formats that carry passages (docx). */
-  passage?(id: string): Promise<SourcePassage | undefined>;
-  /** The media-library pictures `content` shows that the caller may read, by address (`/api/media/<hash>`). For formats that embed pictures (docx). */
-  pictures?(content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
+  /**
+   * The media library's files that `content` shows and the caller may read,
+   * by address (`/api/media/<hash>`), for formats that embed pictures (QTI
+   * packages). Absent: nothing is embedded.
+   */
+  media?(content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
+  /** A passage that items refer to by `stimulusId`, for formats that carry passages; undefined when the caller may not read it. */
+  stimulus?(id: string): Promise<ExportStimulus | undefined>;
+}
+
+/** A shared passage as an exporter writes it. */
+export interface ExportStimulus {
+  id: string;
+  title: string;
+  /** HTML. */
+  content: string;
+  language?: string;
+  subject?: string;
+  grade?: number;
+  topic?: string;
+  tags?: string[];
 }
 
 /** What an import request tells a reader beyond the bytes (formats ignore what they have no use for). */

@@ -19,6 +19,10 @@ const cases: [string, string, string][] = [
   ['subscript, pre-scripts', '<math><msub><mi>u</mi><mi>n</mi></msub><mo>+</mo><mmultiscripts><mi>C</mi><mprescripts/><mn>6</mn><mn>14</mn></mmultiscripts></math>', 'u_{n}+{}_{6}^{14}C'],
   ['reserved characters', '<math><mi>%</mi><mo>#</mo><mi>_</mi></math>', '\\%\\#\\_'],
   ['double-struck variant and upright names', '<math><mi mathvariant="double-struck">N</mi><mo>,</mo><mi>tg</mi><mi>x</mi><mo>,</mo><mi>AB</mi></math>', '\\mathbb{N},\\operatorname{tg}x,\\mathrm{AB}'],
+  ['E = mc² as QTI writes it', '<math><mi>E</mi><mo>=</mo><mi>m</mi><msup><mi>c</mi><mn>2</mn></msup></math>', 'E=mc^{2}'],
+  ['named entities without a DTD', '<math><mn>2</mn><mo>&InvisibleTimes;</mo><mi>&pi;</mi><mi>r</mi><mo>&minus;</mo><mn>3</mn><mo>&times;</mo><mi>&alpha;</mi><mo>&le;</mo><mi>&infin;</mi></math>', '2\\pi r-3\\times\\alpha\\le\\infty'],
+  ['sub-superscript, hat accent, underbrace', '<math><msubsup><mi>x</mi><mi>i</mi><mn>2</mn></msubsup><mo>+</mo><mover><mi>y</mi><mo>^</mo></mover><mo>+</mo><munder><mrow><mi>a</mi><mo>+</mo><mi>b</mi></mrow><mo>&#x23DF;</mo></munder></math>', 'x_{i}^{2}+\\hat{y}+\\underbrace{a+b}'],
+  ['fenced list with separators, mspace', '<math><mfenced open="[" close="]"><mn>1</mn><mn>2</mn></mfenced><mspace width="1em"/><mi>x</mi></math>', '\\left[ 1 , 2 \\right]\\ x'],
 ];
 
 for (const [name, mathml, latex] of cases) {

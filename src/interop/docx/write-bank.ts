@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { AlignmentType, Document, Packer, Paragraph, TextRun, type Table } from 'docx';
 import type { ItemContent, ItemType } from '../../bank/item-types.js';
-import type { ExportItem, ItemSource, SourcePassage } from '../model.js';
+import type { ExportItem, ItemSource, ExportStimulus } from '../model.js';
 import { A4_PORTRAIT, DOCUMENT_STYLES, partText, questionBlocks, roman } from './write-paper.js';
 import { viNumber } from './write-key.js';
 import { dataUrlPicture, pictureOf, richBlocks, type RichOptions } from './write-rich.js';
@@ -76,7 +76,7 @@ type BankItem = ItemContent & { stimulusOrder?: number };
  * the first of them stands, in the passage's order (stimulusOrder, then the
  * bank's order).
  */
-function passageRuns(list: readonly BankItem[], passages: ReadonlyMap<string, SourcePassage>): BankItem[] {
+function passageRuns(list: readonly BankItem[], passages: ReadonlyMap<string, ExportStimulus>): BankItem[] {
   const out: BankItem[] = [];
   const placed = new Set<string>();
   for (const item of list) {
@@ -100,7 +100,7 @@ export function passageIntro(from: number, to: number): string {
 }
 
 /** The bank export document of these items, with the passages (by id) they share. */
-export function bankDocument(items: readonly BankItem[], rich: RichOptions = {}, passages: ReadonlyMap<string, SourcePassage> = new Map()): Document {
+export function bankDocument(items: readonly BankItem[], rich: RichOptions = {}, passages: ReadonlyMap<string, ExportStimulus> = new Map()): Document {
   const groups = new Map<Part, BankItem[]>();
   for (const item of items) {
     const part = PART_OF[item.type];
@@ -143,7 +143,7 @@ export function bankDocument(items: readonly BankItem[], rich: RichOptions = {},
   return new Document({ creator: 'exam-engine', title: 'Ngân hàng câu hỏi', styles: DOCUMENT_STYLES, sections: [{ properties: A4_PORTRAIT, children: [...body, ...guide] }] });
 }
 
-export async function writeBank(items: readonly BankItem[], rich: RichOptions = {}, passages: ReadonlyMap<string, SourcePassage> = new Map()): Promise<Buffer> {
+export async function writeBank(items: readonly BankItem[], rich: RichOptions = {}, passages: ReadonlyMap<string, ExportStimulus> = new Map()): Promise<Buffer> {
   return Packer.toBuffer(bankDocument(items, rich, passages));
 }
 
@@ -156,14 +156,14 @@ export async function writeBank(items: readonly BankItem[], rich: RichOptions = 
 export async function writeBankTo(source: ItemSource, out: Writable): Promise<void> {
   const items: ExportItem[] = [];
   for await (const item of source.all()) items.push(item);
-  const passages = new Map<string, SourcePassage>();
-  if (source.passage) {
+  const passages = new Map<string, ExportStimulus>();
+  if (source.stimulus) {
     for (const id of new Set(items.flatMap((i) => (i.stimulusId !== undefined && docxCarries(i) ? [i.stimulusId] : [])))) {
-      const passage = await source.passage(id);
+      const passage = await source.stimulus(id);
       if (passage) passages.set(id, passage);
     }
   }
-  const files = source.pictures ? await source.pictures({ items, passages: [...passages.values()] }) : new Map<string, { type: string; data: Uint8Array }>();
+  const files = source.media ? await source.media({ items, passages: [...passages.values()] }) : new Map<string, { type: string; data: Uint8Array }>();
   const picture = (src: string) => {
     const file = files.get(src);
     return file ? pictureOf(file.type, file.data) : dataUrlPicture(src);

@@ -9,8 +9,8 @@
 
 import { isLibraryMedia, showLibraryImage } from './media.js';
 
-/** The safe subset of item HTML: `p br b i u sub sup ul ol li table tr td th img code`. */
-const ALLOWED_TAGS = new Set(['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code']);
+/** The safe subset of item HTML: `p br b i u sub sup ul ol li table tr td th img code ruby rb rt rp`. */
+const ALLOWED_TAGS = new Set(['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code', 'ruby', 'rb', 'rt', 'rp']);
 
 /** Elements dropped with everything inside them; other unknown elements are unwrapped (their text stays). */
 const DROPPED_WITH_CONTENT = new Set([

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import t from 'tap';
+import { attr, findAll, parseXml, type XElement } from '../../src/interop/xml.js';
+import { safeUnzip } from '../../src/interop/zip.js';
+import { build } from '../helper.js';
+import { interopWorld } from '../support/fixtures/index.js';
+
+/**
+ * The QTI 3.0 package an export writes, through the real routes: library
+ * pictures embedded under media/ (not `/api/media/…` addresses a player cannot
+ * fetch), passages as qti-assessment-stimulus files their items refer to,
+ * fixed option positions, only element and attribute names that 1EdTech's own
+ * QTI 3.0 examples use; and the package re-imports equal.
+ */
+
+const { app } = await build(t);
+const world = await interopWorld(app);
+const author = world.users.authorA;
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const picture = (label: string) => Buffer.concat([PNG, Buffer.from(label)]);
+const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
+
+const topic = `qti-pkg-${Date.now().toString(36)}`;
+const inStem = picture('stem');
+const inPassage = picture('passage');
+
+const passage = await author({
+  method: 'POST',
+  url: '/api/stimuli',
+  payload: { title: 'Bài đọc: Sông Hồng', content: `<p>Sông Hồng bắt nguồn từ Vân Nam.</p><p><img src="${dataUrl(inPassage)}" alt="bản đồ"></p>`, subject: 'dia-ly', grade: 9, topic },
+});
+if (passage.statusCode !== 201) throw new Error(passage.body);
+const passageId: string = passage.json().id;
+
+const originals = [
+  {
+    type: 'single_choice',
+    stem: `<p>Sông Hồng chảy qua tỉnh nào? <img src="${dataUrl(inStem)}" alt="hình"></p>`,
+    subject: 'dia-ly',
+    grade: 9,
+    topic,
+    cognitiveLevel: 1,
+    language: 'vi',
+    points: 0.5,
+    shuffleOptions: true,
+    stimulusId: passageId,
+    options: [
+      { id: 'A', text: 'Lào Cai' },
+      { id: 'B', text: 'Cà Mau' },
+      { id: 'C', text: 'Cả hai đáp án trên', fixed: true },
+    ],
+    correct: ['A'],
+  },
+  {
+    type: 'essay',
+    stem: '<p>Viết một đoạn văn về sông Hồng, có \\(E = mc^{2}\\) và 村田<ruby>真<rt>まこと</rt></ruby>.</p>',
+    subject: 'dia-ly',
+    grade: 9,
+    topic,
+    cognitiveLevel: 3,
+    language: 'vi',
+    points: 4,
+    stimulusId: passageId,
+    rubric: [
+      { criterion: 'Nội dung', maxPoints: 3 },
+      { criterion: 'Trình bày', maxPoints: 1 },
+    ],
+  },
+];
+const stored: Record<string, unknown>[] = [];
+for (const item of originals) {
+  const res = await author({ method: 'POST', url: '/api/items', payload: item });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  stored.push(res.json());
+}
+
+const exported = await author({ method: 'GET', url: `/api/items/export?format=qti&topic=${topic}` });
+const files = safeUnzip(exported.rawPayload);
+const text = (name: string) => Buffer.from(files.get(name)!).toString('utf8');
+const xmlNames = [...files.keys()].filter((n) => n.endsWith('.xml') && n !== 'imsmanifest.xml');
+
+t.test('the library stores the pictures and the ruby once written', async (t) => {
+  t.match(stored[0]!.stem, new RegExp(`src="/api/media/${hashOf(inStem)}"`));
+  t.match(stored[1]!.stem, /村田<ruby>真<rt>まこと<\/rt><\/ruby>/, 'ruby is kept as markup by the sanitiser');
+});
+
+t.test('the package embeds the pictures and the passage', async (t) => {
+  t.equal(exported.statusCode, 200);
+  t.same(Buffer.from(files.get(`media/${hashOf(inStem)}.png`)!), inStem, 'the stem\'s picture is in the zip');
+  t.same(Buffer.from(files.get(`media/${hashOf(inPassage)}.png`)!), inPassage, 'the passage\'s picture too');
+  for (const name of xmlNames) t.notMatch(text(name), /\/api\/media\//, `${name} points into the package, not at the server`);
+  const stimulusFile = xmlNames.find((n) => n.startsWith('stimuli/'))!;
+  t.match(text(stimulusFile), /<qti-assessment-stimulus [^>]*title="Bài đọc: Sông Hồng"[\s\S]*<qti-stimulus-body><p>Sông Hồng bắt nguồn từ Vân Nam.<\/p><p><img src="..\/media\//);
+  const items = xmlNames.filter((n) => n.startsWith('items/'));
+  t.equal(items.length, 2);
+  for (const name of items) t.match(text(name), new RegExp(`<qti-assessment-stimulus-ref identifier="[^"]+" href="../${stimulusFile}"`), `${name} refers to its passage`);
+  const choice = items.map(text).find((x) => x.includes('qti-choice-interaction'))!;
+  t.match(choice, /<qti-simple-choice identifier="C" fixed="true">Cả hai đáp án trên<\/qti-simple-choice>/, 'the fixed position is kept');
+  t.match(choice, /shuffle="true"/);
+  const manifest = text('imsmanifest.xml');
+  t.match(manifest, /type="imsqti_stimulus_xmlv3p0"/);
+  t.match(manifest, new RegExp(`<file href="media/${hashOf(inStem)}.png"/>`), 'the manifest lists the picture with its item');
+  t.equal(manifest.match(/<dependency identifierref="/g)?.length, 2, 'each item depends on the passage');
+});
+
+/** (element, attribute) pairs used by 1EdTech's QTI 3.0 examples in the corpus. */
+function vocabulary(): Set<string> {
+  const dir = new URL('../fixtures/interop/qti/', import.meta.url);
+  const out = new Set<string>();
+  const add = (xml: string) => {
+    let root: XElement;
+    try {
+      root = parseXml(xml.replace(/^\uFEFF/, ''));
+    } catch {
+      return;
+    }
+    if (!root.name.startsWith('qti-') && root.name !== 'manifest') return;
+    for (const e of [root, ...findAll(root, () => true)]) {
+      out.add(e.name);
+      for (const a of Object.keys(e.attrs)) out.add(`${e.name}@${a}`);
+    }
+  };
+  for (const f of readdirSync(dir).filter((n) => n.startsWith('1edtech-qti3'))) {
+    const bytes = readFileSync(new URL(f, dir));
+    if (f.endsWith('.xml')) add(bytes.toString('utf8'));
+    else for (const [name, data] of safeUnzip(bytes)) if (name.endsWith('.xml')) add(Buffer.from(data).toString('utf8'));
+  }
+  return out;
+}
+
+/** The XHTML of item content that QTI 3.0 takes as it is (the bank's safe subset, docs/item-types.md). */
+const XHTML = ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table', 'tr', 'td', 'th', 'img', 'code', 'ruby', 'rb', 'rt', 'rp', 'div'];
+
+t.test('every element and attribute of the export is one that 1EdTech\'s QTI 3.0 examples use', async (t) => {
+  const known = vocabulary();
+  for (const e of XHTML) known.add(e);
+  for (const a of ['table@class', 'td@colspan', 'td@rowspan', 'th@colspan', 'th@rowspan', 'img@width', 'img@height', 'img@alt', 'img@src', 'div@class']) known.add(a);
+  t.ok(known.has('qti-choice-interaction@max-choices'), 'the examples were read');
+  const unknown = new Set<string>();
+  for (const name of [...xmlNames, 'imsmanifest.xml']) {
+    const root = parseXml(text(name));
+    for (const e of [root, ...findAll(root, () => true)]) {
+      if (!known.has(e.name)) unknown.add(e.name);
+      // data-* is QTI 3.0's own extension point; xmlns and xsi are namespace plumbing.
+      for (const a of Object.keys(e.attrs)) if (!a.startsWith('data-') && !a.startsWith('xmlns') && a !== 'schemaLocation' && !known.has(`${e.name}@${a}`)) unknown.add(`${e.name}@${a}`);
+    }
+  }
+  t.same([...unknown], []);
+  t.equal(attr(parseXml(text(xmlNames.find((n) => n.startsWith('items/'))!)), 'time-dependent'), 'false');
+});
+
+t.test('the package re-imports equal: same pictures, passage, fixed position and rubric', async (t) => {
+  const res = await author({ method: 'POST', url: '/api/items/import?format=qti', payload: exported.rawPayload, headers: { 'content-type': 'application/zip' } });
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  const body = res.json();
+  t.equal(body.imported, 2);
+  t.same(body.failed, []);
+  t.same(body.warnings, []);
+  t.equal(body.stimuli.length, 1);
+  const newPassage = (await author({ method: 'GET', url: `/api/stimuli/${body.stimuli[0].id}` })).json();
+  const oldPassage = (await author({ method: 'GET', url: `/api/stimuli/${passageId}` })).json();
+  t.equal(newPassage.title, oldPassage.title);
+  t.equal(newPassage.content, oldPassage.content, 'the passage comes back with the same library picture');
+  t.same([newPassage.subject, newPassage.grade, newPassage.topic], [oldPassage.subject, oldPassage.grade, oldPassage.topic], 'and its classification, from the manifest');
+  const again = await Promise.all(body.ids.map(async (id: string) => (await author({ method: 'GET', url: `/api/items/${id}` })).json()));
+  const fields = ['type', 'stem', 'options', 'correct', 'shuffleOptions', 'points', 'language', 'subject', 'grade', 'topic', 'cognitiveLevel', 'rubric'];
+  const pick = (x: Record<string, unknown>) => Object.fromEntries(fields.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
+  const byType = (list: Record<string, unknown>[], type: string) => list.find((x) => x.type === type)!;
+  for (const type of ['single_choice', 'essay']) {
+    t.same(pick(byType(again, type)), pick(byType(stored, type)), `${type} equal`);
+    t.equal(byType(again, type).stimulusId, body.stimuli[0].id, `${type} refers to the re-imported passage`);
+  }
+});
+
+t.test('an author of another school cannot export what they cannot see, pictures included', async (t) => {
+  const other = await world.users.authorC({ method: 'GET', url: `/api/items/export?format=qti&topic=${topic}` });
+  t.equal(other.statusCode, 200);
+  const theirs = safeUnzip(other.rawPayload);
+  t.same([...theirs.keys()].filter((n) => n.startsWith('media/') || n.startsWith('items/') || n.startsWith('stimuli/')), [], 'no item, passage or picture of school A');
+});
