@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
+import { itemSearchQuery, stimulusSearchQuery } from '../contracts/list-queries.js';
 import { NotFound } from '../errors.js';
 import { idParams, type IdParams } from '../route-schemas.js';
 import { BANK_ROLES } from './bank-access.js';
@@ -8,7 +9,6 @@ import { KEY_CHANGE_OVERRIDE } from './edit-guard.js';
 import { MAX_BULK } from './item-service.js';
 import { ItemAudit } from './item-audit.js';
 import { questionSchemas } from './item-schemas.js';
-import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
 import { ITEM_STATUSES, ITEM_TYPES, SHARING } from './item-types.js';
 
 const errorBody = {
@@ -126,39 +126,6 @@ const stimulusSummary = {
 /** `?revision=N` of an item or a passage. */
 const revisionQuery = { type: 'object', additionalProperties: false, properties: { revision: { type: 'integer', minimum: 1 } } } as const;
 
-const stimulusQueryProperties = {
-  subject: { type: 'string', minLength: 1, maxLength: 64 },
-  grade: { type: 'integer', minimum: 1, maximum: 20 },
-  topic: { type: 'string', minLength: 1, maxLength: 100 },
-  tag: { type: 'string', minLength: 1, maxLength: 100 },
-  q: { type: 'string', maxLength: 200, description: 'Part of the title; case and diacritics do not matter' },
-  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
-  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
-} as const;
-
-const stimulusQuery = { type: 'object', properties: stimulusQueryProperties, propertyNames: { enum: Object.keys(stimulusQueryProperties) } } as const;
-
-const searchProperties = {
-  subject: { type: 'string', minLength: 1, maxLength: 64 },
-  grade: { type: 'integer', minimum: 1, maximum: 20 },
-  topic: { type: 'string', minLength: 1, maxLength: 100 },
-  cognitiveLevel: { type: 'integer', minimum: 1, maximum: 4 },
-  type: { type: 'string', enum: ITEM_TYPES },
-  status: { type: 'string', enum: ITEM_STATUSES },
-  tag: { type: 'string', minLength: 1, maxLength: 100 },
-  q: { type: 'string', maxLength: 500, description: 'Words of the stem and options; case, diacritics (đ too) and Unicode normal form do not matter' },
-  stimulusId: { type: 'string', minLength: 1, maxLength: 64 },
-  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
-  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
-} as const;
-
-const searchQuery = {
-  type: 'object',
-  properties: searchProperties,
-  // Not additionalProperties: Fastify's ajv would silently drop a misspelt filter and list everything.
-  propertyNames: { enum: Object.keys(searchProperties) },
-} as const;
-
 const bulkBody = {
   type: 'object',
   required: ['items'],
@@ -230,13 +197,13 @@ async function bankRoutes(app: FastifyInstance) {
     },
   }, async (request) => ({ results: await audit.bulk(request, await items.bulkCreate(request.principal, request.body.items)) }));
 
-  app.get<{ Querystring: FromSchema<typeof searchQuery> }>('/api/items', {
+  app.get<{ Querystring: FromSchema<typeof itemSearchQuery> }>('/api/items', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'Search the items the caller may see; cursor pagination in creation order',
       security: secured,
-      querystring: searchQuery,
+      querystring: itemSearchQuery,
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemView }, nextCursor: { type: ['string', 'null'] } } } },
     },
   }, async (request) => {
@@ -297,13 +264,13 @@ async function bankRoutes(app: FastifyInstance) {
     schema: { tags: ['bank'], summary: 'Write a shared passage (author)', security: secured, body: { type: 'object', description: 'question-schemas/stimulus.json' }, response: { 201: stimulusView } },
   }, async (request, reply) => reply.code(201).send(await audit.stimulus(request, await stimuli.create(request.principal, request.body), 'stimulus.create')));
 
-  app.get<{ Querystring: FromSchema<typeof stimulusQuery> }>('/api/stimuli', {
+  app.get<{ Querystring: FromSchema<typeof stimulusSearchQuery> }>('/api/stimuli', {
     config: { roles: BANK_ROLES },
     schema: {
       tags: ['bank'],
       summary: 'List the shared passages the caller may see; cursor pagination in creation order',
       security: secured,
-      querystring: stimulusQuery,
+      querystring: stimulusSearchQuery,
       response: { 200: { type: 'object', properties: { stimuli: { type: 'array', items: stimulusSummary }, nextCursor: { type: ['string', 'null'] } } } },
     },
   }, async (request) => stimuli.list(request.principal, request.query));

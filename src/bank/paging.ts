@@ -1,9 +1,7 @@
 import { ValidationFailed } from '../errors.js';
 
-/** Page size of bank lists when none is asked for. @defaultValue 50 */
-export const DEFAULT_PAGE = 50;
-/** Largest page a bank list serves. */
-export const MAX_PAGE = 200;
+// The page sizes are part of the list queries' contract (src/contracts/list-queries.ts).
+export { DEFAULT_PAGE, MAX_PAGE } from '../contracts/list-queries.js';
 
 /** The cursor of a list ordered by `_id`: the last `_id` served, opaque to clients. */
 export function encodeCursor(id: string): string {

@@ -4,11 +4,12 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ExamView } from '../contracts/exams.js';
+import { examSearchQuery } from '../contracts/list-queries.js';
 import { auditContext } from '../audit/audit-context.js';
 import { Forbidden, NotFound } from '../errors.js';
 import type { ExamAudience } from './exam-service.js';
 import { listExams } from './exam-list.js';
-import { EXAM_STATUSES, SHOW_RESULTS, type Exam } from './exam-model.js';
+import { SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { answerKeyDocx, DOCX_TYPE, formPaperDocx, type DocxFile } from './exam-docx.js';
 import { KATEX_DIST, printableForm } from './printable.js';
@@ -71,19 +72,6 @@ const examSchema = {
     publishedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
-
-const examListQueryProperties = {
-  status: { type: 'string', enum: EXAM_STATUSES },
-  subject: { type: 'string', minLength: 1, maxLength: 64 },
-  grade: { type: 'integer', minimum: 1, maximum: 20 },
-  q: { type: 'string', minLength: 1, maxLength: 200, description: 'Part of the title, ignoring case' },
-  closesAfter: { type: 'string', format: 'date-time', description: 'Only exams whose window ends at or after this instant' },
-  opensBefore: { type: 'string', format: 'date-time', description: 'Only exams whose window opens before this instant' },
-  limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
-} as const;
-
-const examListQuery = { type: 'object', properties: examListQueryProperties, propertyNames: { enum: Object.keys(examListQueryProperties) } } as const;
 
 const formSummarySchema = {
   type: 'object',
@@ -228,14 +216,14 @@ async function routes(app: FastifyInstance) {
     return reply.code(201).send(examView(exam, 'manager'));
   });
 
-  app.get<{ Querystring: FromSchema<typeof examListQuery> }>('/api/exams', {
+  app.get<{ Querystring: FromSchema<typeof examSearchQuery> }>('/api/exams', {
     config: { roles: ['exam_manager', 'exam_board', 'proctor', 'admin'] },
     schema: {
       tags: ['exams'],
       summary: "The exams of the caller's organisations and their subtrees (exam_manager, exam_board, proctor, admin); cursor pagination in creation order",
       description: 'Each exam as GET /api/exams/:id shows it to the caller, without the roster (candidateCount instead). Candidates list theirs with GET /api/my/exams.',
       security,
-      querystring: examListQuery,
+      querystring: examSearchQuery,
       response: {
         200: {
           type: 'object',

@@ -35,6 +35,10 @@ t.test('users stored before username documents existed get theirs when a process
   const names = app.mongo.db!.collection<{ _id: string; userId: string }>('user_names');
   // A database from before username documents: none at all.
   await names.deleteMany({});
+  // Logins never look a user up by name (a filter on usernameKey reads every user, and would make an
+  // unknown username cost more than a known one): until a process starts, the user is not found.
+  const early = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'old.user', password: 'password-123' } });
+  t.equal(early.statusCode, 401, 'without its username document the running process does not find the user');
   const next = (await build(t, {}, name)).app;
   t.same(await names.findOne({ _id: 'old.user' }), { _id: 'old.user', userId: id }, 'the starting process gave the old user its document');
   t.ok(await login(next, 'old.user', 'password-123'), 'who logs in');

@@ -446,6 +446,10 @@ t.test('staff workflow end to end', async (t) => {
     await page.locator(`tr[data-item-id="${ids.essay}"]`).waitFor();
     t.equal(await page.locator('tbody tr').count(), 10, 'ten items in review');
     await screenshot(page, 'staff-items');
+    // A hand-edited address with a filter no search can hold is said, not searched without it.
+    await page.goto(`${url}/staff/items?status=in_review&type=hotspot&grade=muoi`);
+    await page.getByRole('alert').filter({ hasText: 'Địa chỉ có bộ lọc không hợp lệ: Lớp, Dạng câu hỏi.' }).waitFor();
+    t.equal(await page.locator('tbody tr').count(), 0, 'no list for an address the filters cannot express');
     t.same(errorsOf(author, REFUSED_400), [], 'no script errors; only the refused first save');
   });
 

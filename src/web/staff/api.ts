@@ -13,6 +13,7 @@ import type { ImportReport } from '../../contracts/imports.js';
 import type { Extension, MonitorRow } from '../../contracts/live.js';
 import type { BulkUsersResult, NewUser, OrgView } from '../../contracts/people.js';
 import type { ResultRow, SectorSync } from '../../contracts/results.js';
+import type { ExamSearch, ItemSearch, StimulusSearch } from '../../contracts/list-queries.js';
 
 // Shapes the server shares (src/contracts); the staff pages import them from here.
 export type { Choice, CognitiveLevel, ItemPage, ItemStats, ItemStatus, ItemView, Labelled, RubricRow, Sharing, StatusEvent } from '../../contracts/items.js';
@@ -21,6 +22,7 @@ export type { ResultRow, SectorSync } from '../../contracts/results.js';
 export type { BulkUsersResult } from '../../contracts/people.js';
 export type { Extension, MonitorRow } from '../../contracts/live.js';
 export type { JobFailure, ManualTask } from '../../contracts/grading.js';
+export type { ExamSearch, ItemSearch, StimulusSearch } from '../../contracts/list-queries.js';
 /** A blueprint as the server answers it. */
 export type Blueprint = BlueprintView;
 /** What assembling an exam answers. */
@@ -35,41 +37,8 @@ export type ItemContent = ItemDraft;
 /** Fields of an item answer that belong to the server, not to the content. */
 export const SERVER_FIELDS = ['id', 'revision', 'status', 'ownerOrgId', 'authorId', 'createdAt', 'createdBy', 'latestRevision', 'approvedRevision', 'keyIncluded', 'stats', 'statusLog', 'lastReview', 'people'] as const satisfies readonly (keyof (ItemServerFields & NamedPeople))[];
 
-export interface ItemSearch {
-  subject?: string;
-  grade?: number | string;
-  topic?: string;
-  cognitiveLevel?: number | string;
-  type?: string;
-  status?: string;
-  tag?: string;
-  q?: string;
-  stimulusId?: string;
-  limit?: number;
-  cursor?: string;
-}
-
 /** A passage as the server lists it, or opened with its items. */
 export type Stimulus = StimulusSummary & Partial<Pick<StimulusView, 'items'>>;
-
-export interface StimulusSearch {
-  subject?: string;
-  grade?: number | string;
-  topic?: string;
-  q?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface ExamSearch {
-  status?: string;
-  subject?: string;
-  grade?: number | string;
-  q?: string;
-  closesAfter?: string;
-  limit?: number;
-  cursor?: string;
-}
 
 /** What an import answers. */
 export type ImportResult = ImportReport;

@@ -194,6 +194,7 @@ const S = {
   'staff.items.moreAvailable': ['(còn nữa)', '(more available)'],
   'staff.items.more': ['Tải thêm', 'Load more'],
   'staff.items.empty': ['Không có câu hỏi nào khớp.', 'No items match.'],
+  'staff.items.badFilters': ['Địa chỉ có bộ lọc không hợp lệ: {filters}. Hãy chọn lại bộ lọc.', 'The address holds filters that are not valid: {filters}. Choose the filters again.'],
   'staff.items.noStem': ['(chưa có đề bài)', '(no stem)'],
   'staff.items.edit': ['Sửa', 'Edit'],
   'staff.items.history': ['Lịch sử', 'History'],

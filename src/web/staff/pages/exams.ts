@@ -3,6 +3,7 @@
  * from a blueprint (window, duration, forms, candidates by pasted ids or
  * usernames, or a roster file that creates the accounts first).
  */
+import { EXAM_STATUSES } from '../../../contracts/exams.js';
 import { ApiError } from '../../api.js';
 import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
@@ -48,14 +49,7 @@ export const examListPage = staffPage('exams', (ctx) => {
     if (openId.value.trim()) ctx.navigate(`/staff/exams/${encodeURIComponent(openId.value.trim())}`);
   });
   const q = input({ type: 'search', value: ctx.query.get('q') ?? '' });
-  const status = select(
-    [
-      ['', t('staff.any')],
-      ['draft', t('staff.status.draft')],
-      ['published', t('staff.status.published')],
-    ],
-    ctx.query.get('status') ?? '',
-  );
+  const status = select([['', t('staff.any')], ...EXAM_STATUSES.map((s): [string, string] => [s, t(`staff.status.${s}`)])], ctx.query.get('status') ?? '');
   const search = h(
     'form',
     { class: 'inline-form', role: 'search' },
@@ -79,7 +73,9 @@ export const examListPage = staffPage('exams', (ctx) => {
     ],
     rowAttrs: (e) => ({ 'data-exam-id': e.id }),
     page: async (cursor) => {
-      const page = await ctx.api.exams({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(status.value ? { status: status.value } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
+      // The select offers only the statuses (or any): its string is one of them or empty.
+      const chosen = EXAM_STATUSES.find((known) => known === status.value);
+      const page = await ctx.api.exams({ ...(q.value.trim() ? { q: q.value.trim() } : {}), ...(chosen ? { status: chosen } : {}), limit: 50, ...(cursor ? { cursor } : {}) });
       return { rows: page.exams, nextCursor: page.nextCursor };
     },
     disposed: () => disposed,

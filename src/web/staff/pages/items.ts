@@ -6,28 +6,13 @@
 import { h } from '../../dom.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { plainText } from '../../items/sanitize.js';
-import type { ItemSearch, ItemView } from '../api.js';
+import type { ItemView } from '../api.js';
 import { busy, button, checkbox, dataTable, errorMessage, excerpt, field, input, say, select, statusBadge, type Column } from '../components.js';
 import { staffPage, type StaffContext } from '../frame.js';
 import { placeLabel, renderImportPreview } from '../import-preview.js';
 import { EXPORT_FORMATS, formatLabel, gradeOptions, IMPORT_FORMATS, ITEM_STATUS_VALUES, levelLabel, levelOptions, statusLabel, typeLabel, typeOptions } from '../labels.js';
 import { hasRole } from '../roles.js';
-
-const FILTERS = ['q', 'subject', 'grade', 'topic', 'cognitiveLevel', 'type', 'status', 'tag'] as const;
-type Filter = (typeof FILTERS)[number];
-
-function filtersOf(query: URLSearchParams): Partial<Record<Filter, string>> {
-  const out: Partial<Record<Filter, string>> = {};
-  for (const f of FILTERS) {
-    const v = query.get(f);
-    if (v) out[f] = v;
-  }
-  return out;
-}
-
-function toSearch(filters: Partial<Record<Filter, string>>): ItemSearch {
-  return { ...filters, grade: filters.grade ? Number(filters.grade) : undefined, cognitiveLevel: filters.cognitiveLevel ? Number(filters.cognitiveLevel) : undefined };
-}
+import { ITEM_FILTERS, itemFiltersOf, itemSearchOf, type ItemFilter, type ItemFilters } from '../item-filters.js';
 
 export function itemColumns(ctx: StaffContext, actions: (item: ItemView) => Node | null): Column<ItemView>[] {
   return [
@@ -49,7 +34,20 @@ export function itemColumns(ctx: StaffContext, actions: (item: ItemView) => Node
 
 export const itemsPage = staffPage('items', (ctx) => {
   let disposed = false;
-  const filters = filtersOf(ctx.query);
+  const filters = itemFiltersOf(ctx.query);
+  const { search, invalid } = itemSearchOf(filters);
+  const labels: Record<ItemFilter, string> = {
+    q: t('staff.items.q'),
+    subject: t('staff.item.subject'),
+    grade: t('staff.item.grade'),
+    topic: t('staff.item.topic'),
+    cognitiveLevel: t('staff.item.level'),
+    type: t('staff.item.type'),
+    status: t('staff.items.col.status'),
+    tag: t('staff.item.tag'),
+  };
+  // What the address asks for but no query can hold: said instead of searching (or exporting) without it.
+  const badFilters = invalid.length ? t('staff.items.badFilters', { filters: invalid.map((f) => labels[f]).join(', ') }) : null;
   const canAuthor = hasRole(ctx.user, 'author');
   const message = h('div', { class: 'message-slot' });
 
@@ -67,20 +65,20 @@ export const itemsPage = staffPage('items', (ctx) => {
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': t('staff.items.filters') },
-    field(t('staff.items.q'), q, { hint: t('staff.items.qHint'), class: 'field--grow' }),
-    field(t('staff.item.subject'), subject),
-    field(t('staff.item.grade'), grade),
-    field(t('staff.item.topic'), topic),
-    field(t('staff.item.level'), level),
-    field(t('staff.item.type'), type),
-    field(t('staff.items.col.status'), status),
-    field(t('staff.item.tag'), tag),
+    field(labels.q, q, { hint: t('staff.items.qHint'), class: 'field--grow' }),
+    field(labels.subject, subject),
+    field(labels.grade, grade),
+    field(labels.topic, topic),
+    field(labels.cognitiveLevel, level),
+    field(labels.type, type),
+    field(labels.status, status),
+    field(labels.tag, tag),
     h('div', { class: 'filters-actions' }, searchButton, reset),
   );
-  const current = (): Partial<Record<Filter, string>> => {
-    const out: Partial<Record<Filter, string>> = {};
-    const values: Record<Filter, string> = { q: q.value.trim(), subject: subject.value.trim(), grade: grade.value, topic: topic.value.trim(), cognitiveLevel: level.value, type: type.value, status: status.value, tag: tag.value.trim() };
-    for (const f of FILTERS) if (values[f]) out[f] = values[f];
+  const current = (): ItemFilters => {
+    const out: ItemFilters = {};
+    const values: Record<ItemFilter, string> = { q: q.value.trim(), subject: subject.value.trim(), grade: grade.value, topic: topic.value.trim(), cognitiveLevel: level.value, type: type.value, status: status.value, tag: tag.value.trim() };
+    for (const f of ITEM_FILTERS) if (values[f]) out[f] = values[f];
     return out;
   };
   form.addEventListener('submit', (event) => {
@@ -128,8 +126,9 @@ export const itemsPage = staffPage('items', (ctx) => {
   }
 
   async function load(): Promise<void> {
+    if (badFilters) return say(message, 'error', badFilters);
     try {
-      const page = await ctx.api.searchItems({ ...toSearch(filters), limit: 50, cursor: cursor ?? undefined });
+      const page = await ctx.api.searchItems({ ...search, limit: 50, cursor: cursor ?? undefined });
       if (disposed) return;
       loaded.push(...page.items);
       cursor = page.nextCursor;
@@ -251,8 +250,9 @@ export const itemsPage = staffPage('items', (ctx) => {
   const exportResult = h('div', { class: 'message-slot' });
   exportButton.addEventListener('click', () =>
     void busy(exportButton, t('staff.export.busy'), async () => {
+      if (badFilters) return say(exportResult, 'error', badFilters);
       try {
-        const name = await ctx.api.download('/api/items/export', { format: exportFormat.value, ...toSearch(filters) }, `items.${exportFormat.value}`);
+        const name = await ctx.api.download('/api/items/export', { format: exportFormat.value, ...search }, `items.${exportFormat.value}`);
         say(exportResult, 'success', t('staff.export.done', { name }));
       } catch (err) {
         say(exportResult, 'error', errorMessage(err));
