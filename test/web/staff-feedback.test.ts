@@ -45,7 +45,7 @@ t.test('a teacher enters feedback and hints and sees them after a reload', async
   await page.goto(`${url}/staff/items/${id}`);
   const provenance = page.locator('section.provenance');
   await provenance.waitFor();
-  const shown = await provenance.innerText();
+  const shown = (await provenance.textContent()) ?? '';
   for (const text of ['Số nguyên tố chẵn', 'SNT-1', 'so-hoc.xml', 'moodle-xml', 'Số học / Số nguyên tố']) t.match(shown, text, `the provenance shows ${text}`);
 
   await page.getByLabel('Phản hồi chung').fill('Số nguyên tố chỉ có hai ước.');
