@@ -116,3 +116,19 @@ t.test('an exam whose showFeedback is never shows none of it, ever', async (t) =
   const staff = await fx.world.manager({ method: 'GET', url: resultUrl });
   t.match(staff.body, SECRET, 'staff still read it');
 });
+
+t.test('feedback is not the key: editing it on an item of a live exam needs no override, editing the key does', async (t) => {
+  const live = await publishedExam(app, { candidates: 1, bodies: bodies.slice(0, 1), prefix: 'fbk' });
+  const [itemId] = live.itemIds as [string];
+  const item = (await live.world.author({ method: 'GET', url: `/api/items/${itemId}` })).json();
+  const feedbackEdit = await live.world.author({
+    method: 'PUT',
+    url: `/api/items/${itemId}`,
+    payload: { ...item, feedback: { ...item.feedback, general: 'Sửa phản hồi' }, hints: [...item.hints, 'Gợi ý thêm'], options: item.options.map((o: { id: string }) => (o.id === 'C' ? { ...o, feedback: '6 = 2 × 3' } : o)) },
+  });
+  t.equal(feedbackEdit.statusCode, 200, feedbackEdit.body);
+  t.match(feedbackEdit.json(), { revision: 2, feedback: { general: 'Sửa phản hồi' }, hints: ['BÍMẬT-gợi ý', 'Gợi ý thêm'] });
+  const keyEdit = await live.world.author({ method: 'PUT', url: `/api/items/${itemId}`, payload: { ...feedbackEdit.json(), correct: ['B'] } });
+  t.equal(keyEdit.statusCode, 409, 'the key itself stays locked');
+  t.equal(keyEdit.json().error.code, 'exam_key_locked');
+});
