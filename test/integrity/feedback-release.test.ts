@@ -128,7 +128,8 @@ t.test('feedback is not the key: editing it on an item of a live exam needs no o
   });
   t.equal(feedbackEdit.statusCode, 200, feedbackEdit.body);
   t.match(feedbackEdit.json(), { revision: 2, feedback: { general: 'Sửa phản hồi' }, hints: ['BÍMẬT-gợi ý', 'Gợi ý thêm'] });
-  const keyEdit = await live.world.author({ method: 'PUT', url: `/api/items/${itemId}`, payload: { ...feedbackEdit.json(), correct: ['B'] } });
+  const edited = feedbackEdit.json() as Record<string, unknown>;
+  const keyEdit = await live.world.author({ method: 'PUT', url: `/api/items/${itemId}`, payload: { ...edited, correct: ['B'] } });
   t.equal(keyEdit.statusCode, 409, 'the key itself stays locked');
   t.equal(keyEdit.json().error.code, 'exam_key_locked');
 });
