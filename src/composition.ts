@@ -227,7 +227,7 @@ export function buildServices(config: Config, conn: Connections, options: BuildO
     // The report's `bank.eligible` must agree with what the write-back writes.
     bankMinResponses: config.ANALYSIS_MIN_RESPONSES,
   });
-  const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange });
+  const results = new ResultsService({ Result: models.Result, User: models.User, Attempt: models.Attempt, Exam: models.Exam, ScoreChange: models.ScoreChange, bank: bank.pools });
 
   return { tokens, orgs, access, users, audit, auth, searchIndex, bank, stimuli, keyGuard, interop, blueprints, exams, live, attempts, deadlineRecovery, attemptLog, presence, grading, sectorPush, analysis, results, media };
 }

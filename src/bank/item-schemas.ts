@@ -166,6 +166,19 @@ function sanitizeItem(item: ItemInput): Detail[] {
   };
 
   item.stem = clean(item.stem, '/stem', MAX_TEXT_CHARS.stem);
+  if (item.feedback) {
+    const feedback = item.feedback as Record<string, string | undefined>;
+    for (const k of ['general', 'correct', 'partial', 'incorrect'] as const) {
+      const text = feedback[k];
+      if (text !== undefined) feedback[k] = clean(text, `/feedback/${k}`);
+    }
+  }
+  if (item.hints) item.hints = item.hints.map((h, i) => clean(h, `/hints/${i}`));
+  if (item.type === 'single_choice' || item.type === 'multiple_choice') {
+    item.options.forEach((o, i) => {
+      if (o.feedback !== undefined) o.feedback = clean(o.feedback, `/options/${i}/feedback`);
+    });
+  }
   switch (item.type) {
     case 'single_choice':
     case 'multiple_choice':

@@ -23,6 +23,7 @@ const COMMON_PUBLIC = [
   'stimulusId',
   'stimulusOrder',
   'shuffleOptions',
+  'provenance',
 ] as const;
 
 /** Per type, the fields besides the common ones that carry no key or scoring data. */
@@ -47,6 +48,11 @@ export function withoutKey(item: ItemContent): AnyItemContent {
     if (source[field] !== undefined) out[field] = source[field];
   }
   if (item.type === 'cloze') out.blanks = item.blanks.map((b) => ({ id: b.id }));
+  // Feedback and hints tell which answer is right ("Yes: 2 is prime"), so they go with the key:
+  // `feedback` and `hints` are not on the list above, and each option keeps only what a candidate sees.
+  if (item.type === 'single_choice' || item.type === 'multiple_choice') {
+    out.options = item.options.map((o) => ({ id: o.id, text: o.text, ...(o.fixed !== undefined ? { fixed: o.fixed } : {}) }));
+  }
   return out as unknown as AnyItemContent;
 }
 

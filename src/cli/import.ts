@@ -98,6 +98,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): Options {
     ...(values.points ? { points: number(values.points, 'points') } : {}),
     ...(values.tag ? { tags: [values.tag] } : {}),
     ...(values.owner ? { ownerOrgId: values.owner } : {}),
+    source: { format, file: path.basename(positionals[0]!) },
   };
   const token = values.token || env.EXAM_TOKEN || undefined;
   const user = values.user || env.EXAM_USER || undefined;

@@ -8,6 +8,15 @@ import type { AnyItemContent, CognitiveLevel, ItemType } from './items.js';
 export const SHOW_RESULTS = ['never', 'after_submit', 'after_close'] as const;
 export type ShowResults = (typeof SHOW_RESULTS)[number];
 
+/**
+ * When candidates read the items' feedback and hints: `with_details` — with
+ * the points per item, i.e. once the exam has closed and only where
+ * `showResults` shows a result at all (the default: feedback tells the key,
+ * so it comes no earlier than the per-item detail); `never` — not at all.
+ */
+export const SHOW_FEEDBACK = ['with_details', 'never'] as const;
+export type ShowFeedback = (typeof SHOW_FEEDBACK)[number];
+
 /** `draft` → (assemble any number of times) → `published` (forms frozen). */
 export const EXAM_STATUSES = ['draft', 'published'] as const;
 export type ExamStatus = (typeof EXAM_STATUSES)[number];
@@ -94,6 +103,8 @@ export interface NewExam {
   durationMinutes: number;
   candidateIds: string[];
   showResults: ShowResults;
+  /** @defaultValue 'with_details' */
+  showFeedback?: ShowFeedback;
   /** Owner organisation; needed only when the caller is exam_manager at several. */
   orgId?: string;
 }
@@ -153,6 +164,7 @@ export interface ExamView {
   closesAt: string;
   durationMinutes: number;
   showResults?: ShowResults;
+  showFeedback?: ShowFeedback;
   blueprintId?: string;
   /** The blueprint's name, when the viewer may read the blueprint. */
   blueprintTitle?: string;

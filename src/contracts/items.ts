@@ -33,11 +33,42 @@ export interface Choice {
   text: string;
   /** Keeps its position when options are shuffled ("all of the above"). */
   fixed?: boolean;
+  /** Shown to a candidate who picked this option, once the exam releases feedback. Not part of the key. */
+  feedback?: string;
 }
 
 export interface Labelled {
   id: string;
   text: string;
+}
+
+/**
+ * Feedback a candidate reads after the exam, as its release rules allow
+ * (`showFeedback` on the exam): `general` always, and the outcome text that
+ * fits the points got on the item — `correct` (all), `partial` (some),
+ * `incorrect` (none). HTML in the stem's subset. Not part of the key.
+ */
+export interface ItemFeedback {
+  general?: string;
+  correct?: string;
+  partial?: string;
+  incorrect?: string;
+}
+
+/** Where an imported item came from. Every importer fills what its format carries. */
+export interface ItemProvenance {
+  /** The question's name or title in the source (Moodle `name`, GIFT `::title::`, QTI `title`). */
+  title?: string;
+  /** The question's id in the source (Moodle `idnumber`, QTI `identifier`). */
+  externalId?: string;
+  source?: {
+    /** File name as uploaded. */
+    file?: string;
+    /** Format name (src/interop/model.ts FORMATS). */
+    format?: string;
+    /** Category path in the source, root first, without Moodle's `$course$`/`top` prefix. */
+    categoryPath?: string[];
+  };
 }
 
 /** Fields every item has, whatever its type. */
@@ -57,6 +88,10 @@ export interface ItemCommon {
   stimulusId?: string;
   /** @defaultValue true */
   shuffleOptions?: boolean;
+  feedback?: ItemFeedback;
+  /** Hints in order; released with the feedback, never shown during an exam. */
+  hints?: string[];
+  provenance?: ItemProvenance;
 }
 
 export interface SingleChoiceItem extends ItemCommon {

@@ -2,9 +2,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
 import type { FormItem } from '../assembly/assembler.js';
 
-import { EXAM_STATUSES, SHOW_RESULTS, type ExamStatus, type ShowResults } from '../contracts/exams.js';
+import { EXAM_STATUSES, SHOW_FEEDBACK, SHOW_RESULTS, type ExamStatus, type ShowFeedback, type ShowResults } from '../contracts/exams.js';
 
-export { EXAM_STATUSES, SHOW_RESULTS, type ExamStatus, type ShowResults } from '../contracts/exams.js';
+export { EXAM_STATUSES, SHOW_FEEDBACK, SHOW_RESULTS, type ExamStatus, type ShowFeedback, type ShowResults } from '../contracts/exams.js';
 
 export interface Exam {
   _id: string;
@@ -22,6 +22,8 @@ export interface Exam {
   durationMinutes: number;
   candidateIds: string[];
   showResults: ShowResults;
+  /** Absent on exams made before it existed: `with_details`. */
+  showFeedback?: ShowFeedback;
   status: ExamStatus;
   ownerOrgId: string;
   /** Ancestors of the owner organisation, root first, ending with ownerOrgId. */
@@ -52,6 +54,7 @@ const examSchema = new Schema<Exam>(
     durationMinutes: { type: Number, required: true },
     candidateIds: { type: [String], default: [] },
     showResults: { type: String, enum: SHOW_RESULTS, required: true },
+    showFeedback: { type: String, enum: SHOW_FEEDBACK },
     status: { type: String, enum: EXAM_STATUSES, required: true, default: 'draft' },
     ownerOrgId: { type: String, required: true },
     orgPath: { type: [String], required: true, index: true },

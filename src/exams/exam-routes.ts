@@ -9,7 +9,7 @@ import { auditContext } from '../audit/audit-context.js';
 import { Forbidden, NotFound } from '../errors.js';
 import type { ExamAudience } from './exam-service.js';
 import { listExams } from './exam-list.js';
-import { SHOW_RESULTS, type Exam } from './exam-model.js';
+import { SHOW_FEEDBACK, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { answerKeyDocx, DOCX_TYPE, formPaperDocx, type DocxFile } from './exam-docx.js';
 import { KATEX_DIST, printableForm } from './printable.js';
@@ -40,6 +40,12 @@ export const newExamSchema = {
     durationMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
     candidateIds: { type: 'array', maxItems: 100000, items: { type: 'string', minLength: 1, maxLength: 64 } },
     showResults: { type: 'string', enum: SHOW_RESULTS },
+    showFeedback: {
+      type: 'string',
+      enum: SHOW_FEEDBACK,
+      default: 'with_details',
+      description: 'When candidates read the feedback and hints of the items: with the points per item (once the exam has closed, where showResults shows results), or never',
+    },
     orgId: { type: 'string', minLength: 1, maxLength: 64 },
   },
 } as const;
@@ -62,6 +68,7 @@ const examSchema = {
     durationMinutes: { type: 'integer' },
     candidateIds: { type: 'array', items: { type: 'string' } },
     showResults: { type: 'string' },
+    showFeedback: { type: 'string', enum: SHOW_FEEDBACK },
     ownerOrgId: { type: 'string' },
     createdBy: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
@@ -157,6 +164,7 @@ export function examView(exam: Exam, audience: ExamAudience): ExamView {
     closesAt: exam.closesAt.toISOString(),
     durationMinutes: exam.durationMinutes,
     showResults: exam.showResults,
+    showFeedback: exam.showFeedback ?? 'with_details',
   };
   if (audience === 'candidate') return base;
   Object.assign(base, {

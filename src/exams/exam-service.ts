@@ -115,6 +115,7 @@ export class ExamService {
       durationMinutes: input.durationMinutes,
       candidateIds,
       showResults: input.showResults,
+      showFeedback: input.showFeedback ?? 'with_details',
       status: 'draft',
       ownerOrgId: owner.orgId,
       orgPath: owner.path,

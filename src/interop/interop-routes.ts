@@ -3,10 +3,11 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FromSchema } from 'json-schema-to-ts';
-import { AppError, BadRequest } from '../errors.js';
+import { AppError, BadRequest, ValidationFailed } from '../errors.js';
 import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-access.js';
 import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
+import { topicMapProblem, type TopicMap } from './categories.js';
 import { FORMAT_MODULES } from './formats.js';
 import { exportModule } from './export-formats.js';
 import type { ImportDefaults } from './interop-service.js';
@@ -34,6 +35,13 @@ const importQuery = {
     points: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     tag: { type: 'string', minLength: 1, maxLength: 100, description: 'Added to every imported item (e.g. the file name)' },
     ownerOrgId: { type: 'string', minLength: 1, maxLength: 64, description: 'Owning organisation when the author holds the role at several' },
+    fileName: { type: 'string', minLength: 1, maxLength: 300, description: 'The file\'s name, kept in each item\'s `provenance.source.file` (a multipart upload gives it itself)' },
+    topicMap: {
+      type: 'string',
+      maxLength: 20000,
+      description:
+        'Formats with categories (Moodle XML, GIFT `$CATEGORY:`): a JSON object from a category path (`A/B`, without `$course$/top`) or a leaf category name (`B`) to a topic slug. Unmapped categories give their leaf name as a slug; the categories above the leaf become tags',
+    },
     formCode: { type: 'string', pattern: '^[0-9]{2,4}$', description: 'docx: the mã đề whose column of an answer table gives the keys (default: the paper\'s own, else the first)' },
     dryRun: {
       type: 'boolean',
@@ -108,16 +116,34 @@ const exportQuery = {
 
 const binary = { description: 'The file', type: 'string', format: 'binary' } as const;
 
-/** The uploaded files: the question file, and (multipart only) a separate answer-key file. */
-async function filesOf(request: FastifyRequest): Promise<{ file: Buffer; answerKey?: Buffer }> {
+/** The topicMap query field as an object, or 400. */
+function topicMapOf(raw: string | undefined): TopicMap | undefined {
+  if (raw === undefined) return undefined;
+  let map: unknown;
+  try {
+    map = JSON.parse(raw);
+  } catch {
+    throw new ValidationFailed('topicMap must be a JSON object', [{ instancePath: '/topicMap', keyword: 'format', message: 'must be a JSON object' }]);
+  }
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new ValidationFailed('topicMap must be a JSON object', [{ instancePath: '/topicMap', keyword: 'type', message: 'must be a JSON object' }]);
+  const problem = topicMapProblem(map as Record<string, unknown>);
+  if (problem) throw new ValidationFailed(problem, [{ instancePath: '/topicMap', keyword: 'pattern', message: problem }]);
+  return map as TopicMap;
+}
+
+/** The uploaded files: the question file (with its name, when multipart says it), and (multipart only) a separate answer-key file. */
+async function filesOf(request: FastifyRequest): Promise<{ file: Buffer; name?: string; answerKey?: Buffer }> {
   if (request.isMultipart()) {
     let file: Buffer | undefined;
+    let name: string | undefined;
     let answerKey: Buffer | undefined;
     try {
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue;
-        if (part.fieldname === 'file' && !file) file = await part.toBuffer();
-        else if (part.fieldname === 'answerKey' && !answerKey) answerKey = await part.toBuffer();
+        if (part.fieldname === 'file' && !file) {
+          file = await part.toBuffer();
+          if (part.filename) name = part.filename;
+        } else if (part.fieldname === 'answerKey' && !answerKey) answerKey = await part.toBuffer();
         else part.file.resume();
       }
     } catch (err) {
@@ -128,7 +154,7 @@ async function filesOf(request: FastifyRequest): Promise<{ file: Buffer; answerK
       throw new BadRequest(`The multipart body cannot be read: ${e.message ?? 'malformed'}`);
     }
     if (!file) throw new BadRequest('The multipart body has no file field named "file"');
-    return { file, ...(answerKey ? { answerKey } : {}) };
+    return { file, ...(name ? { name } : {}), ...(answerKey ? { answerKey } : {}) };
   }
   if (!Buffer.isBuffer(request.body)) throw new BadRequest('Send the file as the request body or as the multipart field "file"');
   return { file: request.body };
@@ -166,9 +192,11 @@ async function interopRoutes(app: FastifyInstance) {
       response: { 200: importReply, 400: { type: 'object', properties: { error: errorObject } }, 413: { type: 'object', properties: { error: errorObject } } },
     },
   }, async (request) => {
-    const { format, tag, formCode, dryRun, ...rest } = request.query;
-    const defaults: ImportDefaults = { ...rest, ...(tag ? { tags: [tag] } : {}) };
-    const { file, answerKey } = await filesOf(request);
+    const { format, tag, formCode, dryRun, fileName, topicMap, ...rest } = request.query;
+    const map = topicMapOf(topicMap);
+    const { file, name: uploadName, answerKey } = await filesOf(request);
+    const name = fileName ?? uploadName;
+    const defaults: ImportDefaults = { ...rest, ...(tag ? { tags: [tag] } : {}), ...(map ? { topicMap: map } : {}), source: { format, ...(name ? { file: name } : {}) } };
     const report = await interop.importFile(request.principal, format, file, defaults, { ...(formCode ? { formCode } : {}), ...(answerKey ? { answerKey } : {}), dryRun: dryRun === true });
     // A dry run wrote nothing, so there is no import to record.
     return dryRun ? report : itemAudit.imported(request, format, report);

@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import { AppError, BadRequest } from '../errors.js';
 import type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
 import { MAX_BULK, MAX_PAGE, type Bank, type ItemErrorBody, type SearchQuery } from '../bank/index.js';
-import { ITEM_TYPES, type CognitiveLevel, type ItemType } from '../bank/item-types.js';
+import { ITEM_TYPES, type CognitiveLevel, type ItemProvenance, type ItemType } from '../bank/item-types.js';
+import { applyCategory, type TopicMap } from './categories.js';
 import type { Principal } from '../orgs/access.js';
 import { FORMAT_MODULES } from './formats.js';
 import { detectLanguage, itemTexts } from './language.js';
@@ -28,6 +29,10 @@ export interface ImportDefaults {
   tags?: string[];
   /** Owning organisation, for authors at several organisations. */
   ownerOrgId?: string;
+  /** Topic of a category path (`A/B`) or leaf (`B`), for formats with categories (categories.ts). */
+  topicMap?: TopicMap;
+  /** Recorded in each item's `provenance.source`: the uploaded file's name and the format read. */
+  source?: { file?: string; format?: string };
 }
 
 export type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
@@ -37,8 +42,13 @@ export type ExportFilters = Omit<SearchQuery, 'limit' | 'cursor'>;
 
 /** A file's item with the request's defaults filled in where the file is silent. */
 export function withDefaults(item: ItemDraft, defaults: ImportDefaults): Record<string, unknown> {
-  const { tags, ownerOrgId, ...rest } = defaults;
-  const out: Record<string, unknown> = { ...item };
+  const { tags, ownerOrgId, topicMap, source, ...rest } = defaults;
+  const out: Record<string, unknown> = { ...applyCategory(item, topicMap) };
+  const file = source?.file?.trim().slice(0, 300);
+  if (file || source?.format) {
+    const provenance = (out.provenance ?? {}) as ItemProvenance;
+    out.provenance = { ...provenance, source: { ...(file ? { file } : {}), ...(source?.format ? { format: source.format } : {}), ...provenance.source } };
+  }
   for (const [k, v] of Object.entries(rest)) if (v !== undefined && out[k] === undefined) out[k] = v;
   if (tags?.length) out.tags = [...new Set([...(item.tags ?? []), ...tags])];
   if (ownerOrgId !== undefined) out.ownerOrgId = ownerOrgId;

@@ -21,7 +21,18 @@ export const MAX_ZIP_ENTRIES = 20_000;
 /** Classification fields a file may lack; the import request's defaults fill them in. */
 type Classification = 'subject' | 'grade' | 'topic' | 'cognitiveLevel';
 
-/** An item as a file describes it: content complete, classification possibly missing. */
+/**
+ * An item as a file describes it: content complete, classification possibly
+ * missing. Importers fill what their format carries of:
+ * - `feedback` ({general, correct, partial, incorrect}), `hints` (ordered) and
+ *   per-option `feedback` on choice options (src/contracts/items.ts);
+ * - `provenance`: `title` (Moodle name, GIFT `::title::`, QTI `title`),
+ *   `externalId` (Moodle idnumber, QTI `identifier`) and
+ *   `source.categoryPath` (Moodle category, GIFT `$CATEGORY:`, root first,
+ *   without `$course$/top`; see categorySegments in categories.ts). The import
+ *   adds `source.file` and `source.format`, and turns the category path into
+ *   the topic and tags (applyCategory in categories.ts).
+ */
 export type ItemDraft = ItemContent extends infer T ? (T extends ItemContent ? Omit<T, Classification> & Partial<Pick<T, Classification>> : never) : never;
 
 /** One question of an imported file: the item, or why it cannot become one. */
@@ -188,7 +199,7 @@ export function isId(s: string): boolean {
  * that happens to start like one is written with a `tag:` prefix so it is
  * never read back as metadata.
  */
-const META_KEYS = ['subject', 'grade', 'topic', 'level', 'lang', 'points', 'shuffle', 'scoring', 'case', 'diacritics'] as const;
+const META_KEYS = ['subject', 'grade', 'topic', 'level', 'lang', 'points', 'shuffle', 'scoring', 'case', 'diacritics', 'fixed'] as const;
 type MetaKey = (typeof META_KEYS)[number];
 const META_TAG = new RegExp(`^(${META_KEYS.join('|')}):(.*)$`);
 
@@ -212,8 +223,11 @@ export function metaTags(item: ItemContent, native: MetaOptions = {}): string[] 
   return out;
 }
 
+/** Type-specific flags a format may carry as tags: `fixed:A,D` names options that keep their place. */
+export type FlagKey = 'scoring' | 'case' | 'diacritics' | 'fixed';
+
 /** Type-specific flags a format may carry as tags when it has no field for them. */
-export function flagTags(flags: Partial<Record<'scoring' | 'case' | 'diacritics', string>>): string[] {
+export function flagTags(flags: Partial<Record<FlagKey, string>>): string[] {
   return Object.entries(flags)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}:${v}`);
@@ -221,7 +235,7 @@ export function flagTags(flags: Partial<Record<'scoring' | 'case' | 'diacritics'
 
 export interface ReadMeta {
   common: Partial<Pick<ItemCommon, 'subject' | 'grade' | 'topic' | 'cognitiveLevel' | 'language' | 'points' | 'shuffleOptions' | 'tags'>>;
-  flags: Partial<Record<'scoring' | 'case' | 'diacritics', string>>;
+  flags: Partial<Record<FlagKey, string>>;
 }
 
 /** Splits tags into metadata, flags and the item's own tags. */

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { ClozeBlank, ItemContent, ItemType } from '../bank/item-types.js';
+import type { ClozeBlank, ItemContent, ItemFeedback, ItemProvenance, ItemType } from '../bank/item-types.js';
+import { categorySegments } from './categories.js';
 import { defaultRubric, draft, labelled, matchingFromRows, matchingRows } from './drafts.js';
 import {
   decodeText,
@@ -15,6 +16,7 @@ import {
   UnreadableFile,
   writeChunk,
   type ExportItem,
+  type FlagKey,
   type FormatModule,
   type ItemDraft,
   type ItemSource,
@@ -55,12 +57,28 @@ function richText(el: XElement | undefined, warnings: string[]): string {
   for (const file of elements(el, 'file')) {
     const name = attr(file, 'name') ?? '';
     const mime = MIME[name.split('.').pop()?.toLowerCase() ?? ''];
-    if (!mime || attr(file, 'encoding') !== 'base64') continue;
+    if (!mime || attr(file, 'encoding') !== 'base64') {
+      warnings.push(`File ${name || '(unnamed)'} is not kept (only png, jpeg, gif and webp pictures are)`);
+      continue;
+    }
     const url = `data:${mime};base64,${textOf(file).replace(/\s+/g, '')}`;
     for (const ref of new Set([name, encodeURIComponent(name), encodeURI(name)])) html = html.split(`@@PLUGINFILE@@/${ref}`).join(url);
   }
   return html.trim();
 }
+
+/** A feedback or hint field as HTML, or undefined when it shows nothing. */
+function shownText(el: XElement | undefined, warnings: string[]): string | undefined {
+  const html = richText(el, warnings);
+  return html.replace(/<[^>]*>|&nbsp;|\s/g, '') === '' && !/<img\b/i.test(html) ? undefined : html;
+}
+
+/** Moodle's combined feedback elements and the outcome each gives. */
+const OUTCOME_FEEDBACK = [
+  ['correctfeedback', 'correct'],
+  ['partiallycorrectfeedback', 'partial'],
+  ['incorrectfeedback', 'incorrect'],
+] as const;
 
 function num(el: XElement | undefined): number | undefined {
   if (!el) return undefined;
@@ -110,6 +128,8 @@ export function readCloze(html: string, warnings: string[]): { text: string; bla
         }
       }
       const hash = rest.search(/(?<!\\)#/);
+      const feedback = hash === -1 ? '' : rest.slice(hash + 1).trim();
+      if (feedback) warnings.push(`Feedback "${unescapeCloze(feedback).slice(0, 60)}" of cloze sub-question ${blanks.length + 1} is not kept`);
       return { fraction: f, text: (hash === -1 ? rest : rest.slice(0, hash)).trim() };
     });
     const full = answers.filter((a) => a.fraction === 100);
@@ -143,6 +163,34 @@ function readRubric(html: string): { criterion: string; maxPoints: number }[] | 
   return rows.length && rows.every((r) => !Number.isNaN(r.maxPoints)) ? rows : null;
 }
 
+/** Feedback of one `<answer>`, or undefined. */
+function answerFeedback(a: XElement, warnings: string[]): string | undefined {
+  return shownText(child(a, 'feedback'), warnings);
+}
+
+/**
+ * Answer feedback of a type whose answers are not options (truefalse,
+ * shortanswer, numerical): the feedback of the full-credit answers is what a
+ * right response gets (`correct`), that of a `*` answer worth nothing is what
+ * any other response gets (`incorrect`); any other answer's feedback has no
+ * place and is named in a warning.
+ */
+function outcomeFromAnswers(answers: XElement[], warnings: string[], isRight: (a: XElement) => boolean, isCatchAll: (a: XElement) => boolean): { correct?: string; incorrect?: string } {
+  const out: { correct?: string; incorrect?: string } = {};
+  const right = new Set<string>();
+  for (const a of answers) {
+    const feedback = answerFeedback(a, warnings);
+    if (feedback === undefined) continue;
+    const label = textOf(child(a, 'text')).trim();
+    if (isRight(a)) right.add(feedback);
+    else if (isCatchAll(a) && out.incorrect === undefined) out.incorrect = feedback;
+    else warnings.push(`Feedback of answer ${label} is not kept`);
+  }
+  if (right.size === 1) out.correct = [...right][0]!;
+  else if (right.size > 1) warnings.push('The right answers have different feedback; none of it is kept');
+  return out;
+}
+
 function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft {
   const tags = elements(child(q, 'tags'), 'tag').map((t) => textOf(child(t, 'text')));
   const { common, flags } = readMetaTags(tags);
@@ -153,100 +201,155 @@ function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft
   const withShuffle = shuffle === undefined ? common : { ...common, shuffleOptions: shuffle };
   const answers = elements(q, 'answer');
   if (stem === '' && type !== 'multianswer' && type !== 'cloze') throw new ItemProblem('Moodle question has no question text');
+  /** Outcome feedback the answers give (truefalse, shortanswer, numerical), merged under the combined feedback. */
+  let answerOutcomes: { correct?: string; incorrect?: string } = {};
 
-  switch (type) {
-    case 'multichoice':
-    case 'multichoiceset': {
-      const options = labelled(answers.map((a) => richText(a, warnings)), ids.option);
-      const single = type === 'multichoice' && bool(child(q, 'single')) !== false;
-      if (single) {
-        const right = answers.flatMap((a, i) => (fraction(a) === 100 ? [options[i]!.id] : []));
-        if (right.length !== 1) throw new ItemProblem(`Moodle single-answer multichoice has ${right.length} answers worth 100%; a single_choice item has one`);
-        answers.forEach((a, i) => {
-          const f = fraction(a);
-          if (f > 0 && f < 100) warnings.push(`Partial credit (${f}%) for option ${options[i]!.id} is dropped; it counts as wrong`);
+  const item = ((): ItemDraft => {
+    switch (type) {
+      case 'multichoice':
+      case 'multichoiceset': {
+        const options = answers.map((a, i) => {
+          const feedback = answerFeedback(a, warnings);
+          return { id: ids.option(i), text: richText(a, warnings), ...(feedback !== undefined ? { feedback } : {}) };
         });
-        return draft('single_choice', stem, withShuffle, { options, correct: right });
+        const fixed = new Set((flags.fixed ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+        for (const o of options) if (fixed.has(o.id)) Object.assign(o, { fixed: true });
+        // An export that keeps fixed positions turns Moodle's shuffling off and names the fixed options in a tag.
+        const meta = fixed.size ? { ...common, shuffleOptions: common.shuffleOptions ?? true } : withShuffle;
+        const single = type === 'multichoice' && bool(child(q, 'single')) !== false;
+        if (single) {
+          const right = answers.flatMap((a, i) => (fraction(a) === 100 ? [options[i]!.id] : []));
+          if (right.length !== 1) throw new ItemProblem(`Moodle single-answer multichoice has ${right.length} answers worth 100%; a single_choice item has one`);
+          answers.forEach((a, i) => {
+            const f = fraction(a);
+            if (f > 0 && f < 100) warnings.push(`Partial credit (${f}%) for option ${options[i]!.id} is dropped; it counts as wrong`);
+          });
+          return draft('single_choice', stem, meta, { options, correct: right });
+        }
+        const correct = answers.flatMap((a, i) => (fraction(a) > 0 ? [options[i]!.id] : []));
+        if (correct.length === 0) throw new ItemProblem('Moodle multiple-answer question has no answer with a positive grade');
+        if (new Set(answers.map(fraction).filter((f) => f > 0)).size > 1) warnings.push('Unequal grades of the right answers are replaced by equal shares');
+        const scoring = type === 'multichoiceset' || flags.scoring === 'all_or_nothing' ? 'all_or_nothing' : 'partial';
+        if (scoring === 'partial') {
+          const share = 100 / correct.length;
+          const penalties = [...new Set(answers.map(fraction).filter((f) => f <= 0))];
+          if (penalties.some((f) => Math.abs(f + share) > 0.01)) {
+            warnings.push(`Moodle's grades for wrong options (${penalties.map((f) => `${formatNumber(f)}%`).join(', ')}) are replaced by the partial rule: each wrong pick cancels one right pick`);
+          }
+        }
+        return draft('multiple_choice', stem, meta, { options, correct, scoring });
       }
-      const correct = answers.flatMap((a, i) => (fraction(a) > 0 ? [options[i]!.id] : []));
-      if (correct.length === 0) throw new ItemProblem('Moodle multiple-answer question has no answer with a positive grade');
-      if (new Set(answers.map(fraction).filter((f) => f > 0)).size > 1) warnings.push('Unequal grades of the right answers are replaced by equal shares');
-      const scoring = type === 'multichoiceset' || flags.scoring === 'all_or_nothing' ? 'all_or_nothing' : 'partial';
-      return draft('multiple_choice', stem, withShuffle, { options, correct, scoring });
-    }
-    case 'truefalse': {
-      const right = answers.find((a) => fraction(a) === 100);
-      const word = right ? textOf(child(right, 'text')).trim().toLowerCase() : '';
-      if (word !== 'true' && word !== 'false') throw new ItemProblem('Moodle truefalse question has no answer "true" or "false" worth 100%');
-      return draft('true_false', stem, common, { value: word === 'true' });
-    }
-    case 'shortanswer': {
-      const accepted: string[] = [];
-      for (const a of answers) {
-        const f = fraction(a);
-        const text = textOf(child(a, 'text')).trim();
-        if (f === 100) {
-          if (/(?<!\\)\*/.test(text)) throw new ItemProblem(`Moodle shortanswer answer "${text}" uses the * wildcard, which is not supported`);
-          accepted.push(text.replace(/\\\*/g, '*'));
-        } else if (f > 0) warnings.push(`Partial credit (${f}%) for answer ${text} is dropped`);
+      case 'truefalse': {
+        const right = answers.find((a) => fraction(a) === 100);
+        const word = right ? textOf(child(right, 'text')).trim().toLowerCase() : '';
+        if (word !== 'true' && word !== 'false') throw new ItemProblem('Moodle truefalse question has no answer "true" or "false" worth 100%');
+        // Moodle shows an answer's feedback to whoever picks it: the right one's is the correct outcome's, the other's the incorrect one's.
+        answerOutcomes = outcomeFromAnswers(answers, warnings, (a) => a === right, () => true);
+        return draft('true_false', stem, common, { value: word === 'true' });
       }
-      if (accepted.length === 0) throw new ItemProblem('Moodle shortanswer question has no answer worth 100%');
-      return draft('short_text', stem, common, {
-        accepted,
-        caseSensitive: bool(child(q, 'usecase')) === true,
-        ...(flags.diacritics === 'ignore' ? { ignoreDiacritics: true } : {}),
-      });
-    }
-    case 'numerical': {
-      const full = answers.filter((a) => fraction(a) === 100);
-      if (full.length !== 1) throw new ItemProblem(`Moodle numerical question has ${full.length} answers worth 100%; a numeric item has exactly one`);
-      for (const a of answers) {
-        const f = fraction(a);
-        if (f > 0 && f < 100) warnings.push(`Partial credit (${f}%) for answer ${textOf(child(a, 'text')).trim()} is dropped`);
+      case 'shortanswer': {
+        const accepted: string[] = [];
+        for (const a of answers) {
+          const f = fraction(a);
+          const text = textOf(child(a, 'text')).trim();
+          if (f === 100) {
+            if (/(?<!\\)\*/.test(text)) throw new ItemProblem(`Moodle shortanswer answer "${text}" uses the * wildcard, which is not supported`);
+            accepted.push(text.replace(/\\\*/g, '*'));
+          } else if (f > 0) warnings.push(`Partial credit (${f}%) for answer ${text} is dropped`);
+        }
+        if (accepted.length === 0) throw new ItemProblem('Moodle shortanswer question has no answer worth 100%');
+        answerOutcomes = outcomeFromAnswers(answers, warnings, (a) => fraction(a) === 100, (a) => fraction(a) <= 0 && textOf(child(a, 'text')).trim() === '*');
+        return draft('short_text', stem, common, {
+          accepted,
+          caseSensitive: bool(child(q, 'usecase')) === true,
+          ...(flags.diacritics === 'ignore' ? { ignoreDiacritics: true } : {}),
+        });
       }
-      const value = parseNumber(textOf(child(full[0]!, 'text')));
-      if (Number.isNaN(value)) throw new ItemProblem('Moodle numerical answer is not a number');
-      if (elements(child(q, 'units'), 'unit').length) warnings.push('Units are dropped; the answer is the bare number');
-      return draft('numeric', stem, common, { value, tolerance: Math.abs(num(child(full[0]!, 'tolerance')) ?? 0) });
+      case 'numerical': {
+        const full = answers.filter((a) => fraction(a) === 100);
+        if (full.length !== 1) throw new ItemProblem(`Moodle numerical question has ${full.length} answers worth 100%; a numeric item has exactly one`);
+        for (const a of answers) {
+          const f = fraction(a);
+          if (f > 0 && f < 100) warnings.push(`Partial credit (${f}%) for answer ${textOf(child(a, 'text')).trim()} is dropped`);
+        }
+        const value = parseNumber(textOf(child(full[0]!, 'text')));
+        if (Number.isNaN(value)) throw new ItemProblem('Moodle numerical answer is not a number');
+        if (elements(child(q, 'units'), 'unit').length) warnings.push('Units are dropped; the answer is the bare number');
+        answerOutcomes = outcomeFromAnswers(answers, warnings, (a) => a === full[0], (a) => fraction(a) <= 0 && textOf(child(a, 'text')).trim() === '*');
+        return draft('numeric', stem, common, { value, tolerance: Math.abs(num(child(full[0]!, 'tolerance')) ?? 0) });
+      }
+      case 'matching': {
+        const rows = elements(q, 'subquestion').map((s) => ({ premise: richText(s, warnings), choice: textOf(child(child(s, 'answer'), 'text')).trim() }));
+        return draft('matching', stem, withShuffle, matchingFromRows(rows));
+      }
+      case 'ordering': {
+        const ordered = answers.map((a, i) => ({ text: richText(a, warnings), pos: fraction(a), i }));
+        const positions = new Set(ordered.map((o) => o.pos));
+        if (positions.size === ordered.length) ordered.sort((a, b) => a.pos - b.pos || a.i - b.i);
+        const elementsList = labelled(ordered.map((o) => o.text), ids.element);
+        const grading = textOf(child(q, 'gradingtype')).trim().toUpperCase();
+        if (grading && grading !== 'ALL_OR_NOTHING' && grading !== 'ABSOLUTE_POSITION') warnings.push(`Ordering grading type ${grading} is replaced by partial credit per element in its right place`);
+        for (const a of answers) if (answerFeedback(a, warnings) !== undefined) warnings.push(`Feedback of ordering element ${plainName(richText(a, []))} is not kept`);
+        return draft('ordering', stem, common, {
+          elements: elementsList,
+          order: elementsList.map((e) => e.id),
+          scoring: grading === 'ALL_OR_NOTHING' ? 'all_or_nothing' : 'partial',
+        });
+      }
+      case 'essay': {
+        const notes = richText(child(q, 'graderinfo'), warnings);
+        const maxWords = num(child(q, 'maxwordlimit'));
+        const rubric = readRubric(notes);
+        if (!rubric && shownText(child(q, 'graderinfo'), []) !== undefined) warnings.push('Information for graders is not kept; the item gets the default rubric');
+        if (shownText(child(q, 'responsetemplate'), []) !== undefined) warnings.push('Response template is not kept');
+        return draft('essay', stem, common, {
+          rubric: rubric ?? defaultRubric(common.points, common.language),
+          ...(maxWords !== undefined && maxWords > 0 ? { maxWords } : {}),
+        });
+      }
+      case 'multianswer':
+      case 'cloze': {
+        const html = richText(child(q, 'questiontext'), warnings);
+        const split = CLOZE_SPLIT.exec(html);
+        const name = textOf(child(child(q, 'name'), 'text')).trim();
+        const stemPart = split ? html.slice(0, split.index).trim() : escapeHtml(name);
+        const body = split ? html.slice(split.index + split[0].length).trim() : html;
+        if (stemPart === '') throw new ItemProblem('Moodle multianswer question has no name or text to use as its stem');
+        return draft('cloze', stemPart, common, readCloze(body, warnings));
+      }
+      default:
+        throw new ItemProblem(`Moodle question type ${type} is not supported`);
     }
-    case 'matching': {
-      const rows = elements(q, 'subquestion').map((s) => ({ premise: richText(s, warnings), choice: textOf(child(child(s, 'answer'), 'text')).trim() }));
-      return draft('matching', stem, withShuffle, matchingFromRows(rows));
-    }
-    case 'ordering': {
-      const ordered = answers.map((a, i) => ({ text: richText(a, warnings), pos: fraction(a), i }));
-      const positions = new Set(ordered.map((o) => o.pos));
-      if (positions.size === ordered.length) ordered.sort((a, b) => a.pos - b.pos || a.i - b.i);
-      const elementsList = labelled(ordered.map((o) => o.text), ids.element);
-      const grading = textOf(child(q, 'gradingtype')).trim().toUpperCase();
-      if (grading && grading !== 'ALL_OR_NOTHING' && grading !== 'ABSOLUTE_POSITION') warnings.push(`Ordering grading type ${grading} is replaced by partial credit per element in its right place`);
-      return draft('ordering', stem, common, {
-        elements: elementsList,
-        order: elementsList.map((e) => e.id),
-        scoring: grading === 'ALL_OR_NOTHING' ? 'all_or_nothing' : 'partial',
-      });
-    }
-    case 'essay': {
-      const notes = richText(child(q, 'graderinfo'), warnings);
-      const maxWords = num(child(q, 'maxwordlimit'));
-      return draft('essay', stem, common, {
-        rubric: readRubric(notes) ?? defaultRubric(common.points, common.language),
-        ...(maxWords !== undefined && maxWords > 0 ? { maxWords } : {}),
-      });
-    }
-    case 'multianswer':
-    case 'cloze': {
-      const html = richText(child(q, 'questiontext'), warnings);
-      const split = CLOZE_SPLIT.exec(html);
-      const name = textOf(child(child(q, 'name'), 'text')).trim();
-      const stemPart = split ? html.slice(0, split.index).trim() : escapeHtml(name);
-      const body = split ? html.slice(split.index + split[0].length).trim() : html;
-      if (stemPart === '') throw new ItemProblem('Moodle multianswer question has no name or text to use as its stem');
-      return draft('cloze', stemPart, common, readCloze(body, warnings));
-    }
-    default:
-      throw new ItemProblem(`Moodle question type ${type} is not supported`);
+  })();
+
+  const feedback: ItemFeedback = {};
+  const general = shownText(child(q, 'generalfeedback'), warnings);
+  if (general !== undefined) feedback.general = general;
+  for (const [tag, outcome] of OUTCOME_FEEDBACK) {
+    const text = shownText(child(q, tag), warnings) ?? answerOutcomes[outcome as 'correct' | 'incorrect'];
+    if (text !== undefined) feedback[outcome] = text;
   }
+  const hints = elements(q, 'hint').flatMap((h) => shownText(h, warnings) ?? []);
+  if (hints.length > 10) warnings.push(`Hints after the 10th (${hints.length - 10}) are not kept`);
+  return {
+    ...item,
+    ...(Object.keys(feedback).length ? { feedback } : {}),
+    ...(hints.length ? { hints: hints.slice(0, 10) } : {}),
+  } as ItemDraft;
+}
+
+/** Name, idnumber and category of a question, as its provenance. */
+function provenanceOf(q: XElement, item: ItemDraft, categoryPath: string[]): ItemProvenance | undefined {
+  const name = textOf(child(child(q, 'name'), 'text')).normalize('NFC').trim();
+  const idnumber = textOf(child(q, 'idnumber')).normalize('NFC').trim();
+  // A name that is only the start of the question text (what Moodle and this exporter make up when there is none) is no title.
+  const title = name && name !== plainName(item.stem) ? [...name].slice(0, 300).join('') : undefined;
+  const out: ItemProvenance = {
+    ...(title ? { title } : {}),
+    ...(idnumber ? { externalId: [...idnumber].slice(0, 200).join('') } : {}),
+    ...(categoryPath.length ? { source: { categoryPath } } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
 }
 
 export function parse(input: Buffer | string): ParseResult {
@@ -255,14 +358,20 @@ export function parse(input: Buffer | string): ParseResult {
   if (root.name !== 'quiz') throw new UnreadableFile(`The Moodle XML file's root element is <${root.name}>, not <quiz>`);
   const lines = tagLines(text, 'question');
   const items: ParsedEntry[] = [];
+  let categoryPath: string[] = [];
   elements(root, 'question').forEach((q, n) => {
     const type = attr(q, 'type') ?? '';
-    if (type === 'category') return;
+    if (type === 'category') {
+      categoryPath = categorySegments(textOf(child(child(q, 'category'), 'text')));
+      return;
+    }
     const index = items.length;
     const line = lines[n];
     const warnings: string[] = [];
     try {
-      const item = parseQuestion(q, type, warnings);
+      const parsed = parseQuestion(q, type, warnings);
+      const provenance = provenanceOf(q, parsed, categoryPath);
+      const item = provenance ? ({ ...parsed, provenance } as ItemDraft) : parsed;
       items.push({ index, ...(line ? { line } : {}), item, ...(warnings.length ? { warnings } : {}) });
     } catch (err) {
       items.push({ index, ...(line ? { line } : {}), error: messageOf(err) });
@@ -289,8 +398,31 @@ function textField(tag: string, html: string, indent = '    '): string {
   return `${indent}<${tag} format="html"><text>${cdata(html)}</text></${tag}>\n`;
 }
 
-function answer(fractionValue: number, html: string, extra = ''): string {
-  return `    <answer fraction="${formatNumber(Math.round(fractionValue * 100000) / 100000)}" format="html"><text>${cdata(html)}</text>${extra}<feedback format="html"><text></text></feedback></answer>\n`;
+function feedbackField(tag: string, html: string | undefined, indent = '    '): string {
+  return `${indent}<${tag} format="html"><text>${html ? cdata(html) : ''}</text></${tag}>\n`;
+}
+
+function answer(fractionValue: number, html: string, extra = '', feedback?: string): string {
+  return `    <answer fraction="${formatNumber(Math.round(fractionValue * 100000) / 100000)}" format="html"><text>${cdata(html)}</text>${extra}<feedback format="html"><text>${feedback ? cdata(feedback) : ''}</text></feedback></answer>\n`;
+}
+
+/** An answer that is not an option (truefalse, shortanswer, numerical): plain text, its feedback. */
+function plainAnswer(fractionValue: number, text: string, feedback: string | undefined, extra = ''): string {
+  return `    <answer fraction="${fractionValue}" format="moodle_auto_format"><text>${escapeXml(text)}</text><feedback format="html"><text>${feedback ? cdata(feedback) : ''}</text></feedback>${extra}</answer>\n`;
+}
+
+/** Moodle's combined feedback (multichoice, matching, ordering). */
+function combinedFeedback(item: ItemContent): string {
+  return (
+    feedbackField('correctfeedback', item.feedback?.correct) +
+    feedbackField('partiallycorrectfeedback', item.feedback?.partial) +
+    feedbackField('incorrectfeedback', item.feedback?.incorrect)
+  );
+}
+
+/** A category path as Moodle writes it: `$course$/top/A/B`, a `/` inside a name doubled. */
+export function categoryString(path: readonly string[]): string {
+  return ['$course$', 'top', ...path.map((s) => s.replace(/\//g, '//'))].join('/');
 }
 
 function clozeCode(blank: ClozeBlank): string {
@@ -301,44 +433,54 @@ function clozeCode(blank: ClozeBlank): string {
 
 /** One `<question>` element. */
 export function serializeItem(item: ExportItem | ItemContent): string {
-  const flags: Record<string, string> = {};
+  const flags: Partial<Record<FlagKey, string>> = {};
   if (item.type === 'short_text' && item.ignoreDiacritics) flags.diacritics = 'ignore';
-  const tags = [...metaTags(item, { points: true, shuffle: item.type === 'single_choice' || item.type === 'multiple_choice' || item.type === 'matching' }), ...flagTags(flags)];
+  const choice = item.type === 'single_choice' || item.type === 'multiple_choice';
+  const fixed = choice ? item.options.filter((o) => o.fixed).map((o) => o.id) : [];
+  // Moodle shuffles all answers of a question or none: fixed positions are kept by not shuffling, and the tag restores the bank's shuffle on import.
+  if (fixed.length) flags.fixed = fixed.join(',');
+  if (item.type === 'multiple_choice' && item.scoring === 'all_or_nothing') flags.scoring = 'all_or_nothing';
+  const tags = [...metaTags(item, { points: true, shuffle: (choice && !fixed.length) || item.type === 'matching' }), ...flagTags(flags)];
   let moodleType: string;
   let body = '';
   let questionText = item.stem;
-  const shuffle = `    <shuffleanswers>${item.shuffleOptions === false ? 'false' : 'true'}</shuffleanswers>\n`;
+  const shuffle = `    <shuffleanswers>${item.shuffleOptions === false || fixed.length ? 'false' : 'true'}</shuffleanswers>\n`;
   switch (item.type) {
     case 'single_choice':
       moodleType = 'multichoice';
-      body = `    <single>true</single>\n${shuffle}    <answernumbering>ABCD</answernumbering>\n${item.options.map((o) => answer(item.correct.includes(o.id) ? 100 : 0, o.text)).join('')}`;
+      body = `    <single>true</single>\n${shuffle}    <answernumbering>ABCD</answernumbering>\n${combinedFeedback(item)}${item.options.map((o) => answer(item.correct.includes(o.id) ? 100 : 0, o.text, '', o.feedback)).join('')}`;
       break;
     case 'multiple_choice': {
+      // Stock Moodle has no all-or-nothing multiple answer (multichoiceset is a plugin): right options share 100 %, and a wrong
+      // option takes -100 % in all-or-nothing (any wrong pick gives 0) or one share in partial (each wrong pick cancels a right one).
       const share = 100 / item.correct.length;
-      if (item.scoring === 'all_or_nothing') {
-        moodleType = 'multichoiceset';
-        body = `${shuffle}    <answernumbering>ABCD</answernumbering>\n${item.options.map((o) => answer(item.correct.includes(o.id) ? 100 : 0, o.text)).join('')}`;
-      } else {
-        moodleType = 'multichoice';
-        body = `    <single>false</single>\n${shuffle}    <answernumbering>ABCD</answernumbering>\n${item.options.map((o) => answer(item.correct.includes(o.id) ? share : -share, o.text)).join('')}`;
-      }
+      const wrong = item.scoring === 'all_or_nothing' ? -100 : -share;
+      moodleType = 'multichoice';
+      body = `    <single>false</single>\n${shuffle}    <answernumbering>ABCD</answernumbering>\n${combinedFeedback(item)}${item.options.map((o) => answer(item.correct.includes(o.id) ? share : wrong, o.text, '', o.feedback)).join('')}`;
       break;
     }
     case 'true_false':
       moodleType = 'truefalse';
-      body = `    <answer fraction="${item.value ? 100 : 0}" format="moodle_auto_format"><text>true</text><feedback format="html"><text></text></feedback></answer>\n    <answer fraction="${item.value ? 0 : 100}" format="moodle_auto_format"><text>false</text><feedback format="html"><text></text></feedback></answer>\n`;
+      body =
+        plainAnswer(item.value ? 100 : 0, 'true', item.value ? item.feedback?.correct : item.feedback?.incorrect) +
+        plainAnswer(item.value ? 0 : 100, 'false', item.value ? item.feedback?.incorrect : item.feedback?.correct);
       break;
     case 'short_text':
       moodleType = 'shortanswer';
-      body = `    <usecase>${item.caseSensitive ? 1 : 0}</usecase>\n${item.accepted.map((a) => `    <answer fraction="100" format="moodle_auto_format"><text>${escapeXml(a.replace(/\*/g, '\\*'))}</text><feedback format="html"><text></text></feedback></answer>\n`).join('')}`;
+      body =
+        `    <usecase>${item.caseSensitive ? 1 : 0}</usecase>\n${item.accepted.map((a) => plainAnswer(100, a.replace(/\*/g, '\\*'), item.feedback?.correct)).join('')}` +
+        (item.feedback?.incorrect ? plainAnswer(0, '*', item.feedback.incorrect) : '');
       break;
     case 'numeric':
       moodleType = 'numerical';
-      body = `    <answer fraction="100" format="moodle_auto_format"><text>${formatNumber(item.value)}</text><feedback format="html"><text></text></feedback><tolerance>${formatNumber(item.tolerance ?? 0)}</tolerance></answer>\n    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0</unitpenalty>\n    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n`;
+      body =
+        plainAnswer(100, formatNumber(item.value), item.feedback?.correct, `<tolerance>${formatNumber(item.tolerance ?? 0)}</tolerance>`) +
+        (item.feedback?.incorrect ? plainAnswer(0, '*', item.feedback.incorrect, '<tolerance>0</tolerance>') : '') +
+        '    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0</unitpenalty>\n    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n';
       break;
     case 'matching':
       moodleType = 'matching';
-      body = `${shuffle}${matchingRows(item)
+      body = `${shuffle}${combinedFeedback(item)}${matchingRows(item)
         .map((r) => `    <subquestion format="html"><text>${cdata(r.premise)}</text><answer><text>${escapeXml(r.choice)}</text></answer></subquestion>\n`)
         .join('')}`;
       break;
@@ -348,6 +490,7 @@ export function serializeItem(item: ExportItem | ItemContent): string {
       body =
         `    <layouttype>VERTICAL</layouttype>\n    <selecttype>ALL</selecttype>\n    <selectcount>0</selectcount>\n` +
         `    <gradingtype>${item.scoring === 'partial' ? 'ABSOLUTE_POSITION' : 'ALL_OR_NOTHING'}</gradingtype>\n    <showgrading>SHOW</showgrading>\n    <numberingstyle>none</numberingstyle>\n` +
+        combinedFeedback(item) +
         item.order.map((id, i) => `    <answer fraction="${i + 1}" format="html"><text>${cdata(text.get(id) ?? '')}</text></answer>\n`).join('');
       break;
     }
@@ -370,16 +513,18 @@ export function serializeItem(item: ExportItem | ItemContent): string {
     default:
       throw new Error(`Moodle XML cannot carry ${item.type} items`);
   }
-  const id = 'id' in item ? item.id : '';
+  const id = item.provenance?.externalId ?? ('id' in item ? item.id : '');
+  const hints = item.type === 'essay' ? [] : (item.hints ?? []);
   return (
     `  <question type="${moodleType}">\n` +
-    `    <name><text>${escapeXml(plainName(item.stem))}</text></name>\n` +
+    `    <name><text>${escapeXml(item.provenance?.title ?? plainName(item.stem))}</text></name>\n` +
     textField('questiontext', questionText) +
-    '    <generalfeedback format="html"><text></text></generalfeedback>\n' +
+    feedbackField('generalfeedback', item.feedback?.general) +
     `    <defaultgrade>${formatNumber(item.points ?? 1)}</defaultgrade>\n` +
     '    <penalty>0</penalty>\n    <hidden>0</hidden>\n' +
     `    <idnumber>${escapeXml(id)}</idnumber>\n` +
     body +
+    hints.map((h) => `    <hint format="html"><text>${cdata(h)}</text></hint>\n`).join('') +
     (tags.length ? `    <tags>\n${tags.map((t) => `      <tag><text>${escapeXml(t)}</text></tag>\n`).join('')}    </tags>\n` : '') +
     '  </question>\n'
   );
@@ -387,7 +532,18 @@ export function serializeItem(item: ExportItem | ItemContent): string {
 
 export async function write(source: ItemSource, out: Writable): Promise<void> {
   await writeChunk(out, '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n');
-  for await (const item of source.all()) await writeChunk(out, serializeItem(item));
+  // A category question before each run of items of another category; `top` again once items without one follow.
+  let category = '';
+  for await (const item of source.all()) {
+    const path = item.provenance?.source?.categoryPath ?? [];
+    const current = path.length ? categoryString(path) : '';
+    if (current !== category) {
+      const written = current || categoryString([]);
+      await writeChunk(out, `  <question type="category">\n    <category><text>${escapeXml(written)}</text></category>\n  </question>\n`);
+      category = current;
+    }
+    await writeChunk(out, serializeItem(item));
+  }
   await writeChunk(out, '</quiz>\n');
 }
 

@@ -85,6 +85,16 @@ export default async function resultsRoutes(app: FastifyInstance) {
                   maxPoints: { type: 'number' },
                   status: { type: 'string' },
                   comment: { type: 'string' },
+                  feedback: {
+                    type: 'object',
+                    description: "The item's feedback, as the exam's showFeedback releases it: the general text, the text of the outcome (full points, some, none), the feedback of each option the candidate picked, and the hints",
+                    properties: {
+                      general: { type: 'string' },
+                      outcome: { type: 'string' },
+                      options: { type: 'array', items: { type: 'object', properties: { text: { type: 'string' }, feedback: { type: 'string' } } } },
+                      hints: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
                 },
               },
             },

@@ -13,6 +13,7 @@ import type { AttemptModel } from '../attempts/attempt-model.js';
 import type { UserModel } from '../users/user-model.js';
 import { ScoreChanges, type ScoreChangeModel } from '../grading/score-changes.js';
 import type { ResultRow } from '../contracts/results.js';
+import type { BankReader, ItemRevision } from '../bank/item-types.js';
 
 /** One row of GET /api/exams/:id/results. */
 export type { ResultRow };
@@ -35,13 +36,43 @@ export interface AttemptResultView {
    * Absent for the candidate until the exam closes: per-item right and wrong
    * is the key in small pieces, and others may still be sitting.
    */
-  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string; feedback?: ItemResultFeedback }[];
   /** Set when `perItem` is held back: when the exam closes and it is shown. */
   perItemFrom?: string;
   /** True when a regrade or a manual grade changed the score after it was released. */
   scoreChanged: boolean;
   /** Each such change, oldest first. */
   scoreChanges: { at: string; cause: 'regrade' | 'manual_grade'; before: { score: number; score10: number }; after: { score: number; score10: number } }[];
+}
+
+/**
+ * An item's feedback as a result shows it (src/contracts/items.ts
+ * ItemFeedback): `outcome` is the correct, partial or incorrect text that
+ * fits the points got; `options` the feedback of the options picked, by
+ * their text (a candidate knows options by their text, not by ids).
+ */
+export interface ItemResultFeedback {
+  general?: string;
+  outcome?: string;
+  options?: { text: string; feedback: string }[];
+  hints?: string[];
+}
+
+/** The feedback one scored item shows, or undefined when it has none. */
+export function resultFeedback(item: ItemRevision, response: unknown, points: number, maxPoints: number, status: 'scored' | 'pending'): ItemResultFeedback | undefined {
+  const out: ItemResultFeedback = {};
+  if (item.feedback?.general) out.general = item.feedback.general;
+  if (status === 'scored') {
+    const outcome = points >= maxPoints ? item.feedback?.correct : points > 0 ? item.feedback?.partial : item.feedback?.incorrect;
+    if (outcome) out.outcome = outcome;
+  }
+  if (item.type === 'single_choice' || item.type === 'multiple_choice') {
+    const picked = new Set(Array.isArray(response) ? response.map(String) : typeof response === 'string' ? [response] : []);
+    const options = item.options.filter((o) => picked.has(o.id) && o.feedback).map((o) => ({ text: o.text, feedback: o.feedback! }));
+    if (options.length) out.options = options;
+  }
+  if (item.hints?.length) out.hints = item.hints;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**
@@ -59,6 +90,8 @@ export interface ResultsDeps {
   Exam: ExamModel;
   /** Changes of released scores (src/grading/score-changes.ts). */
   ScoreChange: ScoreChangeModel;
+  /** The pinned revisions, for their feedback. */
+  bank: Pick<BankReader, 'revisions'>;
   /** @defaultValue `() => new Date()` */
   now?: () => Date;
 }
@@ -129,6 +162,8 @@ export class ResultsService {
     const changes = await this.scoreChanges.forAttempt(attemptId, result.version);
     const closesAt = new Date(exam.closesAt);
     const detail = !own || this.now().getTime() >= closesAt.getTime();
+    // Feedback tells the key: never before the per-item detail, and not at all to a candidate when the exam says never.
+    const feedback = detail && (!own || exam.showFeedback !== 'never') ? await this.feedbackOf(attemptId, result.perItem) : undefined;
     return {
       attemptId,
       examId: exam._id,
@@ -151,6 +186,7 @@ export class ResultsService {
               maxPoints: roundScore(p.maxPoints),
               status: p.status,
               ...(p.comment ? { comment: p.comment } : {}),
+              ...(feedback?.[i] ? { feedback: feedback[i] } : {}),
             })),
           }
         : { perItemFrom: closesAt.toISOString() }),
@@ -162,6 +198,19 @@ export class ResultsService {
         after: { score: c.after.score, score10: c.after.score10 },
       })),
     };
+  }
+
+  /** Feedback of each item of a result, from its pinned revision and the attempt's response. */
+  private async feedbackOf(attemptId: string, perItem: Result['perItem']): Promise<(ItemResultFeedback | undefined)[]> {
+    const revisions = await this.deps.bank.revisions(perItem.map((p) => ({ itemId: p.itemId, revision: p.revision })));
+    const byPin = new Map(revisions.map((r) => [`${r.itemId}:${r.revision}`, r]));
+    if (!revisions.some((r) => r.feedback || r.hints?.length || ('options' in r && r.options.some((o) => o.feedback)))) return [];
+    const attempt = await nativeOf<{ _id: string; answers?: Record<string, unknown> }>(this.deps.Attempt).findOne({ _id: attemptId }, { projection: { answers: 1 } });
+    const answers = attempt?.answers ?? {};
+    return perItem.map((p) => {
+      const item = byPin.get(`${p.itemId}:${p.revision}`);
+      return item ? resultFeedback(item, Object.hasOwn(answers, p.itemId) ? answers[p.itemId] : undefined, p.points, p.maxPoints, p.status) : undefined;
+    });
   }
 }
 

@@ -49,6 +49,14 @@ export interface MyExam {
   attemptId?: string | null;
 }
 
+/** An item's feedback in a result, as the exam releases it: the general text, the outcome's, the picked options', the hints. */
+export interface ResultFeedback {
+  general?: string;
+  outcome?: string;
+  options?: { text: string; feedback: string }[];
+  hints?: string[];
+}
+
 /** `GET /api/attempts/:id/result` as the candidate sees it (never the key). */
 export interface AttemptResult {
   attemptId: string;
@@ -60,7 +68,7 @@ export interface AttemptResult {
   gradedAt: string;
   version: number;
   /** Points per item: only once the exam has closed. */
-  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string }[];
+  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string; feedback?: ResultFeedback }[];
   /** While `perItem` is held back: when it is shown. */
   perItemFrom?: string;
   scoreChanged?: boolean;

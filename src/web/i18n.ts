@@ -133,6 +133,9 @@ const student = {
   'result.colItem': 'Câu',
   'result.colPoints': 'Điểm',
   'result.colComment': 'Nhận xét',
+  'result.colFeedback': 'Phản hồi',
+  'result.youPicked': 'Bạn chọn',
+  'result.hints': 'Gợi ý',
   'result.itemPending': 'Chờ chấm',
   'result.unavailable': 'Chưa tải được kết quả: {message}',
 
@@ -293,6 +296,9 @@ const en: Record<MessageKey, string> = {
   'result.colItem': 'Question',
   'result.colPoints': 'Points',
   'result.colComment': 'Comment',
+  'result.colFeedback': 'Feedback',
+  'result.youPicked': 'You picked',
+  'result.hints': 'Hints',
   'result.itemPending': 'Awaiting marking',
   'result.unavailable': 'Could not load your result: {message}',
 

@@ -75,6 +75,7 @@ t.test('a maths paper of pictures, uploaded as multipart: pictures in the media 
   // The paper's pictures arrive as data: URLs and the bank moves them into the media library on write.
   t.match(q2, { type: 'single_choice', language: 'vi', stem: /<img src="\/api\/media\/[0-9a-f]{64}"/ });
   t.match(q2.options[0].text, /<img src="\/api\/media\/[0-9a-f]{64}"/, 'option pictures too');
+  t.same(q2.provenance, { source: { file: 'Toan.docx', format: 'docx' } }, 'the uploaded file name is the provenance');
   const picture = /\/api\/media\/([0-9a-f]{64})/.exec(q2.stem)![0];
   const served = await author({ method: 'GET', url: picture });
   t.equal(served.statusCode, 200, 'the author is served the picture');
@@ -123,6 +124,8 @@ t.test('dryRun answers what would be stored, item by item, and writes nothing', 
       points: 1,
       sharing: 'org',
       shuffleOptions: true,
+      // Where it came from: a raw body has no file name (a multipart upload or ?fileName= gives one).
+      provenance: { source: { format: 'docx' } },
     },
   });
   t.match(body.items[0].section, /^PHẦN I/);

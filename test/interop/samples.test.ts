@@ -162,15 +162,20 @@ t.test('Moodle XML: the examples of Moodle\'s XML documentation', async (t) => {
     stem: 'What is the answer to this question?',
     shuffleOptions: true,
     options: [
-      { id: 'A', text: 'The correct answer' },
-      { id: 'B', text: 'A distractor' },
-      { id: 'C', text: 'Another distractor' },
+      { id: 'A', text: 'The correct answer', feedback: 'Correct!' },
+      { id: 'B', text: 'A distractor', feedback: 'Ooops!' },
+      { id: 'C', text: 'Another distractor', feedback: 'Ooops!' },
     ],
     correct: ['A'],
-  });
-  t.same(item(items, 1), { type: 'true_false', stem: '<p>The sun rises in the <b>east</b>.</p>', value: true });
-  t.same(item(items, 2), { type: 'short_text', stem: "Who's buried in Grant's tomb?", accepted: ['The correct answer', 'An alternative answer'], caseSensitive: false });
-  t.same(item(items, 3), { type: 'numeric', stem: 'What is 20 + 3?', points: 2, value: 23, tolerance: 0.5 });
+    provenance: { title: 'Name of question', source: { categoryPath: ['Default for the course'] } },
+  }, 'per-answer feedback stays on its option; the name and category are the provenance');
+  t.same(
+    item(items, 1),
+    { type: 'true_false', stem: '<p>The sun rises in the <b>east</b>.</p>', value: true, feedback: { correct: 'Correct!', incorrect: 'Ooops!' }, provenance: { title: 'Name of question', source: { categoryPath: ['Default for the course'] } } },
+    "the right answer's feedback is the correct outcome's, the other's the incorrect one's",
+  );
+  t.same(item(items, 2), { type: 'short_text', stem: "Who's buried in Grant's tomb?", accepted: ['The correct answer', 'An alternative answer'], caseSensitive: false, feedback: { correct: 'Correct!' }, provenance: { title: 'Name of question', source: { categoryPath: ['Default for the course'] } } });
+  t.same(item(items, 3), { type: 'numeric', stem: 'What is 20 + 3?', points: 2, value: 23, tolerance: 0.5, feedback: { correct: 'Feedback' }, provenance: { title: 'Name of question', source: { categoryPath: ['Default for the course'] } } });
   t.same(item(items, 4), {
     type: 'matching',
     stem: 'Match the pairs.',
@@ -185,8 +190,9 @@ t.test('Moodle XML: the examples of Moodle\'s XML documentation', async (t) => {
       { id: 'c3', text: 'A distractor with no pair.' },
     ],
     pairs: { p1: 'c1', p2: 'c2' },
+    provenance: { title: 'Name of question', source: { categoryPath: ['Default for the course'] } },
   }, 'a subquestion without text is a distractor choice');
-  t.same(item(items, 5), { type: 'essay', stem: 'Write about your summer holidays.', rubric: [{ criterion: 'Đánh giá chung', maxPoints: 1 }] });
+  t.same(item(items, 5), { type: 'essay', stem: 'Write about your summer holidays.', rubric: [{ criterion: 'Đánh giá chung', maxPoints: 1 }], provenance: { title: 'Name of question', source: { categoryPath: ['Default for the course'] } } });
   t.same(item(items, 6), {
     type: 'cloze',
     stem: 'Capitals',
@@ -195,7 +201,8 @@ t.test('Moodle XML: the examples of Moodle\'s XML documentation', async (t) => {
       { id: 'b1', accepted: ['Berlin'] },
       { id: 'b2', value: 3.14, tolerance: 0.01 },
     ],
-  });
+    provenance: { source: { categoryPath: ['Default for the course'] } },
+  }, 'a name used as the stem is not repeated as a title');
   t.match(items[7], { error: 'Moodle question type description is not supported' });
   t.match(items[8], { error: 'Moodle question type ddwtos is not supported' });
   t.match(items[9], { error: 'Moodle question type calculated is not supported' });
@@ -225,8 +232,9 @@ t.test('Moodle XML: Vietnamese content, tags as metadata, plain text escaped, pa
       { id: 'D', text: '3' },
     ],
     correct: ['C'],
+    provenance: { title: 'Cực trị' },
   });
-  t.same(item(items, 1), { type: 'short_text', stem: 'Thủ đô của Việt Nam là thành phố nào? (viết &lt;tên&gt;)', accepted: ['Hà Nội'], caseSensitive: false });
+  t.same(item(items, 1), { type: 'short_text', stem: 'Thủ đô của Việt Nam là thành phố nào? (viết &lt;tên&gt;)', accepted: ['Hà Nội'], caseSensitive: false, provenance: { title: 'Thủ đô' } });
   t.match(items[1]!.warnings, [/Partial credit \(50%\) for answer Thăng Long is dropped/]);
 });
 

@@ -124,7 +124,15 @@ t.test('results: grading, then the total; points per item after the exam closes;
       scoreChanges: [{ at: '2030-05-01T08:00:00.000Z', cause: 'regrade', before: { score: 8.5, score10: 8.5 }, after: { score: 9, score10: 9 } }],
       perItem: [
         { number: 1, itemId: 'q-single', points: 1, maxPoints: 1, status: 'scored' },
-        { number: 2, itemId: 'q-multi', points: 0.5, maxPoints: 1, status: 'scored', comment: 'Thiếu một đáp án' },
+        {
+          number: 2,
+          itemId: 'q-multi',
+          points: 0.5,
+          maxPoints: 1,
+          status: 'scored',
+          comment: 'Thiếu một đáp án',
+          feedback: { outcome: '<p>Gần đúng</p>', options: [{ text: '\\(x = 2\\)', feedback: 'Đúng <b>một</b> nghiệm' }], general: 'Phương trình có hai nghiệm.', hints: ['Phân tích thành nhân tử'] },
+        },
         { number: 3, itemId: 'q-essay', points: 0, maxPoints: 2, status: 'pending' },
       ],
     }),
@@ -135,7 +143,7 @@ t.test('results: grading, then the total; points per item after the exam closes;
   t.match(await after.locator('.result-change').textContent(), /Điểm đã được điều chỉnh \(chấm lại, .+\): 8,5 → 9\./, 'the change a regrade made is shown');
   const table = after.getByRole('table', { name: 'Điểm từng câu' });
   t.same(
-    await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => c.textContent))),
+    await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => c.textContent).slice(0, 3))),
     [
       ['Câu 1', '1/1', ''],
       ['Câu 2', '0,5/1', 'Thiếu một đáp án'],
@@ -143,6 +151,12 @@ t.test('results: grading, then the total; points per item after the exam closes;
     ],
     'points per item once the exam has closed',
   );
+  const feedback = table.locator('td.result-feedback');
+  t.equal(await feedback.count(), 3, 'a feedback column once an item has released feedback');
+  t.equal(await feedback.nth(0).textContent(), '', 'empty for items without it');
+  t.match(await feedback.nth(1).textContent(), /^Gần đúng\s*Bạn chọn .+: Đúng một nghiệm\s*Phương trình có hai nghiệm\.\s*Gợi ý\s*Phân tích thành nhân tử$/, 'the outcome, the picked option, the general text and the hints');
+  t.equal(await feedback.nth(1).locator('b').textContent(), 'một', 'drawn as the safe HTML it is');
+  t.equal(await feedback.nth(1).locator('.katex').count(), 1, 'maths typeset');
   await screenshot(page, 'result-detail');
   t.same(await axeViolations(page), [], 'the end screen with a result passes axe-core');
   t.same(unexpected(s.problems), []);

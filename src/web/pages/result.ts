@@ -14,7 +14,8 @@
  * scores. A score held back until the exam closes is asked for again at
  * that moment.
  */
-import { ApiError, attemptResult, type AttemptResult } from '../api.js';
+import { ApiError, attemptResult, type AttemptResult, type ResultFeedback } from '../api.js';
+import { renderRichText } from '../items/render.js';
 import { h } from '../dom.js';
 import { formatDateTime, formatNumber, t } from '../i18n.js';
 
@@ -154,13 +155,26 @@ export function resultPanel(token: string, attemptId: string, options: { compact
   };
 }
 
+/** An item's released feedback: HTML of the bank's safe subset, drawn by the same renderer as the items. */
+function feedbackCell(feedback: ResultFeedback | undefined): HTMLElement {
+  const cell = h('td', { class: 'result-feedback' });
+  if (!feedback) return cell;
+  const block = (html: string, cls: string) => h('div', { class: cls }, renderRichText(html));
+  if (feedback.outcome) cell.append(block(feedback.outcome, 'feedback-outcome'));
+  for (const o of feedback.options ?? []) cell.append(h('div', { class: 'feedback-option' }, h('span', { class: 'muted' }, t('result.youPicked')), ' ', renderRichText(o.text), ': ', renderRichText(o.feedback)));
+  if (feedback.general) cell.append(block(feedback.general, 'feedback-general'));
+  if (feedback.hints?.length) cell.append(h('p', { class: 'muted' }, t('result.hints')), h('ol', { class: 'feedback-hints' }, ...feedback.hints.map((x) => h('li', null, renderRichText(x)))));
+  return cell;
+}
+
 function perItemTable(rows: NonNullable<AttemptResult['perItem']>): HTMLElement {
   const hasComments = rows.some((r) => r.comment);
+  const hasFeedback = rows.some((r) => r.feedback);
   return h(
     'table',
     { class: 'result-table' },
     h('caption', null, t('result.perItem')),
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('result.colItem')), h('th', { scope: 'col' }, t('result.colPoints')), hasComments && h('th', { scope: 'col' }, t('result.colComment')))),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('result.colItem')), h('th', { scope: 'col' }, t('result.colPoints')), hasComments && h('th', { scope: 'col' }, t('result.colComment')), hasFeedback && h('th', { scope: 'col' }, t('result.colFeedback')))),
     h(
       'tbody',
       null,
@@ -171,6 +185,7 @@ function perItemTable(rows: NonNullable<AttemptResult['perItem']>): HTMLElement 
           h('th', { scope: 'row' }, t('exam.question', { n: r.number })),
           h('td', null, r.status === 'pending' ? t('result.itemPending') : `${formatNumber(r.points)}/${formatNumber(r.maxPoints)}`),
           hasComments && h('td', null, r.comment ?? ''),
+          hasFeedback && feedbackCell(r.feedback),
         ),
       ),
     ),

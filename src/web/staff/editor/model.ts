@@ -120,11 +120,18 @@ export function toBody(draft: ItemContent, options: { includeOwner: boolean }): 
   }
   if (draft.shuffleOptions !== undefined) body.shuffleOptions = draft.shuffleOptions;
   if (options.includeOwner && defined(draft.ownerOrgId)) body.ownerOrgId = draft.ownerOrgId;
+  // Feedback fields left blank are left out (the server refuses an empty text).
+  const feedback = Object.fromEntries(Object.entries(draft.feedback ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== ''));
+  if (Object.keys(feedback).length) body.feedback = feedback;
+  const hints = (draft.hints ?? []).filter((x) => x.trim() !== '');
+  if (hints.length) body.hints = hints;
+  // Where an imported item came from is kept through every edit.
+  if (draft.provenance) body.provenance = draft.provenance;
 
   switch (draft.type) {
     case 'single_choice':
     case 'multiple_choice':
-      body.options = (draft.options ?? []).map((o) => (o.fixed ? { id: o.id, text: o.text, fixed: true } : { id: o.id, text: o.text }));
+      body.options = (draft.options ?? []).map((o) => ({ id: o.id, text: o.text, ...(o.fixed ? { fixed: true } : {}), ...(o.feedback?.trim() ? { feedback: o.feedback } : {}) }));
       body.correct = draft.correct ?? [];
       if (draft.type === 'multiple_choice' && draft.scoring) body.scoring = draft.scoring;
       break;

@@ -155,7 +155,17 @@ function choiceEditor(draft: ItemContent, env: EditorEnv, multiple: boolean): Ch
           (o as { fixed?: boolean }).fixed = fixed.box.checked || undefined;
           env.changed();
         });
-        return [h('div', { class: 'row-key' }, h('label', { class: 'check check--key', for: right.id }, right, h('span', null, t('staff.editor.isCorrect'))), fixed.wrap)];
+        const feedbackPath = `/options/${i}/feedback`;
+        const feedback = input({ id: pathId(feedbackPath) });
+        feedback.value = (o as { feedback?: string }).feedback ?? '';
+        feedback.addEventListener('input', () => {
+          (o as { feedback?: string }).feedback = feedback.value || undefined;
+          env.changed();
+        });
+        return [
+          h('div', { class: 'row-key' }, h('label', { class: 'check check--key', for: right.id }, right, h('span', null, t('staff.editor.isCorrect'))), fixed.wrap),
+          field(t('staff.editor.optionFeedback'), feedback, { path: feedbackPath, errors: env.errors, class: 'field--grow' }),
+        ];
       },
     },
     env,

@@ -241,6 +241,37 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
       });
   }, 300);
 
+  // Feedback and hints: shown to candidates only as the exam's release rules allow.
+  const feedbackArea = (key: 'general' | 'correct' | 'partial' | 'incorrect') => {
+    const area = textarea({ id: pathId(`/feedback/${key}`), rows: 2, class: 'rich-input' });
+    area.value = draft.feedback?.[key] ?? '';
+    area.addEventListener('input', () => {
+      draft.feedback = { ...draft.feedback, [key]: area.value };
+    });
+    return field(t(`staff.editor.feedback.${key}`), area, { path: `/feedback/${key}`, errors });
+  };
+  const hints = textarea({ id: pathId('/hints'), rows: 3 });
+  hints.value = (draft.hints ?? []).join('\n');
+  hints.addEventListener('input', () => (draft.hints = hints.value.split('\n')));
+  const provenance = draft.provenance;
+  const provenanceRows: [string, string][] = provenance
+    ? [
+        [t('staff.editor.provenance.title'), provenance.title ?? ''],
+        [t('staff.editor.provenance.externalId'), provenance.externalId ?? ''],
+        [t('staff.editor.provenance.file'), provenance.source?.file ?? ''],
+        [t('staff.editor.provenance.format'), provenance.source?.format ?? ''],
+        [t('staff.editor.provenance.category'), (provenance.source?.categoryPath ?? []).join(' / ')],
+      ].filter((r): r is [string, string] => r[1] !== '')
+    : [];
+  const provenancePanel = provenanceRows.length
+    ? h(
+        'section',
+        { class: 'panel provenance', 'aria-labelledby': 'provenance-title' },
+        h('h2', { id: 'provenance-title' }, t('staff.editor.provenance')),
+        h('dl', { class: 'meta-list' }, ...provenanceRows.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      )
+    : null;
+
   const shuffle = checkbox(t('staff.editor.shuffleOptions'), draft.shuffleOptions !== false);
   shuffle.box.addEventListener('change', () => (draft.shuffleOptions = shuffle.box.checked));
 
@@ -339,6 +370,15 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
     h('section', { class: 'panel' }, typePart),
     h(
       'section',
+      { class: 'panel feedback-panel' },
+      h('h2', null, t('staff.editor.feedback')),
+      h('p', { class: 'hint' }, t('staff.editor.feedbackHint')),
+      feedbackArea('general'),
+      h('div', { class: 'form-grid' }, feedbackArea('correct'), feedbackArea('partial'), feedbackArea('incorrect')),
+      field(t('staff.editor.hints'), hints, { path: '/hints', errors, hint: t('staff.editor.hintsHint') }),
+    ),
+    h(
+      'section',
       { class: 'panel' },
       h('h2', null, t('staff.editor.classification')),
       h(
@@ -357,6 +397,7 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
       ownerField,
     ),
     h('section', { class: 'panel' }, sharing),
+    provenancePanel,
     h(
       'section',
       { class: 'panel' },
