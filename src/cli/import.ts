@@ -166,7 +166,7 @@ export class Progress {
   }
 }
 
-async function request(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+export async function request(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
     res = await fetch(url, init);
@@ -183,12 +183,12 @@ async function request(url: string, init: RequestInit): Promise<{ status: number
   return { status: res.status, body };
 }
 
-function apiMessage(body: unknown): string {
+export function apiMessage(body: unknown): string {
   const error = (body as { error?: { message?: string } } | null)?.error;
   return error?.message ?? String(body).slice(0, 200);
 }
 
-async function tokenFor(o: Options): Promise<string> {
+export async function tokenFor(o: Pick<Options, 'url' | 'token' | 'user' | 'password'>): Promise<string> {
   if (o.token) return o.token;
   const res = await request(`${o.url}/api/auth/login`, {
     method: 'POST',
