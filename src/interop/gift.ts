@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { ItemContent, ItemType } from '../bank/item-types.js';
 import { defaultRubric, draft, labelled, matchingFromRows, matchingRows } from './drafts.js';
+import { categorySegments } from './categories.js';
 import { htmlToText, textToHtml } from './plain-text.js';
 import {
   decodeText,
@@ -35,8 +36,12 @@ import {
  * An answer block inside the sentence is Moodle's "missing word" form: the
  * stem gets `_____` where the block was. Texts in `[plain]` are escaped,
  * `[markdown]` is rendered, `[html]` and `[moodle]` are HTML (the bank
- * sanitises them). What an item cannot keep — titles, `$CATEGORY:`,
- * feedback, partial credit — is a warning on that question; what cannot be
+ * sanitises them). Titles, the first `[id:…]` and the `$CATEGORY:` path
+ * are the item's provenance (the category gives the topic,
+ * src/interop/categories.ts); general feedback, true/false's two feedbacks,
+ * the right answer's feedback and each option's feedback are its feedback.
+ * What an item cannot keep — other answers' feedback, partial credit — is a
+ * warning on that question; what cannot be
  * read (a description, a second answer block, several full-credit answers
  * of a single-answer question) is that question's error.
  *
@@ -204,12 +209,22 @@ function commentMeta(comments: string[]): ReadMeta {
   return readMetaTags(tags);
 }
 
-/** What the file says about a question that is not stored (yet): named in its warnings. */
+/** What the file says about a question beside its content: kept on the item (provenance, feedback) or named in its warnings. */
 interface Context {
   category?: string;
-  /** The question's `::title::`, named in its error. */
+  /** The question's `::title::`: its provenance title, and named in its error. */
   title?: string;
+  /** Moodle's `// [id:…]`: its provenance external id. */
+  externalId?: string;
+  /** General and outcome feedback (`####…`, true/false's `#…#…`, the right answer's `#…`). */
+  feedback: { general?: string; correct?: string; incorrect?: string };
   warnings: string[];
+}
+
+/** A feedback text of the file as the HTML the item keeps; '' when it shows nothing (only empty markup). */
+function feedbackHtml(text: string): string {
+  const html = toHtml({ format: 'moodle', text: text.trim() });
+  return /<img\b/i.test(html) || htmlToText(html).trim() !== '' ? html : '';
 }
 
 /**
@@ -230,17 +245,18 @@ function parseBlock(block: Block, ctx: Context): ItemDraft {
     else {
       const title = restore(text.slice(2, end)).trim();
       text = text.slice(end + 2).trim();
-      if (title) {
-        ctx.title = title;
-        warnings.push(`Title ${quote(title)} is not kept: items have no title field`);
-      }
+      if (title) ctx.title = title;
     }
   }
   for (const c of block.comments) {
     // Moodle 3.6+ writes a question's idnumber as `// [id:…]` beside its tags.
-    for (const m of c.matchAll(/\[id:((?:\\\]|[^\]])*)\]/g)) warnings.push(`Moodle id number ${quote(m[1]!.replace(/\\]/g, ']').trim())} is not kept: items have no external id`);
+    for (const m of c.matchAll(/\[id:((?:\\\]|[^\]])*)\]/g)) {
+      const id = m[1]!.replace(/\\]/g, ']').trim();
+      if (!id) continue;
+      if (ctx.externalId === undefined) ctx.externalId = id;
+      else warnings.push(`Moodle id number ${quote(id)} is not kept: the question's first id number, ${quote(ctx.externalId)}, is`);
+    }
   }
-  if (ctx.category !== undefined) warnings.push(`Category ${quote(ctx.category)} is not kept: the item goes to the import's topic`);
 
   const open = text.indexOf('{');
   const close = text.indexOf('}');
@@ -263,11 +279,11 @@ function parseBlock(block: Block, ctx: Context): ItemDraft {
   const general = body.lastIndexOf('####');
   if (general !== -1) {
     const feedback = withFormat(body.slice(general + 4), 'moodle').text;
-    if (feedback) warnings.push(`General feedback ${quote(feedback)} is dropped: items have no feedback`);
+    ctx.feedback.general = feedbackHtml(feedback);
     body = body.slice(0, general).trim();
   }
   const dropFeedback = (what: string, feedback: string) => {
-    if (feedback) warnings.push(`Feedback ${quote(feedback)} on ${what} is dropped: items have no feedback`);
+    if (feedback) warnings.push(`Feedback ${quote(feedback)} on ${what} is dropped: the item keeps no feedback for it`);
   };
   const { common, flags } = meta;
 
@@ -281,8 +297,10 @@ function parseBlock(block: Block, ctx: Context): ItemDraft {
   if (['T', 'TRUE', 'F', 'FALSE'].includes(tfWord)) {
     // `{T#feedback for a wrong answer#feedback for the right one}`
     const bits = body.split('#');
-    dropFeedback('a wrong answer', withFormat(bits[1] ?? '', 'moodle').text);
-    dropFeedback('the right answer', withFormat(bits.slice(2).join('#'), 'moodle').text);
+    const wrong = withFormat(bits[1] ?? '', 'moodle').text.trim();
+    const right = withFormat(bits.slice(2).join('#'), 'moodle').text.trim();
+    ctx.feedback.incorrect = feedbackHtml(wrong);
+    ctx.feedback.correct = feedbackHtml(right);
     return draft('true_false', stem, common, { value: tfWord.startsWith('T') });
   }
   return shortAnswer(body, stem, common, flags, format, ctx, dropFeedback);
@@ -297,7 +315,9 @@ function numeric(body: string, stem: string, common: Common, format: TextFormat,
   const tilde = answers.indexOf('~');
   if (tilde !== -1) {
     // `~#text`: feedback for any other answer.
-    drop('any other answer', commented(answers.slice(tilde + 1)).feedback || withFormat(answers.slice(tilde + 1), 'moodle').text);
+    const other = (commented(answers.slice(tilde + 1)).feedback || withFormat(answers.slice(tilde + 1), 'moodle').text).trim();
+    // Feedback for any other answer is what a wrong answer gets.
+    ctx.feedback.incorrect = feedbackHtml(other);
     answers = answers.slice(0, tilde);
   }
   const parts = split(answers, '=').filter((p) => p !== '');
@@ -311,8 +331,10 @@ function numeric(body: string, stem: string, common: Common, format: TextFormat,
   const full = read.filter((a) => a.weight === 1);
   if (full.length !== 1) throw new ItemProblem(`GIFT numerical question has ${full.length} full-credit answers; a numeric item has exactly one`);
   for (const a of read) {
-    if (a !== full[0]) ctx.warnings.push(`Answer ${a.text} (${percent(a.weight)}) is dropped: a numeric item has one answer`);
-    drop(`answer ${a.text}`, a.feedback);
+    if (a !== full[0]) {
+      ctx.warnings.push(`Answer ${a.text} (${percent(a.weight)}) is dropped: a numeric item has one answer`);
+      drop(`answer ${a.text}`, a.feedback);
+    } else ctx.feedback.correct = feedbackHtml(a.feedback);
   }
   return draft('numeric', stem, common, { value: full[0]!.value, tolerance: full[0]!.tolerance });
 }
@@ -336,7 +358,11 @@ function choice(body: string, stem: string, common: Common, flags: Flags, format
     read.map((a) => a.html),
     ids.option,
   );
-  read.forEach((a, i) => drop(`option ${options[i]!.id}`, a.feedback));
+  // Each answer's feedback is its option's: shown to whoever picked it.
+  read.forEach((a, i) => {
+    const feedback = feedbackHtml(a.feedback);
+    if (feedback) Object.assign(options[i]!, { feedback });
+  });
   if (single) {
     const right = read.flatMap((a, i) => (a.weight >= 1 ? [options[i]!.id] : []));
     if (right.length !== 1) throw new ItemProblem(`GIFT multiple choice has ${right.length} full-credit answers; a single-answer item has one (use ~%weight% for several right answers)`);
@@ -382,12 +408,16 @@ function shortAnswer(body: string, stem: string, common: Common, flags: Flags, f
     return { weight, text: withFormat(answer, format).text, feedback };
   });
   const accepted: string[] = [];
+  // The right answers' feedback is the correct outcome's when they agree.
+  const rightFeedback = new Set(read.filter((a) => a.weight === 1 && a.feedback).map((a) => a.feedback.trim()));
+  if (rightFeedback.size === 1) ctx.feedback.correct = feedbackHtml([...rightFeedback][0]!);
   for (const a of read) {
-    drop(`answer ${quote(a.text)}`, a.feedback);
     if (a.weight !== 1) {
+      drop(`answer ${quote(a.text)}`, a.feedback);
       ctx.warnings.push(`Answer ${quote(a.text)} (${percent(a.weight)}) is dropped: a short answer accepts full-credit answers only`);
       continue;
     }
+    if (rightFeedback.size > 1) drop(`answer ${quote(a.text)}`, a.feedback);
     if (a.text === '') throw new ItemProblem('GIFT short answer has an empty answer');
     if (a.text.includes('*')) throw new ItemProblem(`GIFT short answer ${quote(a.text)} uses Moodle's * wildcard; the bank's short answers match whole texts`);
     accepted.push(a.text);
@@ -408,6 +438,22 @@ function linkTargets(value: unknown): string[] {
   return [];
 }
 
+/** The question's title, id number, category path and feedback on its item. */
+function withProvenance(item: ItemDraft, ctx: Context): ItemDraft {
+  const categoryPath = ctx.category !== undefined ? categorySegments(ctx.category) : [];
+  const provenance = {
+    ...(ctx.title ? { title: [...ctx.title].slice(0, 300).join('') } : {}),
+    ...(ctx.externalId ? { externalId: [...ctx.externalId].slice(0, 200).join('') } : {}),
+    ...(categoryPath.length ? { source: { categoryPath } } : {}),
+  };
+  const feedback = Object.fromEntries(Object.entries(ctx.feedback).filter(([, v]) => v));
+  return {
+    ...item,
+    ...(Object.keys(provenance).length ? { provenance } : {}),
+    ...(Object.keys(feedback).length ? { feedback } : {}),
+  } as ItemDraft;
+}
+
 export function parse(input: Buffer | string): ParseResult {
   const items: ParsedEntry[] = [];
   let category: string | undefined;
@@ -419,9 +465,9 @@ export function parse(input: Buffer | string): ParseResult {
       continue;
     }
     const index = items.length;
-    const ctx: Context = { ...(category !== undefined ? { category } : {}), warnings: [] };
+    const ctx: Context = { ...(category !== undefined ? { category } : {}), feedback: {}, warnings: [] };
     try {
-      const item = parseBlock(block, ctx);
+      const item = withProvenance(parseBlock(block, ctx), ctx);
       // The bank keeps no links (src/bank/sanitize.ts): their text stays, their address would go unnoticed.
       for (const href of linkTargets(item)) ctx.warnings.push(`Link to ${quote(href)} is dropped: items keep the link's text, not links`);
       items.push({ index, line: block.start, item, ...(ctx.warnings.length ? { warnings: ctx.warnings } : {}) });
@@ -438,36 +484,52 @@ function weightText(w: number): string {
   return formatNumber(Math.round(w * 100000) / 100000);
 }
 
-/** One question in GIFT, with its tag comment and a trailing blank line. */
+/** ` #feedback` after an answer, or nothing. */
+function fb(html: string | undefined): string {
+  return html ? `#[html]${escapeGift(html)}` : '';
+}
+
+/**
+ * One question in GIFT, with its tag comment and a trailing blank line: the
+ * provenance title as `::title::`, the external id (else the bank id) as
+ * Moodle's `// [id:…]`, feedback where GIFT has a place for it (general
+ * `####`, each option's, true/false's two, the right answer's of numeric and
+ * short answers, numeric's "any other answer"). Hints and the partial outcome's
+ * feedback have no GIFT form.
+ */
 export function serializeItem(item: ExportItem | ItemContent): string {
   const flags: Record<string, string> = {};
   if (item.type === 'multiple_choice' && item.scoring === 'all_or_nothing') flags.scoring = 'all_or_nothing';
   if (item.type === 'short_text' && item.caseSensitive) flags.case = 'true';
   if (item.type === 'short_text' && item.ignoreDiacritics) flags.diacritics = 'ignore';
   const tags = [...metaTags(item), ...flagTags(flags)];
-  const head = tags.length ? `// ${tags.map((t) => `[tag:${t.replace(/]/g, ')')}]`).join(' ')}\n` : '';
-  const title = 'id' in item ? `::${escapeGift(item.id)}::` : '';
+  const externalId = item.provenance?.externalId ?? ('id' in item ? item.id : undefined);
+  const comment = [...(externalId ? [`[id:${externalId.replace(/]/g, '\\]')}]`] : []), ...tags.map((t) => `[tag:${t.replace(/]/g, ')')}]`)];
+  const head = comment.length ? `// ${comment.join(' ')}\n` : '';
+  const title = item.provenance?.title ? `::${escapeGift(item.provenance.title)}::` : '';
   const stem = `${title}[html]${escapeGift(item.stem)}`;
+  const feedback = item.feedback ?? {};
   const lines = (list: string[]) => `{\n${list.map((l) => `\t${l}`).join('\n')}\n}`;
   let answers: string;
   switch (item.type) {
     case 'single_choice':
-      answers = lines(item.options.map((o) => `${item.correct.includes(o.id) ? '=' : '~'}${answerText(o.text)}`));
+      answers = lines(item.options.map((o) => `${item.correct.includes(o.id) ? '=' : '~'}${answerText(o.text)}${fb(o.feedback)}`));
       break;
     case 'multiple_choice': {
       const share = 100 / item.correct.length;
       const wrong = item.scoring === 'all_or_nothing' ? -100 : -share;
-      answers = lines(item.options.map((o) => `~%${weightText(item.correct.includes(o.id) ? share : wrong)}%${answerText(o.text)}`));
+      answers = lines(item.options.map((o) => `~%${weightText(item.correct.includes(o.id) ? share : wrong)}%${answerText(o.text)}${fb(o.feedback)}`));
       break;
     }
     case 'true_false':
-      answers = `{${item.value ? 'TRUE' : 'FALSE'}}`;
+      // `{T#feedback for a wrong answer#feedback for the right one}`
+      answers = `{${item.value ? 'TRUE' : 'FALSE'}${feedback.incorrect || feedback.correct ? `${fb(feedback.incorrect) || '#'}${fb(feedback.correct)}` : ''}}`;
       break;
     case 'short_text':
-      answers = lines(item.accepted.map((a) => `=${answerText(a)}`));
+      answers = lines(item.accepted.map((a) => `=${answerText(a)}${fb(feedback.correct)}`));
       break;
     case 'numeric':
-      answers = `{#${formatNumber(item.value)}:${formatNumber(item.tolerance ?? 0)}}`;
+      answers = `{#${formatNumber(item.value)}:${formatNumber(item.tolerance ?? 0)}${fb(feedback.correct)}${feedback.incorrect ? ` ~${fb(feedback.incorrect)}` : ''}}`;
       break;
     case 'matching':
       // Moodle reads the right side of a pair as plain text.
@@ -479,12 +541,24 @@ export function serializeItem(item: ExportItem | ItemContent): string {
     default:
       throw new Error(`GIFT cannot carry ${item.type} items`);
   }
+  if (feedback.general) answers = `${answers.slice(0, -1)}${answers.endsWith('\n}') ? '\t' : ''}####[html]${escapeGift(feedback.general)}${answers.endsWith('\n}') ? '\n' : ''}}`;
   return `${head}${stem}${answers}\n\n`;
 }
 
+
 export async function write(source: ItemSource, out: Writable): Promise<void> {
   await writeChunk(out, '// Exported from the exam engine question bank (GIFT, UTF-8)\n\n');
-  for await (const item of source.all()) await writeChunk(out, serializeItem(item));
+  let category = '';
+  for await (const item of source.all()) {
+    const path = item.provenance?.source?.categoryPath ?? [];
+    const key = path.join('/');
+    if (key !== category) {
+      // Moodle's `//` escapes a `/` inside a category name; the top category alone clears it.
+      await writeChunk(out, `$CATEGORY: $course$/top${path.map((c) => `/${c.replace(/\//g, '//')}`).join('')}\n\n`);
+      category = key;
+    }
+    await writeChunk(out, serializeItem(item));
+  }
 }
 
 export const gift: FormatModule = {

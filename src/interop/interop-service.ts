@@ -50,7 +50,8 @@ export function withDefaults(item: ItemDraft, defaults: ImportDefaults): Record<
     out.provenance = { ...provenance, source: { ...(file ? { file } : {}), ...(source?.format ? { format: source.format } : {}), ...provenance.source } };
   }
   for (const [k, v] of Object.entries(rest)) if (v !== undefined && out[k] === undefined) out[k] = v;
-  if (tags?.length) out.tags = [...new Set([...(item.tags ?? []), ...tags])];
+  // Added to the item's own tags and those its category path gave.
+  if (tags?.length) out.tags = [...new Set([...((out.tags as string[] | undefined) ?? []), ...tags])];
   if (ownerOrgId !== undefined) out.ownerOrgId = ownerOrgId;
   return out;
 }

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import t from 'tap';
 import type { ItemContent } from '../../src/bank/item-types.js';
 import * as aiken from '../../src/interop/aiken.js';
@@ -51,19 +52,15 @@ t.test('GIFT: a second answer block is an error naming the question, never a mer
 });
 
 t.test('GIFT: numerical forms Moodle accepts', async (t) => {
-  t.same(item(one('{#3:2~#Completely wrong} A number')), { type: 'numeric', stem: '_____ A number', value: 3, tolerance: 2 });
-  t.match(one('N {#3:2~#Completely wrong}').warnings, ['Feedback "Completely wrong" on any other answer is dropped: items have no feedback']);
+  t.same(item(one('{#3:2~#Completely wrong} A number')), { type: 'numeric', stem: '_____ A number', value: 3, tolerance: 2, feedback: { incorrect: 'Completely wrong' } }, 'feedback for any other answer is the incorrect outcome\'s');
+  t.equal(one('N {#3:2~#Completely wrong}').warnings, undefined, 'nothing dropped');
   t.match(item(one('Pi {#3.14:0.01}')), { value: 3.14, tolerance: 0.01 });
   t.match(item(one('Range {#1..5}')), { value: 3, tolerance: 2 });
   t.same(item(one('Negative range {#-1.002..-1.001}')), { type: 'numeric', stem: 'Negative range', value: -1.0015, tolerance: 0.0005 }, 'the middle and half-width as the file wrote them, without float noise');
   t.match(item(one('Exact {#1822}')), { value: 1822, tolerance: 0 });
   const multi = one('Born {#\n=%50%1822:2#close\n=1822:0#exact\n}');
-  t.match(item(multi), { value: 1822, tolerance: 0 });
-  t.same(multi.warnings, [
-    'Answer 1822:2 (50%) is dropped: a numeric item has one answer',
-    'Feedback "close" on answer 1822:2 is dropped: items have no feedback',
-    'Feedback "exact" on answer 1822:0 is dropped: items have no feedback',
-  ]);
+  t.match(item(multi), { value: 1822, tolerance: 0, feedback: { correct: 'exact' } }, 'the kept answer\'s feedback is the correct outcome\'s');
+  t.same(multi.warnings, ['Answer 1822:2 (50%) is dropped: a numeric item has one answer', 'Feedback "close" on answer 1822:2 is dropped: the item keeps no feedback for it']);
   t.match(one('Either {#=-7 =4}'), { error: /2 full-credit answers/ });
   t.match(one('Bad {#three}'), { error: /"three" is not a number/ });
 });
@@ -73,14 +70,15 @@ t.test('GIFT: escapes, titles, categories, true/false, matching, essays, descrip
   t.same(escaped, { type: 'short_text', stem: 'Escapes ~ = # { } : and \\', accepted: ['a=b#c'] });
 
   const { items } = gift.parse('$CATEGORY: $course$/top/Maths/Algebra\n\n::Q\\: one::Is it? {T#not true#yes}\n\n::Q2::It is not {F}');
-  t.same(item(items[0]!), { type: 'true_false', stem: 'Is it?', value: true });
-  t.same(items[0]!.warnings, [
-    'Title "Q: one" is not kept: items have no title field',
-    'Category "$course$/top/Maths/Algebra" is not kept: the item goes to the import\'s topic',
-    'Feedback "not true" on a wrong answer is dropped: items have no feedback',
-    'Feedback "yes" on the right answer is dropped: items have no feedback',
-  ]);
-  t.same(item(items[1]!), { type: 'true_false', stem: 'It is not', value: false });
+  t.same(item(items[0]!), {
+    type: 'true_false',
+    stem: 'Is it?',
+    value: true,
+    provenance: { title: 'Q: one', source: { categoryPath: ['Maths', 'Algebra'] } },
+    feedback: { incorrect: 'not true', correct: 'yes' },
+  }, 'the title, the category path and both feedbacks are kept');
+  t.equal(items[0]!.warnings, undefined, 'nothing dropped');
+  t.same(item(items[1]!), { type: 'true_false', stem: 'It is not', value: false, provenance: { title: 'Q2', source: { categoryPath: ['Maths', 'Algebra'] } } });
   t.equal(items.length, 2, 'the category line is not a question');
   t.same(item(one('Caps {TRUE}')).value, true);
   t.same(item(one('Lower case is a short answer in Moodle {true}')), { type: 'short_text', stem: 'Lower case is a short answer in Moodle', accepted: ['true'] });
@@ -95,8 +93,8 @@ t.test('GIFT: escapes, titles, categories, true/false, matching, essays, descrip
   t.match(one('Half {=a -> 1 =b}'), { error: /"b" has no ->/ });
 
   const essay = one('Write {####Look at the rubric}');
-  t.match(item(essay), { type: 'essay', stem: 'Write' });
-  t.same(essay.warnings, ['General feedback "Look at the rubric" is dropped: items have no feedback']);
+  t.match(item(essay), { type: 'essay', stem: 'Write', feedback: { general: 'Look at the rubric' } });
+  t.equal(essay.warnings, undefined);
   t.match(one('Just some text'), { error: /^GIFT description/ });
   t.match(one('Open {=a'), { error: /answer block is not closed/ });
   t.match(one('Stars {=*manually*}'), { error: /\* wildcard/ });
@@ -125,7 +123,7 @@ t.test('GIFT: weights and penalties are named when dropped', async (t) => {
   t.same(one('Q {~%-50%No one ~%50%Grant ~%50%wife ~%-50%father}').warnings, undefined, 'penalties equal to the share: nothing changes, nothing to say');
   const short = one('Q {=yes =%50%maybe =%0%no#nope}');
   t.same(item(short).accepted, ['yes']);
-  t.same(short.warnings, ['Answer "maybe" (50%) is dropped: a short answer accepts full-credit answers only', 'Feedback "nope" on answer "no" is dropped: items have no feedback', 'Answer "no" (0%) is dropped: a short answer accepts full-credit answers only']);
+  t.same(short.warnings, ['Answer "maybe" (50%) is dropped: a short answer accepts full-credit answers only', 'Feedback "nope" on answer "no" is dropped: the item keeps no feedback for it', 'Answer "no" (0%) is dropped: a short answer accepts full-credit answers only']);
 });
 
 t.test('GIFT: what is written reads back equal, special characters included', async (t) => {
@@ -143,6 +141,37 @@ t.test('GIFT: what is written reads back equal, special characters included', as
     const { items: back } = gift.parse(gift.serializeItem(original));
     t.same(item(back[0]!), original, `${original.type} reads back equal`);
   }
+});
+
+t.test('GIFT: titles, id numbers, categories and feedback are written and read back equal', async (t) => {
+  const base = { subject: 's', grade: 1, topic: 't', cognitiveLevel: 1 as const };
+  const source = { categoryPath: ['Toán 10', 'Hàm số / đồ thị'] };
+  const items = [
+    { ...base, id: 'bank1', type: 'single_choice', stem: 'Q1', options: [{ id: 'A', text: 'a', feedback: '<b>Đúng</b> #1' }, { id: 'B', text: 'b', feedback: 'Sai: xem lại {x}' }], correct: ['A'], feedback: { general: 'Chung = ~' }, provenance: { title: 'Câu: 1', externalId: 'Q-001', source } },
+    { ...base, id: 'bank2', type: 'multiple_choice', stem: 'Q2', options: [{ id: 'A', text: 'a', feedback: 'yes' }, { id: 'B', text: 'b' }, { id: 'C', text: 'c', feedback: 'also' }], correct: ['A', 'C'], scoring: 'partial', provenance: { externalId: 'bank2', source } },
+    { ...base, id: 'bank3', type: 'true_false', stem: 'Q3', value: false, feedback: { correct: 'right', incorrect: 'wrong', general: 'g' }, provenance: { externalId: 'bank3' } },
+    { ...base, id: 'bank4', type: 'true_false', stem: 'Q4', value: true, feedback: { correct: 'only right' }, provenance: { externalId: 'bank4' } },
+    { ...base, id: 'bank5', type: 'numeric', stem: 'Q5', value: 2.5, tolerance: 0.1, feedback: { correct: 'ok', incorrect: 'no' }, provenance: { externalId: 'bank5', source: { categoryPath: ['Other'] } } },
+    { ...base, id: 'bank6', type: 'short_text', stem: 'Q6', accepted: ['x', 'y'], feedback: { correct: 'good', general: 'general' }, provenance: { externalId: 'bank6', source: { categoryPath: ['Other'] } } },
+    { ...base, id: 'bank7', type: 'essay', stem: 'Q7', rubric: [{ criterion: 'Đánh giá chung', maxPoints: 1 }], feedback: { general: 'Xem hướng dẫn' }, provenance: { externalId: 'bank7' } },
+  ];
+  let text = '';
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  await gift.write({ all: async function* () { yield* items as never[]; }, ofType: async function* () {} }, out);
+  t.match(text, /\$CATEGORY: \$course\$\/top\/Toán 10\/Hàm số \/\/ đồ thị\n/, 'a / inside a category name is written //');
+  t.match(text, /\$CATEGORY: \$course\$\/top\n\n\/\/ \[id:bank3\]/, 'an item without a category clears it');
+  const { items: back } = gift.parse(text);
+  t.equal(back.length, items.length);
+  back.forEach((entry, i) => {
+    const { id: _id, ...original } = items[i]!;
+    t.same(entry.item, original, `${original.type} ${i + 1}: title, id number, category and feedback read back equal`);
+    t.equal(entry.warnings, undefined, 'nothing dropped');
+  });
 });
 
 t.test('Aiken: labels with or without a space, plain text, ANSWER variants, CRLF and BOM', async (t) => {
@@ -214,8 +243,8 @@ t.test('through the API: per-question errors and warnings in a dry run, Aiken ex
   const report = dry.json();
   t.equal(report.imported, 1);
   t.match(report.failed, [{ index: 0, line: 1, error: { code: 'not_importable', message: /more than one answer block.*\(question "Merged"\)/ } }]);
-  t.same(report.warnings, [{ index: 1, line: 3, messages: ['Title "Kept" is not kept: items have no title field', 'Feedback "no" on option B is dropped: items have no feedback'] }]);
-  t.match(report.items, [{ index: 1, item: { type: 'single_choice', options: [{ text: 'right' }, { text: 'wrong' }], correct: ['A'] } }]);
+  t.same(report.warnings, [], 'the title and the option\'s feedback are kept');
+  t.match(report.items, [{ index: 1, item: { type: 'single_choice', options: [{ text: 'right' }, { text: 'wrong', feedback: 'no' }], correct: ['A'], provenance: { title: 'Kept', source: { format: 'gift' } } } }]);
 
   const created = await author({
     method: 'POST',

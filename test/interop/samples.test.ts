@@ -23,11 +23,17 @@ function item(entries: ParsedEntry[], i: number): Record<string, unknown> {
   return e.item as unknown as Record<string, unknown>;
 }
 
+/** Entry `i`'s item content without where it came from (every GIFT example has the file's category path: asserted on its own). */
+function content(entries: ParsedEntry[], i: number): Record<string, unknown> {
+  const { provenance: _provenance, ...rest } = item(entries, i);
+  return rest;
+}
+
 t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
   const { items } = gift.parse(fixture('moodle-docs.gift.txt'));
   t.equal(items.length, 15, 'every question block is an entry; the category line is not');
 
-  t.same(item(items, 0), {
+  t.same(content(items, 0), {
     type: 'single_choice',
     stem: "Who's buried in Grant's tomb?",
     options: [
@@ -37,7 +43,7 @@ t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
     ],
     correct: ['C'],
   });
-  t.same(item(items, 1), {
+  t.same(content(items, 1), {
     type: 'single_choice',
     stem: "Grant is _____ in Grant's tomb.",
     options: [
@@ -47,11 +53,11 @@ t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
     ],
     correct: ['B'],
   }, 'missing word: the blank takes the place of the answer block');
-  t.same(item(items, 2), { type: 'true_false', stem: "Grant is buried in Grant's tomb.", value: false });
-  t.same(item(items, 3), { type: 'true_false', stem: 'The sun rises in the east.', value: true });
-  t.same(item(items, 4), { type: 'short_text', stem: "Who's buried in Grant's tomb?", accepted: ['no one', 'nobody'] });
-  t.same(item(items, 5), { type: 'short_text', stem: 'Two plus two equals _____.', accepted: ['four', '4'] });
-  t.same(item(items, 6), {
+  t.same(content(items, 2), { type: 'true_false', stem: "Grant is buried in Grant's tomb.", value: false });
+  t.same(content(items, 3), { type: 'true_false', stem: 'The sun rises in the east.', value: true });
+  t.same(content(items, 4), { type: 'short_text', stem: "Who's buried in Grant's tomb?", accepted: ['no one', 'nobody'] });
+  t.same(content(items, 5), { type: 'short_text', stem: 'Two plus two equals _____.', accepted: ['four', '4'] });
+  t.same(content(items, 6), {
     type: 'matching',
     stem: 'Match the following countries with their corresponding capitals.',
     premises: [
@@ -68,23 +74,24 @@ t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
     ],
     pairs: { p1: 'c1', p2: 'c2', p3: 'c3', p4: 'c4' },
   });
-  t.same(item(items, 7), { type: 'numeric', stem: 'When was Ulysses S. Grant born?', value: 1822, tolerance: 5 });
-  const pi = item(items, 8);
+  t.same(content(items, 7), { type: 'numeric', stem: 'When was Ulysses S. Grant born?', value: 1822, tolerance: 5 });
+  const pi = content(items, 8);
   t.equal(pi.type, 'numeric');
   t.equal(pi.stem, 'What is the value of pi (to 3 decimal places)? _____.');
   // biome-ignore lint/suspicious/noApproximativeNumericConstant: the midpoint of the file's range 3.141..3.142, not π.
   t.ok(Math.abs((pi.value as number) - 3.1415) < 1e-9, 'a range min..max becomes its middle');
   t.ok(Math.abs((pi.tolerance as number) - 0.0005) < 1e-9, '… and half its width');
-  t.same(item(items, 9), { type: 'numeric', stem: 'When was Ulysses S. Grant born?', value: 1822, tolerance: 0 });
+  t.same(content(items, 9), { type: 'numeric', stem: 'When was Ulysses S. Grant born?', value: 1822, tolerance: 0, feedback: { correct: 'Correct! Full credit.' } });
   t.same(items[9]!.warnings, [
-    'Title "Q7" is not kept: items have no title field',
-    'Category "tom/dick/harry" is not kept: the item goes to the import\'s topic',
-    'Feedback "Correct! Full credit." on answer 1822:0 is dropped: items have no feedback',
     'Answer 1822:2 (50%) is dropped: a numeric item has one answer',
-    'Feedback "He was born in 1822. Half credit for being close." on answer 1822:2 is dropped: items have no feedback',
-  ], 'the title, the category, the half-credit answer and each feedback are named, not silently dropped');
-  t.same(item(items, 10), { type: 'essay', stem: 'How are you?', rubric: [{ criterion: 'Đánh giá chung', maxPoints: 1 }] });
-  t.same(item(items, 11), {
+    'Feedback "He was born in 1822. Half credit for being close." on answer 1822:2 is dropped: the item keeps no feedback for it',
+  ], 'the half-credit answer and its feedback are named, not silently dropped');
+  t.match(items[9]!.item, { provenance: { title: 'Q7', source: { categoryPath: ['tom', 'dick', 'harry'] } }, feedback: { correct: 'Correct! Full credit.' } }, 'the title, the category and the right answer\'s feedback are kept');
+  for (const [i, entry] of items.entries()) {
+    if (entry.item) t.match(entry.item, { provenance: { source: { categoryPath: ['tom', 'dick', 'harry'] } } }, `question ${i} keeps the file's category path`);
+  }
+  t.same(content(items, 10), { type: 'essay', stem: 'How are you?', rubric: [{ criterion: 'Đánh giá chung', maxPoints: 1 }] });
+  t.same(content(items, 11), {
     type: 'multiple_choice',
     stem: "What two people are entombed in Grant's tomb?",
     options: [
@@ -96,24 +103,19 @@ t.test('GIFT: the examples of Moodle\'s GIFT documentation', async (t) => {
     correct: ['B', 'C'],
     scoring: 'partial',
   });
-  t.same(item(items, 12), {
+  t.same(content(items, 12), {
     type: 'single_choice',
     stem: "What's between orange and green in the spectrum?",
     options: [
-      { id: 'A', text: 'yellow' },
-      { id: 'B', text: 'red' },
-      { id: 'C', text: 'blue' },
+      { id: 'A', text: 'yellow', feedback: 'right; good!' },
+      { id: 'B', text: 'red', feedback: "wrong, it's yellow" },
+      { id: 'C', text: 'blue', feedback: "wrong, it's yellow" },
     ],
     correct: ['A'],
-  }, 'title and per-answer feedback are not part of the item…');
-  t.same(items[12]!.warnings, [
-    'Title "Q2" is not kept: items have no title field',
-    'Category "tom/dick/harry" is not kept: the item goes to the import\'s topic',
-    'Feedback "right; good!" on option A is dropped: items have no feedback',
-    'Feedback "wrong, it\'s yellow" on option B is dropped: items have no feedback',
-    'Feedback "wrong, it\'s yellow" on option C is dropped: items have no feedback',
-  ], '…and each is a warning on that question');
-  t.same(item(items, 13), {
+  }, 'each answer\'s feedback is its option\'s…');
+  t.match(items[12]!.item, { provenance: { title: 'Q2' } }, '…the title is the provenance title…');
+  t.equal(items[12]!.warnings, undefined, '…and nothing is dropped');
+  t.same(content(items, 13), {
     type: 'single_choice',
     stem: 'Which answer equals 5?',
     options: [
@@ -146,6 +148,7 @@ t.test('GIFT: Vietnamese content, maths, tags as metadata, NFD input', async (t)
       { id: 'D', text: '3' },
     ],
     correct: ['C'],
+    provenance: { title: 'c1' },
   });
   t.same(item(items, 1), { type: 'short_text', stem: 'Thủ đô của Việt Nam là thành phố nào?', subject: 'dia-li', grade: 10, topic: 'viet-nam', cognitiveLevel: 1, accepted: ['Hà Nội', 'Ha Noi'] });
   t.same(item(items, 2), { type: 'numeric', stem: 'Phương trình \\(x^2 - 5x + 6 = 0\\) có nghiệm lớn nhất là', value: 3, tolerance: 0 });
