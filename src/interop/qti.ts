@@ -28,6 +28,7 @@ import {
   type ParseResult,
   type ReadMeta,
 } from './model.js';
+import { choiceBlankQti } from './qti-choice-blank.js';
 import { attr, child, elements, escapeXml, findAll, innerXml, outerXml, parseXml, textOf, type XElement } from './xml.js';
 import { isZip, safeUnzip, ZipWriter } from './zip.js';
 
@@ -566,10 +567,11 @@ export function serializeItem(item: ExportItem | ItemContent): string {
       const byId = new Map<string, string>();
       for (const b of item.blanks) {
         const rid = `RESPONSE_${b.id}`;
-        const t = textEntry(rid, b);
+        const inline = 'options' in b ? choiceBlankQti(rid, b, qtiId, xmlHtml) : null;
+        const t = inline ?? textEntry(rid, b as ClozeBlank);
         decls += t.decl;
         checks.push(t.check);
-        byId.set(b.id, `<qti-text-entry-interaction response-identifier="${rid}" expected-length="${'value' in b ? 10 : 20}"/>`);
+        byId.set(b.id, inline ? inline.interaction : `<qti-text-entry-interaction response-identifier="${rid}" expected-length="${'value' in b ? 10 : 20}"/>`);
       }
       const text = xmlHtml(item.text).replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, id: string) => byId.get(id) ?? whole);
       bodyXml = `${stemDiv(item.stem)}    <div class="exam-cloze">${text}</div>\n`;
