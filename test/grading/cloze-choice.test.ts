@@ -10,6 +10,10 @@ import { formDelivery } from '../../src/exams/candidate-form.js';
 import { newDeliverySecret } from '../../src/exams/delivery-ids.js';
 import { validateResponse } from '../../src/grading/responses.js';
 import { roundScore, scoreItem } from '../../src/grading/scoring.js';
+import { keyText } from '../../src/exams/form-views.js';
+import { paperKey } from '../../src/interop/docx/write-key.js';
+import { serializeItem as qtiSerialize } from '../../src/interop/qti.js';
+import { parseXml } from '../../src/interop/xml.js';
 
 const common: Omit<ItemCommon, 'type'> = { stem: '<p>Điền vào chỗ trống.</p>', subject: 'english', grade: 10, topic: 'grammar', cognitiveLevel: 1 };
 
@@ -119,4 +123,17 @@ t.test('the item view without its key keeps the options and drops correct and sh
     { id: 'b3', options: (item.blanks[2] as { options: unknown }).options, multiple: true },
     { id: 'b4' },
   ] as unknown);
+});
+
+t.test('keys and papers name the right options; QTI writes inline choices', async (t) => {
+  const pin = { itemId: 'cz', revision: 1, section: 0 };
+  t.equal(keyText({ ...item, itemId: 'cz', revision: 1 } as unknown as ItemRevision, pin as never), 'b1: is; b2: Hà Nội; b3: English + Vietnamese; b4: 2025', 'the answer key of a form');
+  t.equal(paperKey(item), '(1) is; (2) Hà Nội; (3) English + Vietnamese; (4) 2025', 'the key of a Word paper');
+  const xml = qtiSerialize(item);
+  const root = parseXml(xml);
+  t.equal(root.name, 'qti-assessment-item', 'well-formed QTI');
+  t.match(xml, /<qti-inline-choice-interaction response-identifier="RESPONSE_b1" shuffle="false"><qti-inline-choice identifier="A">is<\/qti-inline-choice>/);
+  t.match(xml, /identifier="RESPONSE_b1" cardinality="single" base-type="identifier"><qti-correct-response><qti-value>A<\/qti-value><\/qti-correct-response>/);
+  t.match(xml, /identifier="RESPONSE_b3" cardinality="multiple" base-type="identifier"><qti-correct-response><qti-value>A<\/qti-value><qti-value>D<\/qti-value>/);
+  t.match(xml, /<qti-text-entry-interaction response-identifier="RESPONSE_b2"/, 'text blanks stay text entries');
 });
