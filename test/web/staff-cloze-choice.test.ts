@@ -43,6 +43,7 @@ t.test('an author adds a dropdown blank with its options and marks the right one
   await page.locator('#ed-blanks-0-options-add').click();
   await page.locator('#ed-blanks-0-options-2-text').fill('be');
   await page.locator('#ed-blanks-0-correct-0').check();
+  t.equal(await page.locator('#ed-blanks-0-correct-summary').textContent(), 'Đáp án đúng: A', 'the key line names the right option');
   await page.locator('#ed-blanks-0-shuffle').check();
   await page.locator('#ed-blanks-1-accepted').fill('Hà Nội');
 

@@ -456,6 +456,11 @@ function clozeEditor(draft: ItemContent, env: EditorEnv): Child[] {
 /** A dropdown blank's options, which are right, and its pick-several and shuffle switches. */
 function choiceBlankControls(blank: ClozeBlank & { options: Labelled[] }, base: string, env: EditorEnv): Child[] {
   blank.correct ??= [];
+  const summary = () => {
+    const letters = blank.options.map((o, i) => (blank.correct!.includes(o.id) ? String.fromCharCode(65 + i) : null)).filter(Boolean);
+    return letters.length ? t('staff.editor.correctIs', { value: letters.join(', ') }) : t('staff.editor.correctNone');
+  };
+  let keyLine: HTMLElement;
   const options = listEditor(
     {
       legend: t('staff.editor.blankOptions'),
@@ -473,6 +478,7 @@ function choiceBlankControls(blank: ClozeBlank & { options: Labelled[] }, base: 
         right.checked = blank.correct!.includes(o.id);
         right.addEventListener('change', () => {
           blank.correct = blank.options.filter((x) => (x.id === o.id ? right.checked : blank.correct!.includes(x.id))).map((x) => x.id);
+          keyLine.firstElementChild!.textContent = summary();
           env.changed();
         });
         return [h('div', { class: 'row-key' }, h('label', { class: 'check check--key', for: right.id }, right, h('span', null, t('staff.editor.isCorrect'))))];
@@ -493,7 +499,8 @@ function choiceBlankControls(blank: ClozeBlank & { options: Labelled[] }, base: 
     blank.shuffle = shuffle.box.checked || undefined;
     env.changed();
   });
-  return [options, keySlot(`${base}/correct`, env, '', () => document.getElementById(pathId(`${base}/correct/0`))), h('div', { class: 'checks' }, multiple.wrap, shuffle.wrap)];
+  keyLine = keySlot(`${base}/correct`, env, summary(), () => document.getElementById(pathId(`${base}/correct/0`)));
+  return [options, keyLine, h('div', { class: 'checks' }, multiple.wrap, shuffle.wrap)];
 }
 
 function essayEditor(draft: ItemContent, env: EditorEnv): Child[] {
