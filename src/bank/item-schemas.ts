@@ -196,6 +196,9 @@ function sanitizeItem(item: ItemInput): Detail[] {
       break;
     case 'cloze':
       item.text = clean(item.text, '/text', MAX_TEXT_CHARS.stem);
+      item.blanks.forEach((b, i) => {
+        if ('options' in b) cleanList(b.options, `/blanks/${i}/options`);
+      });
       break;
     case 'essay':
       item.rubric.forEach((r, i) => (r.criterion = clean(r.criterion, `/rubric/${i}/criterion`)));
@@ -301,6 +304,14 @@ export function crossFieldProblems(item: ItemInput): Detail[] {
             message: n === 0 ? `has no {{${b.id}}} marker in text` : `appears ${n} times in text; a blank appears once`,
             params: { id: b.id },
           });
+        }
+        if ('options' in b) {
+          const options = idsOf(b.options, `/blanks/${i}/options`, out);
+          b.correct.forEach((id, j) => mustName(options, id, `/blanks/${i}/correct/${j}`, 'options of the blank', out));
+          noRepeats(b.correct, `/blanks/${i}/correct`, out);
+          if (!b.multiple && b.correct.length === b.options.length) {
+            out.push({ instancePath: `/blanks/${i}/correct`, keyword: 'choiceKey', message: 'names every option; a dropdown blank needs at least one wrong option' });
+          }
         }
       });
       break;

@@ -40,14 +40,16 @@ const PUBLIC_BY_TYPE: Record<ItemType, readonly string[]> = {
   essay: ['maxWords'],
 };
 
-/** The item without its key and scoring data (cloze blanks keep only their ids). */
+/** The item without its key and scoring data (cloze blanks keep their ids; choice blanks also their options and `multiple`). */
 export function withoutKey(item: ItemContent): AnyItemContent {
   const source = item as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const field of [...COMMON_PUBLIC, ...PUBLIC_BY_TYPE[item.type]]) {
     if (source[field] !== undefined) out[field] = source[field];
   }
-  if (item.type === 'cloze') out.blanks = item.blanks.map((b) => ({ id: b.id }));
+  if (item.type === 'cloze') {
+    out.blanks = item.blanks.map((b) => ('options' in b ? { id: b.id, options: b.options, ...(b.multiple ? { multiple: true } : {}) } : { id: b.id }));
+  }
   // Feedback and hints tell which answer is right ("Yes: 2 is prime"), so they go with the key:
   // `feedback` and `hints` are not on the list above, and each option keeps only what a candidate sees.
   if (item.type === 'single_choice' || item.type === 'multiple_choice') {

@@ -140,13 +140,28 @@ export interface OrderingItem extends ItemCommon {
   order: string[];
   scoring?: 'all_or_nothing' | 'partial';
 }
-export type ClozeBlank =
-  | { id: string; accepted: string[]; caseSensitive?: boolean; ignoreDiacritics?: boolean }
-  | { id: string; value: number; tolerance?: number };
+/** A blank answered by typing: a text blank or a number blank. */
+export type ClozeBlank = { id: string; accepted: string[]; caseSensitive?: boolean; ignoreDiacritics?: boolean } | { id: string; value: number; tolerance?: number };
+/** A blank of any of the three kinds: text, number or choice. */
+export type ClozeItemBlank = ClozeBlank | ClozeChoiceBlank;
+/**
+ * A choice (dropdown) blank: the candidate picks one of `options`; any id in
+ * `correct` is right. With `multiple` the candidate picks several (Moodle's
+ * MULTIRESPONSE) and the blank is right when the picked set is exactly
+ * `correct`. `shuffle` deals the options in a per-form order.
+ */
+export interface ClozeChoiceBlank {
+  id: string;
+  options: Labelled[];
+  correct: string[];
+  multiple?: boolean;
+  /** @defaultValue false */
+  shuffle?: boolean;
+}
 export interface ClozeItem extends ItemCommon {
   type: 'cloze';
   text: string;
-  blanks: ClozeBlank[];
+  blanks: ClozeItemBlank[];
 }
 /** One marking criterion of an essay and the most points it gives. */
 export interface RubricRow {
@@ -179,7 +194,9 @@ export type ItemResponse =
   | boolean
   | string[]
   | Record<string, string>
-  | Record<string, boolean>;
+  | Record<string, boolean>
+  /** cloze with a multiple choice blank: that blank's value is a list of option ids. */
+  | Record<string, string | string[]>;
 
 /**
  * Length caps of responses, in characters (code points of the NFC text): the
@@ -206,7 +223,7 @@ type FieldOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T 
 export type AnyItemContent = ItemCommon & { [K in Exclude<KeysOf<ItemContent>, keyof ItemCommon | 'blanks'>]?: FieldOf<ItemContent, K> } & {
   /** Order of the item inside its passage's group. */
   stimulusOrder?: number;
-  /** A view without the key keeps only each blank's id. */
+  /** A view without the key keeps each blank's id, and a choice blank's options and `multiple`. */
   blanks?: AnyClozeBlank[];
 };
 
@@ -217,7 +234,7 @@ export type AnyItemContent = ItemCommon & { [K in Exclude<KeysOf<ItemContent>, k
  */
 export type ItemDraft = AnyItemContent & { ownerOrgId?: string };
 
-/** A cloze blank of either kind, or only its id (a view without the key). */
+/** A cloze blank of any kind, or a view without the key (the id, and a choice blank's options and `multiple`). */
 export interface AnyClozeBlank {
   id: string;
   accepted?: string[];
@@ -225,6 +242,10 @@ export interface AnyClozeBlank {
   ignoreDiacritics?: boolean;
   value?: number;
   tolerance?: number;
+  options?: Labelled[];
+  correct?: string[];
+  multiple?: boolean;
+  shuffle?: boolean;
 }
 
 /** Item-analysis figures on an item, put there by an exam's analysis write-back. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ItemContent, ItemRevision, ItemType, Labelled } from '../bank/item-types.js';
 import { compareStrings, formCode, rngFor, type FormItem } from '../assembly/assembler.js';
-import { DeliveryIds, type IdKind } from './delivery-ids.js';
+import { blankOptionKey, DeliveryIds, type IdKind } from './delivery-ids.js';
 
 export interface CandidateOption {
   /** The form's opaque token for the authored id (delivery-ids.ts), never the authored id. */
@@ -35,12 +35,18 @@ export interface CandidateItem {
   choices?: CandidateOption[];
   /** ordering: in delivery order. */
   elements?: CandidateOption[];
-  /** cloze: the text with `{{blankId}}` markers and the blank ids. */
+  /** cloze: the text with `{{blankId}}` markers and the blank ids; a choice blank also its options (delivered ids, in delivery order) and `multiple`. */
   text?: string;
-  blanks?: { id: string }[];
+  blanks?: CandidateBlank[];
   /** essay: criterion names only (no maximum points). */
   criteria?: string[];
   maxWords?: number;
+}
+
+export interface CandidateBlank {
+  id: string;
+  options?: CandidateOption[];
+  multiple?: boolean;
 }
 
 export interface CandidateFormInput {
@@ -135,7 +141,13 @@ function candidateItems(form: CandidateFormInput, content: ReadonlyMap<string, I
         break;
       case 'cloze':
         out.text = String(item.text);
-        out.blanks = item.blanks.map((b) => ({ id: String(b.id) }));
+        out.blanks = item.blanks.map((b): CandidateBlank => {
+          if (!('options' in b)) return { id: String(b.id) };
+          const options = b.options.map((o) => ({ id: ids.delivered(pin.itemId, 'blankOption', blankOptionKey(b.id, o.id)), text: String(o.text) }));
+          // Shuffled: in token order, a per-form order that says nothing about the key.
+          if (b.shuffle) options.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+          return { id: String(b.id), options, ...(b.multiple ? { multiple: true } : {}) };
+        });
         break;
       case 'essay':
         out.criteria = item.rubric.map((r) => String(r.criterion));

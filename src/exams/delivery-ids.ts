@@ -13,13 +13,20 @@
  * tokens in every process (a reconnect to another process resends what the
  * browser's outbox holds); without the secret a token says nothing about the
  * authored id, its position or another form's token for the same option.
- * Cloze blanks keep their ids: they are markers in the text, answered with
- * free text or numbers, never chosen from a list.
+ * Cloze blanks keep their ids: they are markers in the text. The options of
+ * a choice blank get tokens (kind `blankOption`, one namespace per blank), and
+ * a shuffled choice blank is dealt in token order: a per-form order every
+ * process computes alike, with nothing stored.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ItemContent, ItemType } from '../bank/item-types.js';
 
-export type IdKind = 'option' | 'statement' | 'premise' | 'choice' | 'element';
+export type IdKind = 'option' | 'statement' | 'premise' | 'choice' | 'element' | 'blankOption';
+
+/** The authored id under kind `blankOption`: blank id and option id (ids never hold NUL). */
+export function blankOptionKey(blankId: string, optionId: string): string {
+  return `${blankId}\u0000${optionId}`;
+}
 
 /** A fresh secret for one form's tokens; stored on the form, outside its hash, never sent to anyone. */
 export function newDeliverySecret(): string {
@@ -63,6 +70,8 @@ interface Lists {
 interface ItemIds {
   type: ItemType;
   kinds: Partial<Record<IdKind, Lists>>;
+  /** cloze: ids of the choice blanks (their answers are option ids to translate). */
+  choiceBlanks: ReadonlySet<string>;
 }
 
 /** The id lists of an item that candidates pick from, by kind. */
@@ -77,9 +86,15 @@ function pickLists(item: ItemContent): [IdKind, readonly { id: string }[]][] {
       return [['premise', item.premises], ['choice', item.choices]];
     case 'ordering':
       return [['element', item.elements]];
+    case 'cloze':
+      return [['blankOption', item.blanks.flatMap((b) => ('options' in b ? b.options.map((o) => ({ id: blankOptionKey(b.id, o.id) })) : []))]];
     default:
       return [];
   }
+}
+
+function choiceBlanksOf(item: ItemContent): Set<string> {
+  return new Set(item.type === 'cloze' ? item.blanks.filter((b) => 'options' in b).map((b) => b.id) : []);
 }
 
 export type Translation = { ok: true; response: unknown } | { ok: false; message: string };
@@ -97,7 +112,7 @@ const isPlainObject = (r: unknown): r is Record<string, unknown> => {
  * fails the whole response; a response of the wrong shape is returned as it
  * is, for the shape check (validateResponse) to refuse with its own message.
  */
-function translate(type: ItemType, r: unknown, lookup: Lookup): Translation {
+function translate(type: ItemType, r: unknown, lookup: Lookup, choiceBlanks: ReadonlySet<string>, toToken: boolean): Translation {
   if (r === null || r === undefined) return { ok: true, response: r };
   const one = (kind: IdKind, id: string): string | null => lookup(kind, id) ?? null;
   const unknown = (what: string): Translation => ({ ok: false, message: `Unknown ${what} id` });
@@ -137,6 +152,38 @@ function translate(type: ItemType, r: unknown, lookup: Lookup): Translation {
       }
       return { ok: true, response: Object.fromEntries(out) };
     }
+    case 'cloze': {
+      if (!isPlainObject(r) || choiceBlanks.size === 0) break;
+      // Authored option ids are looked up under their blank; tokens are unique across the item.
+      const option = (blank: string, id: string): string | null => {
+        const found = one('blankOption', toToken ? blankOptionKey(blank, id) : id);
+        if (found === null) return null;
+        if (toToken) return found;
+        const [owner, optionId] = found.split('\u0000');
+        return owner === blank ? optionId! : null;
+      };
+      const out: [string, unknown][] = [];
+      for (const [key, value] of Object.entries(r)) {
+        if (!choiceBlanks.has(key)) {
+          out.push([key, value]);
+        } else if (typeof value === 'string') {
+          const id = option(key, value);
+          if (id === null) return unknown('blank option');
+          out.push([key, id]);
+        } else if (Array.isArray(value) && value.every((x): x is string => typeof x === 'string')) {
+          const ids: string[] = [];
+          for (const x of value) {
+            const id = option(key, x);
+            if (id === null) return unknown('blank option');
+            ids.push(id);
+          }
+          out.push([key, ids]);
+        } else {
+          out.push([key, value]);
+        }
+      }
+      return { ok: true, response: Object.fromEntries(out) };
+    }
     default:
       break;
   }
@@ -166,7 +213,7 @@ export class DeliveryIds {
         }
         kinds[kind] = lists;
       }
-      this.items.set(itemId, { type: item.type, kinds });
+      this.items.set(itemId, { type: item.type, kinds, choiceBlanks: choiceBlanksOf(item) });
     }
   }
 
@@ -181,14 +228,14 @@ export class DeliveryIds {
   toAuthored(itemId: string, response: unknown): Translation {
     const ids = this.items.get(itemId);
     if (!ids) return { ok: true, response };
-    return translate(ids.type, response, (kind, id) => ids.kinds[kind]?.toAuthored.get(id));
+    return translate(ids.type, response, (kind, id) => ids.kinds[kind]?.toAuthored.get(id), ids.choiceBlanks, false);
   }
 
   /** A stored response (authored ids) as the candidate's client shows it. */
   toDelivered(itemId: string, response: unknown): Translation {
     const ids = this.items.get(itemId);
     if (!ids) return { ok: true, response };
-    return translate(ids.type, response, (kind, id) => ids.kinds[kind]?.toToken.get(id));
+    return translate(ids.type, response, (kind, id) => ids.kinds[kind]?.toToken.get(id), ids.choiceBlanks, true);
   }
 
   /**

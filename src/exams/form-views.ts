@@ -116,7 +116,11 @@ export function keyText(item: ItemRevision, pin: FormItem): string {
     }
     case 'cloze':
       return item.blanks
-        .map((b) => `${b.id}: ${'accepted' in b ? b.accepted.join(' | ') : b.tolerance ? `${num(b.value)} ± ${num(b.tolerance)}` : num(b.value)}`)
+        .map((b) => {
+          if ('accepted' in b) return `${b.id}: ${b.accepted.join(' | ')}`;
+          if ('options' in b) return `${b.id}: ${b.correct.map((id) => plain(b.options.find((o) => o.id === id)?.text ?? id)).join(b.multiple ? ' + ' : ' | ')}`;
+          return `${b.id}: ${b.tolerance ? `${num(b.value)} ± ${num(b.tolerance)}` : num(b.value)}`;
+        })
         .join('; ');
     case 'essay':
       return `(chấm tay) ${item.rubric.map((r) => `${r.criterion}: ${num(r.maxPoints)}`).join('; ')}`;
@@ -154,4 +158,9 @@ export function answerKeyCsv(rows: readonly AnswerKeyRow[]): string {
   const header = ['form_code', 'number', 'part', 'item_id', 'revision', 'type', 'points', 'key'];
   const lines = rows.map((r) => csvRow([r.formCode, r.number, r.section + 1, r.itemId, r.revision, r.type, r.points, r.key ?? WITHHELD_KEY_CELL]));
   return `\uFEFF${[header.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+/** An option's HTML as plain text for a one-line key. */
+function plain(html: string): string {
+  return html.replace(/<[^>]*>/g, '').trim();
 }

@@ -99,7 +99,11 @@ function itemBody(item: ItemRevision, pin: Form['items'][number]): string {
     }
     case 'cloze': {
       const numbers = new Map(item.blanks.map((b, i) => [b.id, i + 1]));
-      const text = renderRichText(item.text).replace(/\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g, (_m, id: string) => `<span class="blank">(${numbers.get(id) ?? '?'}) <span class="line"></span></span>`);
+      const choices = new Map(item.blanks.flatMap((b) => ('options' in b ? [[b.id, ` (${b.options.map((o) => renderRichText(o.text)).join(' / ')})`] as const] : [])));
+      const text = renderRichText(item.text).replace(
+        /\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g,
+        (_m, id: string) => `<span class="blank">(${numbers.get(id) ?? '?'}) <span class="line"></span>${choices.get(id) ?? ''}</span>`,
+      );
       return `<p class="cloze">${text}</p>`;
     }
     case 'essay': {

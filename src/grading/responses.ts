@@ -62,8 +62,14 @@ export function validateResponse(item: ItemContent, r: unknown): ResponseCheck {
       return Array.isArray(r) && r.length === elements.size ? OK : fail('An ordering response lists every element once');
     }
     case 'cloze': {
-      const numericBlanks = new Set(item.blanks.filter((b) => !('accepted' in b)).map((b) => b.id));
+      const numericBlanks = new Set(item.blanks.filter((b) => 'value' in b).map((b) => b.id));
+      const choiceBlanks = new Map(item.blanks.flatMap((b) => ('options' in b ? [[b.id, b] as const] : [])));
       return record(r, new Set(item.blanks.map((b) => b.id)), 'blank', 'A cloze response maps blank ids to answers', (v, id) => {
+        const choice = choiceBlanks.get(id);
+        if (choice) {
+          if (choice.multiple) return distinctIds(v, idsOf(choice.options), 'option', 'A multiple choice blank is answered with a list of option ids');
+          return typeof v === 'string' ? oneOf(v, idsOf(choice.options), 'option') : fail('A choice blank is answered with one option id');
+        }
         if (typeof v === 'string') return withinLength(v, RESPONSE_LIMITS.text, 'A blank');
         if (typeof v === 'number' && numericBlanks.has(id)) {
           return Number.isFinite(v) ? OK : fail('A numeric blank is a finite number');

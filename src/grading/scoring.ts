@@ -8,7 +8,7 @@
  * the live path.
  */
 import type {
-  ClozeBlank,
+  ClozeItemBlank,
   ClozeItem,
   ItemContent,
   MatchingItem,
@@ -251,8 +251,14 @@ function clozeShare(item: ClozeItem, r: unknown): number {
   return right / item.blanks.length;
 }
 
-function blankRight(blank: ClozeBlank, answer: unknown): boolean {
+function blankRight(blank: ClozeItemBlank, answer: unknown): boolean {
   if ('accepted' in blank) return textMatches(answer, blank.accepted, blank);
+  if ('options' in blank) {
+    if (!blank.multiple) return typeof answer === 'string' && blank.correct.includes(answer);
+    if (!Array.isArray(answer)) return false;
+    const picked = new Set(answer);
+    return picked.size === answer.length && picked.size === blank.correct.length && blank.correct.every((id) => picked.has(id));
+  }
   return numericMatches(answer, blank.value, blank.tolerance);
 }
 

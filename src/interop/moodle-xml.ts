@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
-import type { ClozeBlank, ItemContent, ItemFeedback, ItemProvenance, ItemType } from '../bank/item-types.js';
+import type { ItemContent, ItemFeedback, ItemProvenance, ItemType } from '../bank/item-types.js';
 import { categorySegments } from './categories.js';
+import { clozeCode, readCloze } from './moodle-cloze.js';
 import { defaultRubric, draft, labelled, matchingFromRows, matchingRows } from './drafts.js';
 import {
   decodeText,
@@ -95,65 +96,6 @@ function bool(el: XElement | undefined): boolean | undefined {
 function fraction(a: XElement): number {
   const n = parseNumber(attr(a, 'fraction') ?? '0');
   return Number.isNaN(n) ? 0 : n;
-}
-
-const TEXT_BLANK = new Set(['SHORTANSWER', 'SA', 'MW']);
-const TEXT_BLANK_CASE = new Set(['SHORTANSWER_C', 'SAC', 'MWC']);
-const NUMBER_BLANK = new Set(['NUMERICAL', 'NM']);
-const CLOZE_CODE = /\{(\d*):([A-Za-z_]+):((?:\\.|[^\\}])*)\}/g;
-
-function unescapeCloze(s: string): string {
-  return s.replace(/\\(.)/g, '$1');
-}
-
-/** Moodle's embedded answers ("Cloze") codes → blanks and `{{bN}}` markers. */
-export function readCloze(html: string, warnings: string[]): { text: string; blanks: ClozeBlank[] } {
-  const blanks: ClozeBlank[] = [];
-  const weights = new Set<number>();
-  const text = html.replace(CLOZE_CODE, (_whole, weight: string, kind: string, body: string) => {
-    const type = kind.toUpperCase();
-    const id = ids.blank(blanks.length);
-    weights.add(weight === '' ? 1 : Number(weight));
-    const answers = body.split(/(?<!\\)~/).map((raw) => {
-      let rest = raw.trim();
-      let f = 0;
-      if (rest.startsWith('=')) {
-        f = 100;
-        rest = rest.slice(1);
-      } else {
-        const w = /^%(-?\d+(?:\.\d+)?)%/.exec(rest);
-        if (w) {
-          f = Number(w[1]);
-          rest = rest.slice(w[0].length);
-        }
-      }
-      const hash = rest.search(/(?<!\\)#/);
-      const feedback = hash === -1 ? '' : rest.slice(hash + 1).trim();
-      if (feedback) warnings.push(`Feedback "${unescapeCloze(feedback).slice(0, 60)}" of cloze sub-question ${blanks.length + 1} is not kept`);
-      return { fraction: f, text: (hash === -1 ? rest : rest.slice(0, hash)).trim() };
-    });
-    const full = answers.filter((a) => a.fraction === 100);
-    for (const a of answers) if (a.fraction > 0 && a.fraction < 100) warnings.push(`Partial credit (${a.fraction}%) for cloze answer ${unescapeCloze(a.text)} is dropped`);
-    if (full.length === 0) throw new ItemProblem(`Moodle cloze sub-question ${blanks.length + 1} has no full-credit answer`);
-    if (TEXT_BLANK.has(type) || TEXT_BLANK_CASE.has(type)) {
-      const accepted = full.map((a) => unescapeCloze(a.text));
-      if (accepted.some((a) => /(?<!\\)\*/.test(a))) throw new ItemProblem('Moodle cloze answers with the * wildcard are not supported');
-      blanks.push({ id, accepted, ...(TEXT_BLANK_CASE.has(type) ? { caseSensitive: true } : {}) });
-    } else if (NUMBER_BLANK.has(type)) {
-      if (full.length > 1) throw new ItemProblem(`Moodle cloze NUMERICAL sub-question ${blanks.length + 1} has several full-credit answers`);
-      const [v, t] = unescapeCloze(full[0]!.text).split(':');
-      const value = parseNumber(v ?? '');
-      const tolerance = t === undefined ? 0 : parseNumber(t);
-      if (Number.isNaN(value) || Number.isNaN(tolerance)) throw new ItemProblem(`Moodle cloze NUMERICAL answer "${full[0]!.text}" is not a number`);
-      blanks.push({ id, value, tolerance });
-    } else {
-      throw new ItemProblem(`Moodle cloze sub-question type ${type} is not supported (text and numerical blanks only)`);
-    }
-    return `{{${id}}}`;
-  });
-  if (weights.size > 1) warnings.push('Unequal weights of the cloze sub-questions are replaced by equal shares');
-  if (blanks.length === 0) throw new ItemProblem('Moodle multianswer question has no sub-questions');
-  return { text, blanks };
 }
 
 /** Rubric rows written by {@link serializeItem} into `graderinfo`; other grader notes give the default rubric. */
@@ -423,12 +365,6 @@ function combinedFeedback(item: ItemContent): string {
 /** A category path as Moodle writes it: `$course$/top/A/B`, a `/` inside a name doubled. */
 export function categoryString(path: readonly string[]): string {
   return ['$course$', 'top', ...path.map((s) => s.replace(/\//g, '//'))].join('/');
-}
-
-function clozeCode(blank: ClozeBlank): string {
-  const esc = (s: string) => s.replace(/[\\}#~/"]/g, (c) => `\\${c}`);
-  if ('value' in blank) return `{1:NUMERICAL:=${formatNumber(blank.value)}:${formatNumber(blank.tolerance ?? 0)}}`;
-  return `{1:${blank.caseSensitive ? 'SHORTANSWER_C' : 'SHORTANSWER'}:${blank.accepted.map((a) => `=${esc(a)}`).join('~')}}`;
 }
 
 /** One `<question>` element. */

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClozeBlank, ItemContent, ItemType, Labelled } from '../bank/item-types.js';
 import { flagTags, formatNumber, metaTags, writeChunk, type ExportItem, type ExportStimulus, type FormatModule, type ItemSource } from './model.js';
+import { choiceBlankQti } from './qti-choice-blank.js';
 import { parse } from './qti-read.js';
 import { escapeXml } from './xml.js';
 import { ZipWriter } from './zip.js';
@@ -155,10 +156,11 @@ export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''):
       const byId = new Map<string, string>();
       for (const b of item.blanks) {
         const rid = `RESPONSE_${b.id}`;
-        const t = textEntry(rid, b);
+        const inline = 'options' in b ? choiceBlankQti(rid, b, qtiId, xmlHtml) : null;
+        const t = inline ?? textEntry(rid, b as ClozeBlank);
         decls += t.decl;
         checks.push(t.check);
-        byId.set(b.id, `<qti-text-entry-interaction response-identifier="${rid}" expected-length="${'value' in b ? 10 : 20}"/>`);
+        byId.set(b.id, inline ? inline.interaction : `<qti-text-entry-interaction response-identifier="${rid}" expected-length="${'value' in b ? 10 : 20}"/>`);
       }
       const text = xmlHtml(item.text).replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, id: string) => byId.get(id) ?? whole);
       bodyXml = `${stemDiv(item.stem)}    <div class="exam-cloze">${text}</div>\n`;

@@ -1,4 +1,4 @@
-import { ITEM_TYPES, type ClozeBlank, type CognitiveLevel, type ItemContent, type ItemType } from '../bank/item-types.js';
+import { ITEM_TYPES, type ClozeItemBlank, type CognitiveLevel, type ItemContent, type ItemType } from '../bank/item-types.js';
 import { foldDiacritics } from '../text/fold.js';
 import { draft, labelled, matchingFromRows, matchingRows } from './drafts.js';
 import { formatNumber, ids, ItemProblem, letter, letterIndex, parseNumber, type ItemDraft, type ReadMeta } from './model.js';
@@ -226,7 +226,7 @@ export function rowToItem(row: Row, sheetType?: ItemType): ItemDraft {
       return draft(type, stem, common, { elements, order, scoring });
     }
     case 'cloze': {
-      const blanks = json<ClozeBlank[]>(row.blanks ?? '', 'blanks');
+      const blanks = json<ClozeItemBlank[]>(row.blanks ?? '', 'blanks');
       return draft(type, stem, common, { text: (row.text ?? '').trim(), blanks });
     }
     case 'essay': {

@@ -610,7 +610,16 @@ function perfectResponse(rng: Rng, item: ItemContent): unknown {
       return [...item.order];
     case 'cloze':
       return Object.fromEntries(
-        item.blanks.map((b) => [b.id, 'accepted' in b ? retype(rng, pick(rng, b.accepted), b.caseSensitive, b.ignoreDiacritics) : numericAnswer(rng, b.value, b.tolerance ?? 0)]),
+        item.blanks.map((b) => [
+          b.id,
+          'accepted' in b
+            ? retype(rng, pick(rng, b.accepted), b.caseSensitive, b.ignoreDiacritics)
+            : 'options' in b
+              ? b.multiple
+                ? [...b.correct].reverse()
+                : pick(rng, b.correct)
+              : numericAnswer(rng, b.value, b.tolerance ?? 0),
+        ]),
       );
     case 'essay':
       return 'Em xin trình bày như sau…';

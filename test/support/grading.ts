@@ -60,7 +60,7 @@ export function rightAnswer(item: ItemRevision): unknown {
     case 'ordering':
       return [...item.order];
     case 'cloze':
-      return Object.fromEntries(item.blanks.map((b) => [b.id, 'accepted' in b ? b.accepted[0] : b.value]));
+      return Object.fromEntries(item.blanks.map((b) => [b.id, 'accepted' in b ? b.accepted[0] : 'options' in b ? (b.multiple ? b.correct : b.correct[0]) : b.value]));
     case 'essay':
       return 'Bài làm: hàm số đồng biến trên khoảng (0; +∞) vì đạo hàm dương.';
   }

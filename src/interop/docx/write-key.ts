@@ -63,7 +63,13 @@ export function paperKey(item: ItemContent): string {
       return item.order.map((id) => letter(elements.indexOf(id))).join(', ');
     }
     case 'cloze':
-      return item.blanks.map((b, i) => `(${i + 1}) ${'accepted' in b ? b.accepted.join(' | ') : viNumber(b.value)}`).join('; ');
+      return item.blanks
+        .map((b, i) => {
+          if ('accepted' in b) return `(${i + 1}) ${b.accepted.join(' | ')}`;
+          if ('options' in b) return `(${i + 1}) ${b.correct.map((id) => (b.options.find((o) => o.id === id)?.text ?? id).replace(/<[^>]*>/g, '').trim()).join(b.multiple ? ' + ' : ' | ')}`;
+          return `(${i + 1}) ${viNumber(b.value)}`;
+        })
+        .join('; ');
     case 'essay':
       return 'Tự luận';
   }

@@ -222,7 +222,8 @@ export function questionBody(item: ItemContent, rich: RichOptions, hints = true)
 function stemOf(item: ItemContent): string {
   if (item.type !== 'cloze') return item.stem;
   const numbers = new Map(item.blanks.map((b, i) => [b.id, i + 1]));
-  const text = item.text.replace(/\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g, (_m, id: string) => `(${numbers.get(id) ?? '?'}) ……………`);
+  const choices = new Map(item.blanks.flatMap((b) => ('options' in b ? [[b.id, ` (${b.options.map((o) => o.text).join(' / ')})`] as const] : [])));
+  const text = item.text.replace(/\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g, (_m, id: string) => `(${numbers.get(id) ?? '?'}) ……………${choices.get(id) ?? ''}`);
   return `${item.stem}<p>${text}</p>`;
 }
 

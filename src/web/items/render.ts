@@ -435,22 +435,27 @@ function orderingItem(ctx: Context): Part {
 }
 
 function clozeItem(ctx: Context): Part {
-  const declared = (ctx.item.blanks ?? []).map((b) => (typeof b === 'string' ? b : String(b.id)));
-  const inputs = new Map<string, HTMLInputElement>();
-  const makeInput = (id: string): HTMLInputElement => {
-    const input = h('input', {
-      type: 'text',
-      class: 'cloze-blank',
-      id: `${ctx.idp}-blank-${idFragment(id)}`,
-      'data-blank-id': id,
-      'aria-label': t('item.blank', { n: inputs.size + 1 }),
-      autocomplete: 'off',
-      spellcheck: 'false',
-      maxlength: 1000,
-      size: 10,
-    });
-    input.addEventListener('input', () => ctx.emit(false));
-    input.addEventListener('change', () => ctx.emit(true));
+  const blanks = (ctx.item.blanks ?? []).map((b) => (typeof b === 'string' ? { id: b } : { ...b, id: String(b.id) }));
+  const declared = blanks.map((b) => b.id);
+  const choicesOf = new Map(blanks.filter((b) => Array.isArray(b.options)).map((b) => [b.id, b]));
+  const inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  const makeInput = (id: string): HTMLInputElement | HTMLSelectElement => {
+    const attrs = { class: 'cloze-blank', id: `${ctx.idp}-blank-${idFragment(id)}`, 'data-blank-id': id, 'aria-label': t('item.blank', { n: inputs.size + 1 }) };
+    const choice = choicesOf.get(id);
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (choice) {
+      // A dropdown blank: one pick from a native <select>, or several from a multiple-selection list.
+      const select = h('select', choice.multiple ? { ...attrs, class: 'cloze-blank cloze-choice', multiple: true, size: Math.min(choice.options!.length, 6) } : { ...attrs, class: 'cloze-blank cloze-choice' });
+      if (!choice.multiple) select.append(h('option', { value: '' }, t('item.choose')));
+      for (const o of list(choice.options)) select.append(h('option', { value: o.id }, plainText(o.text)));
+      select.addEventListener('change', () => ctx.emit(true));
+      input = select;
+    } else {
+      const text = h('input', { ...attrs, type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: 1000, size: 10 });
+      text.addEventListener('input', () => ctx.emit(false));
+      text.addEventListener('change', () => ctx.emit(true));
+      input = text;
+    }
     inputs.set(id, input);
     return input;
   };
@@ -472,15 +477,29 @@ function clozeItem(ctx: Context): Part {
     body,
     controls: () => [...inputs.values()],
     get() {
-      const out: Record<string, string> = {};
-      for (const [id, input] of inputs) if (input.value.trim() !== '') out[id] = input.value.trim();
+      const out: Record<string, string | string[]> = {};
+      for (const [id, input] of inputs) {
+        if (input instanceof HTMLSelectElement && input.multiple) {
+          const picked = [...input.selectedOptions].map((o) => o.value);
+          if (picked.length) out[id] = picked;
+        } else if (input.value.trim() !== '') {
+          out[id] = input.value.trim();
+        }
+      }
       return Object.keys(out).length ? out : null;
     },
     set(r) {
       const values = isRecord(r) ? r : {};
       for (const [id, input] of inputs) {
         const value = values[id];
-        input.value = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+        if (input instanceof HTMLSelectElement && input.multiple) {
+          const picked = new Set(Array.isArray(value) ? value.map(String) : []);
+          for (const o of input.options) o.selected = picked.has(o.value);
+        } else if (input instanceof HTMLSelectElement) {
+          input.value = typeof value === 'string' && [...input.options].some((o) => o.value === value) ? value : '';
+        } else {
+          input.value = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+        }
       }
     },
   };

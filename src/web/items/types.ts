@@ -27,7 +27,8 @@ export interface CandidateItem {
   elements?: Labelled[];
   /** cloze: HTML subset with `{{blankId}}` markers. */
   text?: string;
-  blanks?: ({ id: string } | string)[];
+  /** A choice blank carries its options (delivered ids) and, when several are picked, `multiple`. */
+  blanks?: ({ id: string; options?: Labelled[]; multiple?: boolean } | string)[];
   /** essay: names of the marking criteria. */
   criteria?: string[];
   maxWords?: number;

@@ -167,7 +167,9 @@ export function toBody(draft: ItemContent, options: { includeOwner: boolean }): 
       body.blanks = (draft.blanks ?? []).map((b) =>
         b.accepted !== undefined
           ? { id: b.id, accepted: b.accepted.filter((a) => a.trim() !== ''), ...(b.caseSensitive ? { caseSensitive: true } : {}), ...(b.ignoreDiacritics ? { ignoreDiacritics: true } : {}) }
-          : { id: b.id, ...(defined(b.value) ? { value: b.value } : {}), ...(defined(b.tolerance) ? { tolerance: b.tolerance } : {}) },
+          : b.options !== undefined
+            ? { id: b.id, options: b.options, correct: b.correct ?? [], ...(b.multiple ? { multiple: true } : {}), ...(b.shuffle ? { shuffle: true } : {}) }
+            : { id: b.id, ...(defined(b.value) ? { value: b.value } : {}), ...(defined(b.tolerance) ? { tolerance: b.tolerance } : {}) },
       );
       break;
     case 'essay':
@@ -212,7 +214,7 @@ export function candidateItem(draft: ItemContent, id = 'preview'): CandidateItem
       break;
     case 'cloze':
       item.text = draft.text ?? '';
-      item.blanks = (draft.blanks ?? []).map((b) => ({ id: b.id }));
+      item.blanks = (draft.blanks ?? []).map((b) => (b.options ? { id: b.id, options: b.options, ...(b.multiple ? { multiple: true } : {}) } : { id: b.id }));
       break;
     case 'essay':
       item.criteria = (draft.rubric ?? []).map((r) => r.criterion).filter(Boolean);
@@ -244,8 +246,12 @@ export function keyResponse(draft: ItemContent): ItemResponse | null {
     case 'ordering':
       return draft.elements?.length ? draft.elements.map((e) => e.id) : null;
     case 'cloze': {
-      const out: Record<string, string> = {};
+      const out: Record<string, string | string[]> = {};
       for (const b of draft.blanks ?? []) {
+        if (b.options) {
+          if (b.correct?.length) out[b.id] = b.multiple ? b.correct : b.correct[0]!;
+          continue;
+        }
         const v = b.accepted?.find((a) => a.trim()) ?? (typeof b.value === 'number' ? String(b.value) : undefined);
         if (v !== undefined) out[b.id] = v;
       }
@@ -309,7 +315,12 @@ export function keyLines(draft: ItemContent, say: KeyWords): string[] {
       break;
     case 'cloze':
       for (const b of draft.blanks ?? []) {
-        lines.push(`{{${b.id}}}: ${b.accepted ? b.accepted.join(' | ') : `${String(b.value ?? '—')}${b.tolerance ? ` ± ${b.tolerance}` : ''}`}`);
+        if (b.options) {
+          const right = (b.correct ?? []).map((id) => (b.options!.find((o) => o.id === id)?.text ?? id).replace(/<[^>]*>/g, '').trim());
+          lines.push(`{{${b.id}}}: ${right.join(b.multiple ? ' + ' : ' | ') || '—'}`);
+        } else {
+          lines.push(`{{${b.id}}}: ${b.accepted ? b.accepted.join(' | ') : `${String(b.value ?? '—')}${b.tolerance ? ` ± ${b.tolerance}` : ''}`}`);
+        }
       }
       break;
     case 'essay':

@@ -408,12 +408,18 @@ function clozeEditor(draft: ItemContent, env: EditorEnv): Child[] {
       [
         ['text', t('staff.editor.blankText')],
         ['number', t('staff.editor.blankNumber')],
+        ['choice', t('staff.editor.blankChoice')],
       ],
-      blank.accepted !== undefined ? 'text' : 'number',
+      blank.accepted !== undefined ? 'text' : blank.options !== undefined ? 'choice' : 'number',
       { id: pathId(base, 'kind') },
     );
     kind.addEventListener('change', () => {
-      const next: ClozeBlank = kind.value === 'text' ? { id: blank.id, accepted: [] } : { id: blank.id, tolerance: 0 };
+      const next: ClozeBlank =
+        kind.value === 'text'
+          ? { id: blank.id, accepted: [] }
+          : kind.value === 'choice'
+            ? { id: blank.id, options: [{ id: 'A', text: '' }, { id: 'B', text: '' }], correct: [] }
+            : { id: blank.id, tolerance: 0 };
       draft.blanks![i] = next;
       env.rebuild(kind.id);
     });
@@ -427,6 +433,8 @@ function clozeEditor(draft: ItemContent, env: EditorEnv): Child[] {
       const dia = checkbox(t('staff.editor.ignoreDiacritics'), !!blank.ignoreDiacritics);
       dia.box.addEventListener('change', () => (blank.ignoreDiacritics = dia.box.checked || undefined));
       controls.push(h('div', { class: 'checks' }, cs.wrap, dia.wrap));
+    } else if (blank.options !== undefined) {
+      controls.push(...choiceBlankControls(blank as ClozeBlank & { options: Labelled[] }, base, env));
     } else {
       const value = input({ id: pathId(`${base}/value`), inputmode: 'decimal' });
       value.value = numberText(blank.value);
@@ -453,6 +461,56 @@ function clozeEditor(draft: ItemContent, env: EditorEnv): Child[] {
   });
   blanks.append(list);
   return [field(t('staff.editor.clozeText'), text, { path: '/text', errors: env.errors, hint: t('staff.editor.clozeHint') }), h('div', { class: 'actions actions--tight' }, insert), blanks];
+}
+
+/** A dropdown blank's options, which are right, and its pick-several and shuffle switches. */
+function choiceBlankControls(blank: ClozeBlank & { options: Labelled[] }, base: string, env: EditorEnv): Child[] {
+  blank.correct ??= [];
+  const summary = () => {
+    const letters = blank.options.map((o, i) => (blank.correct!.includes(o.id) ? String.fromCharCode(65 + i) : null)).filter(Boolean);
+    return letters.length ? t('staff.editor.correctIs', { value: letters.join(', ') }) : t('staff.editor.correctNone');
+  };
+  let keyLine: HTMLElement;
+  const options = listEditor(
+    {
+      legend: t('staff.editor.blankOptions'),
+      path: `${base}/options`,
+      items: blank.options,
+      idStyle: 'upper',
+      min: 2,
+      max: 20,
+      addLabel: t('staff.editor.addOption'),
+      rowLabel: (_o, i) => t('staff.editor.option', { key: String.fromCharCode(65 + i) }),
+      hint: t('staff.editor.blankOptionsHint'),
+      onRemove: (o) => (blank.correct = blank.correct!.filter((id) => id !== o.id)),
+      extra: (o, i) => {
+        const right = h('input', { type: 'checkbox', id: pathId(`${base}/correct/${i}`), value: o.id });
+        right.checked = blank.correct!.includes(o.id);
+        right.addEventListener('change', () => {
+          blank.correct = blank.options.filter((x) => (x.id === o.id ? right.checked : blank.correct!.includes(x.id))).map((x) => x.id);
+          keyLine.firstElementChild!.textContent = summary();
+          env.changed();
+        });
+        return [h('div', { class: 'row-key' }, h('label', { class: 'check check--key', for: right.id }, right, h('span', null, t('staff.editor.isCorrect'))))];
+      },
+    },
+    env,
+    (id) => ({ id, text: '' }),
+  );
+  const multiple = checkbox(t('staff.editor.blankMultiple'), !!blank.multiple);
+  multiple.box.id = pathId(`${base}/multiple`);
+  multiple.box.addEventListener('change', () => {
+    blank.multiple = multiple.box.checked || undefined;
+    env.changed();
+  });
+  const shuffle = checkbox(t('staff.editor.blankShuffle'), !!blank.shuffle);
+  shuffle.box.id = pathId(`${base}/shuffle`);
+  shuffle.box.addEventListener('change', () => {
+    blank.shuffle = shuffle.box.checked || undefined;
+    env.changed();
+  });
+  keyLine = keySlot(`${base}/correct`, env, summary(), () => document.getElementById(pathId(`${base}/correct/0`)));
+  return [options, keyLine, h('div', { class: 'checks' }, multiple.wrap, shuffle.wrap)];
 }
 
 function essayEditor(draft: ItemContent, env: EditorEnv): Child[] {
