@@ -357,9 +357,10 @@ function hostsMarkdown(r: Json): string[] {
   const audit = s.lossAudit as Json | undefined;
   const q = (x: unknown) => {
     const v = x as { count: number; p50: number | null; p95: number | null; max: number | null } | undefined;
-    return v ? `${v.count} resumes, ${v.p50} / ${v.p95} / ${v.max} ms` : '–';
+    if (!v) return '–';
+    return v.count ? `${v.count} resumes, ${v.p50} / ${v.p95} / ${v.max} ms` : 'none (no socket closed)';
   };
-  return [
+  const lines: (string | null)[] = [
     '## An exam on six hosts: rolling restart, partitions, a lost worker host',
     '',
     `${s.candidatesConnected} candidates through nginx (join p50 / p95 / p99 / max ${pct(s.joinMs)} ms), one answer per ${(r.parameters as Json).intervalMs} ms each.`,
@@ -367,18 +368,19 @@ function hostsMarkdown(r: Json): string[] {
     '| fault | what happened | candidates told to reconnect | resume (socket closed → `state`) p50 / p95 / max | not resumed |',
     '|---|---|---|---|---|',
     ...rolling.map((x) => `| rolling restart, ${x.host} | /ready 503 after ${x.readyTurned503AfterMs} ms; SIGTERM → exit ${x.signalToExitMs} ms (code ${x.exitCode}); restart → ready ${x.restartToReadyMs} ms | ${x.toldToReconnect} | ${q(x.resumes)} | ${x.stillDown} |`),
-    rp ? `| ${rp.host} cut from Redis ${rp.seconds} s | /ready statuses seen ${JSON.stringify(rp.readyStatusesDuring)}; ${rp.answersAckedDuring} answers acknowledged during it | ${rp.toldToReconnect} | ${q(rp.resumes)} | ${rp.stillDown} |` : '',
-    wl ? `| worker host ${wl.host} lost (SIGKILL + link down) | ${wl.handedIn} hand-ins; at the kill ${JSON.stringify(wl.atKill)}; ${wl.jobsStartedTwice} grading jobs started on the lost host and finished on the other; kill → all graded ${wl.killToAllGradedMs} ms | – | – | – |` : '',
-    dp ? `| database host off the network ${dp.seconds} s | ${dp.answersAckedDuring} answers acknowledged during it, ${dp.unacknowledgedAtHeal} waiting at the heal; heal → backlog acknowledged ${dp.healToBacklogAckedMs} ms | ${dp.toldToReconnect} | ${q(dp.resumes)} | ${dp.stillDown} |` : '',
+    rp ? `| ${rp.host} cut from Redis ${rp.seconds} s | /ready statuses seen ${JSON.stringify(rp.readyStatusesDuring)}; ${rp.answersAckedDuring} answers acknowledged during it | ${rp.toldToReconnect} | ${q(rp.resumes)} | ${rp.stillDown} |` : null,
+    wl ? `| worker host ${wl.host} lost (SIGKILL + link down) | ${wl.handedIn} hand-ins; at the kill ${JSON.stringify(wl.atKill)}; ${wl.jobsStartedTwice} grading jobs started on the lost host and finished on the other; kill → all graded ${wl.killToAllGradedMs} ms | – | – | – |` : null,
+    dp ? `| database host off the network ${dp.seconds} s | ${dp.answersAckedDuring} answers acknowledged during it, ${dp.unacknowledgedAtHeal} waiting at the heal; heal → backlog acknowledged ${dp.healToBacklogAckedMs} ms | ${dp.toldToReconnect} | ${q(dp.resumes)} | ${dp.stillDown} |` : null,
     '',
     '| check | value |',
     '|---|---|',
-    audit ? `| acknowledged answers / **lost** | ${audit.acknowledged} / **${audit.lost}** |` : '',
-    once ? `| hand-ins / attempts submitted / results / grading jobs completed / sector records | ${once.handedIn} / ${once.attemptsSubmitted} / ${once.results} / ${once.gradingJobsCompleted} / ${once.sectorRecords} |` : '',
-    once ? `| result versions / sector versions (version 1 = graded once) | \`${JSON.stringify(once.resultVersions)}\` / \`${JSON.stringify(once.sectorVersions)}\` |` : '',
-    once ? `| **exactly once** | **${once.ok}** |` : '',
+    audit ? `| acknowledged answers / **lost** | ${audit.acknowledged} / **${audit.lost}** |` : null,
+    once ? `| hand-ins / attempts submitted / results / grading jobs completed / sector records | ${once.handedIn} / ${once.attemptsSubmitted} / ${once.results} / ${once.gradingJobsCompleted} / ${once.sectorRecords} |` : null,
+    once ? `| result versions / sector versions (version 1 = graded once) | \`${JSON.stringify(once.resultVersions)}\` / \`${JSON.stringify(once.sectorVersions)}\` |` : null,
+    once ? `| **exactly once** | **${once.ok}** |` : null,
     `| **every candidate resumed** | **${s.everyoneResumed}** |`,
     `| ack latency over the run p50 / p95 / p99 / max | ${pct(s.ackLatencyMs)} ms |`,
     `| errors seen by clients (closes are the faults) | \`${JSON.stringify(s.errors)}\` |`,
-  ].filter((l) => l !== '');
+  ];
+  return lines.filter((l): l is string => l !== null);
 }
