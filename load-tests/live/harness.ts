@@ -31,7 +31,7 @@ import mongoose from 'mongoose';
 import seedrandom from 'seedrandom';
 import { WebSocket } from 'ws';
 import { projectRoot } from '../../src/infra/paths.js';
-import { freePort, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
+import { freePort, postgresBackend, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
 import { approveBodies, buildWorld, httpApi, itemBodies, sendAs } from '../../test/support/fixtures/index.js';
 
 export const { MongoClient } = mongoose.mongo;
@@ -208,7 +208,8 @@ export class Run {
     this.loop.enable();
     this.ferret = process.env.LOAD_MONGODB_URI ? null : await privateFerret({ bin: this.ferretBin });
     this.mongoBase = process.env.LOAD_MONGODB_URI ?? this.ferret!.uri;
-    this.parameters.database = this.ferret ? `private FerretDB 1.24 (SQLite)${this.ferretBin ? `, binary ${this.ferretBin}` : ''}` : 'LOAD_MONGODB_URI';
+    const backend = postgresBackend() ? 'PostgreSQL' : 'SQLite';
+    this.parameters.database = this.ferret ? `private FerretDB 1.24 (${backend})${this.ferretBin ? `, binary ${this.ferretBin}` : ''}` : 'LOAD_MONGODB_URI';
     this.mongo = new MongoClient(this.mongoBase);
     await this.mongo.connect();
   }
