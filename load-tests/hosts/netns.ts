@@ -32,8 +32,10 @@ export function pickSubnet(taken: string = ip('-4', '-o', 'addr', 'show') + ip('
     used.add(Number(m[1]));
   }
   if (/\b10\.0\.0\.0\/8\b|\b10\.213\.0\.0\/16\b/.test(taken)) return pickOutside();
-  for (let i = 0; i < 254; i++) {
-    const octet = 20 + ((randomBytes(1)[0]! + i) % 230);
+  // From a random start, every octet 20-249 once.
+  const start = randomBytes(1)[0]!;
+  for (let i = 0; i < 230; i++) {
+    const octet = 20 + ((start + i) % 230);
     if (!used.has(octet)) return `10.213.${octet}`;
   }
   return pickOutside();
