@@ -47,12 +47,17 @@ export type Models = ReturnType<typeof createModels>;
  * assembly: BANK_SEARCH=database, and the fallback while the Redis index is
  * missing), FerretDB 1.24 never reads a secondary
  * index, and on SQLite each one costs every head insert a JSON parse (25-35 %
- * of a head's insert, BENCHMARKS.md). None of them is unique, so no rule is lost.
+ * of a head's insert, BENCHMARKS.md). Nor do exams get their roster index:
+ * FerretDB's PostgreSQL backend makes it a B-tree over the whole
+ * `candidateIds` array, one entry per exam, and PostgreSQL refuses an entry
+ * above 8,191 bytes even compressed: a roster of 2,000 candidates needed
+ * 8,984, and the exam could not be stored. None of these is unique, so no
+ * rule is lost.
  */
 export async function ensureIndexes(models: Models): Promise<void> {
   const ferret = await isFerret(models.Item.db.db!);
   for (const model of Object.values(models)) {
-    if (ferret && model === models.Item) continue;
+    if (ferret && (model === models.Item || model === models.Exam)) continue;
     await model.createIndexes();
   }
 }

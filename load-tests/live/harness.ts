@@ -31,7 +31,7 @@ import mongoose from 'mongoose';
 import seedrandom from 'seedrandom';
 import { WebSocket } from 'ws';
 import { projectRoot } from '../../src/infra/paths.js';
-import { freePort, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
+import { freePort, postgresBackend, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
 import { approveBodies, buildWorld, httpApi, itemBodies, sendAs } from '../../test/support/fixtures/index.js';
 
 export const { MongoClient } = mongoose.mongo;
@@ -100,11 +100,16 @@ export interface Server extends Proc {
   wsUrl: string;
 }
 
-/** A process started from source with the TS loader tests use; resolves once `ready()` holds. */
-async function startProcess(entry: string, env: Record<string, string>, ready: (p: Proc) => Promise<boolean>, what: string): Promise<Proc> {
+/**
+ * A process started from source with the TS loader tests use; resolves once
+ * `ready()` holds. `prefix` runs it through another command that ends by
+ * exec'ing it (e.g. `ip netns exec <ns>`), so the child's pid is node's own.
+ */
+export async function startProcess(entry: string, env: Record<string, string>, ready: (p: Proc) => Promise<boolean>, what: string, prefix: string[] = []): Promise<Proc> {
   // LOAD_SERVER_NODE_ARGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', '@tapjs/typescript/import', entry], {
+  const args = [...extra, '--import', '@tapjs/typescript/import', entry];
+  const child = spawn(prefix[0] ?? process.execPath, prefix.length ? [...prefix.slice(1), process.execPath, ...args] : args, {
     cwd: projectRoot(),
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -251,7 +256,8 @@ export class Run {
     this.loop.enable();
     this.ferret = process.env.LOAD_MONGODB_URI ? null : await privateFerret({ bin: this.ferretBin });
     this.mongoBase = process.env.LOAD_MONGODB_URI ?? this.ferret!.uri;
-    this.parameters.database = this.ferret ? `private FerretDB 1.24 (SQLite)${this.ferretBin ? `, binary ${this.ferretBin}` : ''}` : 'LOAD_MONGODB_URI';
+    const backend = postgresBackend() ? 'PostgreSQL' : 'SQLite';
+    this.parameters.database = this.ferret ? `private FerretDB 1.24 (${backend})${this.ferretBin ? `, binary ${this.ferretBin}` : ''}` : 'LOAD_MONGODB_URI';
     this.mongo = new MongoClient(this.mongoBase);
     await this.mongo.connect();
   }
@@ -520,6 +526,10 @@ export class Stats {
   readonly submits = new Latencies();
   submitted = 0;
   readonly resumes = new Latencies();
+  /** Every resume as [when its `state` came (performance.now()), socket closed → state in ms]. */
+  readonly resumeLog: [number, number][] = [];
+  /** `reconnect` messages received (a draining server sends one before closing with 1001). */
+  reconnectsAsked = 0;
   errorsObject() {
     return { nacks: Object.fromEntries(this.nacks), other: Object.fromEntries(this.errors) };
   }
@@ -603,6 +613,11 @@ export class Candidate {
     readonly stats: Stats,
   ) {}
 
+  /** The socket died and the reconnect has not yet had its `state`. */
+  get down(): boolean {
+    return this.diedAt !== 0;
+  }
+
   get url(): string {
     return this.urls[this.urlIndex % this.urls.length]!;
   }
@@ -641,6 +656,7 @@ export class Candidate {
                 ws.send(text);
               }
               this.stats.resumes.push(performance.now() - this.diedAt);
+              this.stats.resumeLog.push([performance.now(), performance.now() - this.diedAt]);
               this.diedAt = 0;
             } else {
               this.seq = m.lastSeq!;
@@ -662,6 +678,10 @@ export class Candidate {
             bump(this.stats.errors, `error:${m.error?.code ?? '?'}`);
             if (!joined) reject(new Error(m.error?.code));
             return;
+          case 'reconnect':
+            // The close (1001) follows at once; the close handler reconnects.
+            this.stats.reconnectsAsked++;
+            return;
           case 'ended':
             if (!this.submittedAt) bump(this.stats.errors, `ended:${(m as { reason?: string }).reason}`);
             return;
@@ -677,8 +697,8 @@ export class Candidate {
         }
         if (this.stopped || this.submittedAt) return;
         bump(this.stats.errors, `closed:${code}`);
-        if (reconnect && this.urls.length > 1) {
-          // Like the browser client: the next address (a load balancer would pick a live process).
+        if (reconnect) {
+          // Like the browser client: the next address, or the same one when it is a load balancer's.
           this.diedAt = performance.now();
           this.urlIndex++;
           const retry = (attempt: number): Promise<number> =>
