@@ -13,7 +13,8 @@ export const DEFAULT_PAGE = 50;
 /** Largest page a bank list serves. */
 export const MAX_PAGE = 200;
 
-const itemSearchProperties = {
+/** The bank's item filters: GET /api/items's, and GET /api/items/export's beside its format. */
+export const itemFilterProperties = {
   subject: { type: 'string', minLength: 1, maxLength: 64 },
   grade: { type: 'integer', minimum: 1, maximum: 20 },
   topic: { type: 'string', minLength: 1, maxLength: 100 },
@@ -23,6 +24,10 @@ const itemSearchProperties = {
   tag: { type: 'string', minLength: 1, maxLength: 100 },
   q: { type: 'string', maxLength: 500, description: 'Words of the stem and options; case, diacritics (đ too) and Unicode normal form do not matter' },
   stimulusId: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
+
+const itemSearchProperties = {
+  ...itemFilterProperties,
   limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
   cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' },
 } as const;

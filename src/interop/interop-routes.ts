@@ -6,8 +6,9 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { AppError, BadRequest, ValidationFailed } from '../errors.js';
 import { ItemAudit } from '../bank/item-audit.js';
 import { BANK_ROLES } from '../bank/bank-access.js';
-import { ITEM_STATUSES, ITEM_TYPES, type CognitiveLevel } from '../bank/item-types.js';
+import type { CognitiveLevel } from '../bank/item-types.js';
 import { topicMapProblem, type TopicMap } from './categories.js';
+import { itemFilterProperties } from '../contracts/list-queries.js';
 import { FORMAT_MODULES } from './formats.js';
 import { exportModule } from './export-formats.js';
 import type { ImportDefaults } from './interop-service.js';
@@ -102,15 +103,7 @@ const exportQuery = {
   additionalProperties: false,
   properties: {
     format: { type: 'string', enum: FORMATS },
-    subject: { type: 'string', minLength: 1, maxLength: 64 },
-    grade: { type: 'integer', minimum: 1, maximum: 20 },
-    topic: { type: 'string', minLength: 1, maxLength: 100 },
-    cognitiveLevel: { type: 'integer', minimum: 1, maximum: 4 },
-    type: { type: 'string', enum: ITEM_TYPES },
-    status: { type: 'string', enum: ITEM_STATUSES },
-    tag: { type: 'string', minLength: 1, maxLength: 100 },
-    q: { type: 'string', maxLength: 500 },
-    stimulusId: { type: 'string', minLength: 1, maxLength: 64 },
+    ...itemFilterProperties,
   },
 } as const;
 
