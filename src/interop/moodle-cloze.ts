@@ -92,8 +92,12 @@ export function readCloze(html: string, warnings: string[]): { text: string; bla
     const id = ids.blank(blanks.length);
     weights.add(weight === '' ? 1 : Number(weight));
     const answers = answersOf(body);
-    for (const a of answers) if (a.feedback !== '') warnings.push(`Feedback of cloze sub-question ${n} answer ${unescapeCloze(a.text)} is dropped`);
+    for (const a of answers) if (a.feedback !== '') warnings.push(`Feedback "${unescapeCloze(a.feedback).slice(0, 60)}" of cloze sub-question ${n} answer ${unescapeCloze(a.text)} is not kept`);
     const multi = MULTI_BLANK.get(type);
+    // A list to choose from needs two entries at least (Moodle refuses fewer too).
+    if ((multi || CHOICE_BLANK.has(type)) && answers.length < 2) {
+      throw new ItemProblem(`Moodle cloze ${type} sub-question ${n} has ${answers.length} choice${answers.length === 1 ? '' : 's'}; it needs at least two`);
+    }
     if (multi) {
       const options = answers.map((a, i) => ({ id: ids.option(i), text: unescapeCloze(a.text) }));
       const correct = options.filter((_o, i) => answers[i]!.fraction > 0).map((o) => o.id);

@@ -23,7 +23,7 @@ const EXPECTED: Record<string, string[]> = {
     // Moodle refuses all five too (its test asserts an error for each).
     'failed: Moodle multianswer question has no sub-questions',
     'failed: Moodle multianswer question has no sub-questions',
-    'failed: Moodle cloze sub-question type MULTICHOICE is not supported (text and numerical blanks only)',
+    'failed: Moodle cloze MULTICHOICE sub-question 1 has 1 choice; it needs at least two',
     'failed: Moodle cloze sub-question 1 has no full-credit answer',
     'failed: Moodle cloze NUMERICAL answer "zero" is not a number',
   ],
@@ -131,7 +131,7 @@ t.test('every feedback, hint and answer-feedback form Moodle writes is kept, or 
   });
   t.same(items[0]!.warnings, ['Feedback of answer Lyon is not kept']);
   t.same(items[1]!.warnings, ['Information for graders is not kept; the item gets the default rubric', 'Response template is not kept']);
-  t.match(items[2]!.warnings, [/Feedback "Right" of cloze sub-question 1 is not kept/, /Feedback "Wrong" of cloze sub-question 1 is not kept/]);
+  t.match(items[2]!.warnings, [/Feedback "Right" of cloze sub-question 1 answer Paris is not kept/, /Feedback "Wrong" of cloze sub-question 1 answer \* is not kept/]);
   t.same(items[3]!.warnings, ['File a.mp3 is not kept (only png, jpeg, gif and webp pictures are)']);
 });
 
