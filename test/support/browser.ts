@@ -81,6 +81,30 @@ export function watchProblems(page: Page): PageProblems {
   return problems;
 }
 
+/** Fills the log-in form the page shows and sends it. */
+export async function submitLogIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+}
+
+/**
+ * Logs a staff member in the way a person arrives: opens a staff address, is sent to the log-in
+ * page (`/login?next=…`), signs in and lands back on that address.
+ */
+export async function logInToStaff(page: Page, url: string, username: string, password: string, staffPath = '/staff'): Promise<void> {
+  await page.goto(`${url}${staffPath}`);
+  await page.waitForURL(`${url}/login?next=${encodeURIComponent(staffPath)}`);
+  await submitLogIn(page, username, password);
+  await page.waitForURL(`${url}${staffPath}`);
+}
+
+/** Opens the candidate client and signs in; the caller waits for what should follow (the exam list, a refusal). */
+export async function logInAsCandidate(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await submitLogIn(page, username, password);
+}
+
 /** Saves a full-page screenshot as test-artifacts/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });

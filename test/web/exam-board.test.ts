@@ -6,7 +6,7 @@
 import t from 'tap';
 import { DEMO_EXAM_TITLE, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../../src/demo/seed.js';
 import { ADMIN, build } from '../helper.js';
-import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInToStaff, screenshot, watchProblems } from '../support/browser.js';
 import { frontServer, listenApp } from '../support/front-server.js';
 
 t.test('an exam board member finds grading, results and analysis, and nothing else', async (t) => {
@@ -22,11 +22,7 @@ t.test('an exam board member finds grading, results and analysis, and nothing el
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/staff`);
-  await page.waitForURL(/\/login\?next=%2Fstaff$/);
-  await page.getByLabel('Tên đăng nhập').fill(board.username);
-  await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await logInToStaff(page, url, board.username, DEMO_PASSWORD);
   await page.getByRole('heading', { name: `Xin chào, ${board.displayName}` }).waitFor();
   t.same(await page.locator('.staff-nav a').allTextContents(), ['Tổng quan', 'Kỳ thi'], 'no bank, review or blueprints');
   t.ok(await page.locator('.home-card').filter({ hasText: 'Hội đồng thi' }).count(), 'the home page says what the board does');

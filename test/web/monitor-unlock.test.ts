@@ -7,7 +7,7 @@
 import t from 'tap';
 import type { Browser } from 'playwright-core';
 import { build } from '../helper.js';
-import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInAsCandidate, logInToStaff, screenshot, watchProblems } from '../support/browser.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { WORLD_PASSWORD } from '../support/fixtures/index.js';
 import { frontServer, listenApp } from '../support/front-server.js';
@@ -36,10 +36,7 @@ t.test('a proctor sees a locked-out candidate on the monitor and unlocks them', 
   t.teardown(() => candidateContext.close());
   const page = await candidateContext.newPage();
   const candidateProblems = watchProblems(page);
-  await page.goto(`${url}/`);
-  await page.getByLabel('Tên đăng nhập').fill(candidate.username);
-  await page.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await logInAsCandidate(page, url, candidate.username, WORLD_PASSWORD);
   const refusal = page.getByRole('alert');
   await refusal.filter({ hasText: 'thử lại sau' }).waitFor();
   t.match(await refusal.textContent(), /thử lại sau 1[45] phút( \d+ giây)?, hoặc nhờ giám thị mở khoá/, 'the login page states the real wait');
@@ -48,11 +45,7 @@ t.test('a proctor sees a locked-out candidate on the monitor and unlocks them', 
   t.teardown(() => proctorContext.close());
   const monitor = await proctorContext.newPage();
   const proctorProblems = watchProblems(monitor);
-  await monitor.goto(`${url}/login?next=%2Fstaff`);
-  await monitor.getByLabel('Tên đăng nhập').fill('mu_proctor');
-  await monitor.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await monitor.getByRole('button', { name: 'Đăng nhập' }).click();
-  await monitor.waitForURL(`${url}/staff`);
+  await logInToStaff(monitor, url, 'mu_proctor', WORLD_PASSWORD);
   await monitor.goto(`${url}/staff/exams/${fx.examId}/monitor`);
   const row = monitor.locator(`tr[data-candidate="${candidate.id}"]`);
   await row.filter({ hasText: 'Bị khoá đăng nhập đến' }).waitFor({ timeout: 20_000 });

@@ -9,7 +9,7 @@
 import t from 'tap';
 import type { Browser, Page } from 'playwright-core';
 import { adminSession, as, build } from '../helper.js';
-import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInAsCandidate, logInToStaff, screenshot, watchProblems } from '../support/browser.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { createItem, itemBody, setStatus, WORLD_PASSWORD } from '../support/fixtures/index.js';
 import { frontServer, listenApp } from '../support/front-server.js';
@@ -46,11 +46,7 @@ t.test('the exam manager and the reviewer read names, not ids', async (t) => {
     t.teardown(() => context.close());
     const page = await context.newPage();
     const problems = watchProblems(page);
-    await page.goto(`${url}/login?next=%2Fstaff`);
-    await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.waitForURL(`${url}/staff`);
+    await logInToStaff(page, url, username, WORLD_PASSWORD);
     return { page, errors: problems.errors };
   }
 
@@ -59,10 +55,7 @@ t.test('the exam manager and the reviewer read names, not ids', async (t) => {
   t.teardown(() => candidateContext.close());
   const candidate = await candidateContext.newPage();
   const candidateProblems = watchProblems(candidate);
-  await candidate.goto(`${url}/`);
-  await candidate.getByLabel('Tên đăng nhập').fill('nb_cand0');
-  await candidate.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await candidate.getByRole('button', { name: 'Đăng nhập' }).click();
+  await logInAsCandidate(candidate, url, 'nb_cand0', WORLD_PASSWORD);
   await candidate.getByRole('link', { name: 'Vào thi' }).click();
   await candidate.getByRole('heading', { name: 'Câu 1', exact: true }).waitFor();
   await candidate.reload();

@@ -17,7 +17,7 @@ import t from 'tap';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { build } from '../helper.js';
-import { ARTIFACTS_DIR, buildWebClient, launchBrowser, watchProblems, type PageProblems, type TestLike } from '../support/browser.js';
+import { ARTIFACTS_DIR, buildWebClient, launchBrowser, logInAsCandidate, logInToStaff, watchProblems, type PageProblems, type TestLike } from '../support/browser.js';
 import { TestSocket, type Msg } from '../support/live-client.js';
 import { seedApproved, STAFF_PASSWORD, staffWorld, type StaffUser, type StaffWorld } from '../support/fixtures/index.js';
 import { frontServer, listenApp } from '../support/front-server.js';
@@ -46,12 +46,7 @@ async function signIn(t: TestLike, user: StaffUser, viewport = { width: 1366, he
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/staff`);
-  await page.waitForURL(/\/login\?next=%2Fstaff$/);
-  await page.getByLabel('Tên đăng nhập').fill(user.username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${url}/staff`);
+  await logInToStaff(page, url, user.username, STAFF_PASSWORD);
   await page.getByRole('heading', { name: `Xin chào, ${user.displayName}` }).waitFor();
   return { page, problems, context };
 }
@@ -701,10 +696,7 @@ t.test('staff workflow end to end', async (t) => {
       const page = await context.newPage();
     const problems = watchProblems(page);
     const candidate = world.candidates[0]!;
-    await page.goto(`${url}/`);
-    await page.getByLabel('Tên đăng nhập').fill(candidate.username);
-    await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await logInAsCandidate(page, url, candidate.username, STAFF_PASSWORD);
     await page.getByRole('heading', { name: 'Bài thi của bạn' }).waitFor();
     t.equal(page.url(), `${url}/`, 'a candidate stays in the candidate client');
     await page.getByRole('link', { name: 'Vào thi' }).click();

@@ -9,7 +9,7 @@ import t from 'tap';
 import { createWorkerContext } from '../../workers/context.js';
 import { startWorkers } from '../../workers/runner.js';
 import { build } from '../helper.js';
-import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInAsCandidate, watchProblems } from '../support/browser.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { WORLD_PASSWORD } from '../support/fixtures/world.js';
 import { frontServer, listenApp } from '../support/front-server.js';
@@ -45,10 +45,7 @@ t.test('a candidate answers dropdown blanks, finds them after a reload, and is s
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/`);
-  await page.getByLabel('Tên đăng nhập').fill('czc_cand0');
-  await page.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await page.keyboard.press('Enter');
+  await logInAsCandidate(page, url, 'czc_cand0', WORLD_PASSWORD);
   await page.getByRole('link', { name: 'Vào thi' }).click();
   await page.getByRole('heading', { name: 'Câu 1', exact: true }).waitFor();
 

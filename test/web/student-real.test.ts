@@ -10,7 +10,7 @@ import { DEMO_EXAM_TITLE, DEMO_PASSWORD, newDemoSitting, seedDemo } from '../../
 import { createWorkerContext } from '../../workers/context.js';
 import { startWorkers } from '../../workers/runner.js';
 import { ADMIN, build } from '../helper.js';
-import { buildWebClient, launchBrowser, screenshot, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInAsCandidate, screenshot, watchProblems } from '../support/browser.js';
 import { frontServer, listenApp } from '../support/front-server.js';
 
 t.test('a demo candidate sits the demo exam and sees the score once it is graded', async (t) => {
@@ -31,10 +31,7 @@ t.test('a demo candidate sits the demo exam and sees the score once it is graded
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/`);
-  await page.getByLabel('Tên đăng nhập').fill('hs001');
-  await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
-  await page.keyboard.press('Enter');
+  await logInAsCandidate(page, url, 'hs001', DEMO_PASSWORD);
   await page.getByRole('heading', { name: 'Bài thi của bạn' }).waitFor();
   await page.getByRole('link', { name: 'Vào thi' }).click();
   await page.getByRole('heading', { name: 'Câu 1', exact: true }).waitFor();
