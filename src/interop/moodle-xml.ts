@@ -198,7 +198,8 @@ function readGaps(q: XElement, type: string, html: string, warnings: string[]): 
     const right = choices[n - 1];
     if (!right) throw new ItemProblem(`Moodle ${type} gap [[${n}]] names choice ${n}, which the question does not have (${choices.length} choices)`);
     const group = choices.map((c, i) => ({ ...c, n: i + 1 })).filter((c) => c.group === right.group);
-    if (group.length < 2) throw new ItemProblem(`Moodle ${type} gap [[${n}]] has one choice in its group; a choice blank needs at least two`);
+    // Moodle lets a group hold one choice (a gap that is right whenever filled); a dropdown blank needs a wrong option.
+    if (group.length < 2) throw new ItemProblem(`Moodle ${type} gap [[${n}]] offers one choice (its group has no other); a dropdown blank needs at least one wrong option`);
     if (group.length > MAX_OPTIONS) throw new ItemProblem(`Moodle ${type} gap [[${n}]] has ${group.length} choices in its group; a choice blank holds at most ${MAX_OPTIONS}`);
     const id = ids.blank(blanks.length);
     const options = group.map((c, k) => ({ id: ids.option(k), text: c.text }));
