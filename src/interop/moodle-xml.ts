@@ -161,7 +161,9 @@ const OUT_OF_SCOPE: Record<string, string> = {
 /** Stem and blank-bearing text of a cloze-like question: split at an `<hr>`, else the name is the stem. */
 function clozeParts(q: XElement, warnings: string[]): { stem: string; body: string } {
   const html = richText(child(q, 'questiontext'), warnings);
-  const split = CLOZE_SPLIT.exec(html);
+  const found = CLOZE_SPLIT.exec(html);
+  // A rule above a gap or sub-question is the author's own, not the stem's end that the export writes.
+  const split = found && !/\[\[\d+\]\]|\{\d*:[A-Za-z_]+:/.test(html.slice(0, found.index)) ? found : null;
   const name = textOf(child(child(q, 'name'), 'text')).trim();
   const stem = split ? html.slice(0, split.index).trim() : escapeHtml(name);
   const body = split ? html.slice(split.index + split[0].length).trim() : html;

@@ -323,6 +323,8 @@ t.test('select missing words and drag and drop into text become cloze choice bla
  <selectoption><text>a</text><group>1</group></selectoption><selectoption><text>b</text><group>1</group></selectoption></question>
 <question type="gapselect"><name><text>Plain</text></name><questiontext><text>Pick [[2]]</text></questiontext>
  <selectoption><text>&lt;b&gt;x&lt;/b&gt;</text><group>1</group></selectoption><selectoption><text>y</text><group>1</group></selectoption></question>
+<question type="gapselect"><name><text>Ruled</text></name><questiontext><text><![CDATA[<p>One [[1]]</p><hr /><p>Two [[2]]</p>]]></text></questiontext>
+ <selectoption><text>a</text><group>1</group></selectoption><selectoption><text>b</text><group>1</group></selectoption></question>
 </quiz>`;
   const { items } = moodle.parse(xml);
   t.match(item(items, 0), {
@@ -342,6 +344,7 @@ t.test('select missing words and drag and drop into text become cloze choice bla
   t.equal(items[2]!.error, 'Moodle gapselect question has no gaps ([[n]] in its text)');
   t.match(item(items, 3), { blanks: [{ options: [{ text: '<b>x</b>' }, { text: 'y' }], correct: ['B'] }] }, 'a select option is plain text: markup stays as written');
   t.notOk(items[3]!.warnings);
+  t.match(item(items, 4), { stem: 'Ruled', text: '<p>One {{b1}}</p><hr /><p>Two {{b2}}</p>' }, "an author's rule above a gap is kept in the text, not read as the stem's end");
 });
 
 t.test('types the bank cannot hold are refused with the reason, per question', async (t) => {
