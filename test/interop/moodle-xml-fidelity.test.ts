@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import * as moodle from '../../src/interop/moodle-xml.js';
 import { applyCategory, categorySegments, topicSlug } from '../../src/interop/categories.js';
+import { attr, child, decodeEntities, elements, parseXml, textOf, type XElement } from '../../src/interop/xml.js';
 import type { ItemDraft, ParsedEntry } from '../../src/interop/model.js';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
@@ -119,6 +120,63 @@ t.test('the Moodle XML corpus: per file, what is imported, warned about and refu
   t.same(tally, { defined: 78, outOfScope: 27, brokenOnPurpose: 5, imported: 42, warned: 12 });
   const inScope = tally.defined - tally.outOfScope - tally.brokenOnPurpose;
   t.equal(`${tally.imported}/${inScope}`, '42/46', 'refused in scope: four gaps whose group holds a single choice');
+});
+
+/** The words a reader sees in HTML or text (codes of embedded answers, gap markers and file references left out). */
+function words(text: string): string[] {
+  return decodeEntities(
+    text
+      .replace(/@@PLUGINFILE@@\/[^"'\s>]*/g, ' ')
+      // A wrong answer worth nothing and saying nothing tells a candidate nothing: every other answer is wrong too.
+      .replace(/~%0%[^~}#]*(?=[~}])/g, ' ')
+      .replace(/\{\d*:[A-Za-z_]+:/g, ' ')
+      .replace(/%-?\d+(?:\.\d+)?%/g, ' ')
+      .replace(/\[\[\d+\]\]/g, ' ')
+      .replace(/<[^>]*>/g, ' '),
+  )
+    .replace(/&nbsp;/g, ' ')
+    .normalize('NFC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 1);
+}
+
+/** The words of what a question shows or tells: its text, answers, choices, feedback and hints (not its name, tags, files or settings). */
+function questionWords(q: XElement, warnings: string): string[] {
+  const text = (el: XElement | undefined) => (el ? words(textOf(child(el, 'text'))) : []);
+  // What a warning names as a whole ("Information for graders is not kept", "Feedback of answer X is not kept") is not checked word by word.
+  const named = (what: RegExp) => what.test(warnings);
+  return [
+    ...text(child(q, 'questiontext')),
+    ...text(child(q, 'generalfeedback')),
+    ...['correctfeedback', 'partiallycorrectfeedback', 'incorrectfeedback'].flatMap((tag) => text(child(q, tag))),
+    ...elements(q, 'answer').flatMap((a) => {
+      // An answer of a typed response worth nothing tells nothing either (its feedback is checked below).
+      const silentWrong = ['shortanswer', 'numerical'].includes(attr(q, 'type') ?? '') && Number(attr(a, 'fraction') ?? 0) <= 0;
+      return [...(silentWrong ? [] : text(a)), ...(named(/Feedback of answer|feedback; none of it/) ? [] : text(child(a, 'feedback')))];
+    }),
+    ...elements(q, 'subquestion').flatMap((sq) => [...text(sq), ...text(child(sq, 'answer'))]),
+    ...[...elements(q, 'selectoption'), ...elements(q, 'dragbox')].flatMap(text),
+    ...elements(q, 'hint').flatMap(text),
+    ...(named(/Information for graders/) ? [] : text(child(q, 'graderinfo'))),
+    ...(named(/Response template/) ? [] : text(child(q, 'responsetemplate'))),
+  ];
+}
+
+t.test('no silent loss: every word a corpus question shows is in its item, or in a warning', async (t) => {
+  let checked = 0;
+  for (const file of Object.keys(EXPECTED)) {
+    const questions = elements(parseXml(read(file).toString('utf8')), 'question').filter((q) => attr(q, 'type') !== 'category');
+    for (const e of moodle.parse(read(file)).items) {
+      if (!e.item) continue;
+      const warnings = (e.warnings ?? []).join(' ');
+      const kept = new Set([...words(JSON.stringify(e.item)), ...words(warnings)]);
+      const missing = [...new Set(questionWords(questions[e.index]!, warnings))].filter((w) => !kept.has(w));
+      t.same(missing, [], `${file} #${e.index}: no word left out`);
+      checked++;
+    }
+  }
+  t.equal(checked, 42, 'every imported corpus question compared with its source');
 });
 
 t.test('hand-checked: categories, names and idnumbers become provenance, and the leaf category a topic', async (t) => {
