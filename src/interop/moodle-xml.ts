@@ -413,11 +413,18 @@ export function parse(input: Buffer | string): ParseResult {
   if (root.name !== 'quiz') throw new UnreadableFile(`The Moodle XML file's root element is <${root.name}>, not <quiz>`);
   const lines = tagLines(text, 'question');
   const items: ParsedEntry[] = [];
+  const fileWarnings: string[] = [];
   let categoryPath: string[] = [];
   elements(root, 'question').forEach((q, n) => {
     const type = attr(q, 'type') ?? '';
     if (type === 'category') {
       categoryPath = categorySegments(textOf(child(child(q, 'category'), 'text')));
+      // A category's description and idnumber belong to no question: named once for the file.
+      const info = shownText(child(q, 'info'), []);
+      const idnumber = textOf(child(q, 'idnumber')).trim();
+      if (info !== undefined || idnumber) {
+        fileWarnings.push(`The ${[info !== undefined ? 'description' : '', idnumber ? `idnumber (${idnumber.slice(0, 60)})` : ''].filter(Boolean).join(' and ')} of category ${categoryPath.join('/') || 'top'} ${info !== undefined && idnumber ? 'are' : 'is'} not kept; its questions keep the category path`);
+      }
       return;
     }
     const index = items.length;
@@ -432,7 +439,7 @@ export function parse(input: Buffer | string): ParseResult {
       items.push({ index, ...(line ? { line } : {}), error: messageOf(err) });
     }
   });
-  return { items };
+  return { items, ...(fileWarnings.length ? { warnings: fileWarnings } : {}) };
 }
 
 // ------------------------------------------------------------------ write

@@ -193,6 +193,13 @@ t.test('hand-checked: categories, names and idnumbers become provenance, and the
   t.match(applyCategory(item(nested, 3) as unknown as ItemDraft, { 'Iota/Kappa/Lambda': 'dai-so' }), { topic: 'dai-so' }, 'a path in the map wins');
   t.match(applyCategory(item(nested, 4) as unknown as ItemDraft, { Mu: 'xac-suat' }), { topic: 'xac-suat', tags: ['Iota'] }, 'so does a leaf');
 
+  t.same(moodle.parse(read('moodle/categories_reverse_order.xml')).warnings, [
+    'The description of category Sigma/Tau is not kept; its questions keep the category path',
+    'The description of category Sigma is not kept; its questions keep the category path',
+  ], "a category's description belongs to no question: a warning for the file");
+  t.same(moodle.parse(read('html_chars_in_idnumbers.xml')).warnings, ['The description and idnumber (The inequalities < & >) of category Alpha are not kept; its questions keep the category path']);
+  t.notOk(moodle.parse(read('moodle/old_format_file.xml')).warnings, 'a category with neither says nothing');
+
   const ids = moodle.parse(read('html_chars_in_idnumbers.xml')).items;
   t.same(item(ids, 0), {
     type: 'true_false',
@@ -482,6 +489,7 @@ t.test('through the routes: a gapselect file imports, exports as gapselect and r
   t.equal(res.statusCode, 200, res.body);
   t.equal(res.json().imported, 1);
   t.same(res.json().warnings, []);
+  t.notOk(res.json().fileWarnings, 'its category has no description');
   const [id] = res.json().ids as string[];
   const stored = (await author({ method: 'GET', url: `/api/items/${id}` })).json();
   t.match(stored, { type: 'cloze', topic: 'default-for-c1', blanks: [{ correct: ['A'] }, { correct: ['B'] }, { correct: ['C'] }], feedback: { partial: 'Your answer is partially correct.' } });
