@@ -12,7 +12,10 @@ import { apiMessage, CliError, localApi, request, tokenFor, type CliIo } from '.
  * with dryRun=true (nothing is written) and prints, per format, how many
  * files and questions there were, how many questions would be imported, how
  * many of those carry warnings (something the file holds that the item does
- * not keep), and how many fail, with the reasons counted.
+ * not keep), and how many fail, with the reasons counted. Failures that name
+ * something the format holds that is not a question the bank could hold by
+ * design (see {@link isOutOfScope}) are counted apart as out of scope, and the
+ * in-scope share is imported / (questions − out of scope).
  *
  * A directory's format is the name of the folder under it that is a format
  * name (`gift/`, `aiken/`, `moodle-xml/`, `qti/`, `docx/`, `csv/`, `xlsx/`);
@@ -37,6 +40,8 @@ export interface FileOutcome {
   imported: number;
   warned: number;
   failed: number;
+  /** Failures that are out of scope by design ({@link isOutOfScope}). */
+  outOfScope: number;
   /** Failure reasons of the file's questions, or of the whole file (then `questions` is 0). */
   reasons: string[];
 }
@@ -50,6 +55,8 @@ export interface FormatSummary {
   imported: number;
   warned: number;
   failed: number;
+  /** Of the failures, those out of scope by design. */
+  outOfScope: number;
   /** Reason → how many questions (or whole files) it refused. */
   reasons: Record<string, number>;
 }
@@ -62,6 +69,17 @@ async function filesUnder(dir: string): Promise<string[]> {
     else if (entry.isFile() && !/\.md$/i.test(entry.name)) out.push(full);
   }
   return out.sort();
+}
+
+/**
+ * Whether a refusal names something deliberately out of scope rather than a
+ * question the bank should hold: text that is not a question (GIFT and Moodle
+ * descriptions, Moodle random placeholders), a Moodle plugin's type, answers
+ * placed on a picture, or generated values (Moodle calculated questions).
+ * The importers word these refusals so (src/interop/gift.ts, moodle-xml.ts).
+ */
+export function isOutOfScope(message: string): boolean {
+  return /not a question|not a standard Moodle type|no item type does|has no generated values/.test(message);
 }
 
 /** The format named by the nearest folder on the file's path, if any. */
@@ -83,13 +101,14 @@ export function summarise(outcomes: readonly FileOutcome[]): FormatSummary[] {
   const by = new Map<FormatName, FormatSummary>();
   for (const o of outcomes) {
     let s = by.get(o.format);
-    if (!s) by.set(o.format, (s = { format: o.format, files: 0, unreadableFiles: 0, questions: 0, imported: 0, warned: 0, failed: 0, reasons: {} }));
+    if (!s) by.set(o.format, (s = { format: o.format, files: 0, unreadableFiles: 0, questions: 0, imported: 0, warned: 0, failed: 0, outOfScope: 0, reasons: {} }));
     s.files++;
     if (o.questions === 0 && o.reasons.length) s.unreadableFiles++;
     s.questions += o.questions;
     s.imported += o.imported;
     s.warned += o.warned;
     s.failed += o.failed;
+    s.outOfScope += o.outOfScope;
     for (const r of o.reasons) {
       const key = reasonKey(r);
       s.reasons[key] = (s.reasons[key] ?? 0) + 1;
@@ -100,8 +119,13 @@ export function summarise(outcomes: readonly FileOutcome[]): FormatSummary[] {
 
 export function renderSummary(summaries: readonly FormatSummary[]): string {
   const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)} %`);
-  const lines = ['| format | files | unreadable files | questions | imported | with warnings | failed | imported share |', '|---|---|---|---|---|---|---|---|'];
-  for (const s of summaries) lines.push(`| ${s.format} | ${s.files} | ${s.unreadableFiles} | ${s.questions} | ${s.imported} | ${s.warned} | ${s.failed} | ${pct(s.imported, s.questions)} |`);
+  const lines = [
+    '| format | files | unreadable files | questions | imported | with warnings | failed | of which out of scope | imported share | in-scope share |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of summaries) {
+    lines.push(`| ${s.format} | ${s.files} | ${s.unreadableFiles} | ${s.questions} | ${s.imported} | ${s.warned} | ${s.failed} | ${s.outOfScope} | ${pct(s.imported, s.questions)} | ${pct(s.imported, s.questions - s.outOfScope)} |`);
+  }
   for (const s of summaries) {
     const reasons = Object.entries(s.reasons).sort((a, b) => b[1] - a[1]);
     if (!reasons.length) continue;
@@ -151,9 +175,10 @@ export async function run(argv: string[], io: CliIo): Promise<FormatSummary[]> {
     if (res.status === 200) {
       const report = res.body as ImportReport;
       const warned = new Set(report.warnings.map((w) => w.index)).size;
-      outcomes.push({ file, format, questions: report.imported + report.failed.length, imported: report.imported, warned, failed: report.failed.length, reasons: report.failed.map((f) => f.error.message) });
+      const reasons = report.failed.map((f) => f.error.message);
+      outcomes.push({ file, format, questions: report.imported + reasons.length, imported: report.imported, warned, failed: reasons.length, outOfScope: reasons.filter(isOutOfScope).length, reasons });
     } else if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403) {
-      outcomes.push({ file, format, questions: 0, imported: 0, warned: 0, failed: 0, reasons: [`file: ${apiMessage(res.body)}`] });
+      outcomes.push({ file, format, questions: 0, imported: 0, warned: 0, failed: 0, outOfScope: 0, reasons: [`file: ${apiMessage(res.body)}`] });
     } else {
       throw new CliError(`${file}: the server answered ${res.status}: ${apiMessage(res.body)}`);
     }

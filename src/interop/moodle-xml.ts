@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ItemContent, ItemFeedback, ItemProvenance, ItemType } from '../bank/item-types.js';
+import type { ClozeItemBlank, ItemContent, ItemFeedback, ItemProvenance, ItemType } from '../bank/item-types.js';
 import { categorySegments } from './categories.js';
 import { clozeCode, readCloze } from './moodle-cloze.js';
 import { defaultRubric, draft, labelled, matchingFromRows, matchingRows } from './drafts.js';
@@ -133,6 +133,107 @@ function outcomeFromAnswers(answers: XElement[], warnings: string[], isRight: (a
   return out;
 }
 
+/** Moodle types whose question text holds the blanks: the stem is the text before an `<hr>` (what the export writes) or the name. */
+const CLOZE_TYPES = new Set(['multianswer', 'cloze', 'gapselect', 'ddwtos']);
+
+/** The types of a stock Moodle 4 that the bank cannot hold, each with why (the others are plugins'). */
+const STOCK_TYPES = new Set(['calculated', 'calculatedsimple', 'calculatedmulti', 'ddimageortext', 'ddmarker', 'randomsamatch', 'random', 'description']);
+
+/**
+ * Why each stock type the bank does not hold is left out. Descriptions and
+ * random placeholders are not questions; calculated questions draw numbers
+ * from datasets into the text and compute the answer from a formula (the
+ * bank has no generated values, and one numeric item per dataset row would
+ * be several questions where the file has one); drag and drop onto an image
+ * places answers on a picture, which no item type does.
+ */
+const OUT_OF_SCOPE: Record<string, string> = {
+  description: 'Moodle description is text shown between questions, not a question; not imported',
+  random: 'Moodle random question is a placeholder drawing a question from a category, not a question; not imported',
+  randomsamatch: 'Moodle random short-answer matching draws its premises from other questions of the category when attempted; not a question of its own, not imported',
+  calculated: 'Moodle calculated question draws values from datasets into its text and computes the answer by a formula; the bank has no generated values, so it is not imported',
+  calculatedsimple: 'Moodle simple calculated question draws values from datasets into its text and computes the answer by a formula; the bank has no generated values, so it is not imported',
+  calculatedmulti: 'Moodle calculated multichoice question draws values from datasets into its text and options; the bank has no generated values, so it is not imported',
+  ddimageortext: 'Moodle drag and drop onto image places answers on a picture; no item type does, so it is not imported',
+  ddmarker: 'Moodle drag and drop markers places markers on a picture; no item type does, so it is not imported',
+};
+
+/** Stem and blank-bearing text of a cloze-like question: split at an `<hr>`, else the name is the stem. */
+function clozeParts(q: XElement, warnings: string[]): { stem: string; body: string } {
+  const html = richText(child(q, 'questiontext'), warnings);
+  const found = CLOZE_SPLIT.exec(html);
+  // A rule above a gap or sub-question is the author's own, not the stem's end that the export writes.
+  const split = found && !/\[\[\d+\]\]|\{\d*:[A-Za-z_]+:/.test(html.slice(0, found.index)) ? found : null;
+  const name = textOf(child(child(q, 'name'), 'text')).trim();
+  const stem = split ? html.slice(0, split.index).trim() : escapeHtml(name);
+  const body = split ? html.slice(split.index + split[0].length).trim() : html;
+  if (stem === '') throw new ItemProblem(`Moodle ${attr(q, 'type')} question has no name or text to use as its stem`);
+  return { stem, body };
+}
+
+/** The most blanks and options per blank a cloze item holds (docs/item-types.md). */
+const MAX_BLANKS = 50;
+const MAX_OPTIONS = 20;
+
+/**
+ * Moodle's select missing words (gapselect) and drag and drop into text
+ * (ddwtos): `[[n]]` in the text is a gap whose right answer is the n-th
+ * choice; the gap offers every choice of that choice's group, in file
+ * order. Each gap becomes a choice blank with those options, `correct` the
+ * n-th choice; `shuffleanswers` shuffles every blank. Moodle grades the
+ * share of gaps right, as the bank grades a cloze item.
+ */
+function readGaps(q: XElement, type: string, html: string, warnings: string[]): { text: string; blanks: ClozeItemBlank[] } {
+  const choiceTag = type === 'ddwtos' ? 'dragbox' : 'selectoption';
+  const choices = elements(q, choiceTag).map((c, i) => {
+    const raw = textOf(child(c, 'text')).trim();
+    // A select option is plain text in Moodle; a drag box may carry a little HTML (<sub>, <b>, …), which a list option cannot show.
+    const plain = type === 'ddwtos' ? raw.replace(/<[^>]*>/g, '').trim() : raw;
+    if (plain !== raw) warnings.push(`Formatting of choice ${i + 1} (${plain.slice(0, 60)}) is dropped; a choice is plain text`);
+    return { text: plain, group: textOf(child(c, 'group')).trim() || '1', infinite: child(c, 'infinite') !== undefined };
+  });
+  const shuffle = bool(child(q, 'shuffleanswers')) === true;
+  const blanks: ClozeItemBlank[] = [];
+  const used = new Map<number, number>();
+  const text = html.replace(/\[\[(\d+)\]\]/g, (_whole, digits: string) => {
+    const n = Number(digits);
+    const right = choices[n - 1];
+    if (!right) throw new ItemProblem(`Moodle ${type} gap [[${n}]] names choice ${n}, which the question does not have (${choices.length} choices)`);
+    const group = choices.map((c, i) => ({ ...c, n: i + 1 })).filter((c) => c.group === right.group);
+    // Moodle lets a group hold one choice (a gap that is right whenever filled); a dropdown blank needs a wrong option.
+    if (group.length < 2) throw new ItemProblem(`Moodle ${type} gap [[${n}]] offers one choice (its group has no other); a dropdown blank needs at least one wrong option`);
+    if (group.length > MAX_OPTIONS) throw new ItemProblem(`Moodle ${type} gap [[${n}]] has ${group.length} choices in its group; a choice blank holds at most ${MAX_OPTIONS}`);
+    const id = ids.blank(blanks.length);
+    const options = group.map((c, k) => ({ id: ids.option(k), text: c.text }));
+    const correct = options[group.findIndex((c) => c.n === n)]!.id;
+    blanks.push({ id, options, correct: [correct], ...(shuffle ? { shuffle: true } : {}) });
+    used.set(n, (used.get(n) ?? 0) + 1);
+    return `{{${id}}}`;
+  });
+  if (blanks.length === 0) throw new ItemProblem(`Moodle ${type} question has no gaps ([[n]] in its text)`);
+  if (blanks.length > MAX_BLANKS) throw new ItemProblem(`Moodle ${type} question has ${blanks.length} gaps; a cloze item holds at most ${MAX_BLANKS}`);
+  if (type === 'ddwtos') {
+    warnings.push('Drag and drop into text is shown as a dropdown list in each gap');
+    for (const [n, times] of used) {
+      if (times > 1 && !choices[n - 1]!.infinite) warnings.push(`Choice ${n} (${choices[n - 1]!.text.slice(0, 60)}) answers ${times} gaps but can be dragged once in Moodle; here each gap offers it`);
+    }
+  }
+  return { text, blanks };
+}
+
+/** qtype_ordering's numeric grading codes and their names. */
+const ORDERING_GRADING: Record<string, string> = {
+  '-1': 'ALL_OR_NOTHING',
+  '0': 'ABSOLUTE_POSITION',
+  '1': 'RELATIVE_NEXT_EXCLUDE_LAST',
+  '2': 'RELATIVE_NEXT_INCLUDE_LAST',
+  '3': 'RELATIVE_ONE_PREVIOUS_AND_NEXT',
+  '4': 'RELATIVE_ALL_PREVIOUS_AND_NEXT',
+  '5': 'LONGEST_ORDERED_SUBSET',
+  '6': 'LONGEST_CONTIGUOUS_SUBSET',
+  '7': 'RELATIVE_TO_CORRECT',
+};
+
 function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft {
   const tags = elements(child(q, 'tags'), 'tag').map((t) => textOf(child(t, 'text')));
   const { common, flags } = readMetaTags(tags);
@@ -142,7 +243,7 @@ function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft
   const shuffle = bool(child(q, 'shuffleanswers'));
   const withShuffle = shuffle === undefined ? common : { ...common, shuffleOptions: shuffle };
   const answers = elements(q, 'answer');
-  if (stem === '' && type !== 'multianswer' && type !== 'cloze') throw new ItemProblem('Moodle question has no question text');
+  if (stem === '' && !CLOZE_TYPES.has(type)) throw new ItemProblem('Moodle question has no question text');
   /** Outcome feedback the answers give (truefalse, shortanswer, numerical), merged under the combined feedback. */
   let answerOutcomes: { correct?: string; incorrect?: string } = {};
 
@@ -229,7 +330,14 @@ function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft
         const positions = new Set(ordered.map((o) => o.pos));
         if (positions.size === ordered.length) ordered.sort((a, b) => a.pos - b.pos || a.i - b.i);
         const elementsList = labelled(ordered.map((o) => o.text), ids.element);
-        const grading = textOf(child(q, 'gradingtype')).trim().toUpperCase();
+        const rawGrading = textOf(child(q, 'gradingtype')).trim().toUpperCase();
+        // The plugin writes its grading and selection types as names or, in older exports, as its numeric codes.
+        const grading = ORDERING_GRADING[rawGrading] ?? rawGrading;
+        const select = textOf(child(q, 'selecttype')).trim().toUpperCase();
+        const count = num(child(q, 'selectcount')) ?? 0;
+        if (select !== '' && select !== '0' && select !== 'ALL' && count > 0 && count < ordered.length) {
+          warnings.push(`Moodle shows ${formatNumber(count)} of the ${ordered.length} elements (${select === '1' || select === 'RANDOM' ? 'a random' : 'a contiguous'} selection); the item shows all of them`);
+        }
         if (grading && grading !== 'ALL_OR_NOTHING' && grading !== 'ABSOLUTE_POSITION') warnings.push(`Ordering grading type ${grading} is replaced by partial credit per element in its right place`);
         for (const a of answers) if (answerFeedback(a, warnings) !== undefined) warnings.push(`Feedback of ordering element ${plainName(richText(a, []))} is not kept`);
         return draft('ordering', stem, common, {
@@ -244,23 +352,28 @@ function parseQuestion(q: XElement, type: string, warnings: string[]): ItemDraft
         const rubric = readRubric(notes);
         if (!rubric && shownText(child(q, 'graderinfo'), []) !== undefined) warnings.push('Information for graders is not kept; the item gets the default rubric');
         if (shownText(child(q, 'responsetemplate'), []) !== undefined) warnings.push('Response template is not kept');
+        const minWords = num(child(q, 'minwordlimit'));
+        if (minWords !== undefined && minWords > 0) warnings.push(`Minimum word count (${formatNumber(minWords)}) is not kept`);
+        const attachments = num(child(q, 'attachments')) ?? 0;
+        if (attachments !== 0) warnings.push(`File attachments (${attachments < 0 ? 'unlimited' : formatNumber(attachments)}, ${formatNumber(num(child(q, 'attachmentsrequired')) ?? 0)} required) are not kept; the answer is text only`);
+        if (textOf(child(q, 'responseformat')).trim() === 'noinline') warnings.push('Moodle asks for attachments only (no text); the item asks for text');
         return draft('essay', stem, common, {
           rubric: rubric ?? defaultRubric(common.points, common.language),
           ...(maxWords !== undefined && maxWords > 0 ? { maxWords } : {}),
         });
       }
+      case 'gapselect':
+      case 'ddwtos': {
+        const { stem: gapStem, body } = clozeParts(q, warnings);
+        return draft('cloze', gapStem, common, readGaps(q, type, body, warnings));
+      }
       case 'multianswer':
       case 'cloze': {
-        const html = richText(child(q, 'questiontext'), warnings);
-        const split = CLOZE_SPLIT.exec(html);
-        const name = textOf(child(child(q, 'name'), 'text')).trim();
-        const stemPart = split ? html.slice(0, split.index).trim() : escapeHtml(name);
-        const body = split ? html.slice(split.index + split[0].length).trim() : html;
-        if (stemPart === '') throw new ItemProblem('Moodle multianswer question has no name or text to use as its stem');
-        return draft('cloze', stemPart, common, readCloze(body, warnings));
+        const { stem: clozeStem, body } = clozeParts(q, warnings);
+        return draft('cloze', clozeStem, common, readCloze(body, warnings));
       }
       default:
-        throw new ItemProblem(`Moodle question type ${type} is not supported`);
+        throw new ItemProblem(OUT_OF_SCOPE[type] ?? (STOCK_TYPES.has(type) ? `Moodle question type ${type} is not supported` : `Moodle question type ${type} is not a standard Moodle type (a plugin's); not imported`));
     }
   })();
 
@@ -300,11 +413,18 @@ export function parse(input: Buffer | string): ParseResult {
   if (root.name !== 'quiz') throw new UnreadableFile(`The Moodle XML file's root element is <${root.name}>, not <quiz>`);
   const lines = tagLines(text, 'question');
   const items: ParsedEntry[] = [];
+  const fileWarnings: string[] = [];
   let categoryPath: string[] = [];
   elements(root, 'question').forEach((q, n) => {
     const type = attr(q, 'type') ?? '';
     if (type === 'category') {
       categoryPath = categorySegments(textOf(child(child(q, 'category'), 'text')));
+      // A category's description and idnumber belong to no question: named once for the file.
+      const info = shownText(child(q, 'info'), []);
+      const idnumber = textOf(child(q, 'idnumber')).trim();
+      if (info !== undefined || idnumber) {
+        fileWarnings.push(`The ${[info !== undefined ? 'description' : '', idnumber ? `idnumber (${idnumber.slice(0, 60)})` : ''].filter(Boolean).join(' and ')} of category ${categoryPath.join('/') || 'top'} ${info !== undefined && idnumber ? 'are' : 'is'} not kept; its questions keep the category path`);
+      }
       return;
     }
     const index = items.length;
@@ -319,7 +439,7 @@ export function parse(input: Buffer | string): ParseResult {
       items.push({ index, ...(line ? { line } : {}), error: messageOf(err) });
     }
   });
-  return { items };
+  return { items, ...(fileWarnings.length ? { warnings: fileWarnings } : {}) };
 }
 
 // ------------------------------------------------------------------ write
@@ -365,6 +485,48 @@ function combinedFeedback(item: ItemContent): string {
 /** A category path as Moodle writes it: `$course$/top/A/B`, a `/` inside a name doubled. */
 export function categoryString(path: readonly string[]): string {
   return ['$course$', 'top', ...path.map((s) => s.replace(/\//g, '//'))].join('/');
+}
+
+/** Moodle's gapselect allows this many choice groups. */
+const GAPSELECT_GROUPS = 8;
+
+/**
+ * A cloze item whose blanks are all one-answer dropdowns, as Moodle's select
+ * missing words (gapselect): blanks with the same option texts share a choice
+ * group, each blank is `[[n]]` with n its right choice, and shuffling is the
+ * question's (so all blanks must agree). Unlike `multianswer`, gapselect
+ * carries the correct / partially correct / incorrect feedback. Undefined
+ * when the item does not fit (text or number blanks, several right options,
+ * pick-several blanks, mixed shuffling, more than 8 distinct option lists,
+ * text that already holds `[[n]]`).
+ */
+function gapSelect(item: Extract<ItemContent, { type: 'cloze' }>): { text: string; choices: string; shuffle: boolean } | undefined {
+  const blanks = item.blanks.flatMap((b) => ('options' in b && !b.multiple && b.correct.length === 1 ? [b] : []));
+  if (blanks.length !== item.blanks.length || blanks.length === 0) return undefined;
+  // Text that reads as a gap already would be misread on the way back.
+  if (/\[\[\d+\]\]/.test(item.stem + item.text)) return undefined;
+  const shuffle = blanks[0]!.shuffle === true;
+  if (blanks.some((b) => (b.shuffle === true) !== shuffle)) return undefined;
+  const groups = new Map<string, { group: number; first: number }>();
+  const choices: { text: string; group: number }[] = [];
+  const gapOf = new Map<string, number>();
+  for (const b of blanks) {
+    const key = JSON.stringify(b.options.map((o) => o.text));
+    let g = groups.get(key);
+    if (!g) {
+      g = { group: groups.size + 1, first: choices.length };
+      groups.set(key, g);
+      for (const o of b.options) choices.push({ text: o.text, group: g.group });
+    }
+    gapOf.set(b.id, g.first + b.options.findIndex((o) => o.id === b.correct[0]) + 1);
+  }
+  if (groups.size > GAPSELECT_GROUPS) return undefined;
+  const text = item.text.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, id: string) => (gapOf.has(id) ? `[[${gapOf.get(id)}]]` : whole));
+  return {
+    text,
+    shuffle,
+    choices: choices.map((c) => `    <selectoption><text>${escapeXml(c.text)}</text><group>${c.group}</group></selectoption>\n`).join(''),
+  };
 }
 
 /** One `<question>` element. */
@@ -431,6 +593,13 @@ export function serializeItem(item: ExportItem | ItemContent): string {
       break;
     }
     case 'cloze': {
+      const gaps = gapSelect(item);
+      if (gaps) {
+        moodleType = 'gapselect';
+        questionText = `${item.stem}<hr />${gaps.text}`;
+        body = `    <shuffleanswers>${gaps.shuffle ? 1 : 0}</shuffleanswers>\n${combinedFeedback(item)}${gaps.choices}`;
+        break;
+      }
       moodleType = 'multianswer';
       const byId = new Map(item.blanks.map((b) => [b.id, clozeCode(b)]));
       questionText = `${item.stem}<hr />${item.text.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, id: string) => byId.get(id) ?? whole)}`;

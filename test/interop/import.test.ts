@@ -77,9 +77,9 @@ t.test("Moodle's XML examples: what cannot be mapped is named in `failed`", asyn
   t.same(
     body.failed.map((f: { index: number; error: { message: string } }) => [f.index, f.error.message]),
     [
-      [7, 'Moodle question type description is not supported'],
-      [8, 'Moodle question type ddwtos is not supported'],
-      [9, 'Moodle question type calculated is not supported'],
+      [7, 'Moodle description is text shown between questions, not a question; not imported'],
+      [8, 'Moodle ddwtos gap [[1]] names choice 1, which the question does not have (0 choices)'],
+      [9, 'Moodle calculated question draws values from datasets into its text and computes the answer by a formula; the bank has no generated values, so it is not imported'],
     ],
   );
   const items = await stored(body.ids);
