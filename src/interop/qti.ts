@@ -97,7 +97,7 @@ function inlineTemplate(name: 'match_correct' | 'map_response'): string {
 /**
  * The item's feedback as QTI: modal feedback shown by the FEEDBACK outcome,
  * which rules after the scoring set — `general` always, then `correct` when
- * SCORE reaches `full`, `partial` when it is above 0, `incorrect` otherwise
+ * SCORE is not below `full`, `partial` when 0 is below it, `incorrect` otherwise
  * — and option feedback by FEEDBACK_OPTION, which holds the choices picked.
  */
 function feedbackXml(item: ItemContent, full: string): { decls: string; rules: string; modal: string } {
@@ -112,8 +112,8 @@ function feedbackXml(item: ItemContent, full: string): { decls: string; rules: s
     if (fb.general) rules += `    ${showFeedback('general')}\n`;
     if (fb.correct || fb.partial || fb.incorrect) {
       rules +=
-        `    <qti-response-condition><qti-response-if><qti-gte><qti-variable identifier="SCORE"/>${full}</qti-gte>${fb.correct ? showFeedback('correct') : ''}</qti-response-if>` +
-        `<qti-response-else-if><qti-gt><qti-variable identifier="SCORE"/><qti-base-value base-type="float">0</qti-base-value></qti-gt>${fb.partial ? showFeedback('partial') : ''}</qti-response-else-if>` +
+        `    <qti-response-condition><qti-response-if><qti-not><qti-lt><qti-variable identifier="SCORE"/>${full}</qti-lt></qti-not>${fb.correct ? showFeedback('correct') : ''}</qti-response-if>` +
+        `<qti-response-else-if><qti-lt><qti-base-value base-type="float">0</qti-base-value><qti-variable identifier="SCORE"/></qti-lt>${fb.partial ? showFeedback('partial') : ''}</qti-response-else-if>` +
         `<qti-response-else>${fb.incorrect ? showFeedback('incorrect') : ''}</qti-response-else></qti-response-condition>\n`;
     }
   }
