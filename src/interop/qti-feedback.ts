@@ -183,7 +183,7 @@ class Analysis {
     }
     if (test.name === 'qti-not' && ops.length === 1) {
       const inner = this.tags(ops[0]!, depth);
-      if (!inner || inner.length !== 1) return null;
+      if (inner?.length !== 1) return null;
       const t = inner[0]!;
       if (typeof t !== 'string') return null;
       return [(t.startsWith('!') ? t.slice(1) : `!${t}`) as Tag];
@@ -220,14 +220,6 @@ class Analysis {
     return null;
   }
 
-  /** What the conditions of an assignment select, or null when they select something the item has no feedback for. */
-  private select(conds: Cond[], depth: number): Meaning[] | null {
-    const tags = this.condTags(conds, depth);
-    if (!tags) return null;
-    if (tags.includes('F')) return [];
-    return this.fromTags(tags);
-  }
-
   private condTags(conds: Cond[], depth: number): Tag[] | null {
     const tags: Tag[] = [];
     for (const c of conds) {
@@ -243,6 +235,7 @@ class Analysis {
     return tags.filter((t) => t !== '!F');
   }
 
+  /** What the tags of an assignment's conditions select, or null when they select something the item has no feedback for. */
   private fromTags(tags: Tag[]): Meaning[] | null {
     const has = (s: string) => tags.includes(s as Tag);
     const picked = tags.filter((t): t is { picked: string } => typeof t !== 'string');

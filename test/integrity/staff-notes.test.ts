@@ -44,12 +44,12 @@ function texts(body: Buffer): string {
 t.test('the author reads and writes staff notes; they are sanitised and size-limited', async (t) => {
   const own = await fx.world.author({ method: 'GET', url: `/api/items/${choiceId}` });
   t.match(own.json(), { keyIncluded: true, staffNotes: /GHICHUGV-1/ });
-  const item = own.json();
+  const item = own.json() as Record<string, unknown>;
   const dirty = await fx.world.author({ method: 'PUT', url: `/api/items/${choiceId}`, payload: { ...item, staffNotes: '<p onclick="x()">GHICHUGV-1 <script>alert(1)</script>sửa</p>' } });
   t.equal(dirty.statusCode, 200, dirty.body);
   t.equal(dirty.json().staffNotes, '<p>GHICHUGV-1 sửa</p>', 'unsafe markup is removed as in stems');
   t.equal(dirty.json().revision, 2, 'a note is no key: editing it on a live exam needs no override');
-  const long = await fx.world.author({ method: 'PUT', url: `/api/items/${choiceId}`, payload: { ...dirty.json(), staffNotes: 'x'.repeat(5001) } });
+  const long = await fx.world.author({ method: 'PUT', url: `/api/items/${choiceId}`, payload: { ...(dirty.json() as Record<string, unknown>), staffNotes: 'x'.repeat(5001) } });
   t.equal(long.statusCode, 400);
   t.match(long.json(), { error: { code: 'validation_failed', details: [{ instancePath: '/staffNotes', keyword: 'maxLength' }] } }, 'at most 5,000 characters, said with the error body');
 });
