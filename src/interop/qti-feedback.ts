@@ -103,22 +103,59 @@ function valuesOf(expr: XElement | undefined, outcome: string): Value[] {
 
 const isVar = (e: XElement | undefined, id?: string) => e?.name === 'qti-variable' && (id === undefined || attr(e, 'identifier') === id);
 
-/** The most SCORE the processing can reach when it only adds fixed values and mapped responses to it. */
+/**
+ * The most SCORE the processing can reach, when every value it sets SCORE to
+ * is a sum of fixed values, mapped responses, MAXSCORE and outcomes set to
+ * such values (a response processing that sums SCORE1, SCORE2…). Branches
+ * count at their largest, so the figure is never below the real one: a
+ * comparison with it is read as "full marks" only when it is.
+ */
 function processingMax(root: XElement, rp: XElement | undefined): number | undefined {
   if (!rp) return undefined;
-  let total = 0;
-  for (const set of findAll(rp, (e) => e.name === 'qti-set-outcome-value' && attr(e, 'identifier') === 'SCORE')) {
-    const sum = elements(set)[0];
-    const operands = elements(sum);
-    if (sum?.name !== 'qti-sum' || operands.length !== 2 || !isVar(operands[0], 'SCORE')) return undefined;
-    const added = operands[1]!;
-    if (added.name === 'qti-base-value') total += parseNumber(textOf(added));
-    else if (added.name === 'qti-map-response') {
-      const decl = elements(root, 'qti-response-declaration').find((d) => attr(d, 'identifier') === attr(added, 'identifier'));
+  const sets = findAll(rp, (e) => e.name === 'qti-set-outcome-value');
+  const setsOf = (id: string) => sets.filter((e) => attr(e, 'identifier') === id);
+  const maxOf = (e: XElement | undefined, depth: number): number | undefined => {
+    if (!e || depth > 4) return undefined;
+    if (e.name === 'qti-base-value') {
+      const n = parseNumber(textOf(e));
+      return Number.isNaN(n) ? undefined : n;
+    }
+    if (e.name === 'qti-variable') {
+      const id = attr(e, 'identifier') ?? '';
+      if (id === 'MAXSCORE') return maxScoreDefault(root);
+      if (id === 'SCORE') return undefined;
+      const values = setsOf(id).map((x) => maxOf(elements(x)[0], depth + 1));
+      return values.length && values.every((v) => v !== undefined) ? Math.max(...(values as number[])) : undefined;
+    }
+    if (e.name === 'qti-sum') {
+      const parts = elements(e).map((x) => maxOf(x, depth + 1));
+      return parts.every((v) => v !== undefined) ? (parts as number[]).reduce((a, b) => a + b, 0) : undefined;
+    }
+    if (e.name === 'qti-map-response') {
+      const decl = elements(root, 'qti-response-declaration').find((d) => attr(d, 'identifier') === attr(e, 'identifier'));
       const mapping = child(decl, 'qti-mapping');
-      const upper = parseNumber(attr(mapping ?? root, 'upper-bound') ?? '');
-      total += Number.isNaN(upper) ? Math.max(0, ...elements(mapping, 'qti-map-entry').map((m) => parseNumber(attr(m, 'mapped-value') ?? '0') || 0)) : upper;
-    } else return undefined;
+      if (!mapping) return undefined;
+      const upper = parseNumber(attr(mapping, 'upper-bound') ?? '');
+      const values = elements(mapping, 'qti-map-entry').map((m) => parseNumber(attr(m, 'mapped-value') ?? '0') || 0);
+      // A single response earns one entry; several add up the entries they name.
+      const top = (attr(decl!, 'cardinality') ?? 'single') === 'single' ? Math.max(0, ...values) : values.filter((v) => v > 0).reduce((a, b) => a + b, 0);
+      return Number.isNaN(upper) ? top : Math.min(upper, top);
+    }
+    return undefined;
+  };
+  let total = 0;
+  for (const set of setsOf('SCORE')) {
+    const expr = elements(set)[0];
+    const operands = elements(expr);
+    if (expr?.name === 'qti-sum' && operands.some((o) => isVar(o, 'SCORE'))) {
+      const added = operands.filter((o) => !isVar(o, 'SCORE')).map((o) => maxOf(o, 0));
+      if (added.some((v) => v === undefined)) return undefined;
+      total += (added as number[]).reduce((a, b) => a + b, 0);
+    } else {
+      const v = maxOf(expr, 0);
+      if (v === undefined) return undefined;
+      total = Math.max(total, v);
+    }
   }
   return Number.isFinite(total) && total > 0 ? total : undefined;
 }
@@ -150,11 +187,17 @@ function canBePartial(item: ItemDraft): boolean {
 class Analysis {
   private readonly all: Assignment[];
   private readonly full: number[];
+  /** Whether SCORE reaching MAXSCORE means full marks (MAXSCORE is what the processing can reach, or that is unknown). */
+  private readonly maxScoreIsFull: boolean;
 
   constructor(private readonly ctx: FeedbackContext) {
     const rp = child(ctx.root, 'qti-response-processing');
     this.all = assignments(rp);
-    this.full = [maxScoreDefault(ctx.root), processingMax(ctx.root, rp)].filter((n): n is number => n !== undefined);
+    // What the processing can reach, when known; else what MAXSCORE says.
+    const reach = processingMax(ctx.root, rp);
+    const declared = maxScoreDefault(ctx.root);
+    this.full = reach !== undefined ? [reach] : declared !== undefined ? [declared] : [];
+    this.maxScoreIsFull = declared !== undefined && (reach === undefined || reach === declared);
   }
 
   private readonly only = () => (this.ctx.responses.length === 1 ? this.ctx.responses[0]! : undefined);
@@ -165,7 +208,7 @@ class Analysis {
 
   private isFull(e: XElement | undefined): boolean {
     if (!e) return false;
-    if (isVar(e, 'MAXSCORE')) return true;
+    if (isVar(e, 'MAXSCORE')) return this.maxScoreIsFull;
     return e.name === 'qti-base-value' && this.full.includes(parseNumber(textOf(e)));
   }
 

@@ -40,7 +40,7 @@ const OUT_OF_SCOPE = [
 /** Per file: [items, imported, imported with warnings, failed in scope, passages]. */
 const EXPECTED: Record<string, [number, number, number, number, number]> = {
   '1edtech-qti22-examples.zip': [57, 26, 6, 0, 1],
-  '1edtech-qti3-bbqs-test.zip': [22, 13, 11, 1, 0],
+  '1edtech-qti3-bbqs-test.zip': [22, 13, 10, 1, 0],
   '1edtech-qti3-bpig-MathML.xml': [1, 1, 0, 0, 0],
   '1edtech-qti3-bpig-end-attempt-example-1.xml': [1, 1, 1, 0, 0],
   '1edtech-qti3-bpig-essay.xml': [1, 1, 1, 0, 0],
@@ -248,6 +248,8 @@ t.test('items checked by hand', async (t) => {
       { id: 'RESPONSE3', correct: ['H3'], shuffle: true },
     ],
   });
+  t.match(jumble.item, { feedback: { correct: /Yes, that's what he did/, partial: /No, that's not what he did/, incorrect: /No, that's not what he did/ } }, 'SCORE equal to the sum of SCORE1..3 at their best is full marks; its else is partial and none');
+  t.notOk(jumble.warnings, 'nothing of it left out');
   t.match(entry('qti21/ims-inline_choice.xml', 0).item, { type: 'cloze', blanks: [{ options: [{}, {}, {}], correct: [/./] }] }, 'a single inline choice is a cloze with one dropdown');
 
   // A value scored by response processing rather than declared as correct.
