@@ -21,13 +21,15 @@ import { attr, child, elements, findAll, textOf, type XElement } from './xml.js'
  * - An outcome compared in a later condition (ONYX's FEEDBACKBASIC) is
  *   followed to the condition that set it.
  *
+ * - Set when an end-attempt interaction (a hint button) is pressed: a hint.
+ *
  * Anything else (per-gap feedback, feedback shown when a response is empty
- * or lacks one option, hidden-when feedback, hint buttons) is left to the
+ * or lacks one option, hidden-when feedback) is left to the
  * reader's warnings, which name it.
  */
 
-/** What one feedback element is for. */
-export type FeedbackUse = { slot: keyof ItemFeedback } | { option: string };
+/** What one feedback element is for: an outcome's feedback, an option's, or a hint (shown when a hint button ends the attempt). */
+export type FeedbackUse = { slot: keyof ItemFeedback } | { option: string } | { hint: true };
 
 interface Cond {
   test: XElement;
@@ -46,10 +48,10 @@ interface Assignment {
 
 const TESTS = new Set(['qti-and', 'qti-or', 'qti-not', 'qti-match', 'qti-equal', 'qti-member', 'qti-is-null', 'qti-gt', 'qti-gte', 'qti-lt', 'qti-lte']);
 
-/** C: fully right; S: some points; N: no response; picked: that choice is (among) the response; F: never (T: always). */
-type Tag = 'C' | '!C' | 'S' | '!S' | 'N' | '!N' | 'F' | '!F' | { picked: string };
+/** C: fully right; S: some points; N: no response; H: a hint button pressed; picked: that choice is (among) the response; F: never (!F: always). */
+type Tag = 'C' | '!C' | 'S' | '!S' | 'N' | '!N' | 'F' | '!F' | 'H' | '!H' | { picked: string };
 
-type Meaning = 'general' | 'correct' | 'partial' | 'incorrect' | { option: string };
+type Meaning = 'general' | 'correct' | 'partial' | 'incorrect' | 'hint' | { option: string };
 
 export interface FeedbackContext {
   root: XElement;
@@ -58,6 +60,8 @@ export interface FeedbackContext {
   responses: string[];
   /** QTI identifiers of the choices of the item's one response, when it has choices. */
   choiceIds: string[];
+  /** Responses of end-attempt interactions (hint buttons). */
+  hintResponses: string[];
 }
 
 function assignments(rp: XElement | undefined): Assignment[] {
@@ -232,6 +236,7 @@ class Analysis {
       return [(t.startsWith('!') ? t.slice(1) : `!${t}`) as Tag];
     }
     if (test.name === 'qti-is-null' && ops.length === 1 && only && isVar(ops[0], only)) return ['N'];
+    if (test.name === 'qti-variable' && this.ctx.hintResponses.includes(attr(test, 'identifier') ?? '')) return ['H'];
     if (test.name === 'qti-member' && ops.length === 2 && only && isVar(ops[1], only) && ops[0]!.name === 'qti-base-value') return [{ picked: textOf(ops[0]).trim() }];
     if (ops.length !== 2) return null;
     const [a, b] = ops as [XElement, XElement];
@@ -251,7 +256,7 @@ class Analysis {
           if (meanings?.length !== 1) return null;
           const m = meanings[0]!;
           if (typeof m !== 'string') return [{ picked: m.option }];
-          return m === 'correct' ? ['C'] : m === 'incorrect' ? ['!C', '!S'] : m === 'partial' ? ['!C', 'S'] : m === 'general' ? [] : null;
+          return m === 'correct' ? ['C'] : m === 'incorrect' ? ['!C', '!S'] : m === 'partial' ? ['!C', 'S'] : m === 'general' ? [] : m === 'hint' ? ['H'] : null;
         }
       }
       return null;
@@ -275,7 +280,8 @@ class Analysis {
         tags.push((s.startsWith('!') ? s.slice(1) : `!${s}`) as Tag);
       }
     }
-    return tags.filter((t) => t !== '!F');
+    // Not pressing a hint button is how every ordinary response ends.
+    return tags.filter((t) => t !== '!F' && t !== '!H');
   }
 
   /** What the tags of an assignment's conditions select, or null when they select something the item has no feedback for. */
@@ -283,6 +289,7 @@ class Analysis {
     const has = (s: string) => tags.includes(s as Tag);
     const picked = tags.filter((t): t is { picked: string } => typeof t !== 'string');
     if ((has('C') && has('!C')) || (has('S') && has('!S')) || (has('N') && has('!N')) || has('N')) return null;
+    if (has('H')) return tags.length === 1 ? ['hint'] : null;
     if (picked.length) return picked.length === 1 && tags.every((t) => typeof t !== 'string' || t === '!N') ? [{ option: picked[0]!.picked }] : null;
     if (has('C')) return has('!S') ? null : ['correct'];
     if (has('!C')) {
@@ -323,7 +330,7 @@ class Analysis {
           found.push(m);
         } else if ('echo' in v) {
           // The outcome is the response itself: its values are the choices picked.
-          if (v.echo !== this.only() || !this.ctx.choiceIds.includes(value) || a.conds.length) return null;
+          if (v.echo !== this.only() || !this.ctx.choiceIds.includes(value) || this.condTags(a.conds, depth)?.length !== 0) return null;
           found.push([{ option: value }]);
         }
       }
@@ -347,7 +354,8 @@ export function feedbackUses(ctx: FeedbackContext, feedbacks: XElement[]): Map<X
     if (!meanings?.length) continue;
     const uses: FeedbackUse[] = [];
     for (const m of meanings) {
-      if (typeof m === 'string') uses.push({ slot: m });
+      if (m === 'hint') uses.push({ hint: true });
+      else if (typeof m === 'string') uses.push({ slot: m });
       else if (ctx.item.type === 'single_choice' || ctx.item.type === 'multiple_choice') uses.push({ option: m.option });
       else if (ctx.item.type === 'true_false') {
         // A true/false item's picks: the right one is its correct feedback, the other its incorrect.

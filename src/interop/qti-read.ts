@@ -520,11 +520,13 @@ function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warni
   const ends = all.filter((i) => i.name === 'qti-end-attempt-interaction');
   const interactions = all.filter((i) => !ends.includes(i));
   if (interactions.length === 0) throw new ItemProblem('QTI item has only an end-attempt interaction');
-  for (const e of ends) warnings.push(`End-attempt button "${attr(e, 'title') ?? attr(e, 'response-identifier') ?? ''}" (hint or solution) is left out`);
-
   const read = readInteractions(ctx, interactions, meta);
   const notes = staffNotesOf(ctx);
-  const item = withFeedback(ctx, notes ? ({ ...read, staffNotes: notes } as ItemDraft) : read, interactions);
+  const item = withFeedback(ctx, notes ? ({ ...read, staffNotes: notes } as ItemDraft) : read, interactions, ends);
+  // A hint button whose hints the item keeps is no loss; any other end-attempt button is named.
+  if (!item.hints?.length) {
+    for (const e of ends) warnings.unshift(`End-attempt button "${attr(e, 'title') ?? attr(e, 'response-identifier') ?? ''}" (hint or solution) is left out`);
+  }
   const stimulusId = stimulusOf(ctx);
   dropped(ctx);
   emptyParts(item, warnings);
@@ -570,16 +572,20 @@ function provenanceOf(root: XElement, item: ItemDraft): ItemProvenance | undefin
 }
 
 /** The item's feedback, from the feedback elements whose use response processing makes clear (qti-feedback.ts). */
-function withFeedback(ctx: Context, item: ItemDraft, interactions: XElement[]): ItemDraft {
+function withFeedback(ctx: Context, item: ItemDraft, interactions: XElement[], ends: XElement[]): ItemDraft {
   const feedbacks = findAll(ctx.root, isFeedback);
   if (feedbacks.length === 0) return item;
   const single = interactions.length === 1 ? interactions[0]! : undefined;
   const choiceIds = single ? elements(single).filter((c) => c.name === 'qti-simple-choice' || c.name === 'qti-inline-choice').map((c) => attr(c, 'identifier') ?? '') : [];
-  const uses = feedbackUses({ root: ctx.root, item, responses: interactions.map((i) => attr(i, 'response-identifier') ?? ''), choiceIds }, feedbacks);
+  const uses = feedbackUses(
+    { root: ctx.root, item, responses: interactions.map((i) => attr(i, 'response-identifier') ?? ''), choiceIds, hintResponses: ends.map((e) => attr(e, 'response-identifier') ?? '') },
+    feedbacks,
+  );
   if (uses.size === 0) return item;
   const optionIds = idMap(choiceIds, ids.option);
   const feedback: ItemFeedback = { ...item.feedback };
   const byOption = new Map<string, string>();
+  const hints: string[] = [];
   for (const [f, list] of uses) {
     ctx.used.add(f);
     const title = f.name === 'qti-modal-feedback' ? (attr(f, 'title') ?? '').trim() : '';
@@ -587,7 +593,8 @@ function withFeedback(ctx: Context, item: ItemDraft, interactions: XElement[]): 
     if (!hasContent(body) && title === '') continue;
     const text = `${title ? `<p><b>${escapeHtml(title)}</b></p>` : ''}${body}`;
     for (const use of list) {
-      if ('slot' in use) feedback[use.slot] = (feedback[use.slot] ?? '') + text;
+      if ('hint' in use) hints.push(text);
+      else if ('slot' in use) feedback[use.slot] = (feedback[use.slot] ?? '') + text;
       else {
         const id = optionIds.get(use.option) ?? use.option;
         byOption.set(id, (byOption.get(id) ?? '') + text);
@@ -596,6 +603,11 @@ function withFeedback(ctx: Context, item: ItemDraft, interactions: XElement[]): 
   }
   const out = { ...item } as ItemDraft & { options?: Choice[] };
   if (Object.keys(feedback).length) out.feedback = feedback;
+  if (hints.length) {
+    const all = [...(item.hints ?? []), ...hints];
+    if (all.length > 10) ctx.warnings.push(`${all.length - 10} hints after the tenth are not stored (an item keeps 10)`);
+    out.hints = all.slice(0, 10);
+  }
   if (byOption.size && out.options) out.options = out.options.map((o) => (byOption.has(o.id) ? { ...o, feedback: byOption.get(o.id)! } : o));
   return out;
 }

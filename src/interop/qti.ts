@@ -232,11 +232,23 @@ export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''):
       throw new Error('unknown item type');
   }
   const feedback = feedbackXml(item, full);
-  if (feedback.rules) {
+  const hints = item.hints ?? [];
+  if (hints.length) {
+    // QTI's hint: an end-attempt button whose response shows the hints (feedback blocks) instead of scoring.
+    bodyXml +=
+      `    <p><qti-end-attempt-interaction response-identifier="HINTREQUEST" title="${lang === 'en' ? 'Show hint' : 'Xem gợi ý'}"/></p>\n` +
+      hints.map((hint, i) => `    <qti-feedback-block identifier="HINT_${i + 1}" outcome-identifier="FEEDBACK_HINT" show-hide="show"><qti-content-body>${xmlHtml(hint)}</qti-content-body></qti-feedback-block>\n`).join('');
+    decls += '  <qti-response-declaration identifier="HINTREQUEST" cardinality="single" base-type="boolean"/>\n';
+    feedback.decls += '  <qti-outcome-declaration identifier="FEEDBACK_HINT" cardinality="multiple" base-type="identifier"/>\n';
+  }
+  if (feedback.rules || hints.length) {
     // Feedback rules follow the scoring, so a template is written out as its rules.
     const named = /template="[^"]*\/(match_correct|map_response)\.xml"/.exec(processing)?.[1] as 'match_correct' | 'map_response' | undefined;
     const scoring = named ? inlineTemplate(named) : processing.replace(/^ {2}<qti-response-processing>\n/, '').replace(/ {2}<\/qti-response-processing>\n$/, '');
-    processing = `  <qti-response-processing>\n${scoring}${feedback.rules}  </qti-response-processing>\n`;
+    const rules = `${scoring}${feedback.rules}`;
+    processing = hints.length
+      ? `  <qti-response-processing>\n    <qti-response-condition><qti-response-if><qti-variable identifier="HINTREQUEST"/><qti-set-outcome-value identifier="FEEDBACK_HINT"><qti-multiple>${hints.map((_, i) => `<qti-base-value base-type="identifier">HINT_${i + 1}</qti-base-value>`).join('')}</qti-multiple></qti-set-outcome-value></qti-response-if><qti-response-else>\n${rules}    </qti-response-else></qti-response-condition>\n  </qti-response-processing>\n`
+      : `  <qti-response-processing>\n${rules}  </qti-response-processing>\n`;
   }
   if (item.staffNotes) {
     bodyXml += `    <qti-rubric-block use="instructions" view="tutor"><qti-content-body>${xmlHtml(item.staffNotes)}</qti-content-body></qti-rubric-block>\n`;

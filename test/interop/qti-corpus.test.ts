@@ -42,7 +42,7 @@ const EXPECTED: Record<string, [number, number, number, number, number]> = {
   '1edtech-qti22-examples.zip': [57, 26, 6, 0, 1],
   '1edtech-qti3-bbqs-test.zip': [22, 13, 10, 1, 0],
   '1edtech-qti3-bpig-MathML.xml': [1, 1, 0, 0, 0],
-  '1edtech-qti3-bpig-end-attempt-example-1.xml': [1, 1, 1, 0, 0],
+  '1edtech-qti3-bpig-end-attempt-example-1.xml': [1, 1, 0, 0, 0],
   '1edtech-qti3-bpig-essay.xml': [1, 1, 1, 0, 0],
   '1edtech-qti3-bpig-rubric_block.xml': [1, 1, 1, 0, 0],
   '1edtech-qti3-bpig-ruby_default.xml': [1, 1, 0, 0, 0],
@@ -183,7 +183,8 @@ t.test('items checked by hand', async (t) => {
     provenance: { title: 'Relativity', externalId: 'math' },
   }, 'MathML becomes LaTeX: E = mc² is E=mc^{2}; identifier and title are the provenance');
   t.match(entry('1edtech-qti3-bpig-ruby_default.xml', 0).item, { stem: /村田<ruby><rb>真<\/rb><rt>まこと<\/rt><\/ruby>の出身地/ }, 'ruby stays markup');
-  t.match(entry('1edtech-qti3-bpig-end-attempt-example-1.xml', 0), { item: { type: 'single_choice' }, warnings: [/End-attempt button "Show Hint"/, /Feedback block "HINT" is not stored/] });
+  t.match(entry('1edtech-qti3-bpig-end-attempt-example-1.xml', 0), { item: { type: 'single_choice', hints: [/Tony lived in the United Kingdom/] } }, 'the hint button\'s feedback block is a hint');
+  t.notOk(entry('1edtech-qti3-bpig-end-attempt-example-1.xml', 0).warnings, 'so neither the button nor the block is left out');
   const rubricBlocks = entry('1edtech-qti3-bpig-rubric_block.xml', 0);
   t.notMatch(JSON.stringify(rubricBlocks.warnings ?? []), /Rubric block/, 'rubric blocks for staff are no longer warnings');
   t.match(rubricBlocks.item, { staffNotes: /^<p><b>tutor<\/b><\/p>[\s\S]*<p><b>proctor<\/b><\/p>[\s\S]*<p><b>scorer<\/b><\/p>/ }, '…but the staff notes, each headed by its view');

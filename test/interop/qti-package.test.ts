@@ -103,6 +103,7 @@ const originals = [
     correct: ['A', 'C'],
     scoring: 'partial',
     feedback: { incorrect: 'Xem lại đường bờ biển' },
+    hints: ['Nhìn bản đồ', '<p>Tìm tỉnh có <b>cảng</b></p>'],
     provenance: { externalId: 'dia-9-bien' },
   },
 ];
@@ -202,6 +203,8 @@ t.test('feedback, staff notes and identifiers are written as a QTI 3 player read
   t.match(choice, /identifier="dia-9-bien"/, 'an external id that is an XML name is the identifier');
   t.match(choice, /<qti-set-outcome-value identifier="FEEDBACK_OPTION"><qti-variable identifier="RESPONSE"\/><\/qti-set-outcome-value>/, 'option feedback: the outcome holds the options picked');
   t.notMatch(choice, /template="/, 'a template is written out as its rules so feedback rules can follow');
+  t.match(choice, /<qti-end-attempt-interaction response-identifier="HINTREQUEST" title="Xem gợi ý"\/>/, 'hints: a hint button…');
+  t.match(choice, /<qti-feedback-block identifier="HINT_2" outcome-identifier="FEEDBACK_HINT" show-hide="show"><qti-content-body><p>Tìm tỉnh có <b>cảng<\/b><\/p><\/qti-content-body><\/qti-feedback-block>/, '…showing the hints as feedback blocks');
 });
 
 t.test('the package re-imports equal: same pictures, passage, fixed position and rubric', async (t) => {
@@ -225,10 +228,10 @@ t.test('the package re-imports equal: same pictures, passage, fixed position and
     t.same(pick(byType(again, type)), pick(byType(stored, type)), `${type} equal`);
     t.equal(byType(again, type).stimulusId, body.stimuli[0].id, `${type} refers to the re-imported passage`);
   }
-  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'staffNotes', 'rubric'];
+  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'hints', 'staffNotes', 'rubric'];
   const pickMore = (x: Record<string, unknown>) => Object.fromEntries(more.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
   for (const type of ['essay', 'cloze', 'multiple_choice']) {
-    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, staff notes and choice blanks equal`);
+    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, hints, staff notes and choice blanks equal`);
   }
   const prov = (x: Record<string, unknown>) => {
     const p = (x.provenance ?? {}) as { title?: string; externalId?: string };
