@@ -269,7 +269,7 @@ t.test('QTI 3.0: Vietnamese text in decomposed Unicode comes out NFC, a text ent
 </qti-assessment-item>`;
   const { items } = qti.parse(Buffer.from(xml.normalize('NFD')));
   t.same(item(items, 0), { type: 'numeric', stem: '<p>Nghiệm của phương trình \\(2x + 3 = 0\\) là</p><p>_____</p>', language: 'vi', value: -1.5, tolerance: 0.01, provenance: { title: 'Phương trình', externalId: 'vi' } });
-  t.equal(item(items, 0).provenance?.title, 'Phương trình'.normalize('NFC'), 'the title too');
+  t.equal((item(items, 0).provenance as { title?: string } | undefined)?.title, 'Phương trình'.normalize('NFC'), 'the title too');
   t.equal(item(items, 0).stem, (item(items, 0).stem as string).normalize('NFC'));
 });
 
