@@ -174,6 +174,7 @@ function sanitizeItem(item: ItemInput): Detail[] {
     }
   }
   if (item.hints) item.hints = item.hints.map((h, i) => clean(h, `/hints/${i}`));
+  if (item.staffNotes !== undefined) item.staffNotes = clean(item.staffNotes, '/staffNotes');
   if (item.type === 'single_choice' || item.type === 'multiple_choice') {
     item.options.forEach((o, i) => {
       if (o.feedback !== undefined) o.feedback = clean(o.feedback, `/options/${i}/feedback`);

@@ -50,8 +50,8 @@ export function withoutKey(item: ItemContent): AnyItemContent {
   if (item.type === 'cloze') {
     out.blanks = item.blanks.map((b) => ('options' in b ? { id: b.id, options: b.options, ...(b.multiple ? { multiple: true } : {}) } : { id: b.id }));
   }
-  // Feedback and hints tell which answer is right ("Yes: 2 is prime"), so they go with the key:
-  // `feedback` and `hints` are not on the list above, and each option keeps only what a candidate sees.
+  // Feedback and hints tell which answer is right ("Yes: 2 is prime"), so they go with the key, and so do
+  // staff notes (a scorer's guidance): `feedback`, `hints` and `staffNotes` are not on the list above, and each option keeps only what a candidate sees.
   if (item.type === 'single_choice' || item.type === 'multiple_choice') {
     out.options = item.options.map((o) => ({ id: o.id, text: o.text, ...(o.fixed !== undefined ? { fixed: o.fixed } : {}) }));
   }

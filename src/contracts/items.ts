@@ -92,6 +92,12 @@ export interface ItemCommon {
   /** Hints in order; released with the feedback, never shown during an exam. */
   hints?: string[];
   provenance?: ItemProvenance;
+  /**
+   * Notes for staff (teachers, scorers, authors): HTML in the stem's subset.
+   * Left out wherever the key is (item reads without key rights, forms whose
+   * key is withheld, exports), and never delivered to candidates.
+   */
+  staffNotes?: string;
 }
 
 export interface SingleChoiceItem extends ItemCommon {

@@ -31,7 +31,9 @@ type Classification = 'subject' | 'grade' | 'topic' | 'cognitiveLevel';
  *   `source.categoryPath` (Moodle category, GIFT `$CATEGORY:`, root first,
  *   without `$course$/top`; see categorySegments in categories.ts). The import
  *   adds `source.file` and `source.format`, and turns the category path into
- *   the topic and tags (applyCategory in categories.ts).
+ *   the topic and tags (applyCategory in categories.ts);
+ * - `staffNotes`: notes for staff (QTI rubric blocks for tutors, scorers,
+ *   authors, proctors), which go only where the key goes.
  */
 export type ItemDraft = ItemContent extends infer T ? (T extends ItemContent ? Omit<T, Classification> & Partial<Pick<T, Classification>> : never) : never;
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ClozeBlank, Labelled } from '../bank/item-types.js';
+import type { Choice, ClozeBlank, ClozeChoiceBlank, ClozeItemBlank, ItemFeedback, ItemProvenance, Labelled } from '../bank/item-types.js';
 import { defaultRubric, draft } from './drafts.js';
 import { mathmlElementToLatex } from './mathml-latex.js';
 import {
@@ -19,6 +19,7 @@ import {
   type ParseResult,
   type ReadMeta,
 } from './model.js';
+import { feedbackUses } from './qti-feedback.js';
 import { asQti3, isQti2Root } from './qti-v2.js';
 import { attr, child, decodeEntities, elements, findAll, innerXml, outerXml, parseXml, textOf, type XElement } from './xml.js';
 import { isZip, safeUnzip } from './zip.js';
@@ -35,13 +36,17 @@ import { isZip, safeUnzip } from './zip.js';
  * text-entry → numeric (float/integer, tolerance from `qti-equal`) or
  * short_text (string: correct values and mapping keys); several text-entry →
  * cloze; extended-text → essay (rubric from a scorer rubric block);
- * inline-choice → single_choice with `_____` in the stem. An end-attempt
+ * inline-choice (alone, several, or beside text-entry gaps) → cloze whose
+ * inline choices are choice blanks (options in order, shuffle kept). An end-attempt
  * interaction (a hint or solution button) beside the real one is left out.
  * MathML becomes `\( … \)` LaTeX; package images become data: URLs, which the
  * bank moves into the media library. Shared stimuli (QTI 3
  * `qti-assessment-stimulus-ref`, QTI 2.2 `<object type="text/html">`) become
- * passages the items refer to. Whatever is not stored (feedback, rubric
- * blocks for other readers, media that cannot be shown) is a warning of the
+ * passages the items refer to. Rubric blocks for staff become the item's
+ * staff notes; feedback becomes its feedback where response processing makes
+ * its use clear (qti-feedback.ts); the item's identifier and title its
+ * provenance. Whatever is not stored (feedback of other uses, media that
+ * cannot be shown) is a warning of the
  * item naming it; items whose values are generated (templates) or whose
  * scoring depends on earlier attempts (adaptive) are refused rather than
  * misread.
@@ -203,12 +208,9 @@ function pick(attrs: Record<string, string>, keys: string[]): Record<string, str
 function dropped(ctx: Context): void {
   const w = ctx.warnings;
   for (const f of findAll(ctx.root, isFeedback)) {
+    if (ctx.used.has(f)) continue;
     const kind = f.name === 'qti-modal-feedback' ? 'Modal feedback' : f.name === 'qti-feedback-inline' ? 'Inline feedback' : 'Feedback block';
     w.push(`${kind} "${attr(f, 'identifier') ?? ''}" is not stored: ${excerpt(f)}`);
-  }
-  for (const r of findAll(ctx.body, (e) => e.name === 'qti-rubric-block')) {
-    if (ctx.used.has(r) || forCandidate(r) || textOf(r).trim() === '') continue;
-    w.push(`Rubric block for ${attr(r, 'view') ?? 'staff'} is not stored (the item has no staff notes): ${excerpt(r)}`);
   }
   for (const t of findAll(ctx.body, (e) => e.name === 'qti-template-block' || e.name === 'qti-template-inline')) {
     w.push(`Template content "${attr(t, 'identifier') ?? ''}" is not stored: ${excerpt(t)}`);
@@ -277,8 +279,14 @@ function declFor(ctx: Context, inter: XElement): { id: string; decl: ResponseDec
  * declaration has no correct response.
  */
 function scoredValue(root: XElement, responseId: string): string | undefined {
+  return scoredValues(root, responseId)[0];
+}
+
+/** Every value {@link scoredValue} finds, in the order of the branches. */
+function scoredValues(root: XElement, responseId: string): string[] {
+  const out: string[] = [];
   const rp = child(root, 'qti-response-processing');
-  if (!rp) return undefined;
+  if (!rp) return out;
   for (const branch of findAll(rp, (e) => e.name === 'qti-response-if' || e.name === 'qti-response-else-if')) {
     const test = elements(branch)[0];
     if (!test || !['qti-equal', 'qti-match', 'qti-string-match'].includes(test.name)) continue;
@@ -287,9 +295,9 @@ function scoredValue(root: XElement, responseId: string): string | undefined {
     const value = operands.find((o) => o.name === 'qti-base-value');
     const sets = elements(branch, 'qti-set-outcome-value').find((o) => attr(o, 'identifier') === 'SCORE');
     const score = sets ? elements(sets) : [];
-    if (value && score.length === 1 && score[0]!.name === 'qti-base-value' && parseNumber(textOf(score[0])) > 0) return textOf(value).trim();
+    if (value && score.length === 1 && score[0]!.name === 'qti-base-value' && parseNumber(textOf(score[0])) > 0) out.push(textOf(value).trim());
   }
-  return undefined;
+  return [...new Set(out)];
 }
 
 function textEntryBlank(ctx: Context, inter: XElement, blankId: string): ClozeBlank {
@@ -314,6 +322,41 @@ function textEntryBlank(ctx: Context, inter: XElement, blankId: string): ClozeBl
   return { id: blankId, accepted, ...(caseSensitive ? { caseSensitive } : {}) };
 }
 
+/**
+ * An inline choice as a cloze choice blank: its choices in order, `shuffle`
+ * as the interaction says, right from the correct response (or, without one,
+ * the choices a mapping scores). A `multiple` response is a pick-several blank.
+ */
+function choiceBlank(ctx: Context, inter: XElement, blankId: string): ClozeChoiceBlank {
+  const { id, decl } = declFor(ctx, inter);
+  const choices = elements(inter, 'qti-inline-choice');
+  const qids = choices.map((c) => attr(c, 'identifier') ?? '');
+  const map = idMap(qids, ids.option);
+  let correct = decl.correct;
+  if (correct.length === 0) {
+    const scored = scoredValues(ctx.root, id);
+    correct = scored.length ? scored : (decl.mapping ?? []).filter((m) => m.value > 0).map((m) => m.key);
+  }
+  if (correct.length === 0) throw new ItemProblem(`QTI inline choice ${id} has no correct response (a survey or a response scored by rules only)`);
+  const unknown = correct.filter((v) => !qids.includes(v));
+  if (unknown.length) throw new ItemProblem(`QTI correct response of ${id} names ${unknown.join(', ')}, which is not a choice of the inline choice`);
+  const multiple = decl.cardinality === 'multiple';
+  if (!multiple && correct.length === qids.length) throw new ItemProblem(`QTI inline choice ${id} counts every choice right; a dropdown blank needs a wrong one`);
+  const top = Math.max(0, ...(decl.mapping ?? []).map((m) => m.value));
+  const partial = (decl.mapping ?? []).filter((m) => m.value > 0 && m.value < top);
+  if (partial.length) ctx.warnings.push(`Partial credit of response ${id} is not stored: ${partial.map((m) => `"${m.key}" (${formatNumber(m.value)} of ${formatNumber(top)})`).join(', ')} now earns full credit`);
+  const shuffle = attr(inter, 'shuffle') === 'true';
+  const fixed = choices.filter((c) => attr(c, 'fixed') === 'true').map((c) => attr(c, 'identifier') ?? '');
+  if (shuffle && fixed.length) ctx.warnings.push(`Fixed positions of inline choices ${fixed.join(', ')} of ${id} are not stored: a dropdown blank shuffles all its options or none`);
+  return {
+    id: blankId,
+    options: choices.map((c, i) => ({ id: map.get(qids[i]!)!, text: choiceText(ctx, c) })),
+    correct: correct.map((v) => map.get(v) ?? v),
+    ...(multiple ? { multiple: true } : {}),
+    ...(shuffle ? { shuffle: true } : {}),
+  };
+}
+
 function blankIdOf(responseId: string, i: number): string {
   const bare = responseId.startsWith('RESPONSE_') ? responseId.slice('RESPONSE_'.length) : responseId;
   return isId(bare) ? bare : ids.blank(i);
@@ -327,10 +370,11 @@ function cloze(ctx: Context, entries: XElement[]): ItemDraft {
     : false;
   // Scoring that compares gaps with each other (each city once) is not a cloze, whose gaps score on their own.
   if (crossed) throw new ItemProblem('QTI response processing compares the gaps with each other (answers that must differ); a cloze item scores each gap on its own');
-  const blanks: ClozeBlank[] = [];
+  const blanks: ClozeItemBlank[] = [];
   const marker = new Map<XElement, string>();
   entries.forEach((e, i) => {
-    const blank = textEntryBlank(ctx, e, blankIdOf(attr(e, 'response-identifier') ?? '', i));
+    const blankId = blankIdOf(attr(e, 'response-identifier') ?? '', i);
+    const blank = e.name === 'qti-inline-choice-interaction' ? choiceBlank(ctx, e, blankId) : textEntryBlank(ctx, e, blankId);
     blanks.push(blank);
     marker.set(e, `{{${blank.id}}}`);
   });
@@ -355,7 +399,7 @@ function cloze(ctx: Context, entries: XElement[]): ItemDraft {
     text = withEntry.map((b) => html(ctx, b, replace, false)).join(' ');
     stem = rest.map((b) => html(ctx, b, () => undefined, false)).join(' ').trim();
   }
-  if (stem === '') stem = escapeHtml(attr(ctx.root, 'title') ?? '');
+  if (!hasContent(stem)) stem = escapeHtml(attr(ctx.root, 'title') ?? '');
   if (stem === '') throw new ItemProblem('QTI cloze item has no text besides its gaps to use as a stem');
   return draft('cloze', stem, ctx.common, { text, blanks });
 }
@@ -476,13 +520,96 @@ function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warni
   const ends = all.filter((i) => i.name === 'qti-end-attempt-interaction');
   const interactions = all.filter((i) => !ends.includes(i));
   if (interactions.length === 0) throw new ItemProblem('QTI item has only an end-attempt interaction');
-  for (const e of ends) warnings.push(`End-attempt button "${attr(e, 'title') ?? attr(e, 'response-identifier') ?? ''}" (hint or solution) is left out`);
-
-  const item = readInteractions(ctx, interactions, meta);
+  const read = readInteractions(ctx, interactions, meta);
+  const notes = staffNotesOf(ctx);
+  const item = withFeedback(ctx, notes ? ({ ...read, staffNotes: notes } as ItemDraft) : read, interactions, ends);
+  // A hint button whose hints the item keeps is no loss; any other end-attempt button is named.
+  if (!item.hints?.length) {
+    for (const e of ends) warnings.unshift(`End-attempt button "${attr(e, 'title') ?? attr(e, 'response-identifier') ?? ''}" (hint or solution) is left out`);
+  }
   const stimulusId = stimulusOf(ctx);
   dropped(ctx);
   emptyParts(item, warnings);
-  return stimulusId ? ({ ...item, stimulusId } as ItemDraft) : item;
+  const provenance = provenanceOf(root, item);
+  return { ...item, ...(stimulusId ? { stimulusId } : {}), ...(provenance ? { provenance } : {}) } as ItemDraft;
+}
+
+/**
+ * Rubric blocks for staff (views tutor, scorer, author, proctor,
+ * testConstructor) that the item does not use otherwise (an essay's marking
+ * scheme): the item's staff notes. Several are each headed by their view.
+ */
+function staffNotesOf(ctx: Context): string | undefined {
+  const blocks = findAll(ctx.body, (e) => e.name === 'qti-rubric-block' && !forCandidate(e) && !ctx.used.has(e) && (textOf(e).trim() !== '' || findAll(e, (x) => x.name === 'img').length > 0));
+  const parts = blocks.map((b) => ({ view: attr(b, 'view') ?? '', html: html(ctx, child(b, 'qti-content-body') ?? b, () => undefined).trim() })).filter((p) => hasContent(p.html));
+  for (const b of blocks) ctx.used.add(b);
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0]!.html;
+  return parts.map((p) => `<p><b>${escapeHtml(p.view)}</b></p>${p.html}`).join('');
+}
+
+/** The plain text of a stem as a title: what an exporter (this one included) makes up when an item has none. */
+export function stemTitle(stem: string): string {
+  return decodeEntities(stem.replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
+}
+
+/**
+ * The item's `identifier` (or the `data-external-id` an export writes for an
+ * id that is no XML name) as its external id, and its `title` unless the
+ * title is only the start of the question text.
+ */
+function provenanceOf(root: XElement, item: ItemDraft): ItemProvenance | undefined {
+  const externalId = (attr(root, 'data-external-id') ?? attr(root, 'identifier') ?? '').normalize('NFC').trim();
+  const title = (attr(root, 'title') ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
+  const out: ItemProvenance = {
+    ...(title && title !== stemTitle(item.stem) ? { title: [...title].slice(0, 300).join('') } : {}),
+    ...(externalId ? { externalId: [...externalId].slice(0, 200).join('') } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The item's feedback, from the feedback elements whose use response processing makes clear (qti-feedback.ts). */
+function withFeedback(ctx: Context, item: ItemDraft, interactions: XElement[], ends: XElement[]): ItemDraft {
+  const feedbacks = findAll(ctx.root, isFeedback);
+  if (feedbacks.length === 0) return item;
+  const single = interactions.length === 1 ? interactions[0]! : undefined;
+  const choiceIds = single ? elements(single).filter((c) => c.name === 'qti-simple-choice' || c.name === 'qti-inline-choice').map((c) => attr(c, 'identifier') ?? '') : [];
+  const uses = feedbackUses(
+    { root: ctx.root, item, responses: interactions.map((i) => attr(i, 'response-identifier') ?? ''), choiceIds, hintResponses: ends.map((e) => attr(e, 'response-identifier') ?? '') },
+    feedbacks,
+  );
+  if (uses.size === 0) return item;
+  const optionIds = idMap(choiceIds, ids.option);
+  const feedback: ItemFeedback = { ...item.feedback };
+  const byOption = new Map<string, string>();
+  const hints: string[] = [];
+  for (const [f, list] of uses) {
+    ctx.used.add(f);
+    const title = f.name === 'qti-modal-feedback' ? (attr(f, 'title') ?? '').trim() : '';
+    const body = html({ ...ctx, foreign: true }, child(f, 'qti-content-body') ?? f, () => undefined);
+    if (!hasContent(body) && title === '') continue;
+    const text = `${title ? `<p><b>${escapeHtml(title)}</b></p>` : ''}${body}`;
+    for (const use of list) {
+      if ('hint' in use) hints.push(text);
+      else if ('slot' in use) feedback[use.slot] = (feedback[use.slot] ?? '') + text;
+      else {
+        const id = optionIds.get(use.option) ?? use.option;
+        byOption.set(id, (byOption.get(id) ?? '') + text);
+      }
+    }
+  }
+  const out = { ...item } as ItemDraft & { options?: Choice[] };
+  if (Object.keys(feedback).length) out.feedback = feedback;
+  if (hints.length) {
+    const all = [...(item.hints ?? []), ...hints];
+    if (all.length > 10) ctx.warnings.push(`${all.length - 10} hints after the tenth are not stored (an item keeps 10)`);
+    out.hints = all.slice(0, 10);
+  }
+  if (byOption.size && out.options) out.options = out.options.map((o) => (byOption.has(o.id) ? { ...o, feedback: byOption.get(o.id)! } : o));
+  return out;
 }
 
 const hasContent = (html: string) => /<img\b/i.test(html) || decodeEntities(html.replace(/<[^>]*>/g, '')).trim() !== '';
@@ -505,6 +632,10 @@ function emptyParts(item: ItemDraft, warnings: string[]): void {
 
 function readInteractions(ctx: Context, interactions: XElement[], meta: ReadMeta): ItemDraft {
   const { common } = ctx;
+  // Inline choices (with or without typed gaps) sit in the text: a cloze whose choice blanks are dropdowns.
+  if (interactions.some((i) => i.name === 'qti-inline-choice-interaction') && interactions.every((i) => i.name === 'qti-inline-choice-interaction' || i.name === 'qti-text-entry-interaction')) {
+    return cloze(ctx, interactions);
+  }
   if (interactions.every((i) => i.name === 'qti-text-entry-interaction')) {
     const marked = findAll(ctx.body, (e) => e.name === 'div' && hasClass(e, 'exam-cloze')).length > 0;
     if (interactions.length > 1 || marked) return cloze(ctx, interactions);
@@ -518,13 +649,11 @@ function readInteractions(ctx: Context, interactions: XElement[], meta: ReadMeta
   const { decl } = declFor(ctx, inter);
 
   switch (inter.name) {
-    case 'qti-choice-interaction':
-    case 'qti-inline-choice-interaction': {
-      const inline = inter.name === 'qti-inline-choice-interaction';
-      const choices = elements(inter, inline ? 'qti-inline-choice' : 'qti-simple-choice');
+    case 'qti-choice-interaction': {
+      const choices = elements(inter, 'qti-simple-choice');
       const qids = choices.map((c) => attr(c, 'identifier') ?? '');
-      const stem = stemOf(ctx, inter, inline);
-      const max = inline ? 1 : Number(attr(inter, 'max-choices') ?? '1');
+      const stem = stemOf(ctx, inter);
+      const max = Number(attr(inter, 'max-choices') ?? '1');
       const unknown = decl.correct.filter((v) => !qids.includes(v));
       if (unknown.length) throw new ItemProblem(`QTI correct response names ${unknown.join(', ')}, which is not a choice of the interaction`);
       if (max === 1 && qids.length === 2 && new Set(qids.map((q) => q.toLowerCase())).has('true') && new Set(qids.map((q) => q.toLowerCase())).has('false')) {

@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { ClozeBlank, ItemContent, ItemType, Labelled } from '../bank/item-types.js';
 import { flagTags, formatNumber, metaTags, writeChunk, type ExportItem, type ExportStimulus, type FormatModule, type ItemSource } from './model.js';
 import { choiceBlankQti } from './qti-choice-blank.js';
-import { parse } from './qti-read.js';
+import { parse, stemTitle } from './qti-read.js';
 import { escapeXml } from './xml.js';
 import { ZipWriter } from './zip.js';
 
@@ -81,6 +81,55 @@ function textEntry(responseId: string, blank: ClozeBlank): { decl: string; check
   };
 }
 
+/** Adds `value` to the FEEDBACK outcome (cardinality multiple: several feedbacks can show at once). */
+const showFeedback = (value: string) =>
+  `<qti-set-outcome-value identifier="FEEDBACK"><qti-multiple><qti-variable identifier="FEEDBACK"/><qti-base-value base-type="identifier">${value}</qti-base-value></qti-multiple></qti-set-outcome-value>`;
+
+/** The rules of a response processing template, written out so that feedback rules can follow them. */
+function inlineTemplate(name: 'match_correct' | 'map_response'): string {
+  const zero = '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">0</qti-base-value></qti-set-outcome-value>';
+  if (name === 'match_correct') {
+    return `    <qti-response-condition><qti-response-if><qti-match><qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-match><qti-set-outcome-value identifier="SCORE"><qti-variable identifier="MAXSCORE"/></qti-set-outcome-value></qti-response-if><qti-response-else>${zero}</qti-response-else></qti-response-condition>\n`;
+  }
+  return `    <qti-response-condition><qti-response-if><qti-is-null><qti-variable identifier="RESPONSE"/></qti-is-null>${zero}</qti-response-if><qti-response-else><qti-set-outcome-value identifier="SCORE"><qti-map-response identifier="RESPONSE"/></qti-set-outcome-value></qti-response-else></qti-response-condition>\n`;
+}
+
+/**
+ * The item's feedback as QTI: modal feedback shown by the FEEDBACK outcome,
+ * which rules after the scoring set — `general` always, then `correct` when
+ * SCORE is not below `full`, `partial` when 0 is below it, `incorrect` otherwise
+ * — and option feedback by FEEDBACK_OPTION, which holds the choices picked.
+ */
+function feedbackXml(item: ItemContent, full: string): { decls: string; rules: string; modal: string } {
+  const fb = item.feedback ?? {};
+  const options = item.type === 'single_choice' || item.type === 'multiple_choice' ? item.options.filter((o) => o.feedback) : [];
+  const slots = (['general', 'correct', 'partial', 'incorrect'] as const).filter((k) => fb[k]);
+  if (slots.length === 0 && options.length === 0) return { decls: '', rules: '', modal: '' };
+  let decls = '';
+  let rules = '';
+  if (slots.length) {
+    decls += '  <qti-outcome-declaration identifier="FEEDBACK" cardinality="multiple" base-type="identifier"/>\n';
+    if (fb.general) rules += `    ${showFeedback('general')}\n`;
+    if (fb.correct || fb.partial || fb.incorrect) {
+      rules +=
+        `    <qti-response-condition><qti-response-if><qti-not><qti-lt><qti-variable identifier="SCORE"/>${full}</qti-lt></qti-not>${fb.correct ? showFeedback('correct') : ''}</qti-response-if>` +
+        `<qti-response-else-if><qti-lt><qti-base-value base-type="float">0</qti-base-value><qti-variable identifier="SCORE"/></qti-lt>${fb.partial ? showFeedback('partial') : ''}</qti-response-else-if>` +
+        `<qti-response-else>${fb.incorrect ? showFeedback('incorrect') : ''}</qti-response-else></qti-response-condition>\n`;
+    }
+  }
+  if (options.length) {
+    decls += `  <qti-outcome-declaration identifier="FEEDBACK_OPTION" cardinality="${item.type === 'multiple_choice' ? 'multiple' : 'single'}" base-type="identifier"/>\n`;
+    rules += '    <qti-set-outcome-value identifier="FEEDBACK_OPTION"><qti-variable identifier="RESPONSE"/></qti-set-outcome-value>\n';
+  }
+  const modal = (outcome: string, id: string, text: string) =>
+    `  <qti-modal-feedback outcome-identifier="${outcome}" show-hide="show" identifier="${id}"><qti-content-body>${xmlHtml(text)}</qti-content-body></qti-modal-feedback>\n`;
+  return {
+    decls,
+    rules,
+    modal: slots.map((k) => modal('FEEDBACK', k, fb[k]!)).join('') + options.map((o) => modal('FEEDBACK_OPTION', qtiId(o.id), o.feedback!)).join(''),
+  };
+}
+
 const stemDiv = (stem: string) => `    <div class="exam-stem">${xmlHtml(stem)}</div>\n`;
 const choice = (tag: string, c: Labelled & { fixed?: boolean }, extra = '') => `      <${tag} identifier="${qtiId(c.id)}"${c.fixed ? ' fixed="true"' : ''}${extra}>${xmlHtml(c.text)}</${tag}>\n`;
 const shuffleAttr = (item: ItemContent) => `shuffle="${item.shuffleOptions === false ? 'false' : 'true'}"`;
@@ -92,6 +141,8 @@ export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''):
   let decls = '';
   let bodyXml = '';
   let processing = template('match_correct');
+  /** What SCORE reaches when the response is fully right. */
+  let full = '<qti-variable identifier="MAXSCORE"/>';
   switch (item.type) {
     case 'single_choice':
     case 'multiple_choice': {
@@ -164,6 +215,7 @@ export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''):
       }
       const text = xmlHtml(item.text).replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, id: string) => byId.get(id) ?? whole);
       bodyXml = `${stemDiv(item.stem)}    <div class="exam-cloze">${text}</div>\n`;
+      full = `<qti-base-value base-type="float">${item.blanks.length}</qti-base-value>`;
       processing = `  <qti-response-processing>\n${checks.join('')}  </qti-response-processing>\n`;
       break;
     }
@@ -179,24 +231,45 @@ export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''):
     default:
       throw new Error('unknown item type');
   }
-  const identifier = 'id' in item ? `item-${item.id}` : 'item';
-  const title = escapeXml(
-    item.stem
-      .replace(/<[^>]*>/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 80),
-  );
+  const feedback = feedbackXml(item, full);
+  const hints = item.hints ?? [];
+  if (hints.length) {
+    // QTI's hint: an end-attempt button whose response shows the hints (feedback blocks) instead of scoring.
+    bodyXml +=
+      `    <p><qti-end-attempt-interaction response-identifier="HINTREQUEST" title="${lang === 'en' ? 'Show hint' : 'Xem gợi ý'}"/></p>\n` +
+      hints.map((hint, i) => `    <qti-feedback-block identifier="HINT_${i + 1}" outcome-identifier="FEEDBACK_HINT" show-hide="show"><qti-content-body>${xmlHtml(hint)}</qti-content-body></qti-feedback-block>\n`).join('');
+    decls += '  <qti-response-declaration identifier="HINTREQUEST" cardinality="single" base-type="boolean"/>\n';
+    feedback.decls += '  <qti-outcome-declaration identifier="FEEDBACK_HINT" cardinality="multiple" base-type="identifier"/>\n';
+  }
+  if (feedback.rules || hints.length) {
+    // Feedback rules follow the scoring, so a template is written out as its rules.
+    const named = /template="[^"]*\/(match_correct|map_response)\.xml"/.exec(processing)?.[1] as 'match_correct' | 'map_response' | undefined;
+    const scoring = named ? inlineTemplate(named) : processing.replace(/^ {2}<qti-response-processing>\n/, '').replace(/ {2}<\/qti-response-processing>\n$/, '');
+    const rules = `${scoring}${feedback.rules}`;
+    processing = hints.length
+      ? `  <qti-response-processing>\n    <qti-response-condition><qti-response-if><qti-variable identifier="HINTREQUEST"/><qti-set-outcome-value identifier="FEEDBACK_HINT"><qti-multiple>${hints.map((_, i) => `<qti-base-value base-type="identifier">HINT_${i + 1}</qti-base-value>`).join('')}</qti-multiple></qti-set-outcome-value></qti-response-if><qti-response-else>\n${rules}    </qti-response-else></qti-response-condition>\n  </qti-response-processing>\n`
+      : `  <qti-response-processing>\n${rules}  </qti-response-processing>\n`;
+  }
+  if (item.staffNotes) {
+    bodyXml += `    <qti-rubric-block use="instructions" view="tutor"><qti-content-body>${xmlHtml(item.staffNotes)}</qti-content-body></qti-rubric-block>\n`;
+  }
+  // The item's id in its source when it is an XML name (else kept in data-external-id), and its title.
+  const externalId = item.provenance?.externalId;
+  const identifier = externalId && NCNAME.test(externalId) ? externalId : 'id' in item ? `item-${item.id}` : 'item';
+  const dataExternal = externalId && externalId !== identifier ? ` data-external-id="${escapeXml(externalId)}"` : '';
+  const title = escapeXml(item.provenance?.title ?? stemTitle(item.stem));
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<qti-assessment-item xmlns="${QTI_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
     `xsi:schemaLocation="${QTI_NS} https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd" ` +
-    `identifier="${identifier}" title="${title}" adaptive="false" time-dependent="false" xml:lang="${lang}">\n` +
+    `identifier="${escapeXml(identifier)}" title="${title}" adaptive="false" time-dependent="false" xml:lang="${lang}"${dataExternal}>\n` +
     decls +
     outcomes(points) +
+    feedback.decls +
     stimulusRef +
     `  <qti-item-body>\n${bodyXml}  </qti-item-body>\n` +
     processing +
+    feedback.modal +
     '</qti-assessment-item>\n'
   );
 }

@@ -68,6 +68,43 @@ const originals = [
       { criterion: 'Nội dung', maxPoints: 3 },
       { criterion: 'Trình bày', maxPoints: 1 },
     ],
+    feedback: { general: '<p>Nhớ nêu nguồn của sông.</p>', correct: 'Rất tốt' },
+    staffNotes: '<p>Chấm ý <b>nguồn</b> trước.</p>',
+  },
+  {
+    type: 'cloze',
+    stem: '<p>Điền vào chỗ trống.</p>',
+    subject: 'dia-ly',
+    grade: 9,
+    topic,
+    cognitiveLevel: 2,
+    language: 'vi',
+    text: '<p>Sông Hồng chảy qua {{b1}} và đổ ra {{b2}}.</p>',
+    blanks: [
+      { id: 'b1', options: [{ id: 'A', text: 'Hà Nội' }, { id: 'B', text: 'Huế' }], correct: ['A'], shuffle: true },
+      { id: 'b2', accepted: ['biển Đông'] },
+    ],
+    feedback: { correct: 'Đúng cả hai', partial: 'Đúng một chỗ', incorrect: 'Xem lại bản đồ' },
+    provenance: { title: 'Sông Hồng (điền)', externalId: 'SH 12' },
+  },
+  {
+    type: 'multiple_choice',
+    stem: '<p>Những tỉnh nào giáp biển?</p>',
+    subject: 'dia-ly',
+    grade: 9,
+    topic,
+    cognitiveLevel: 1,
+    language: 'vi',
+    options: [
+      { id: 'A', text: 'Quảng Ninh', feedback: 'Có vịnh Hạ Long' },
+      { id: 'B', text: 'Lào Cai', feedback: 'Giáp Trung Quốc, không giáp biển' },
+      { id: 'C', text: 'Nam Định' },
+    ],
+    correct: ['A', 'C'],
+    scoring: 'partial',
+    feedback: { incorrect: 'Xem lại đường bờ biển' },
+    hints: ['Nhìn bản đồ', '<p>Tìm tỉnh có <b>cảng</b></p>'],
+    provenance: { externalId: 'dia-9-bien' },
   },
 ];
 const stored: Record<string, unknown>[] = [];
@@ -95,8 +132,8 @@ t.test('the package embeds the pictures and the passage', async (t) => {
   const stimulusFile = xmlNames.find((n) => n.startsWith('stimuli/'))!;
   t.match(text(stimulusFile), /<qti-assessment-stimulus [^>]*title="Bài đọc: Sông Hồng"[\s\S]*<qti-stimulus-body><p>Sông Hồng bắt nguồn từ Vân Nam.<\/p><p><img src="..\/media\//);
   const items = xmlNames.filter((n) => n.startsWith('items/'));
-  t.equal(items.length, 2);
-  for (const name of items) t.match(text(name), new RegExp(`<qti-assessment-stimulus-ref identifier="[^"]+" href="../${stimulusFile}"`), `${name} refers to its passage`);
+  t.equal(items.length, 4);
+  for (const name of items.filter((n) => text(n).includes('qti-assessment-stimulus-ref'))) t.match(text(name), new RegExp(`<qti-assessment-stimulus-ref identifier="[^"]+" href="../${stimulusFile}"`), `${name} refers to its passage`);
   const choice = items.map(text).find((x) => x.includes('qti-choice-interaction'))!;
   t.match(choice, /<qti-simple-choice identifier="C" fixed="true">Cả hai đáp án trên<\/qti-simple-choice>/, 'the fixed position is kept');
   t.match(choice, /shuffle="true"/);
@@ -152,11 +189,29 @@ t.test('every element and attribute of the export is one that 1EdTech\'s QTI 3.0
   t.equal(attr(parseXml(text(xmlNames.find((n) => n.startsWith('items/'))!)), 'time-dependent'), 'false');
 });
 
+t.test('feedback, staff notes and identifiers are written as a QTI 3 player reads them', async (t) => {
+  const all = xmlNames.filter((n) => n.startsWith('items/')).map(text);
+  const essay = all.find((x) => x.includes('qti-extended-text-interaction'))!;
+  t.match(essay, /<qti-rubric-block use="instructions" view="tutor"><qti-content-body><p>Chấm ý <b>nguồn<\/b> trước.<\/p><\/qti-content-body><\/qti-rubric-block>/, 'staff notes: a rubric block for tutors');
+  t.match(essay, /<qti-modal-feedback outcome-identifier="FEEDBACK" show-hide="show" identifier="general"><qti-content-body><p>Nhớ nêu nguồn của sông.<\/p><\/qti-content-body><\/qti-modal-feedback>/);
+  t.match(essay, /<qti-outcome-declaration identifier="FEEDBACK" cardinality="multiple" base-type="identifier"\/>/);
+  const cloze = all.find((x) => x.includes('exam-cloze'))!;
+  t.match(cloze, /identifier="item-[0-9a-f]+" title="Sông Hồng \(điền\)"[^>]*data-external-id="SH 12"/, 'an external id that is no XML name travels in data-external-id');
+  t.match(cloze, /<qti-inline-choice-interaction response-identifier="RESPONSE_b1" shuffle="true">/);
+  t.match(cloze, /<qti-not><qti-lt><qti-variable identifier="SCORE"\/><qti-base-value base-type="float">2<\/qti-base-value><\/qti-lt><\/qti-not>/, 'correct when every blank scores');
+  const choice = all.find((x) => x.includes('max-choices="0"'))!;
+  t.match(choice, /identifier="dia-9-bien"/, 'an external id that is an XML name is the identifier');
+  t.match(choice, /<qti-set-outcome-value identifier="FEEDBACK_OPTION"><qti-variable identifier="RESPONSE"\/><\/qti-set-outcome-value>/, 'option feedback: the outcome holds the options picked');
+  t.notMatch(choice, /template="/, 'a template is written out as its rules so feedback rules can follow');
+  t.match(choice, /<qti-end-attempt-interaction response-identifier="HINTREQUEST" title="Xem gợi ý"\/>/, 'hints: a hint button…');
+  t.match(choice, /<qti-feedback-block identifier="HINT_2" outcome-identifier="FEEDBACK_HINT" show-hide="show"><qti-content-body><p>Tìm tỉnh có <b>cảng<\/b><\/p><\/qti-content-body><\/qti-feedback-block>/, '…showing the hints as feedback blocks');
+});
+
 t.test('the package re-imports equal: same pictures, passage, fixed position and rubric', async (t) => {
   const res = await author({ method: 'POST', url: '/api/items/import?format=qti', payload: exported.rawPayload, headers: { 'content-type': 'application/zip' } });
   t.equal(res.statusCode, 200, res.body.slice(0, 300));
   const body = res.json();
-  t.equal(body.imported, 2);
+  t.equal(body.imported, 4);
   t.same(body.failed, []);
   t.same(body.warnings, []);
   t.equal(body.stimuli.length, 1);
@@ -173,6 +228,19 @@ t.test('the package re-imports equal: same pictures, passage, fixed position and
     t.same(pick(byType(again, type)), pick(byType(stored, type)), `${type} equal`);
     t.equal(byType(again, type).stimulusId, body.stimuli[0].id, `${type} refers to the re-imported passage`);
   }
+  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'hints', 'staffNotes', 'rubric'];
+  const pickMore = (x: Record<string, unknown>) => Object.fromEntries(more.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
+  for (const type of ['essay', 'cloze', 'multiple_choice']) {
+    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, hints, staff notes and choice blanks equal`);
+  }
+  const prov = (x: Record<string, unknown>) => {
+    const p = (x.provenance ?? {}) as { title?: string; externalId?: string };
+    return { title: p.title, externalId: p.externalId };
+  };
+  t.same(prov(byType(again, 'cloze')), prov(byType(stored, 'cloze')), 'title and an external id that is no XML name come back');
+  t.same(prov(byType(again, 'multiple_choice')), prov(byType(stored, 'multiple_choice')));
+  t.same(prov(byType(again, 'essay')), { title: undefined, externalId: `item-${byType(stored, 'essay').id}` }, 'an item without an external id travels with its bank id; a made-up title is no title');
+  t.match(byType(again, 'cloze').provenance, { source: { format: 'qti' } });
 });
 
 t.test('an author of another school cannot export what they cannot see, pictures included', async (t) => {

@@ -255,6 +255,7 @@ t.test('QTI 3.0: the choice example of the 1EdTech specification', async (t) => 
       { id: 'ChoiceC', text: 'Remember your luggage when you leave.' },
     ],
     correct: ['ChoiceA'],
+    provenance: { title: 'Unattended Luggage', externalId: 'choice' },
   });
   t.same(items[0]!.warnings, ['Image images/sign.png is not stored: the file does not carry it as a PNG, JPEG, GIF or WebP picture'], 'a picture outside a package is named, not kept as a broken link');
 });
@@ -267,7 +268,8 @@ t.test('QTI 3.0: Vietnamese text in decomposed Unicode comes out NFC, a text ent
   <qti-response-processing><qti-response-condition><qti-response-if><qti-equal tolerance-mode="absolute" tolerance="0.01 0.01"><qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-equal><qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1</qti-base-value></qti-set-outcome-value></qti-response-if></qti-response-condition></qti-response-processing>
 </qti-assessment-item>`;
   const { items } = qti.parse(Buffer.from(xml.normalize('NFD')));
-  t.same(item(items, 0), { type: 'numeric', stem: '<p>Nghiệm của phương trình \\(2x + 3 = 0\\) là</p><p>_____</p>', language: 'vi', value: -1.5, tolerance: 0.01 });
+  t.same(item(items, 0), { type: 'numeric', stem: '<p>Nghiệm của phương trình \\(2x + 3 = 0\\) là</p><p>_____</p>', language: 'vi', value: -1.5, tolerance: 0.01, provenance: { title: 'Phương trình', externalId: 'vi' } });
+  t.equal((item(items, 0).provenance as { title?: string } | undefined)?.title, 'Phương trình'.normalize('NFC'), 'the title too');
   t.equal(item(items, 0).stem, (item(items, 0).stem as string).normalize('NFC'));
 });
 
@@ -469,6 +471,7 @@ t.test('QTI 2.2: a package whose items share content by XInclude, an end-attempt
     ],
     correct: ['B'],
     stimulusId: 'shared/passage.xml',
+    provenance: { title: 'q2', externalId: 'q2' },
   });
   t.same(items[1]!.warnings, ['End-attempt button "Gợi ý" (hint or solution) is left out']);
   t.equal(items[0]!.warnings, undefined, 'nothing else is lost');

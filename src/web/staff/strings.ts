@@ -280,6 +280,11 @@ const S = {
   'staff.editor.feedback.incorrect': ['Khi trả lời sai', 'When wrong'],
   'staff.editor.hints': ['Gợi ý', 'Hints'],
   'staff.editor.hintsHint': ['Mỗi dòng một gợi ý, theo thứ tự đưa ra.', 'One hint per line, in the order they are given.'],
+  'staff.editor.staffNotes': ['Ghi chú cho giáo viên', 'Notes for teachers'],
+  'staff.editor.staffNotesHint': [
+    'Chỉ cán bộ được xem đáp án mới đọc được (người soạn, người duyệt, người chấm); thí sinh không bao giờ thấy.',
+    'Only staff who may read the key see these (authors, reviewers, scorers); candidates never do.',
+  ],
   'staff.editor.optionFeedback': ['Phản hồi khi chọn phương án này', 'Feedback when this option is picked'],
   'staff.editor.provenance': ['Nguồn gốc', 'Provenance'],
   'staff.editor.provenance.title': ['Tên trong tệp nguồn', 'Title in the source'],

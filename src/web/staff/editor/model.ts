@@ -125,6 +125,7 @@ export function toBody(draft: ItemContent, options: { includeOwner: boolean }): 
   if (Object.keys(feedback).length) body.feedback = feedback;
   const hints = (draft.hints ?? []).filter((x) => x.trim() !== '');
   if (hints.length) body.hints = hints;
+  if (draft.staffNotes?.trim()) body.staffNotes = draft.staffNotes;
   // Where an imported item came from is kept through every edit.
   if (draft.provenance) body.provenance = draft.provenance;
 

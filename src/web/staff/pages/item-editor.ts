@@ -253,6 +253,10 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
   const hints = textarea({ id: pathId('/hints'), rows: 3 });
   hints.value = (draft.hints ?? []).join('\n');
   hints.addEventListener('input', () => (draft.hints = hints.value.split('\n')));
+  // Staff notes: read by those who may read the key, never by candidates.
+  const staffNotes = textarea({ id: pathId('/staffNotes'), rows: 3, class: 'rich-input' });
+  staffNotes.value = draft.staffNotes ?? '';
+  staffNotes.addEventListener('input', () => (draft.staffNotes = staffNotes.value));
   const provenance = draft.provenance;
   const provenanceRows: [string, string][] = provenance
     ? [
@@ -377,6 +381,7 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
       h('div', { class: 'form-grid' }, feedbackArea('correct'), feedbackArea('partial'), feedbackArea('incorrect')),
       field(t('staff.editor.hints'), hints, { path: '/hints', errors, hint: t('staff.editor.hintsHint') }),
     ),
+    h('section', { class: 'panel staff-notes-panel' }, field(t('staff.editor.staffNotes'), staffNotes, { path: '/staffNotes', errors, hint: t('staff.editor.staffNotesHint') })),
     h(
       'section',
       { class: 'panel' },
