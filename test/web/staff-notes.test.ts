@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { as, build } from '../helper.js';
-import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInToStaff, watchProblems } from '../support/browser.js';
 import { STAFF_PASSWORD, staffWorld } from '../support/fixtures/index.js';
 import { frontServer, listenApp } from '../support/front-server.js';
 
@@ -46,12 +46,7 @@ t.test('a teacher reads and edits the staff notes of an imported QTI item, and s
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/staff`);
-  await page.waitForURL(/\/login\?next=%2Fstaff$/);
-  await page.getByLabel('Tên đăng nhập').fill(world.author.username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${url}/staff`);
+  await logInToStaff(page, url, world.author.username, STAFF_PASSWORD);
 
   await page.goto(`${url}/staff/items/${id}`);
   const notes = page.getByLabel('Ghi chú cho giáo viên');
