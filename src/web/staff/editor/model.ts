@@ -127,6 +127,8 @@ export function toBody(draft: ItemContent, options: { includeOwner: boolean }): 
   if (hints.length) body.hints = hints;
   // Where an imported item came from is kept through every edit.
   if (draft.provenance) body.provenance = draft.provenance;
+  // The recording, with its limit of plays when one is set.
+  if (draft.audio?.media) body.audio = { media: draft.audio.media, ...(defined(draft.audio.maxPlays) ? { maxPlays: draft.audio.maxPlays } : {}) };
 
   switch (draft.type) {
     case 'single_choice':
