@@ -30,6 +30,10 @@ export interface AudioPlayer {
   refused(exhausted: boolean, message?: string): void;
   /** The server's count, after a (re)join. */
   setPlayed(played: number): void;
+  /** A play was asked for and has no answer yet. */
+  readonly waiting: boolean;
+  /** The answer to the play asked for was lost with the connection and the frame is no longer waiting: the server's count `played` says whether it was counted (playback starts) or not. */
+  counted(played: number): void;
   setDisabled(disabled: boolean): void;
 }
 
@@ -118,6 +122,18 @@ export function audioPlayer(options: AudioPlayerOptions): AudioPlayer {
       if (exhausted && max !== undefined) played = Math.max(played, max);
       draw();
       if (!exhausted && text) say(text);
+    },
+    get waiting() {
+      return waiting;
+    },
+    counted(n) {
+      // Only a count that grew holds the play asked for; otherwise it was refused and its answer lost.
+      const grew = n > played;
+      played = Math.max(n, played);
+      if (!waiting) return draw();
+      waiting = false;
+      if (grew) void play();
+      else draw();
     },
     setPlayed(n) {
       // Plays on their way (asked for, not yet counted) are not in the server's number yet.

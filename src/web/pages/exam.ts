@@ -249,7 +249,12 @@ export const examPage: Page = (ctx) => {
         if (hasAnswer(answers[view.id])) view.known = true;
         const flag = lastPending(view.id, 'flag');
         setFlag(view, flag?.type === 'flag' ? flag.flagged : flags.has(view.id));
-        view.player?.setPlayed(state.plays?.[view.id] ?? 0);
+        if (view.player) {
+          const served = state.plays?.[view.id] ?? 0;
+          // A play asked for before the connection dropped, stored but never acknowledged: the server has it (it left the outbox).
+          if (view.player.waiting && !lastPending(view.id, 'play')) view.player.counted(served);
+          else view.player.setPlayed(served);
+        }
         updateMarks(view);
         updateSave(view);
       }
