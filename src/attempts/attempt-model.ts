@@ -26,6 +26,8 @@ export interface Checkpoint {
   extraMinutes: number;
   /** Connections that joined (the first one and every reload or reconnect after it); absent in snapshots from before it was counted. */
   joins?: number;
+  /** Plays of each item's recording, by item id; absent when none (and in snapshots from before plays were counted). */
+  plays?: Record<string, number>;
 }
 
 /**

@@ -6,6 +6,8 @@ export type LogFrame =
   | { type: 'answer'; seq: number; itemId: string; response: unknown; at: Date }
   | { type: 'flag'; seq: number; itemId: string; flagged: boolean; at: Date }
   | { type: 'event'; seq: number; kind: EventKind; at: Date }
+  /** The candidate started the recording of an item (stored before playback starts; the count limits further plays). */
+  | { type: 'play'; seq: number; itemId: string; at: Date }
   | { type: 'submit'; seq?: number; reason: SubmitReason; at: Date }
   /** A connection took the attempt over; every older connection is replaced from here on. */
   | { type: 'join'; gen: number; at: Date }

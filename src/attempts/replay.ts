@@ -20,6 +20,8 @@ export interface LiveState {
   gen: number;
   /** Join entries applied: the first connection and every reload or reconnect after it. */
   joins: number;
+  /** Times each item's recording was started, by item id. */
+  plays: Map<string, number>;
   submitted: { at: Date; reason: SubmitReason; n: number } | null;
   /** Time of the last client frame applied. */
   lastFrameAt: Date | null;
@@ -36,6 +38,7 @@ export function stateFromCheckpoint(cp: Checkpoint | undefined | null): LiveStat
     extraMinutes: c.extraMinutes ?? 0,
     gen: 0,
     joins: c.joins ?? 0,
+    plays: new Map(Object.entries(c.plays ?? {})),
     submitted: null,
     lastFrameAt: null,
   };
@@ -50,6 +53,7 @@ export function toCheckpoint(state: LiveState): Checkpoint {
     eventCounts: { ...state.eventCounts },
     extraMinutes: state.extraMinutes,
     joins: state.joins,
+    ...(state.plays.size ? { plays: Object.fromEntries(state.plays) } : {}),
   };
 }
 
@@ -75,6 +79,9 @@ export function applyEntry(state: LiveState, entry: Pick<LogEntry, 'n' | 'frames
         break;
       case 'event':
         state.eventCounts[f.kind] = (state.eventCounts[f.kind] ?? 0) + 1;
+        break;
+      case 'play':
+        state.plays.set(f.itemId, (state.plays.get(f.itemId) ?? 0) + 1);
         break;
       case 'submit':
         state.submitted = { at: new Date(f.at), reason: f.reason, n: entry.n };

@@ -20,6 +20,8 @@ interface Encoded {
   gen: number;
   /** Absent in states cached before joins were counted. */
   joins?: number;
+  /** Absent when no recording was played. */
+  plays?: Record<string, number>;
   submitted: { at: string; reason: SubmitReason; n: number } | null;
   lastFrameAt: string | null;
 }
@@ -37,6 +39,7 @@ export function encodeState(info: AttemptInfo, state: LiveState, cpN: number): s
     extraMinutes: state.extraMinutes,
     gen: state.gen,
     joins: state.joins,
+    ...(state.plays.size ? { plays: Object.fromEntries(state.plays) } : {}),
     submitted: state.submitted ? { at: state.submitted.at.toISOString(), reason: state.submitted.reason, n: state.submitted.n } : null,
     lastFrameAt: state.lastFrameAt?.toISOString() ?? null,
   };
@@ -64,6 +67,7 @@ export function decodeState(json: string, n: number): { info: AttemptInfo; state
       extraMinutes: e.extraMinutes,
       gen: e.gen,
       joins: e.joins ?? 0,
+      plays: new Map(Object.entries(e.plays ?? {})),
       submitted: e.submitted ? { at: new Date(e.submitted.at), reason: e.submitted.reason, n: e.submitted.n } : null,
       lastFrameAt: e.lastFrameAt ? new Date(e.lastFrameAt) : null,
     },

@@ -24,6 +24,7 @@ const COMMON_PUBLIC = [
   'stimulusOrder',
   'shuffleOptions',
   'provenance',
+  'audio',
 ] as const;
 
 /** Per type, the fields besides the common ones that carry no key or scoring data. */

@@ -55,6 +55,18 @@ export interface ItemFeedback {
   incorrect?: string;
 }
 
+/**
+ * A recording the candidate listens to (listening sections): an audio file of
+ * the media library by its hash, and how many times a candidate may start it
+ * during an attempt (absent: no limit). Not part of the key.
+ */
+export interface ItemAudio {
+  /** SHA-256 of the file (the `id` POST /api/media answers); served at `/api/media/<media>`. */
+  media: string;
+  /** 1..10 */
+  maxPlays?: number;
+}
+
 /** Where an imported item came from. Every importer fills what its format carries. */
 export interface ItemProvenance {
   /** The question's name or title in the source (Moodle `name`, GIFT `::title::`, QTI `title`). */
@@ -98,6 +110,7 @@ export interface ItemCommon {
    * key is withheld, exports), and never delivered to candidates.
    */
   staffNotes?: string;
+  audio?: ItemAudio;
 }
 
 export interface SingleChoiceItem extends ItemCommon {

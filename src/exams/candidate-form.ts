@@ -41,6 +41,14 @@ export interface CandidateItem {
   /** essay: criterion names only (no maximum points). */
   criteria?: string[];
   maxWords?: number;
+  /** The recording to listen to: its library address and how many times the candidate may start it (absent: no limit). */
+  audio?: CandidateAudio;
+}
+
+export interface CandidateAudio {
+  /** `/api/media/<hash>`: served to the candidate only while they sit this form. */
+  url: string;
+  maxPlays?: number;
 }
 
 export interface CandidateBlank {
@@ -124,6 +132,9 @@ function candidateItems(form: CandidateFormInput, content: ReadonlyMap<string, I
     const labelled = (kind: IdKind) => (x: Labelled): CandidateOption => ({ id: ids.delivered(pin.itemId, kind, String(x.id)), text: String(x.text) });
     const out: CandidateItem = { itemId: String(pin.itemId), type: item.type, number: i + 1, section: pin.section, stem: String(item.stem) };
     if (item.stimulusId) out.stimulusId = String(item.stimulusId);
+    if (item.audio && typeof item.audio.media === 'string') {
+      out.audio = { url: `/api/media/${String(item.audio.media)}`, ...(typeof item.audio.maxPlays === 'number' ? { maxPlays: item.audio.maxPlays } : {}) };
+    }
     switch (item.type) {
       case 'single_choice':
       case 'multiple_choice':

@@ -42,6 +42,8 @@ export type ClientFrame =
   | { type: 'flag'; seq: number; itemId: string; flagged: boolean }
   | { type: 'event'; seq: number; kind: EventKind }
   | { type: 'submit'; seq: number }
+  /** Additive to API.md: the candidate starts the recording of an item (its `audio`); acknowledged before playback starts, refused past `maxPlays`. */
+  | { type: 'play'; seq: number; itemId: string }
   | { type: 'ping' };
 
 /** A frame that carries a seq and goes to the log. */
@@ -65,6 +67,8 @@ export type ServerMessage =
       serverNow: string;
       /** Additive to API.md: the passages items name by `stimulusId`, `{id, title?, content}`, never a key. Absent when none. */
       stimuli?: readonly unknown[];
+      /** Additive to API.md: how many times each item's recording was started (`play` frames stored), by item id. Absent when none. */
+      plays?: Record<string, number>;
     }
   | { type: 'ack'; seq: number }
   | { type: 'nack'; seq: number; error: ProtocolError }
@@ -121,6 +125,7 @@ export function parseClientFrame(text: string): ParseResult {
     case 'answer':
     case 'flag':
     case 'event':
+    case 'play':
     case 'submit': {
       if (seq === undefined) return bad('seq must be a positive integer');
       if (v.type === 'submit') return { ok: true, frame: { type: 'submit', seq } };
@@ -129,6 +134,7 @@ export function parseClientFrame(text: string): ParseResult {
         return { ok: true, frame: { type: 'event', seq, kind: v.kind as EventKind } };
       }
       if (typeof v.itemId !== 'string' || v.itemId.length === 0 || v.itemId.length > ID_MAX) return bad('itemId must be a string', seq);
+      if (v.type === 'play') return { ok: true, frame: { type: 'play', seq, itemId: v.itemId } };
       if (v.type === 'flag') {
         if (typeof v.flagged !== 'boolean') return bad('flagged must be true or false', seq);
         return { ok: true, frame: { type: 'flag', seq, itemId: v.itemId, flagged: v.flagged } };

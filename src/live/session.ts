@@ -130,6 +130,7 @@ export class LiveSession {
       endsAt: this.endsAt.toISOString(),
       serverNow: new Date().toISOString(),
       ...(this.form.stimuli.length ? { stimuli: this.form.stimuli } : {}),
+      ...(s.plays.size ? { plays: Object.fromEntries(s.plays) } : {}),
     };
     // The items of a form are the same for all its candidates: serialise them once.
     const text = JSON.stringify(msg);
@@ -180,6 +181,18 @@ export class LiveSession {
       case 'event':
         logFrame = { type: 'event', seq, kind: frame.kind, at };
         break;
+      case 'play': {
+        const item = this.form.content.get(frame.itemId);
+        if (!item) return this.nack(seq, 'unknown_item', 'That item is not on your form');
+        if (!item.audio) return this.nack(seq, 'validation_failed', 'That item has no recording');
+        // Plays stored, and plays on their way to the log: a burst of frames cannot get past the limit.
+        const max = item.audio.maxPlays;
+        if (max !== undefined && (this.state.plays.get(frame.itemId) ?? 0) + this.playsQueued(frame.itemId) >= max) {
+          return this.nack(seq, 'play_limit', `The recording may be played ${max} times; none is left`);
+        }
+        logFrame = { type: 'play', seq, itemId: frame.itemId, at };
+        break;
+      }
       case 'submit':
         this.submitQueued = true;
         logFrame = { type: 'submit', seq, reason: 'candidate', at };
@@ -188,6 +201,13 @@ export class LiveSession {
     this.pending.push({ frame: logFrame, rx, bytes });
     this.seqsWaiting.add(seq);
     this.kick();
+  }
+
+  /** Plays of an item's recording accepted but not yet stored (waiting, or in the entry in flight). */
+  private playsQueued(itemId: string): number {
+    let n = 0;
+    for (const p of [...this.pending, ...(this.inflight ?? [])]) if (p.frame.type === 'play' && p.frame.itemId === itemId) n++;
+    return n;
   }
 
   private nack(seq: number, code: string, message: string): void {

@@ -119,8 +119,15 @@ function mapStrings(value: unknown, fn: (s: string, path: string) => string, pat
   return value;
 }
 
-/** True when some string of the value holds an inline image or a library reference. */
+/** The library file of an item's or passage's `audio` field (docs/item-types.md), if it has one. */
+export function audioOf(value: unknown): string | null {
+  const audio = (value as { audio?: { media?: unknown } } | null)?.audio;
+  return typeof audio?.media === 'string' ? audio.media : null;
+}
+
+/** True when some string of the value holds an inline image or a library reference, or it has an `audio` field. */
 export function showsMedia(value: unknown): boolean {
+  if (audioOf(value) !== null) return true;
   for (const [, s] of strings(value)) if (s.includes('data:image/') || s.includes('/api/media/')) return true;
   return false;
 }
@@ -274,6 +281,15 @@ export class MediaService implements ContentMedia {
       if (!(await this.mayUse(principal, hash, revision))) {
         throw new ValidationFailed('The content shows a media file you may not use', [{ instancePath: path, keyword: 'media', message: 'names no media file you may use' }]);
       }
+    }
+    // The recording: an audio file of the library, one the writer may use, like any file the text shows.
+    const audio = audioOf(next);
+    if (audio !== null) {
+      const doc = await nativeOf<MediaDoc>(this.deps.Media).findOne({ _id: audio });
+      const detail = (message: string) => new ValidationFailed('The audio is not a recording you may use', [{ instancePath: '/audio/media', keyword: 'media', message }]);
+      if (!doc || !(await this.mayUse(principal, audio, revision))) throw detail('names no media file you may use');
+      if (kindOf(doc.type) !== 'audio') throw detail(`is ${doc.type}, not an audio file`);
+      referenced.set(audio, '/audio/media');
     }
     await this.link([...stored, ...referenced.keys()], revision);
     return next;

@@ -84,6 +84,16 @@ const student = {
   'exam.fullscreen': 'Toàn màn hình',
   'exam.passage': 'Đọc đoạn văn sau',
 
+  'audio.label': 'Nghe đoạn ghi âm',
+  'audio.play': 'Nghe',
+  'audio.playing': 'Đang phát…',
+  'audio.waiting': 'Đang ghi nhận lượt nghe…',
+  'audio.progress': 'Tiến trình phát',
+  'audio.left': 'Còn {count} lần nghe',
+  'audio.unlimited': 'Không giới hạn số lần nghe',
+  'audio.used': 'Bạn đã nghe hết {max} lần được phép.',
+  'audio.unavailable': 'Không tải được đoạn ghi âm. Hãy thử lại.',
+
   'save.saving': 'Đang lưu…',
   'save.saved': 'Đã lưu',
   'save.error': 'Không lưu được: {message}',
@@ -163,6 +173,7 @@ const student = {
   'nack.unknown_item': 'câu hỏi không có trong đề',
   'nack.time_up': 'đã hết giờ',
   'nack.already_submitted': 'bài đã được nộp',
+  'nack.play_limit': 'đã hết lượt nghe',
 };
 
 /** Every message: the student client's and the staff app's (staff/strings.ts). */
@@ -247,6 +258,16 @@ const en: Record<MessageKey, string> = {
   'exam.fullscreen': 'Full screen',
   'exam.passage': 'Read the passage',
 
+  'audio.label': 'Listen to the recording',
+  'audio.play': 'Play',
+  'audio.playing': 'Playing…',
+  'audio.waiting': 'Recording the play…',
+  'audio.progress': 'Playback progress',
+  'audio.left': '{count} plays left',
+  'audio.unlimited': 'No limit on plays',
+  'audio.used': 'You have used all {max} plays.',
+  'audio.unavailable': 'The recording cannot be loaded. Try again.',
+
   'save.saving': 'Saving…',
   'save.saved': 'Saved',
   'save.error': 'Not saved: {message}',
@@ -326,6 +347,7 @@ const en: Record<MessageKey, string> = {
   'nack.unknown_item': 'the question is not on this form',
   'nack.time_up': 'time is up',
   'nack.already_submitted': 'already submitted',
+  'nack.play_limit': 'no plays left',
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };

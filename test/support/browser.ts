@@ -43,11 +43,11 @@ export async function buildWebClient(t: TestLike): Promise<string> {
   return out;
 }
 
-/** Headless Chromium, closed at teardown. */
-export async function launchBrowser(t: TestLike): Promise<Browser> {
+/** Headless Chromium, closed at teardown. `extraArgs`: more switches (a fake microphone, say). */
+export async function launchBrowser(t: TestLike, extraArgs: string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
   t.teardown(() => browser.close());
   return browser;

@@ -27,19 +27,24 @@ async function fetchObjectUrl(path: string): Promise<string | null> {
   }
 }
 
-/** Shows the library picture `path` in `img` once it has arrived; a picture the caller may not see stays empty (its alt text). */
-export function showLibraryImage(img: HTMLImageElement, path: string): void {
-  img.dataset.media = path;
+/** A blob: URL of the library file `path` fetched with the session's token, or null when it cannot be had (refused, offline). */
+export function libraryObjectUrl(path: string): Promise<string | null> {
   let url = loaded.get(path);
   if (!url) {
     url = fetchObjectUrl(path);
     loaded.set(path, url);
-    // A refused or failed fetch is tried again next time the picture is drawn.
+    // A refused or failed fetch is tried again next time the file is asked for.
     void url.then((u) => {
       if (!u) loaded.delete(path);
     });
   }
-  void url.then((u) => {
+  return url;
+}
+
+/** Shows the library picture `path` in `img` once it has arrived; a picture the caller may not see stays empty (its alt text). */
+export function showLibraryImage(img: HTMLImageElement, path: string): void {
+  img.dataset.media = path;
+  void libraryObjectUrl(path).then((u) => {
     if (u) img.src = u;
   });
 }

@@ -34,6 +34,8 @@ export interface CandidateItem {
   maxWords?: number;
   /** The shared passage the item reads (its text comes in the state's `stimuli`). */
   stimulusId?: string;
+  /** The recording to listen to: its library address and how many plays are allowed (absent: no limit). */
+  audio?: { url: string; maxPlays?: number };
 }
 
 /** The essay box stops where the server's cap on an essay response is. */

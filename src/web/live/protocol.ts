@@ -11,6 +11,8 @@ export type FrameBody =
   | { type: 'answer'; itemId: string; response: ItemResponse | null }
   | { type: 'flag'; itemId: string; flagged: boolean }
   | { type: 'event'; kind: EventKind }
+  /** Start of the item's recording: counted by the server before playback starts. */
+  | { type: 'play'; itemId: string }
   | { type: 'submit' };
 
 /** A client frame as sent and as kept in the outbox. */
@@ -37,6 +39,8 @@ export interface StateMessage {
    * when no item has one.
    */
   stimuli?: CandidateStimulus[];
+  /** Plays of each item's recording so far, by item id. Absent when none. */
+  plays?: Record<string, number>;
 }
 
 /** A shared passage ("đoạn văn / ngữ liệu") as a candidate receives it. */

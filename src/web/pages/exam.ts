@@ -7,6 +7,7 @@
 import { myExams } from '../api.js';
 import { append, h } from '../dom.js';
 import { hasMessage, t } from '../i18n.js';
+import { audioPlayer, type AudioPlayer } from '../items/audio.js';
 import { hasAnswer, itemIdOf, renderItem, renderRichText, sameResponse, type ItemResponse, type RenderedItem } from '../items/render.js';
 import { LiveConnection, liveUrl, type ConnectionStatus } from '../live/connection.js';
 import { Outbox } from '../live/outbox.js';
@@ -38,6 +39,8 @@ interface View {
   queued: ItemResponse | null;
   debounce: ReturnType<typeof setTimeout> | null;
   errorText: string | null;
+  /** The item's recording, when it has one. */
+  player: AudioPlayer | null;
 }
 
 type Phase = 'loading' | 'active' | 'time_up' | 'submitting' | 'ended';
@@ -150,6 +153,8 @@ export const examPage: Page = (ctx) => {
     handlers: {
       onState,
       onAck(_seq, frame) {
+        // The server counted the play: now it may start.
+        if (frame?.type === 'play') return views.get(frame.itemId)?.player?.start();
         if (frame?.type !== 'answer') return;
         const view = views.get(frame.itemId);
         if (!view) return;
@@ -165,6 +170,10 @@ export const examPage: Page = (ctx) => {
           lockAll(false);
           submitButton.textContent = t('exam.submit');
           showBanner(t('save.error', { message: nackText(message.error) }));
+          return;
+        }
+        if (frame?.type === 'play') {
+          views.get(frame.itemId)?.player?.refused(code === 'play_limit', t('save.error', { message: nackText(message.error) }));
           return;
         }
         if (frame?.type === 'answer' || frame?.type === 'flag') {
@@ -215,7 +224,7 @@ export const examPage: Page = (ctx) => {
     for (const view of order) updateSave(view);
   }
 
-  function lastPending(itemId: string, type: 'answer' | 'flag'): SeqFrame | undefined {
+  function lastPending(itemId: string, type: 'answer' | 'flag' | 'play'): SeqFrame | undefined {
     const frames = outbox.pending().filter((f) => f.type === type && f.itemId === itemId);
     return frames.at(-1);
   }
@@ -240,6 +249,12 @@ export const examPage: Page = (ctx) => {
         if (hasAnswer(answers[view.id])) view.known = true;
         const flag = lastPending(view.id, 'flag');
         setFlag(view, flag?.type === 'flag' ? flag.flagged : flags.has(view.id));
+        if (view.player) {
+          const served = state.plays?.[view.id] ?? 0;
+          // A play asked for before the connection dropped, stored but never acknowledged: the server has it (it left the outbox).
+          if (view.player.waiting && !lastPending(view.id, 'play')) view.player.counted(served);
+          else view.player.setPlayed(served);
+        }
         updateMarks(view);
         updateSave(view);
       }
@@ -290,9 +305,19 @@ export const examPage: Page = (ctx) => {
         queued: initial,
         debounce: null,
         errorText: null,
+        player: null,
       };
+      if (item.audio?.url) {
+        view.player = audioPlayer({
+          url: item.audio.url,
+          maxPlays: item.audio.maxPlays,
+          // A play still in the outbox (sent before a reload) counts already: the server will count it.
+          played: (state.plays?.[id] ?? 0) + outbox.pending().filter((f) => f.type === 'play' && f.itemId === id).length,
+          onPlayRequest: () => connection.send({ type: 'play', itemId: id }),
+        });
+      }
       const passage = item.stimulusId ? stimuli.get(item.stimulusId) : undefined;
-      append(view.card, h('header', { class: 'question-head' }, heading, save, flagButton), error, passage ? renderPassage(passage, `q-${index}`) : null, view.rendered.element);
+      append(view.card, h('header', { class: 'question-head' }, heading, save, flagButton), error, passage ? renderPassage(passage, `q-${index}`) : null, view.player?.element, view.rendered.element);
       flagButton.addEventListener('click', () => {
         setFlag(view, !view.flagged);
         connection.send({ type: 'flag', itemId: id, flagged: view.flagged });
@@ -394,6 +419,7 @@ export const examPage: Page = (ctx) => {
   function lockAll(locked: boolean): void {
     for (const view of order) {
       view.rendered.setDisabled(locked);
+      view.player?.setDisabled(locked);
       view.flagButton.disabled = locked;
     }
     submitButton.disabled = locked;

@@ -120,6 +120,7 @@ const KEYWORD_MESSAGES: Record<string, MessageKey> = {
   additionalProperties: 'staff.err.additional',
   unevaluatedProperties: 'staff.err.additional',
   format: 'staff.err.format',
+  media: 'staff.err.media',
 };
 
 /** A validation detail as a sentence in the current language (the server's own text when no better one is known). */

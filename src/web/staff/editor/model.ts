@@ -128,6 +128,8 @@ export function toBody(draft: ItemContent, options: { includeOwner: boolean }): 
   if (draft.staffNotes?.trim()) body.staffNotes = draft.staffNotes;
   // Where an imported item came from is kept through every edit.
   if (draft.provenance) body.provenance = draft.provenance;
+  // The recording, with its limit of plays when one is set.
+  if (draft.audio?.media) body.audio = { media: draft.audio.media, ...(defined(draft.audio.maxPlays) ? { maxPlays: draft.audio.maxPlays } : {}) };
 
   switch (draft.type) {
     case 'single_choice':

@@ -11,6 +11,7 @@ import { renderItem, renderRichText } from '../../items/render.js';
 import type { ItemType } from '../../items/types.js';
 import type { ItemContent, ItemView, Sharing, Stimulus } from '../api.js';
 import { busy, button, checkbox, debounce, errorMessage, field, fieldset, FieldErrors, fill, input, say, select, statusBadge, textarea, uid } from '../components.js';
+import { addImageTools, audioEditor } from '../editor/media-input.js';
 import { candidateItem, draftOf, keyResponse, newDraft, toBody } from '../editor/model.js';
 import { numberText, pathId, typedNumber, typeEditor, type EditorEnv } from '../editor/type-editors.js';
 import { staffPage, type StaffContext } from '../frame.js';
@@ -144,11 +145,14 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
 
   // ------------------------------------------------------------ type part
   const typePart = h('div', { class: 'type-part' });
+  /** The organisation a picture or recording is uploaded for: the item's owner. */
+  const mediaOrg = () => draft.ownerOrgId ?? base?.ownerOrgId;
   const env: EditorEnv = {
     errors,
     changed: () => refresh(),
     rebuild(focusId) {
       fill(typePart, h('h2', null, t('staff.editor.answerPart', { type: typeLabel(draft.type) })), ...typeEditor(draft, env));
+      if (editable) addImageTools(typePart, ctx.api, mediaOrg);
       drawPreview();
       if (focusId) document.getElementById(focusId)?.focus();
     },
@@ -371,6 +375,16 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
     { class: 'editor-form', novalidate: true, 'aria-labelledby': heading.id || undefined },
     summary,
     h('section', { class: 'panel' }, h('h2', null, t('staff.editor.question')), field(t('staff.item.type'), typeSelect, { path: '/type', errors }), field(t('staff.editor.stem'), stem, { path: '/stem', errors, hint: t('staff.editor.stemHint') })),
+    audioEditor({
+      api: ctx.api,
+      errors,
+      orgId: mediaOrg,
+      value: draft.audio,
+      number: (text) => typedNumber(text),
+      onChange: (value) => {
+        draft.audio = value;
+      },
+    }),
     h('section', { class: 'panel' }, typePart),
     h(
       'section',
@@ -418,6 +432,7 @@ function mountEditor(ctx: StaffContext, loaded: ItemContent, stored: ItemView | 
 
   ctx.root.append(h('div', { class: 'editor-layout' }, form, preview));
   env.rebuild();
+  if (editable) addImageTools(form, ctx.api, mediaOrg);
   if (draft.stimulusId) loadStimulus();
   if (!stored) (document.getElementById(pathId('/stem')) as HTMLElement | null)?.focus();
   if (!editable) for (const el of form.querySelectorAll<HTMLInputElement>('input, select, textarea, button')) el.disabled = true;
