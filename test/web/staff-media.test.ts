@@ -13,7 +13,7 @@ import path from 'node:path';
 import t from 'tap';
 import { projectRoot } from '../../src/infra/paths.js';
 import { as, build } from '../helper.js';
-import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInToStaff, watchProblems } from '../support/browser.js';
 import { STAFF_PASSWORD, staffWorld } from '../support/fixtures/index.js';
 import { frontServer, listenApp } from '../support/front-server.js';
 
@@ -54,12 +54,7 @@ t.test('an author pastes, drops and picks pictures, uploads and records audio', 
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/staff`);
-  await page.waitForURL(/\/login\?next=%2Fstaff$/);
-  await page.getByLabel('Tên đăng nhập').fill(world.author.username);
-  await page.getByLabel('Mật khẩu').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${url}/staff`);
+  await logInToStaff(page, url, world.author.username, STAFF_PASSWORD);
   await page.goto(`${url}/staff/items/${id}`);
   const stem = page.locator('#ed-stem');
   await stem.waitFor();

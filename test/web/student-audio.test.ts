@@ -10,7 +10,7 @@ import t from 'tap';
 import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { projectRoot } from '../../src/infra/paths.js';
 import { build } from '../helper.js';
-import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInAsCandidate, watchProblems } from '../support/browser.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { examWorld, itemBody, ok } from '../support/fixtures/index.js';
 import { WORLD_PASSWORD } from '../support/fixtures/world.js';
@@ -41,10 +41,7 @@ t.test('a candidate plays a recording up to its limit, and a reload keeps the co
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/`);
-  await page.getByLabel('Tên đăng nhập').fill('sau_cand0');
-  await page.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await page.keyboard.press('Enter');
+  await logInAsCandidate(page, url, 'sau_cand0', WORLD_PASSWORD);
   await page.getByRole('link', { name: 'Vào thi' }).click();
   await page.getByRole('heading', { name: 'Câu 1', exact: true }).waitFor();
 
