@@ -65,7 +65,17 @@ export type ServerMessage =
       serverNow: string;
       /** Additive to API.md: the passages items name by `stimulusId`, `{id, title?, content}`, never a key. Absent when none. */
       stimuli?: readonly unknown[];
+      /**
+       * Additive to API.md, adaptive exams only: `{current, given, maxItems}`. `items` then
+       * holds only the items given so far, the current one (awaiting its answer) last.
+       */
+      adaptive?: { current: string | null; given: number; maxItems: number };
     }
+  /**
+   * Additive to API.md, adaptive exams only: the next item, sent after the `ack` of the
+   * answer to the previous one (chosen only once that answer was stored).
+   */
+  | { type: 'item'; item: unknown; position: number; stimuli?: readonly unknown[]; adaptive: { current: string | null; given: number; maxItems: number } }
   | { type: 'ack'; seq: number }
   | { type: 'nack'; seq: number; error: ProtocolError }
   | { type: 'time'; endsAt: string; serverNow: string }
