@@ -26,6 +26,8 @@ export interface AdaptiveExamOptions {
   durationMinutes?: number;
   /** @defaultValue 'after_submit' */
   showResults?: string;
+  /** closesAt relative to now, in ms. @defaultValue 2 hours */
+  closesInMs?: number;
 }
 
 export interface AdaptiveExam {
@@ -40,6 +42,7 @@ export interface AdaptiveExam {
   candidateIds: string[];
   tokens: string[];
   managerToken: string;
+  closesAt: Date;
 }
 
 async function ok(res: LightMyRequestResponse, status: number, what: string) {
@@ -89,7 +92,7 @@ export async function publishedAdaptiveExam(app: FastifyInstance, options: Adapt
         blueprintId: blueprint.id,
         formCount: 1,
         opensAt: new Date(now - 60_000).toISOString(),
-        closesAt: new Date(now + 2 * 3600_000).toISOString(),
+        closesAt: new Date(now + (options.closesInMs ?? 2 * 3600_000)).toISOString(),
         durationMinutes: options.durationMinutes ?? 60,
         candidateIds: world.candidateIds,
         showResults: options.showResults ?? 'after_submit',
@@ -116,6 +119,7 @@ export async function publishedAdaptiveExam(app: FastifyInstance, options: Adapt
     candidateIds: world.candidateIds,
     tokens: world.candidateIds.map((id) => app.tokens.issue(id).token),
     managerToken: world.managerToken,
+    closesAt: new Date(exam.closesAt),
   };
 }
 
