@@ -70,4 +70,21 @@ t.test('a candidate sits an adaptive exam to its end and sees the result', async
   const stored = await built.app.models.Result.findOne({ examId: fx.examId }).lean();
   t.ok(stored?.adaptive && stored.adaptive.theta > 0, 'three right answers: θ above the prior mean');
   t.same(problems.errors.filter((e) => !/403.*\/result$|status of 403/.test(e)), [], 'nothing but "not graded yet" while the worker grades');
+
+  // The exam manager's results page shows θ and its standard error beside the 10-point score.
+  const staff = await context.browser()!.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+  t.teardown(() => staff.close());
+  const m = await staff.newPage();
+  await m.goto(`${url}/staff`);
+  await m.getByLabel('Tên đăng nhập').fill('cat_manager');
+  await m.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
+  await m.getByRole('button', { name: 'Đăng nhập' }).click();
+  await m.waitForURL(`${url}/staff`);
+  await m.goto(`${url}/staff/exams/${fx.examId}/results`);
+  await m.getByRole('columnheader', { name: /Năng lực θ/ }).waitFor();
+  const row = m.locator(`tr[data-attempt="${stored!._id}"]`);
+  const fmt = (x: number) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 }).format(x);
+  const text = (await row.textContent()) ?? '';
+  t.ok(text.includes(fmt(stored!.adaptive!.theta)) && text.includes(fmt(stored!.adaptive!.se)), `θ and SE in the row: ${text}`);
+  await m.getByRole('columnheader', { name: /Sai số chuẩn/ }).waitFor();
 });
