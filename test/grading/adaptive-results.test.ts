@@ -73,4 +73,8 @@ t.test('θ, SE and the 10-point score after an adaptive sitting', async (t) => {
   t.pass('the sector database has the record');
   const attempt = await app.models.Attempt.findById(attemptId).lean();
   t.ok(Object.hasOwn(attempt!.answers, fx.pretestIds[0]!), 'the pretest answer is kept with the attempt for calibration');
+  const analysis = await fx.world.manager({ method: 'GET', url: `/api/exams/${fx.examId}/analysis` });
+  t.equal(analysis.statusCode, 200, analysis.body.slice(0, 300));
+  const analysed = (analysis.json().items as { itemId: string; n: number }[]).filter((i) => i.n > 0).map((i) => i.itemId);
+  t.same(analysed.sort(), [...given].sort(), 'item analysis (and its Rasch calibration) reads the answered items, the pretest item among them, and only those');
 });
