@@ -13,6 +13,8 @@
  *                 (SIGKILL of one of two API processes; also run by `npm run faults`)
  *   ladder        --candidates [4000] --rates [1000,2000,4000,6000,8000] answers/s --duration [30] s per step
  *                 --ramp [30] s --p95-limit [2000] ms (the answer path's ceiling, one row per rate)
+ *   adaptive      --candidates [2000] --items [40] test length (rounded to a multiple of 3) --bank [2000] pool items
+ *                 --interval [5000] ms mean think time --window [20000] ms of joins (an adaptive exam, next-item latency)
  * Every scenario: --items [40] (form length), --sources [n] (loopback source addresses,
  * one per 20,000 sockets by default), --label text, --ferret-bin path (another FerretDB binary).
  *
@@ -23,6 +25,7 @@
  */
 import { parseArgs } from 'node:util';
 import { checkSocketBudget, Run, seed, useSources, type Json } from './live/harness.js';
+import { adaptive, adaptiveMarkdown } from './scenarios/adaptive.js';
 import { bankBrowse, bankBrowseMarkdown } from './scenarios/bank-browse.js';
 import { failover, failoverMarkdown } from './scenarios/failover.js';
 import { joinStorm, joinStormMarkdown } from './scenarios/join-storm.js';
@@ -59,7 +62,7 @@ const { values: a, positionals } = parseArgs({
 
 const scenario = positionals[0] ?? '';
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
-const candidates = num(a.candidates, { steady: 5000, 'join-storm': 2000, 'submit-storm': 2000, 'bank-browse': 3000, failover: 2000, ladder: 4000 }[scenario] ?? 0);
+const candidates = num(a.candidates, { steady: 5000, 'join-storm': 2000, 'submit-storm': 2000, 'bank-browse': 3000, failover: 2000, ladder: 4000, adaptive: 2000 }[scenario] ?? 0);
 const common = { candidates, items: Number(a.items), label: a.label };
 
 type Scenario = { parameters: Json; run: (r: Run) => Promise<void>; markdown: (r: Json) => string[] };
@@ -83,6 +86,10 @@ const scenarios: Record<string, () => Scenario> = {
   failover: () => {
     const o = { candidates, intervalMs: Number(a.interval), rampS: num(a.ramp, 20), beforeS: Number(a.before), afterS: Number(a.after), resumeWithinMs: Number(a['resume-within']) };
     return { parameters: { ...common, ...o }, run: (r) => failover(r, o), markdown: failoverMarkdown };
+  },
+  adaptive: () => {
+    const o = { candidates, maxItems: Number(a.items), poolSize: Number(a.bank), intervalMs: Number(a.interval), windowMs: num(a.window, 20_000) };
+    return { parameters: { ...common, ...o }, run: (r) => adaptive(r, o), markdown: adaptiveMarkdown };
   },
   ladder: () => {
     const o = { candidates, rates: a.rates.split(',').map(Number), stepS: num(a.duration, 30), rampS: num(a.ramp, 30), p95LimitMs: Number(a['p95-limit']) };

@@ -17,3 +17,5 @@ export { overlapReport } from './overlap.js';
 export type { OverlapReport, ItemExposure } from './overlap.js';
 export { deriveSympsonHetter } from './sympson-hetter.js';
 export type { SympsonHetterOptions, SympsonHetterDerivation, SympsonHetterRound } from './sympson-hetter.js';
+export { replayAnswers, advance, engineFor, attemptSeed } from './replay.js';
+export type { AdaptivePoolForm, AdaptiveProgress, OutcomeOf } from './replay.js';

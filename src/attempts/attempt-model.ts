@@ -4,8 +4,8 @@ import { Schema, type Connection, type Model } from 'mongoose';
 export const ATTEMPT_STATUSES = ['in_progress', 'submitted'] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
-/** Why an attempt was handed in: by the candidate, or at the deadline. */
-export const SUBMIT_REASONS = ['candidate', 'time_up'] as const;
+/** Why an attempt was handed in: by the candidate, at the deadline, or by an adaptive test's stopping rule. */
+export const SUBMIT_REASONS = ['candidate', 'time_up', 'completed'] as const;
 export type SubmitReason = (typeof SUBMIT_REASONS)[number];
 
 export const EVENT_KINDS = ['blur', 'focus', 'fullscreen_exit', 'paste', 'offline'] as const;

@@ -1,7 +1,7 @@
 import { mapLimit, READ_CONCURRENCY } from '../infra/store.js';
 import type { OrgService } from '../orgs/org-service.js';
 import { revisionId, type BankModels, type ItemHead } from './item-model.js';
-import type { BankReader, CognitiveLevel, ItemRevision, ItemType, PoolCell, PoolItem } from './item-types.js';
+import type { BankReader, CognitiveLevel, ItemRevision, ItemStatistics, ItemType, PoolCell, PoolItem } from './item-types.js';
 import { toItemRevision, type RevisionReader } from './revision-reader.js';
 import type { SearchIndex } from './search-index.js';
 
@@ -72,5 +72,15 @@ export class ApprovedPools implements BankReader {
       return rev && state ? toItemRevision(rev, state.status) : null;
     });
     return found.filter((x): x is ItemRevision => x !== null);
+  }
+
+  /** Item analysis' figures by item id (point reads of the heads: `_id` lookups on FerretDB too). */
+  async statistics(itemIds: readonly string[]): Promise<Map<string, ItemStatistics>> {
+    const out = new Map<string, ItemStatistics>();
+    await mapLimit([...new Set(itemIds)], READ_CONCURRENCY, async (id) => {
+      const head = await this.models.Item.findById(id, { stats: 1 }).lean<Pick<ItemHead, 'stats'>>();
+      if (head?.stats) out.set(id, head.stats);
+    });
+    return out;
   }
 }

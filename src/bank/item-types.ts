@@ -85,6 +85,8 @@ export interface BankReader {
   ): Promise<PoolItem[][]>;
   /** Exact pinned revisions, key included; missing pairs are simply absent. */
   revisions(pins: { itemId: string; revision: number }[]): Promise<ItemRevision[]>;
+  /** Item analysis' figures of these items (adaptive pools read the Rasch difficulty); items without any are absent. */
+  statistics?(itemIds: readonly string[]): Promise<Map<string, ItemStatistics>>;
 }
 
 /**

@@ -17,6 +17,30 @@ export type ShowResults = (typeof SHOW_RESULTS)[number];
 export const SHOW_FEEDBACK = ['with_details', 'never'] as const;
 export type ShowFeedback = (typeof SHOW_FEEDBACK)[number];
 
+/**
+ * How candidates sit an exam: `fixed` — parallel forms drawn from the
+ * blueprint; `adaptive` — each candidate's next item chosen from the
+ * blueprint's calibrated bank items as they answer (docs/adaptive.md).
+ */
+export const EXAM_MODES = ['fixed', 'adaptive'] as const;
+export type ExamMode = (typeof EXAM_MODES)[number];
+
+/**
+ * The adaptive test of an `adaptive` exam (docs/adaptive.md): the blueprint
+ * is the exam's own; the pool is its cells' approved, calibrated items.
+ */
+export interface AdaptiveSettings {
+  stop: { maxItems: number; minItems?: number; seTarget?: number };
+  /** Prior of θ. @defaultValue N(0, 1) */
+  prior?: { mean: number; sd: number };
+  /** @defaultValue randomesque with k = 5 */
+  exposure?: { method: 'none' | 'randomesque' | 'sympson-hetter'; k?: number; parameters?: Record<string, number> };
+  /** Uncalibrated approved items of the blueprint's cells seeded as unscored pretest items. */
+  pretest?: { itemIds: string[]; positions?: number[]; rate?: number; maxPerCandidate?: number };
+  /** @defaultValue expected-score */
+  score10?: { method: 'expected-score' | 'linear'; thetaMin?: number; thetaMax?: number };
+}
+
 /** `draft` → (assemble any number of times) → `published` (forms frozen). */
 export const EXAM_STATUSES = ['draft', 'published'] as const;
 export type ExamStatus = (typeof EXAM_STATUSES)[number];
@@ -105,6 +129,10 @@ export interface NewExam {
   showResults: ShowResults;
   /** @defaultValue 'with_details' */
   showFeedback?: ShowFeedback;
+  /** @defaultValue 'fixed' */
+  mode?: ExamMode;
+  /** Required when `mode` is `adaptive` (then `formCount` is 1), refused otherwise. */
+  adaptive?: AdaptiveSettings;
   /** Owner organisation; needed only when the caller is exam_manager at several. */
   orgId?: string;
 }
@@ -117,6 +145,8 @@ export interface AssembleSummary {
   overlap: number;
   /** Highest minus lowest form mean difficulty. */
   difficultySpread: number;
+  /** Adaptive exams: the pool form "101" holds the pool; what it is made of. */
+  adaptive?: { operational: number; pretest: number; left: { uncalibrated: number; notDichotomous: number } };
 }
 
 /**
@@ -181,4 +211,8 @@ export interface ExamView {
   assembledAt?: string;
   /** In lists, instead of the roster. */
   candidateCount?: number;
+  /** `fixed` or `adaptive` (every audience: the candidate client shows an adaptive exam one item at a time). */
+  mode?: ExamMode;
+  /** The adaptive settings (exam managers). */
+  adaptive?: AdaptiveSettings;
 }

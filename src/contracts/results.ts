@@ -21,6 +21,9 @@ export interface ResultRow {
   status: ResultStatus;
   gradedAt: string;
   version: number;
+  /** Adaptive exams: the ability estimate θ (logits) and its standard error. */
+  theta?: number;
+  se?: number;
 }
 
 /** Push counts of one exam (GET /api/exams/:id/sector-sync). */

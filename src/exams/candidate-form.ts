@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ItemContent, ItemRevision, ItemType, Labelled } from '../bank/item-types.js';
 import { compareStrings, formCode, rngFor, type FormItem } from '../assembly/assembler.js';
 import { blankOptionKey, DeliveryIds, type IdKind } from './delivery-ids.js';
+import type { AdaptivePoolForm } from '../adaptive/replay.js';
 
 export interface CandidateOption {
   /** The form's opaque token for the authored id (delivery-ids.ts), never the authored id. */
@@ -84,6 +85,17 @@ export interface FormDelivery {
   ids: DeliveryIds;
   /** The pinned revisions by item id, key included: for checking response shapes, never sent. */
   content: ReadonlyMap<string, ItemContent>;
+  /** Adaptive exams' pool form: the engine's part. Its `items` are the pool, sent one at a time, never whole. */
+  adaptive?: AdaptiveDelivery;
+}
+
+/** What the live path needs to run an adaptive attempt (never sent). */
+export interface AdaptiveDelivery {
+  /** Names the engine built from this form in a process (the form's id). */
+  key: string;
+  form: AdaptivePoolForm;
+  /** Points of each pool item (the section's pointsPerItem or the item's own). */
+  points: ReadonlyMap<string, number>;
 }
 
 /** Puts `list` in the order of `ids`; anything not named keeps its place after them. */

@@ -2,9 +2,10 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { newId } from '../ids.js';
 import type { FormItem } from '../assembly/assembler.js';
 
-import { EXAM_STATUSES, SHOW_FEEDBACK, SHOW_RESULTS, type ExamStatus, type ShowFeedback, type ShowResults } from '../contracts/exams.js';
+import { EXAM_MODES, EXAM_STATUSES, SHOW_FEEDBACK, SHOW_RESULTS, type AdaptiveSettings, type ExamMode, type ExamStatus, type ShowFeedback, type ShowResults } from '../contracts/exams.js';
+import type { AdaptivePoolForm } from '../adaptive/replay.js';
 
-export { EXAM_STATUSES, SHOW_FEEDBACK, SHOW_RESULTS, type ExamStatus, type ShowFeedback, type ShowResults } from '../contracts/exams.js';
+export { EXAM_MODES, type AdaptiveSettings, type ExamMode, EXAM_STATUSES, SHOW_FEEDBACK, SHOW_RESULTS, type ExamStatus, type ShowFeedback, type ShowResults } from '../contracts/exams.js';
 
 export interface Exam {
   _id: string;
@@ -38,6 +39,10 @@ export interface Exam {
   difficultySpread?: number;
   assembledAt?: Date;
   publishedAt?: Date;
+  /** Absent on exams made before it existed: `fixed`. */
+  mode?: ExamMode;
+  /** The adaptive test (mode `adaptive`); the pool is on the exam's one form. */
+  adaptive?: AdaptiveSettings;
 }
 
 const examSchema = new Schema<Exam>(
@@ -66,6 +71,8 @@ const examSchema = new Schema<Exam>(
     difficultySpread: { type: Number },
     assembledAt: { type: Date },
     publishedAt: { type: Date },
+    mode: { type: String, enum: EXAM_MODES },
+    adaptive: { type: Schema.Types.Mixed },
   },
   { versionKey: false },
 );
@@ -96,6 +103,13 @@ export interface Form {
    * existed get one at their first delivery.
    */
   deliverySecret?: string;
+  /**
+   * Adaptive exams: the pool form holds every item a candidate may be given
+   * (`items`) and this, what the engine needs: the calibrated pool with its
+   * difficulties, the configuration with the blueprint, the seed. Frozen at
+   * publish like every form; never sent to anyone.
+   */
+  adaptive?: AdaptivePoolForm;
 }
 
 const formItemSchema = new Schema<FormItem>(
@@ -126,6 +140,7 @@ const formSchema = new Schema<Form>(
     totalPoints: { type: Number, required: true },
     meanDifficulty: { type: Number, required: true },
     deliverySecret: { type: String },
+    adaptive: { type: Schema.Types.Mixed },
   },
   { versionKey: false },
 );

@@ -9,7 +9,7 @@ import { auditContext } from '../audit/audit-context.js';
 import { Forbidden, NotFound } from '../errors.js';
 import type { ExamAudience } from './exam-service.js';
 import { listExams } from './exam-list.js';
-import { SHOW_FEEDBACK, SHOW_RESULTS, type Exam } from './exam-model.js';
+import { EXAM_MODES, SHOW_FEEDBACK, SHOW_RESULTS, type Exam } from './exam-model.js';
 import { answerKeyCsv, answerKeyRows, managerFormView } from './form-views.js';
 import { answerKeyDocx, DOCX_TYPE, formPaperDocx, type DocxFile } from './exam-docx.js';
 import { KATEX_DIST, printableForm } from './printable.js';
@@ -25,6 +25,55 @@ const formParams = {
 
 const formFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'html', 'docx'], default: 'json' } } } as const;
 const keyFormatQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv', 'docx'], default: 'json' } } } as const;
+
+/** The adaptive test of an adaptive exam (docs/adaptive.md); the engine checks the values further (422 adaptive_config_invalid). */
+export const adaptiveSettingsSchema = {
+  type: 'object',
+  required: ['stop'],
+  additionalProperties: false,
+  properties: {
+    stop: {
+      type: 'object',
+      required: ['maxItems'],
+      additionalProperties: false,
+      properties: {
+        maxItems: { type: 'integer', minimum: 1, maximum: 10000, description: 'Most operational items; a fixed-length test sets only this' },
+        minItems: { type: 'integer', minimum: 0, description: 'Operational items before the SE rule may end the test (default 1)' },
+        seTarget: { type: 'number', exclusiveMinimum: 0, description: 'End once the standard error of θ is at most this (logits)' },
+      },
+    },
+    prior: { type: 'object', required: ['mean', 'sd'], additionalProperties: false, properties: { mean: { type: 'number' }, sd: { type: 'number', exclusiveMinimum: 0 } }, description: 'Normal prior of θ for the EAP estimate (default N(0, 1))' },
+    exposure: {
+      type: 'object',
+      required: ['method'],
+      additionalProperties: false,
+      properties: {
+        method: { type: 'string', enum: ['none', 'randomesque', 'sympson-hetter'] },
+        k: { type: 'integer', minimum: 1, maximum: 1000 },
+        parameters: { type: 'object', additionalProperties: { type: 'number' } },
+      },
+      description: 'Exposure control (default randomesque with k = 5)',
+    },
+    pretest: {
+      type: 'object',
+      required: ['itemIds'],
+      additionalProperties: false,
+      properties: {
+        itemIds: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 64 }, description: "Approved items of the blueprint's cells given unscored, to collect calibration data" },
+        positions: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } },
+        rate: { type: 'number', minimum: 0, maximum: 1 },
+        maxPerCandidate: { type: 'integer', minimum: 0 },
+      },
+    },
+    score10: {
+      type: 'object',
+      required: ['method'],
+      additionalProperties: false,
+      properties: { method: { type: 'string', enum: ['expected-score', 'linear'] }, thetaMin: { type: 'number' }, thetaMax: { type: 'number' } },
+      description: 'θ to the 10-point scale (default expected-score)',
+    },
+  },
+} as const;
 
 export const newExamSchema = {
   type: 'object',
@@ -46,6 +95,8 @@ export const newExamSchema = {
       default: 'with_details',
       description: 'When candidates read the feedback and hints of the items: with the points per item (once the exam has closed, where showResults shows results), or never',
     },
+    mode: { type: 'string', enum: EXAM_MODES, default: 'fixed', description: 'fixed: parallel forms; adaptive: each next item chosen from the calibrated bank (then formCount is 1 and adaptive is required)' },
+    adaptive: adaptiveSettingsSchema,
     orgId: { type: 'string', minLength: 1, maxLength: 64 },
   },
 } as const;
@@ -77,6 +128,8 @@ const examSchema = {
     difficultySpread: { type: 'number' },
     assembledAt: { type: 'string', format: 'date-time' },
     publishedAt: { type: 'string', format: 'date-time' },
+    mode: { type: 'string', enum: EXAM_MODES },
+    adaptive: { ...adaptiveSettingsSchema, description: 'Exam managers only' },
   },
 } as const;
 
@@ -100,6 +153,15 @@ const assembleSchema = {
     forms: { type: 'array', items: formSummarySchema },
     overlap: { type: 'number', description: 'Largest share of items two forms have in common' },
     difficultySpread: { type: 'number', description: 'Highest minus lowest form mean difficulty' },
+    adaptive: {
+      type: 'object',
+      description: 'Adaptive exams: how the pool form was made (operational calibrated items, pretest items, and approved items of the cells left out)',
+      properties: {
+        operational: { type: 'integer' },
+        pretest: { type: 'integer' },
+        left: { type: 'object', properties: { uncalibrated: { type: 'integer' }, notDichotomous: { type: 'integer' } } },
+      },
+    },
   },
 } as const;
 
@@ -165,6 +227,7 @@ export function examView(exam: Exam, audience: ExamAudience): ExamView {
     durationMinutes: exam.durationMinutes,
     showResults: exam.showResults,
     showFeedback: exam.showFeedback ?? 'with_details',
+    mode: exam.mode ?? 'fixed',
   };
   if (audience === 'candidate') return base;
   Object.assign(base, {
@@ -182,6 +245,7 @@ export function examView(exam: Exam, audience: ExamAudience): ExamView {
   if (typeof exam.overlap === 'number') base.overlap = exam.overlap;
   if (typeof exam.difficultySpread === 'number') base.difficultySpread = exam.difficultySpread;
   if (exam.assembledAt) base.assembledAt = exam.assembledAt.toISOString();
+  if (exam.adaptive) base.adaptive = exam.adaptive;
   return base;
 }
 

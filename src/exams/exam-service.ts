@@ -16,6 +16,8 @@ import { assignFormCode, formDelivery, type CandidateItem, type FormDelivery } f
 import { legacyDeliverySecret, newDeliverySecret } from './delivery-ids.js';
 import type { Exam, ExamModel, Form, FormModel } from './exam-model.js';
 import type { AssembleSummary, NewExam } from '../contracts/exams.js';
+import { checkAdaptiveSettings, poolForm, POOL_FORM_CODE } from './adaptive-exam.js';
+import type { AdaptivePoolForm } from '../adaptive/replay.js';
 
 // The body of POST /api/exams (checked against its JSON Schema by the route) and the assembly's answer: shared contracts.
 export type { AssembleSummary, NewExam };
@@ -97,12 +99,21 @@ export class ExamService {
     } else if (!owner.path.includes(blueprint.ownerOrgId)) {
       problems.push({ instancePath: '/blueprintId', message: 'belongs to an organisation that is not this exam\'s organisation or above it' });
     }
+    const mode = input.mode ?? 'fixed';
+    if (mode === 'adaptive') {
+      if (!input.adaptive) problems.push({ instancePath: '/adaptive', message: 'is required for an adaptive exam' });
+      if (input.formCount !== 1) problems.push({ instancePath: '/formCount', message: 'must be 1 for an adaptive exam (its one form is the item pool)' });
+    } else if (input.adaptive) {
+      problems.push({ instancePath: '/adaptive', message: 'is only for an exam with mode "adaptive"' });
+    }
     const candidateIds = [...new Set(input.candidateIds)];
     const roster = await this.rosterable(owner.orgId, candidateIds);
     input.candidateIds.forEach((id, i) => {
       if (!roster.has(id) && problems.length < 50) problems.push({ instancePath: `/candidateIds/${i}`, keyword: 'candidate', message: NOT_A_CANDIDATE });
     });
     if (problems.length) throw new ValidationFailed('The exam is not valid', problems);
+    // The engine's own checks on everything but the pool (422 adaptive_config_invalid); the pool is checked at assembly.
+    if (mode === 'adaptive') checkAdaptiveSettings(input.adaptive!, blueprint!);
     const exam = new this.deps.Exam({
       title: input.title,
       blueprintId: blueprint!._id,
@@ -116,6 +127,7 @@ export class ExamService {
       candidateIds,
       showResults: input.showResults,
       showFeedback: input.showFeedback ?? 'with_details',
+      ...(mode === 'adaptive' ? { mode, adaptive: input.adaptive } : {}),
       status: 'draft',
       ownerOrgId: owner.orgId,
       orgPath: owner.path,
@@ -179,6 +191,7 @@ export class ExamService {
     if (exam.status !== 'draft') throw new Conflict('exam_locked', 'The exam is published; its forms are frozen');
     const blueprint = await this.deps.blueprints.byId(exam.blueprintId);
     if (!blueprint) throw new NotFound('Blueprint');
+    if (exam.mode === 'adaptive') return this.assembleAdaptive(exam, blueprint);
     const t0 = performance.now();
     const pools = await this.pools(exam, blueprint);
     const t1 = performance.now();
@@ -191,6 +204,37 @@ export class ExamService {
       forms: result.forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })),
       overlap: result.overlap,
       difficultySpread: result.difficultySpread,
+    };
+    return { summary, exam, timings: { poolReadMs: t1 - t0, drawMs: t2 - t1, storeMs: t3 - t2 } };
+  }
+
+  /**
+   * An adaptive exam's assembly: its one pool form (adaptive-exam.ts) from
+   * the approved pools of the blueprint's cells, their revisions and their
+   * calibration. Same bank, blueprint, settings and seed ⇒ the same form and hash.
+   */
+  private async assembleAdaptive(exam: Exam, blueprint: Blueprint): Promise<{ summary: AssembleSummary; exam: Exam; timings: AssembleTimings }> {
+    const t0 = performance.now();
+    const pools = await this.pools(exam, blueprint);
+    const pins = new Map<string, { itemId: string; revision: number }>();
+    for (const item of pools.flat(2)) pins.set(item.itemId, { itemId: item.itemId, revision: item.revision });
+    const [revisions, statistics] = await Promise.all([
+      this.deps.bank.revisions([...pins.values()]),
+      this.deps.bank.statistics ? this.deps.bank.statistics([...pins.keys()]) : Promise.resolve(new Map()),
+    ]);
+    const t1 = performance.now();
+    const draft = poolForm({ seed: exam.seed, adaptive: exam.adaptive! }, blueprint, pools, revisions, statistics);
+    const form = { code: POOL_FORM_CODE, items: draft.items, hash: draft.hash, itemCount: draft.items.length, totalPoints: draft.totalPoints, meanDifficulty: draft.meanDifficulty };
+    const result = await this.pinPassages({ forms: [form], overlap: 0, difficultySpread: 0 }, pools);
+    const t2 = performance.now();
+    await this.store(exam, result, draft.adaptive);
+    const t3 = performance.now();
+    const summary: AssembleSummary = {
+      seed: exam.seed,
+      forms: result.forms.map((f) => ({ code: f.code, itemCount: f.itemCount, totalPoints: f.totalPoints, meanDifficulty: f.meanDifficulty, hash: f.hash })),
+      overlap: 0,
+      difficultySpread: 0,
+      adaptive: draft.counts,
     };
     return { summary, exam, timings: { poolReadMs: t1 - t0, drawMs: t2 - t1, storeMs: t3 - t2 } };
   }
@@ -231,7 +275,7 @@ export class ExamService {
     return { ...result, forms: result.forms.map((f) => pinStimuli(f, stimulusOf, revisions)) };
   }
 
-  private async store(exam: Exam, result: AssemblyResult): Promise<void> {
+  private async store(exam: Exam, result: AssemblyResult, adaptive?: AdaptivePoolForm): Promise<void> {
     const assemblyId = newId();
     const docs: Form[] = result.forms.map((f) => ({
       _id: formId(exam._id, assemblyId, f.code),
@@ -244,6 +288,7 @@ export class ExamService {
       totalPoints: f.totalPoints,
       meanDifficulty: f.meanDifficulty,
       deliverySecret: newDeliverySecret(),
+      ...(adaptive ? { adaptive } : {}),
     }));
     await this.deps.Form.insertMany(docs, { lean: true });
     const before = await this.deps.Exam.findOneAndUpdate(
@@ -353,7 +398,8 @@ export class ExamService {
       form,
       new Map(revisions.map((r) => [pinKey(r.itemId, r.revision), r])),
     );
-    const delivery = formDelivery({ ...form, deliverySecret: await this.deliverySecret(form) }, revisions, passages);
+    const delivery: FormDelivery = formDelivery({ ...form, deliverySecret: await this.deliverySecret(form) }, revisions, passages);
+    if (form.adaptive) delivery.adaptive = { key: `${form._id}:${form.hash}`, form: form.adaptive, points: new Map(form.items.map((i) => [i.itemId, i.points])) };
     if (exam.status === 'published') {
       if (this.deliveryCache.size >= MAX_CACHED_FORMS) this.deliveryCache.delete(this.deliveryCache.keys().next().value!);
       this.deliveryCache.set(key, delivery);

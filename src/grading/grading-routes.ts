@@ -80,6 +80,7 @@ function staffResultView(r: Result) {
     status: r.status,
     gradedAt: new Date(r.gradedAt).toISOString(),
     version: r.version,
+    ...(r.adaptive ? { adaptive: r.adaptive } : {}),
     perItem: r.perItem.map((p, i) => ({
       number: i + 1,
       itemId: p.itemId,

@@ -19,7 +19,8 @@ import { markLevels, marksOf, type MarkLevel, type SectorMark, type SectorMarkMo
 import { ScoreChanges, createScoreChangeModel } from './score-changes.js';
 import type { UserModel } from '../users/user-model.js';
 import { roundScore, scoreAttempt, toScore10 } from './scoring.js';
-import type { ManualGrade, PerItemResult, Result, ResultModel, ResultStatus } from './result-model.js';
+import type { AdaptiveMeasure, ManualGrade, PerItemResult, Result, ResultModel, ResultStatus } from './result-model.js';
+import { computeAdaptive } from './adaptive-results.js';
 import { UPDATE_CHUNK, insertNew, nativeOf, readByIds, readMany } from '../infra/store.js';
 
 /** What grading reads of an attempt; src/live owns the attempt model. */
@@ -102,6 +103,8 @@ export interface ComputedResult {
   maxScore: number;
   score10: number;
   status: ResultStatus;
+  /** Adaptive exams: θ, SE, length. */
+  adaptive?: AdaptiveMeasure;
 }
 
 const pinKey = (itemId: string, revision: number) => `${itemId}@${revision}`;
@@ -142,12 +145,17 @@ export function totals(perItem: readonly PerItemResult[]): { score: number; maxS
  */
 export function computeResult(
   attempt: GradableAttempt,
-  form: Pick<Form, 'code' | 'items'>,
+  form: Pick<Form, 'code' | 'items'> & Partial<Pick<Form, '_id' | 'hash' | 'adaptive'>>,
   revisions: ReadonlyMap<string, ItemRevision>,
   manual: readonly ManualGrade[],
   who: { studentId: string | null; schoolOrgId: string; orgPath: string[] },
 ): ComputedResult {
   const answers = attempt.answers ?? {};
+  if (form.adaptive) {
+    const content = new Map(form.items.map((p) => [p.itemId, revisions.get(pinKey(p.itemId, p.revision))!]));
+    const r = computeAdaptive(`${form._id}:${form.hash}`, { items: form.items, adaptive: form.adaptive }, content, attempt._id, answers);
+    return { examId: attempt.examId, candidateId: attempt.candidateId, ...who, formCode: form.code, ...r, status: 'graded' };
+  }
   const entries = form.items.map((pin) => ({
     item: revisions.get(pinKey(pin.itemId, pin.revision))!,
     response: Object.hasOwn(answers, pin.itemId) ? answers[pin.itemId] : undefined,
@@ -188,6 +196,7 @@ export function computeResult(
  */
 export function compareResult(a: ComputedResult, b: Pick<Result, keyof ComputedResult>): 'same' | 'pins' | 'changed' {
   if (a.score !== b.score || a.maxScore !== b.maxScore || a.score10 !== b.score10 || a.status !== b.status) return 'changed';
+  if (a.adaptive?.theta !== b.adaptive?.theta || a.adaptive?.se !== b.adaptive?.se) return 'changed';
   if (a.formCode !== b.formCode || a.studentId !== (b.studentId ?? null) || a.schoolOrgId !== b.schoolOrgId) return 'changed';
   if (a.orgPath.length !== b.orgPath.length || a.orgPath.some((o, i) => o !== b.orgPath[i])) return 'changed';
   if (a.perItem.length !== b.perItem.length) return 'changed';

@@ -15,6 +15,20 @@ export interface PerItemResult {
   /** Set when a person graded it (essays). */
   manual?: boolean;
   comment?: string;
+  /** Adaptive tests: an unscored pretest item (its answer is kept for calibration; it counts for nothing). */
+  pretest?: boolean;
+}
+
+/** An adaptive attempt's measurement (src/grading/adaptive-results.ts). */
+export interface AdaptiveMeasure {
+  /** EAP ability estimate, logits, 4 decimals. */
+  theta: number;
+  /** Its standard error (posterior SD), 4 decimals. */
+  se: number;
+  /** Operational items answered. */
+  length: number;
+  /** The stopping rule that ended the test (max_items, se_target, pool_exhausted), or null when time ran out first or the candidate handed in. */
+  stop: string | null;
 }
 
 /** A person's grade of one essay item; kept across regrades while the item's revision stays pinned. */
@@ -53,6 +67,8 @@ export interface Result {
   status: ResultStatus;
   gradedAt: Date;
   version: number;
+  /** Adaptive exams: θ, SE and the test's length; `score10` is then the engine's 10-point score, `score`/`maxScore` the same on 10. */
+  adaptive?: AdaptiveMeasure;
 }
 
 const perItemSchema = new Schema<PerItemResult>(
@@ -64,6 +80,7 @@ const perItemSchema = new Schema<PerItemResult>(
     status: { type: String, enum: ['scored', 'pending'], required: true },
     manual: { type: Boolean },
     comment: { type: String },
+    pretest: { type: Boolean },
   },
   { _id: false },
 );

@@ -69,7 +69,17 @@ export type ServerMessage =
       stimuli?: readonly unknown[];
       /** Additive to API.md: how many times each item's recording was started (`play` frames stored), by item id. Absent when none. */
       plays?: Record<string, number>;
+      /**
+       * Additive to API.md, adaptive exams only: `{current, given, maxItems}`. `items` then
+       * holds only the items given so far, the current one (awaiting its answer) last.
+       */
+      adaptive?: { current: string | null; given: number; maxItems: number };
     }
+  /**
+   * Additive to API.md, adaptive exams only: the next item, sent after the `ack` of the
+   * answer to the previous one (chosen only once that answer was stored).
+   */
+  | { type: 'item'; item: unknown; position: number; stimuli?: readonly unknown[]; adaptive: { current: string | null; given: number; maxItems: number } }
   | { type: 'ack'; seq: number }
   | { type: 'nack'; seq: number; error: ProtocolError }
   | { type: 'time'; endsAt: string; serverNow: string }

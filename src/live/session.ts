@@ -18,6 +18,7 @@ import type { LogEntry, LogFrame } from '../attempts/log-model.js';
 import type { PresenceMessage } from './presence.js';
 import { CLOSE, type EndReason, type SeqFrame, type ServerMessage } from './protocol.js';
 import { applyEntry, endsAtOf, type AttemptInfo, type LiveState } from '../attempts/replay.js';
+import { AdaptiveAttempt } from './adaptive-session.js';
 
 export interface SessionTransport {
   send(msg: ServerMessage): void;
@@ -39,7 +40,11 @@ export interface SessionOptions {
 }
 
 interface Pending {
-  frame: LogFrame & { seq: number };
+  frame: LogFrame;
+  /** The client's seq, acknowledged once stored; 0 for a frame the server adds (an adaptive test's hand-in), never acknowledged. */
+  seq: number;
+  /** Frames the server stores in the same entry right after this one (the hand-in when this answer ends an adaptive test). */
+  extra?: LogFrame[];
   /** performance.now() when the frame arrived. */
   rx: number;
   bytes: number;
@@ -90,6 +95,8 @@ export class LiveSession {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private deadlineTimer: NodeJS.Timeout | null = null;
+  /** An adaptive exam's attempt: the engine's state derived from the answers (adaptive-session.ts); null for a fixed form. */
+  private readonly adaptive: AdaptiveAttempt | null;
 
   constructor(
     private readonly service: LiveService,
@@ -109,6 +116,7 @@ export class LiveSession {
     this.maxSeq = state.lastSeq;
     this.checkpointN = checkpointN;
     this.cachedN = state.n;
+    this.adaptive = form.adaptive ? new AdaptiveAttempt(form, info.attemptId, state.answers) : null;
   }
 
   get closed(): boolean {
@@ -117,6 +125,7 @@ export class LiveSession {
 
   /** Sends `state` and arms the deadline fallback. */
   start(): void {
+    if (this.adaptive) return this.startAdaptive();
     const s = this.state;
     const msg: ServerMessage = {
       type: 'state',
@@ -141,6 +150,42 @@ export class LiveSession {
     this.cache();
   }
 
+  /**
+   * An adaptive attempt's `state`: only the items already given and the
+   * current one, never the pool. A test whose stopping rule was met without
+   * its hand-in being stored (a pool exhausted) is handed in now.
+   */
+  private startAdaptive(): void {
+    const a = this.adaptive!;
+    const s = this.state;
+    const view = a.view();
+    this.transport.send({
+      type: 'state',
+      attemptId: this.attemptId,
+      formCode: this.info.formCode,
+      items: view.items,
+      answers: this.form.ids.answersToDelivered(s.answers),
+      flags: [...s.flags].filter((id) => a.presented(id)),
+      lastSeq: s.lastSeq,
+      endsAt: this.endsAt.toISOString(),
+      serverNow: new Date().toISOString(),
+      ...(view.stimuli.length ? { stimuli: view.stimuli } : {}),
+      adaptive: view.summary,
+    });
+    this.armDeadline();
+    this.publishLive(true);
+    this.cache();
+    if (a.finished && !s.submitted) this.handInFinished();
+  }
+
+  /** The stopping rule ended the test: store the hand-in (no client seq, nothing to acknowledge). */
+  private handInFinished(): void {
+    if (this.submitQueued || this.state.submitted) return;
+    this.submitQueued = true;
+    this.pending.push({ frame: { type: 'submit', reason: 'completed', at: new Date() }, seq: 0, rx: performance.now(), bytes: 64 });
+    this.kick();
+  }
+
   // ------------------------------------------------------------ frames
 
   handle(frame: SeqFrame, rx: number): void {
@@ -160,6 +205,12 @@ export class LiveSession {
     const at = new Date();
     let logFrame: Pending['frame'];
     let bytes = 64;
+    let extra: LogFrame[] | undefined;
+    if (this.adaptive && (frame.type === 'answer' || frame.type === 'flag')) {
+      // Before anything reads the pool: an item not given yet is unknown, whether or not it is in the pool.
+      const refused = this.adaptive.refuse(frame.type, frame.itemId);
+      if (refused) return this.nack(seq, refused.code, refused.message);
+    }
     switch (frame.type) {
       case 'answer': {
         const item = this.form.content.get(frame.itemId);
@@ -170,6 +221,14 @@ export class LiveSession {
         const response = authored.response;
         const check = validateResponse(item, response);
         if (!check.ok) return this.nack(seq, 'validation_failed', check.message);
+        if (this.adaptive) {
+          if (response === null) return this.nack(seq, 'validation_failed', 'An item of an adaptive test needs an answer');
+          // The answer closes the item. If it meets the stopping rule, the hand-in goes into the same log entry.
+          if (this.adaptive.answer(response)) {
+            this.submitQueued = true;
+            extra = [{ type: 'submit', reason: 'completed', at }];
+          }
+        }
         logFrame = { type: 'answer', seq, itemId: frame.itemId, response, at };
         bytes += typeof response === 'string' ? response.length * 3 : JSON.stringify(response).length;
         break;
@@ -198,7 +257,7 @@ export class LiveSession {
         logFrame = { type: 'submit', seq, reason: 'candidate', at };
         break;
     }
-    this.pending.push({ frame: logFrame, rx, bytes });
+    this.pending.push({ frame: logFrame, seq, rx, bytes, ...(extra ? { extra } : {}) });
     this.seqsWaiting.add(seq);
     this.kick();
   }
@@ -233,7 +292,7 @@ export class LiveSession {
     const taken = this.pending.splice(0, count);
     this.inflight = taken;
     if (taken.length === 0) return null;
-    return this.service.attempts.entry(this.info, this.state.n + 1, this.conn, this.gen, taken.map((p) => p.frame));
+    return this.service.attempts.entry(this.info, this.state.n + 1, this.conn, this.gen, taken.flatMap((p) => (p.extra ? [p.frame, ...p.extra] : [p.frame])));
   }
 
   private settle(result: { outcome: CommitOutcome; doc: LogEntry } | null): void {
@@ -274,9 +333,16 @@ export class LiveSession {
     applyEntry(this.state, entry);
     const now = performance.now();
     for (const p of taken) {
-      this.seqsWaiting.delete(p.frame.seq);
-      if (!this.done) this.transport.sendRaw(ackText(p.frame.seq));
+      if (p.seq === 0) continue;
+      this.seqsWaiting.delete(p.seq);
+      if (!this.done) this.transport.sendRaw(ackText(p.seq));
       this.opts.onAck?.((now - p.rx) / 1000, p.frame.type === 'answer' ? 1 : 0);
+    }
+    // Adaptive: the answer is stored; only now is the next item chosen and sent.
+    if (this.adaptive?.stored(entry) && !this.state.submitted && !this.done) {
+      const next = this.adaptive.nextMessage();
+      if (next) this.transport.send(next);
+      else this.handInFinished();
     }
     if (this.state.submitted) {
       void this.finishSubmit();
@@ -330,8 +396,9 @@ export class LiveSession {
     for (const e of entries) {
       if (e.conn === this.conn) {
         const stored = new Set(e.frames.flatMap((f) => ('seq' in f && typeof f.seq === 'number' ? [f.seq] : [])));
-        this.committed(e, retry.filter((p) => stored.has(p.frame.seq)));
-        retry = retry.filter((p) => !stored.has(p.frame.seq));
+        const ours = (p: Pending) => (p.seq === 0 ? e.frames.some((f) => f.type === p.frame.type) : stored.has(p.seq));
+        this.committed(e, retry.filter(ours));
+        retry = retry.filter((p) => !ours(p));
         continue;
       }
       const endsBefore = endsAtOf(this.info, this.state).getTime();
@@ -344,7 +411,7 @@ export class LiveSession {
       if (this.state.submitted) {
         const reason = this.state.submitted.reason;
         this.inflight = null;
-        for (const p of [...retry, ...this.pending]) this.nack(p.frame.seq, reason === 'time_up' ? 'time_up' : 'already_submitted', reason === 'time_up' ? 'The time is up' : 'The attempt has been handed in');
+        for (const p of [...retry, ...this.pending]) if (p.seq > 0) this.nack(p.seq, reason === 'time_up' ? 'time_up' : 'already_submitted', reason === 'time_up' ? 'The time is up' : 'The attempt has been handed in');
         this.pending = [];
         this.endSubmitted(this.state.submitted.at.toISOString(), reason);
         return;

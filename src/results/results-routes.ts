@@ -20,6 +20,8 @@ const rowSchema = {
     status: { type: 'string', enum: ['graded', 'pending_manual'] },
     gradedAt: { type: 'string' },
     version: { type: 'integer' },
+    theta: { type: 'number', description: 'Adaptive exams: the ability estimate (logits)' },
+    se: { type: 'number', description: 'Adaptive exams: its standard error' },
   },
 } as const;
 

@@ -32,6 +32,8 @@ export interface AttemptResultView {
   status: ResultStatus;
   gradedAt: string;
   version: number;
+  /** Adaptive exams: θ, SE, the operational items answered and the stopping rule that ended the test. */
+  adaptive?: { theta: number; se: number; length: number; stop: string | null };
   /**
    * Absent for the candidate until the exam closes: per-item right and wrong
    * is the key in small pieces, and others may still be sitting.
@@ -125,6 +127,7 @@ export class ResultsService {
       status: r.status,
       gradedAt: new Date(r.gradedAt).toISOString(),
       version: r.version,
+      ...(r.adaptive ? { theta: r.adaptive.theta, se: r.adaptive.se } : {}),
     }));
     return rows.sort((a, b) => collator.compare(a.studentId ?? '', b.studentId ?? '') || collator.compare(a.displayName, b.displayName) || (a.attemptId < b.attemptId ? -1 : 1));
   }
@@ -177,6 +180,7 @@ export class ResultsService {
       status: result.status,
       gradedAt: new Date(result.gradedAt).toISOString(),
       version: result.version,
+      ...(result.adaptive ? { adaptive: result.adaptive } : {}),
       ...(detail
         ? {
             perItem: result.perItem.map((p, i) => ({
@@ -216,9 +220,11 @@ export class ResultsService {
 
 /** UTF-8 with a BOM, so spreadsheet programs show Vietnamese names as written; CRLF rows (RFC 4180). */
 export function resultsCsv(rows: readonly ResultRow[]): string {
-  const header = ['student_id', 'display_name', 'candidate_id', 'attempt_id', 'form_code', 'score', 'max_score', 'score10', 'status', 'graded_at'];
+  // An adaptive exam's rows carry θ and its SE: two more columns, at the end so fixed-form readers are unaffected.
+  const adaptive = rows.some((r) => r.theta !== undefined);
+  const header = ['student_id', 'display_name', 'candidate_id', 'attempt_id', 'form_code', 'score', 'max_score', 'score10', 'status', 'graded_at', ...(adaptive ? ['theta', 'se'] : [])];
   const lines = rows.map((r) =>
-    csvRow([r.studentId ?? '', r.displayName.normalize('NFC'), r.candidateId, r.attemptId, r.formCode, r.score, r.maxScore, r.score10, r.status, r.gradedAt]),
+    csvRow([r.studentId ?? '', r.displayName.normalize('NFC'), r.candidateId, r.attemptId, r.formCode, r.score, r.maxScore, r.score10, r.status, r.gradedAt, ...(adaptive ? [r.theta ?? '', r.se ?? ''] : [])]),
   );
   return `\uFEFF${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

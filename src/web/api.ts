@@ -67,6 +67,8 @@ export interface AttemptResult {
   status: string;
   gradedAt: string;
   version: number;
+  /** Adaptive exams: the ability estimate θ and its standard error (logits), the operational items answered. */
+  adaptive?: { theta: number; se: number; length: number; stop: string | null };
   /** Points per item: only once the exam has closed. */
   perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string; feedback?: ResultFeedback }[];
   /** While `perItem` is held back: when it is shown. */

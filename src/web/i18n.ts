@@ -130,6 +130,7 @@ const student = {
   'result.loading': 'Đang tải kết quả…',
   'result.score': 'Điểm: {score10}/10',
   'result.points': '{score}/{max} điểm',
+  'result.ability': 'Năng lực θ = {theta} (sai số chuẩn {se}), sau {length} câu',
   'result.notShown': 'Kỳ thi này không công bố điểm cho thí sinh.',
   'result.afterClose': 'Điểm sẽ được công bố sau khi kỳ thi đóng ({at}).',
   'result.grading': 'Đang chấm bài… Điểm sẽ hiện ở đây khi chấm xong.',
@@ -174,6 +175,13 @@ const student = {
   'nack.time_up': 'đã hết giờ',
   'nack.already_submitted': 'bài đã được nộp',
   'nack.play_limit': 'đã hết lượt nghe',
+  'nack.item_closed': 'câu này đã trả lời, bài thi thích ứng không quay lại câu trước',
+  'exam.nextItem': 'Câu tiếp theo',
+  'exam.adaptivePosition': 'Câu {n} · tối đa {max} câu',
+  'exam.adaptiveHint': 'Bài thi thích ứng: mỗi lần một câu, câu sau được chọn theo câu trả lời của bạn. Không quay lại câu đã trả lời.',
+  'exam.adaptiveWaiting': 'Đang lưu câu trả lời và chọn câu tiếp theo…',
+  'exam.adaptiveNeedsAnswer': 'Chọn câu trả lời trước khi sang câu tiếp theo.',
+  'confirm.adaptive': 'Bạn sẽ kết thúc bài thi thích ứng sau {answered} câu đã trả lời; câu đang làm sẽ không được tính.',
 };
 
 /** Every message: the student client's and the staff app's (staff/strings.ts). */
@@ -304,6 +312,7 @@ const en: Record<MessageKey, string> = {
   'result.loading': 'Loading your result…',
   'result.score': 'Score: {score10}/10',
   'result.points': '{score}/{max} points',
+  'result.ability': 'Ability θ = {theta} (standard error {se}), after {length} questions',
   'result.notShown': 'Scores of this exam are not shown to candidates.',
   'result.afterClose': 'Your score is shown after the exam closes ({at}).',
   'result.grading': 'Grading… Your score appears here when it is done.',
@@ -348,6 +357,13 @@ const en: Record<MessageKey, string> = {
   'nack.time_up': 'time is up',
   'nack.already_submitted': 'already submitted',
   'nack.play_limit': 'no plays left',
+  'nack.item_closed': 'this question is answered; an adaptive test does not go back',
+  'exam.nextItem': 'Next question',
+  'exam.adaptivePosition': 'Question {n} · at most {max}',
+  'exam.adaptiveHint': 'Adaptive test: one question at a time, each chosen from your answers so far. Answered questions cannot be revisited.',
+  'exam.adaptiveWaiting': 'Saving your answer and choosing the next question…',
+  'exam.adaptiveNeedsAnswer': 'Choose an answer before going on.',
+  'confirm.adaptive': 'You will end the adaptive test after {answered} answered questions; the current one will not count.',
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };

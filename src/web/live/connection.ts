@@ -9,6 +9,7 @@ import {
   parseServerMessage,
   type EndReason,
   type FrameBody,
+  type ItemMessage,
   type NackMessage,
   type ProtocolError,
   type SeqFrame,
@@ -26,6 +27,8 @@ export interface LiveHandlers {
   onAck(seq: number, frame: SeqFrame | undefined): void;
   onNack(message: NackMessage, frame: SeqFrame | undefined): void;
   onTime(message: TimeMessage): void;
+  /** Adaptive exams: the next item (after the ack of the previous answer). */
+  onItem?(message: ItemMessage): void;
   onSubmitted(message: SubmittedMessage): void;
   /** The server ended the session; the connection has stopped. */
   onEnded(reason: EndReason): void;
@@ -186,6 +189,9 @@ export class LiveConnection {
         return;
       case 'time':
         handlers.onTime(message);
+        return;
+      case 'item':
+        handlers.onItem?.(message);
         return;
       case 'submitted':
         handlers.onSubmitted(message);

@@ -41,6 +41,26 @@ export interface StateMessage {
   stimuli?: CandidateStimulus[];
   /** Plays of each item's recording so far, by item id. Absent when none. */
   plays?: Record<string, number>;
+  /** Adaptive exams only: `items` then holds the items given so far, the current one last. */
+  adaptive?: AdaptiveSummary;
+}
+
+/** Where a candidate stands in an adaptive exam. */
+export interface AdaptiveSummary {
+  /** The item awaiting an answer; null once the test has ended. */
+  current: string | null;
+  /** Items given so far, the current one included. */
+  given: number;
+  maxItems: number;
+}
+
+/** Adaptive exams: the next item, sent after the ack of the answer to the previous one. */
+export interface ItemMessage {
+  type: 'item';
+  item: CandidateItem;
+  position: number;
+  stimuli?: CandidateStimulus[];
+  adaptive: AdaptiveSummary;
 }
 
 /** A shared passage ("đoạn văn / ngữ liệu") as a candidate receives it. */
@@ -89,9 +109,9 @@ export interface ReconnectMessage {
   reason: 'draining';
 }
 
-export type ServerMessage = StateMessage | AckMessage | NackMessage | TimeMessage | SubmittedMessage | EndedMessage | ErrorMessage | PongMessage | ReconnectMessage;
+export type ServerMessage = StateMessage | AckMessage | NackMessage | TimeMessage | SubmittedMessage | EndedMessage | ErrorMessage | PongMessage | ReconnectMessage | ItemMessage;
 
-const SERVER_TYPES = new Set(['state', 'ack', 'nack', 'time', 'submitted', 'ended', 'error', 'pong', 'reconnect']);
+const SERVER_TYPES = new Set(['state', 'ack', 'nack', 'time', 'submitted', 'ended', 'error', 'pong', 'reconnect', 'item']);
 
 /** Parses a server frame; anything unknown or malformed is null (and ignored). */
 export function parseServerMessage(data: unknown): ServerMessage | null {

@@ -1,5 +1,7 @@
 /**
- * The exam page: items one at a time with a navigator, a countdown on the
+ * The exam page: items one at a time with a navigator (an adaptive exam:
+ * only the current item, "Câu tiếp theo" sends its answer and waits for the
+ * next one, no navigator and no going back), a countdown on the
  * server's clock, a save state per answer, integrity events, and submit with
  * confirmation. Everything the candidate does goes out through the
  * connection's outbox, so it survives reconnects and reloads.
@@ -11,7 +13,8 @@ import { audioPlayer, type AudioPlayer } from '../items/audio.js';
 import { hasAnswer, itemIdOf, renderItem, renderRichText, sameResponse, type ItemResponse, type RenderedItem } from '../items/render.js';
 import { LiveConnection, liveUrl, type ConnectionStatus } from '../live/connection.js';
 import { Outbox } from '../live/outbox.js';
-import type { CandidateStimulus, EventKind, ProtocolError, SeqFrame, StateMessage } from '../live/protocol.js';
+import type { AdaptiveSummary, CandidateStimulus, EventKind, ItemMessage, ProtocolError, SeqFrame, StateMessage } from '../live/protocol.js';
+import type { CandidateItem } from '../items/types.js';
 import { formatRemaining, ServerClock } from '../live/server-clock.js';
 import { renderEnd, type EndInfo } from './end.js';
 import { resultPanel } from './result.js';
@@ -80,6 +83,8 @@ export const examPage: Page = (ctx) => {
   let disposed = false;
   /** Stops what the end screen runs (the result's polling) when the page goes. */
   let endCleanup: (() => void) | null = null;
+  /** Adaptive exams: the current item and whether its answer is on its way (the next item comes once it is stored). */
+  let adaptive: { summary: AdaptiveSummary; itemId: string | null; rendered: RenderedItem | null; waiting: boolean } | null = null;
 
   // ------------------------------------------------------------ skeleton
   const titleEl = h('h1', null, title);
@@ -105,6 +110,8 @@ export const examPage: Page = (ctx) => {
   const prevButton = h('button', { type: 'button', class: 'button button--secondary' }, t('exam.prev'));
   const nextButton = h('button', { type: 'button', class: 'button button--secondary' }, t('exam.next'));
   const position = h('span', { class: 'position', 'aria-live': 'polite' });
+  const nextItemButton = h('button', { type: 'button', class: 'button next-item-button', hidden: true }, t('exam.nextItem'));
+  const adaptiveStatus = h('p', { class: 'adaptive-status', role: 'status', 'aria-live': 'polite' });
   const dialog = buildDialog();
   const bar = h(
     'div',
@@ -128,7 +135,7 @@ export const examPage: Page = (ctx) => {
         h('span', { class: 'legend-item legend-item--flagged' }, t('exam.legendFlagged')),
       ),
     ),
-    h('div', { class: 'question-area' }, cards, h('div', { class: 'question-nav' }, prevButton, position, nextButton)),
+    h('div', { class: 'question-area' }, cards, adaptiveStatus, h('div', { class: 'question-nav' }, prevButton, position, nextButton, nextItemButton)),
   );
   const page = h('div', { class: 'exam', hidden: true }, bar, banner, layout, dialog.element, announcer);
   const loading = h('p', { class: 'loading', role: 'status' }, t('exam.loading'));
@@ -137,6 +144,7 @@ export const examPage: Page = (ctx) => {
   prevButton.addEventListener('click', () => show(current - 1, false));
   nextButton.addEventListener('click', () => show(current + 1, false));
   submitButton.addEventListener('click', () => dialog.open());
+  nextItemButton.addEventListener('click', () => sendAdaptiveAnswer());
 
   if (document.fullscreenEnabled) {
     const full = h('button', { type: 'button', class: 'button button--secondary fullscreen-button' }, t('exam.fullscreen'));
@@ -152,6 +160,7 @@ export const examPage: Page = (ctx) => {
     outbox,
     handlers: {
       onState,
+      onItem,
       onAck(_seq, frame) {
         // The server counted the play: now it may start.
         if (frame?.type === 'play') return views.get(frame.itemId)?.player?.start();
@@ -174,6 +183,12 @@ export const examPage: Page = (ctx) => {
         }
         if (frame?.type === 'play') {
           views.get(frame.itemId)?.player?.refused(code === 'play_limit', t('save.error', { message: nackText(message.error) }));
+          return;
+        }
+        if (adaptive && frame?.type === 'answer') {
+          adaptive.waiting = false;
+          adaptiveStatus.textContent = t('save.error', { message: nackText(message.error) });
+          updateAdaptiveControls();
           return;
         }
         if (frame?.type === 'answer' || frame?.type === 'flag') {
@@ -231,6 +246,18 @@ export const examPage: Page = (ctx) => {
 
   function onState(state: StateMessage): void {
     clock.sync(state.endsAt, state.serverNow);
+    if (state.adaptive) {
+      attemptId = state.attemptId;
+      formCode.textContent = '';
+      if (phase === 'loading') {
+        phase = 'active';
+        loading.remove();
+        page.hidden = false;
+      }
+      onAdaptiveState(state, state.adaptive);
+      tick();
+      return;
+    }
     formCode.textContent = state.formCode ? t('exam.form', { code: state.formCode }) : '';
     const answers = state.answers ?? {};
     const flags = new Set(state.flags ?? []);
@@ -336,6 +363,76 @@ export const examPage: Page = (ctx) => {
     updateCount();
   }
 
+  // ------------------------------------------------------------ adaptive exams
+
+  function onAdaptiveState(state: StateMessage, summary: AdaptiveSummary): void {
+    layout.classList.add('exam-layout--adaptive');
+    layout.querySelector('.navigator')?.setAttribute('hidden', '');
+    prevButton.hidden = true;
+    nextButton.hidden = true;
+    nextItemButton.hidden = false;
+    const current = summary.current === null ? undefined : state.items.find((i) => itemIdOf(i) === summary.current);
+    // A resume: if this candidate's answer to the current item is still on its way, its next item follows.
+    const pending = current ? lastPending(itemIdOf(current), 'answer') : undefined;
+    showAdaptiveItem(current ?? null, state.stimuli ?? [], summary, pending?.type === 'answer' ? pending.response : (current ? (state.answers?.[itemIdOf(current)] ?? null) : null), !!pending);
+  }
+
+  function onItem(message: ItemMessage): void {
+    if (!adaptive || phase !== 'active') return;
+    showAdaptiveItem(message.item, message.stimuli ?? [], message.adaptive, null, false);
+    cards.querySelector<HTMLElement>('.question-title')?.focus();
+  }
+
+  function showAdaptiveItem(item: CandidateItem | null, stimuli: CandidateStimulus[], summary: AdaptiveSummary, initial: ItemResponse | null, waiting: boolean): void {
+    cards.replaceChildren();
+    adaptiveStatus.textContent = '';
+    if (!item) {
+      // The stopping rule has ended the test: the hand-in is on its way.
+      adaptive = { summary, itemId: null, rendered: null, waiting: true };
+      adaptiveStatus.textContent = t('exam.adaptiveWaiting');
+      updateAdaptiveControls();
+      return;
+    }
+    const id = itemIdOf(item);
+    const number = item.number ?? summary.given;
+    const headingId = 'q-adaptive-title';
+    const rendered = renderItem(item, { initial, idPrefix: `q-a${number}`, onChange: () => updateAdaptiveControls() });
+    const passage = item.stimulusId ? stimuli.find((s) => s.id === item.stimulusId) : undefined;
+    const card = h('article', { class: 'question-card', 'aria-labelledby': headingId, 'data-item-id': id });
+    append(
+      card,
+      h('header', { class: 'question-head' }, h('h2', { id: headingId, class: 'question-title', tabindex: -1 }, t('exam.question', { n: number }))),
+      h('p', { class: 'adaptive-hint' }, t('exam.adaptiveHint')),
+      passage ? renderPassage(passage, `q-a${number}`) : null,
+      rendered.element,
+    );
+    cards.append(card);
+    position.textContent = t('exam.adaptivePosition', { n: number, max: summary.maxItems });
+    adaptive = { summary, itemId: id, rendered, waiting };
+    if (waiting) adaptiveStatus.textContent = t('exam.adaptiveWaiting');
+    updateAdaptiveControls();
+  }
+
+  function updateAdaptiveControls(): void {
+    if (!adaptive) return;
+    const locked = adaptive.waiting || phase !== 'active';
+    adaptive.rendered?.setDisabled(locked);
+    nextItemButton.disabled = locked || !adaptive.rendered || !hasAnswer(adaptive.rendered.getResponse());
+  }
+
+  function sendAdaptiveAnswer(): void {
+    if (!adaptive?.rendered || !adaptive.itemId || adaptive.waiting || phase !== 'active') return;
+    const response = adaptive.rendered.getResponse();
+    if (!hasAnswer(response)) {
+      adaptiveStatus.textContent = t('exam.adaptiveNeedsAnswer');
+      return;
+    }
+    adaptive.waiting = true;
+    adaptiveStatus.textContent = t('exam.adaptiveWaiting');
+    updateAdaptiveControls();
+    connection.send({ type: 'answer', itemId: adaptive.itemId, response });
+  }
+
   // ------------------------------------------------------------ answers
 
   function changed(view: View, _r: ItemResponse | null, settled: boolean): void {
@@ -423,6 +520,7 @@ export const examPage: Page = (ctx) => {
       view.flagButton.disabled = locked;
     }
     submitButton.disabled = locked;
+    updateAdaptiveControls();
   }
 
   function flushAll(): void {
@@ -483,6 +581,13 @@ export const examPage: Page = (ctx) => {
       open() {
         if (phase !== 'active') return;
         flushAll();
+        body.replaceChildren();
+        if (adaptive) {
+          append(body, h('p', { class: 'warning' }, t('confirm.adaptive', { answered: Math.max(0, adaptive.summary.given - 1) })), h('p', null, t('confirm.final')));
+          element.showModal();
+          cancel.focus();
+          return;
+        }
         const answered = answeredCount();
         const unanswered = order.length - answered;
         const flagged = order.filter((v) => v.flagged).length;

@@ -84,7 +84,9 @@ export function resultPanel(token: string, attemptId: string, options: { compact
   function show(result: AttemptResult): void {
     const parts: (Node | string)[] = [
       h('p', { class: 'result-score' }, t('result.score', { score10: formatNumber(result.score10) })),
-      h('p', { class: 'result-points muted' }, t('result.points', { score: formatNumber(result.score), max: formatNumber(result.maxScore) })),
+      result.adaptive
+        ? h('p', { class: 'result-ability muted' }, t('result.ability', { theta: formatNumber(result.adaptive.theta), se: formatNumber(result.adaptive.se), length: result.adaptive.length }))
+        : h('p', { class: 'result-points muted' }, t('result.points', { score: formatNumber(result.score), max: formatNumber(result.maxScore) })),
     ];
     for (const change of result.scoreChanges ?? []) {
       parts.push(

@@ -660,6 +660,8 @@ const S = {
   'staff.results.name': ['Họ tên', 'Name'],
   'staff.results.score': ['Điểm', 'Score'],
   'staff.results.score10': ['Thang 10', 'Out of 10'],
+  'staff.results.theta': ['Năng lực θ', 'Ability θ'],
+  'staff.results.se': ['Sai số chuẩn', 'Standard error'],
   'staff.results.gradedAt': ['Chấm lúc', 'Graded'],
   'staff.results.empty': ['Chưa có kết quả nào. Hãy chấm bài trước.', 'No results yet. Grade the exam first.'],
   'staff.results.toAnalysis': ['Phân tích đề →', 'Item analysis →'],

@@ -102,6 +102,13 @@ export const resultsPage = staffPage('exams', (ctx) => {
             { label: t('staff.exam.formCode'), cell: (r) => r.formCode, sort: (r) => r.formCode },
             { label: t('staff.results.score'), cell: (r) => `${num(r.score)} / ${num(r.maxScore)}`, class: 'num', sort: (r) => r.score },
             { label: t('staff.results.score10'), cell: (r) => h('strong', null, num(r.score10)), class: 'num', sort: (r) => r.score10 },
+            // Adaptive exams: the ability estimate and its standard error.
+            ...(rows.some((r) => r.theta !== undefined)
+              ? [
+                  { label: t('staff.results.theta'), cell: (r: (typeof rows)[number]) => (r.theta === undefined ? '—' : num(r.theta)), class: 'num', sort: (r: (typeof rows)[number]) => r.theta ?? 0 },
+                  { label: t('staff.results.se'), cell: (r: (typeof rows)[number]) => (r.se === undefined ? '—' : num(r.se)), class: 'num', sort: (r: (typeof rows)[number]) => r.se ?? 0 },
+                ]
+              : []),
             { label: t('staff.items.col.status'), cell: (r) => statusBadge(r.status), sort: (r) => r.status },
             { label: t('staff.results.gradedAt'), cell: (r) => (r.gradedAt ? formatDateTime(r.gradedAt) : '—'), sort: (r) => r.gradedAt ?? '' },
           ],
