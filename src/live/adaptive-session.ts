@@ -80,10 +80,10 @@ export class AdaptiveAttempt {
     return this.given.has(itemId);
   }
 
-  /** Why an answer or flag for this item is refused, or null. */
-  refuse(type: 'answer' | 'flag', itemId: string): ProtocolError | null {
+  /** Why an answer, flag or play for this item is refused, or null. */
+  refuse(type: 'answer' | 'flag' | 'play', itemId: string): ProtocolError | null {
     if (!this.given.has(itemId)) return { code: 'unknown_item', message: 'That item is not on your form' };
-    if (type === 'flag') return null;
+    if (type !== 'answer') return null;
     if (this.answered || this.progress.current?.itemId !== itemId) {
       return { code: 'item_closed', message: 'That item has been answered: an adaptive test does not go back' };
     }

@@ -206,7 +206,7 @@ export class LiveSession {
     let logFrame: Pending['frame'];
     let bytes = 64;
     let extra: LogFrame[] | undefined;
-    if (this.adaptive && (frame.type === 'answer' || frame.type === 'flag')) {
+    if (this.adaptive && (frame.type === 'answer' || frame.type === 'flag' || frame.type === 'play')) {
       // Before anything reads the pool: an item not given yet is unknown, whether or not it is in the pool.
       const refused = this.adaptive.refuse(frame.type, frame.itemId);
       if (refused) return this.nack(seq, refused.code, refused.message);

@@ -116,6 +116,15 @@ t.test('a reconnect gives the same current item; earlier items are closed; unkno
   t.same(await b.socket.reply(6), { type: 'ack', seq: 6 });
   const third = (await b.socket.next((m) => m.type === 'item')).item as Item;
   t.same([firstItem.itemId, second.itemId, third.itemId], (await expectedPath(1, [false, true])), 'the path follows the stored answers only');
+
+  // Flags and plays (recordings) answer for a pool item not given exactly as for an id that does not exist.
+  const stillHidden = fx.itemIds.find((id) => ![firstItem.itemId, second.itemId, third.itemId].includes(id))!;
+  b.socket.send({ type: 'flag', seq: 8, itemId: stillHidden, flagged: true });
+  t.match(await b.socket.reply(8), { type: 'nack', error: { code: 'unknown_item' } }, 'no flag on an item not given');
+  b.socket.send({ type: 'play', seq: 9, itemId: stillHidden });
+  t.match(await b.socket.reply(9), { type: 'nack', error: { code: 'unknown_item' } }, 'no play on an item not given: the pool cannot be probed');
+  b.socket.send({ type: 'play', seq: 10, itemId: 'no-such-item' });
+  t.match(await b.socket.reply(10), { type: 'nack', error: { code: 'unknown_item' } });
 });
 
 t.test('attack: nothing of the pool but the items given, and no key or difficulty, reaches the candidate', async (t) => {
