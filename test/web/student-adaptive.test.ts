@@ -10,7 +10,7 @@ import { createWorkerContext } from '../../workers/context.js';
 import { startWorkers } from '../../workers/runner.js';
 import { build } from '../helper.js';
 import { publishedAdaptiveExam } from '../support/adaptive-exam.js';
-import { buildWebClient, launchBrowser, watchProblems } from '../support/browser.js';
+import { buildWebClient, launchBrowser, logInAsCandidate, logInToStaff, watchProblems } from '../support/browser.js';
 import { WORLD_PASSWORD } from '../support/fixtures/world.js';
 import { frontServer, listenApp } from '../support/front-server.js';
 
@@ -32,10 +32,7 @@ t.test('a candidate sits an adaptive exam to its end and sees the result', async
   t.teardown(() => context.close());
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${url}/`);
-  await page.getByLabel('Tên đăng nhập').fill('cat_cand0');
-  await page.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await page.keyboard.press('Enter');
+  await logInAsCandidate(page, url, 'cat_cand0', WORLD_PASSWORD);
   await page.getByRole('link', { name: 'Vào thi' }).click();
   await page.getByRole('heading', { name: 'Câu 1', exact: true }).waitFor();
 
@@ -75,11 +72,7 @@ t.test('a candidate sits an adaptive exam to its end and sees the result', async
   const staff = await context.browser()!.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
   t.teardown(() => staff.close());
   const m = await staff.newPage();
-  await m.goto(`${url}/staff`);
-  await m.getByLabel('Tên đăng nhập').fill('cat_manager');
-  await m.getByLabel('Mật khẩu').fill(WORLD_PASSWORD);
-  await m.getByRole('button', { name: 'Đăng nhập' }).click();
-  await m.waitForURL(`${url}/staff`);
+  await logInToStaff(m, url, 'cat_manager', WORLD_PASSWORD);
   await m.goto(`${url}/staff/exams/${fx.examId}/results`);
   await m.getByRole('columnheader', { name: /Năng lực θ/ }).waitFor();
   const row = m.locator(`tr[data-attempt="${stored!._id}"]`);
