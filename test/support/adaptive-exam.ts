@@ -50,7 +50,18 @@ async function ok(res: LightMyRequestResponse, status: number, what: string) {
   return res.json();
 }
 
-export async function publishedAdaptiveExam(app: FastifyInstance, options: AdaptiveExamOptions = {}): Promise<AdaptiveExam> {
+/** A calibrated bank for an adaptive exam: the items of one blueprint cell with their difficulties, and that blueprint. */
+export interface CalibratedBank {
+  world: ExamWorld;
+  blueprintId: string;
+  itemIds: string[];
+  pretestIds: string[];
+  stems: Map<string, string>;
+  b: Map<string, number>;
+}
+
+/** Approved items of one cell, all but the pretest ones calibrated from b = −2.5 to 2.5, and a blueprint over that cell. */
+export async function calibratedBank(app: FastifyInstance, options: AdaptiveExamOptions = {}): Promise<CalibratedBank> {
   const world = await examWorld(app, options.candidates ?? 1, options.prefix ?? 'lx');
   const topic = `cat-${Date.now().toString(36)}`;
   const count = options.items ?? 12;
@@ -82,6 +93,12 @@ export async function publishedAdaptiveExam(app: FastifyInstance, options: Adapt
     201,
     'blueprint',
   );
+  return { world, blueprintId: blueprint.id, itemIds, pretestIds, stems, b };
+}
+
+export async function publishedAdaptiveExam(app: FastifyInstance, options: AdaptiveExamOptions = {}): Promise<AdaptiveExam> {
+  const { world, blueprintId, itemIds, pretestIds, stems, b } = await calibratedBank(app, options);
+  const pretestCount = pretestIds.length;
   const now = Date.now();
   const exam = await ok(
     await world.manager({
@@ -89,7 +106,7 @@ export async function publishedAdaptiveExam(app: FastifyInstance, options: Adapt
       url: '/api/exams',
       payload: {
         title: 'Bài kiểm tra thích ứng',
-        blueprintId: blueprint.id,
+        blueprintId,
         formCount: 1,
         opensAt: new Date(now - 60_000).toISOString(),
         closesAt: new Date(now + (options.closesInMs ?? 2 * 3600_000)).toISOString(),

@@ -24,7 +24,13 @@ export function examFacts(exam: Exam): HTMLElement {
     [t('staff.exam.duration'), t('staff.minutes', { n: exam.durationMinutes })],
   ];
   if (exam.candidateIds) rows.push([t('staff.exam.candidates'), String(exam.candidateIds.length)]);
-  if (exam.formCount) rows.push([t('staff.exam.formCount'), String(exam.formCount)]);
+  if (exam.mode) rows.push([t('staff.exam.mode'), t(`staff.exam.modeShort.${exam.mode}`)]);
+  if (exam.adaptive) {
+    const stop = exam.adaptive.stop;
+    rows.push([t('staff.exam.maxItems'), String(stop.maxItems)]);
+    if (stop.minItems !== undefined) rows.push([t('staff.exam.minItems'), String(stop.minItems)]);
+    if (stop.seTarget !== undefined) rows.push([t('staff.exam.seTarget'), num(stop.seTarget, 2)]);
+  } else if (exam.formCount) rows.push([t('staff.exam.formCount'), String(exam.formCount)]);
   if (exam.showResults) rows.push([t('staff.exam.showResults'), t(`staff.exam.show.${exam.showResults}`)]);
   if (exam.seed) rows.push([t('staff.exam.seed'), h('code', null, exam.seed)]);
   if (exam.publishedAt) rows.push([t('staff.exam.publishedAt'), formatDateTime(exam.publishedAt)]);
@@ -99,7 +105,10 @@ export const examPage = staffPage('exams', (ctx) => {
       formsSlot.replaceChildren(forms.length ? formsTable(ctx, exam.id, forms) : h('p', { class: 'muted' }, t('staff.exam.noForms')));
       const overlap = result?.overlap ?? exam.overlap;
       const spread = result?.difficultySpread ?? exam.difficultySpread;
-      stats.textContent = overlap !== undefined ? t('staff.exam.assemblyStats', { overlap: num((overlap ?? 0) * 100, 1), spread: num(spread ?? 0, 3) }) : '';
+      const pool = result?.adaptive;
+      if (pool) stats.textContent = t('staff.exam.adaptivePool', { operational: pool.operational, pretest: pool.pretest, uncalibrated: pool.left.uncalibrated, notDichotomous: pool.left.notDichotomous });
+      else if (exam.mode === 'adaptive') stats.textContent = '';
+      else stats.textContent = overlap !== undefined ? t('staff.exam.assemblyStats', { overlap: num((overlap ?? 0) * 100, 1), spread: num(spread ?? 0, 3) }) : '';
     };
 
     if (manager && (exam.formCodes?.length ?? 0) > 0) {

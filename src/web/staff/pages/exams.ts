@@ -161,6 +161,50 @@ export const examNewPage = staffPage('exams', (ctx) => {
     { id: pathId('/showResults') },
   );
   const owner = orgChoice(ctx, orgsWith(ctx.user, 'exam_manager'), t('staff.editor.owner'), '/orgId', errors, pathId('/orgId'));
+  // Adaptive exams: one pool form, and the test's stopping rule and exposure control.
+  const mode = select(
+    [
+      ['fixed', t('staff.exam.mode.fixed')],
+      ['adaptive', t('staff.exam.mode.adaptive')],
+    ],
+    'fixed',
+    { id: pathId('/mode') },
+  );
+  const maxItems = input({ id: pathId('/adaptive/stop/maxItems'), inputmode: 'numeric', value: '30', class: 'input--short' });
+  const minItems = input({ id: pathId('/adaptive/stop/minItems'), inputmode: 'numeric', class: 'input--short' });
+  const seTarget = input({ id: pathId('/adaptive/stop/seTarget'), inputmode: 'decimal', class: 'input--short' });
+  const exposure = select(
+    [
+      ['randomesque', t('staff.exam.exposure.randomesque')],
+      ['none', t('staff.exam.exposure.none')],
+    ],
+    'randomesque',
+    { id: pathId('/adaptive/exposure/method') },
+  );
+  const adaptivePanel = h(
+    'fieldset',
+    { class: 'adaptive-settings', hidden: true },
+    h('legend', null, t('staff.exam.adaptive')),
+    h('p', { class: 'hint' }, t('staff.exam.adaptiveHint')),
+    h(
+      'div',
+      { class: 'form-grid' },
+      field(t('staff.exam.maxItems'), maxItems, { path: '/adaptive/stop/maxItems', errors }),
+      field(t('staff.exam.minItems'), minItems, { path: '/adaptive/stop/minItems', errors, hint: t('staff.exam.minItemsHint') }),
+      field(t('staff.exam.seTarget'), seTarget, { path: '/adaptive/stop/seTarget', errors, hint: t('staff.exam.seTargetHint') }),
+      field(t('staff.exam.exposure'), exposure, { path: '/adaptive/exposure', errors }),
+    ),
+  );
+  let fixedFormCount = formCount.value;
+  mode.addEventListener('change', () => {
+    const adaptive = mode.value === 'adaptive';
+    adaptivePanel.hidden = !adaptive;
+    if (adaptive) {
+      fixedFormCount = formCount.value;
+      formCount.value = '1';
+    } else formCount.value = fixedFormCount;
+    formCount.disabled = adaptive;
+  });
   const candidates = textarea({ id: pathId('/candidateIds'), rows: 6, spellcheck: 'false', class: 'mono' });
   const candidateCount = h('p', { class: 'hint', 'aria-live': 'polite' });
   const tokens = () => [...new Set(candidates.value.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean))];
@@ -284,6 +328,8 @@ export const examNewPage = staffPage('exams', (ctx) => {
       blueprintInfo,
       field(t('staff.exam.titleField'), title, { path: '/title', errors }),
       owner.element,
+      field(t('staff.exam.mode'), mode, { path: '/mode', errors }),
+      adaptivePanel,
       h(
         'div',
         { class: 'form-grid' },
@@ -328,6 +374,25 @@ export const examNewPage = staffPage('exams', (ctx) => {
         const closes = new Date(closesAt.value);
         const fc = parseNumber(formCount.value);
         const d = parseNumber(duration.value);
+        // Numbers as typed when they do not parse, so the server names the field.
+        const asNumber = (el: HTMLInputElement) => {
+          const n = parseNumber(el.value);
+          return (Number.isNaN(n) ? el.value : n) as number;
+        };
+        const adaptive =
+          mode.value === 'adaptive'
+            ? {
+                mode: 'adaptive' as const,
+                adaptive: {
+                  stop: {
+                    maxItems: asNumber(maxItems),
+                    ...(minItems.value.trim() ? { minItems: asNumber(minItems) } : {}),
+                    ...(seTarget.value.trim() ? { seTarget: asNumber(seTarget) } : {}),
+                  },
+                  exposure: exposure.value === 'none' ? { method: 'none' as const } : { method: 'randomesque' as const, k: 5 },
+                },
+              }
+            : {};
         const exam = await ctx.api.createExam({
           title: title.value.trim(),
           blueprintId: blueprintId.value.trim(),
@@ -338,13 +403,15 @@ export const examNewPage = staffPage('exams', (ctx) => {
           durationMinutes: (Number.isNaN(d) ? duration.value : d) as number,
           candidateIds: ids,
           showResults: showResults.value as ShowResults,
+          ...adaptive,
           ...(owner.value() ? { orgId: owner.value() } : {}),
         });
         remember(ctx.user.id, 'exams', { id: exam.id, title: exam.title, status: exam.status });
         ctx.navigate(`/staff/exams/${encodeURIComponent(exam.id)}`);
       } catch (err) {
-        if (err instanceof ApiError && err.code === 'validation_failed') errors.show(err.details, t('staff.editor.invalid', { count: err.details.length }));
-        else say(result, 'error', errorMessage(err));
+        if (err instanceof ApiError && (err.code === 'validation_failed' || err.code === 'adaptive_config_invalid') && err.details.length) {
+          errors.show(err.details, t('staff.editor.invalid', { count: err.details.length }));
+        } else say(result, 'error', errorMessage(err));
       }
     });
   });
