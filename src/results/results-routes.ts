@@ -87,6 +87,7 @@ export default async function resultsRoutes(app: FastifyInstance) {
                   maxPoints: { type: 'number' },
                   status: { type: 'string' },
                   comment: { type: 'string' },
+                  pretest: { type: 'boolean', description: 'Adaptive tests, staff only: an unscored pretest item (it counts for nothing). Candidates are not shown their pretest items' },
                   feedback: {
                     type: 'object',
                     description: "The item's feedback, as the exam's showFeedback releases it: the general text, the text of the outcome (full points, some, none), the feedback of each option the candidate picked, and the hints",

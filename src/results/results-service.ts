@@ -38,7 +38,7 @@ export interface AttemptResultView {
    * Absent for the candidate until the exam closes: per-item right and wrong
    * is the key in small pieces, and others may still be sitting.
    */
-  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string; feedback?: ItemResultFeedback }[];
+  perItem?: { number: number; itemId: string; points: number; maxPoints: number; status: 'scored' | 'pending'; comment?: string; pretest?: boolean; feedback?: ItemResultFeedback }[];
   /** Set when `perItem` is held back: when the exam closes and it is shown. */
   perItemFrom?: string;
   /** True when a regrade or a manual grade changed the score after it was released. */
@@ -183,15 +183,21 @@ export class ResultsService {
       ...(result.adaptive ? { adaptive: result.adaptive } : {}),
       ...(detail
         ? {
-            perItem: result.perItem.map((p, i) => ({
-              number: i + 1,
-              itemId: p.itemId,
-              points: roundScore(p.points),
-              maxPoints: roundScore(p.maxPoints),
-              status: p.status,
-              ...(p.comment ? { comment: p.comment } : {}),
-              ...(feedback?.[i] ? { feedback: feedback[i] } : {}),
-            })),
+            perItem: result.perItem
+              .map((p, i) => ({
+                number: i + 1,
+                itemId: p.itemId,
+                points: roundScore(p.points),
+                maxPoints: roundScore(p.maxPoints),
+                status: p.status,
+                ...(p.comment ? { comment: p.comment } : {}),
+                ...(p.pretest ? { pretest: true } : {}),
+                ...(feedback?.[i] ? { feedback: feedback[i] } : {}),
+              }))
+              // Which items of an adaptive test were unscored pretest items is not told to candidates
+              // (it would tell later candidates which positions count for nothing); staff see them marked.
+              .filter((row) => !(own && row.pretest))
+              .map((row, i) => (own ? { ...row, number: i + 1 } : row)),
           }
         : { perItemFrom: closesAt.toISOString() }),
       scoreChanged: changes.length > 0,

@@ -77,4 +77,13 @@ t.test('θ, SE and the 10-point score after an adaptive sitting', async (t) => {
   t.equal(analysis.statusCode, 200, analysis.body.slice(0, 300));
   const analysed = (analysis.json().items as { itemId: string; n: number }[]).filter((i) => i.n > 0).map((i) => i.itemId);
   t.same(analysed.sort(), [...given].sort(), 'item analysis (and its Rasch calibration) reads the answered items, the pretest item among them, and only those');
+
+  // Points per item: staff see the pretest item marked; the candidate is not told which item it was.
+  const asStaff = await fx.world.manager({ method: 'GET', url: `/api/attempts/${attemptId}/result` });
+  t.same(asStaff.json().perItem.filter((p: { pretest?: boolean }) => p.pretest).map((p: { itemId: string }) => p.itemId), fx.pretestIds, 'staff see the pretest item marked');
+  await app.models.Exam.updateOne({ _id: fx.examId }, { $set: { closesAt: new Date(Date.now() - 1000) } });
+  const closed = (await app.inject({ method: 'GET', url: `/api/attempts/${attemptId}/result`, headers: { authorization: `Bearer ${fx.tokens[0]}` } })).json();
+  t.equal(closed.perItem.length, 5, 'after the close the candidate reads the points of the five scored items');
+  t.notOk(closed.perItem.some((p: { itemId: string; pretest?: boolean }) => p.pretest || fx.pretestIds.includes(p.itemId)), 'and nothing of the pretest item');
+  t.same(closed.perItem.map((p: { number: number }) => p.number), [1, 2, 3, 4, 5], 'numbered without a gap where it stood');
 });
