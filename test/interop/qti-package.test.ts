@@ -24,6 +24,10 @@ const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
 
 const topic = `qti-pkg-${Date.now().toString(36)}`;
+/** A recording of the library (test/fixtures/media/tone.m4a), which an item plays at most twice. */
+const TONE = readFileSync(new URL('../fixtures/media/tone.m4a', import.meta.url));
+const tone = await author({ method: 'POST', url: '/api/media', payload: TONE, headers: { 'content-type': 'audio/mp4' } });
+if (tone.statusCode !== 201) throw new Error(tone.body);
 const inStem = picture('stem');
 const inPassage = picture('passage');
 
@@ -105,6 +109,7 @@ const originals = [
     feedback: { incorrect: 'Xem lại đường bờ biển' },
     hints: ['Nhìn bản đồ', '<p>Tìm tỉnh có <b>cảng</b></p>'],
     provenance: { externalId: 'dia-9-bien' },
+    audio: { media: hashOf(TONE), maxPlays: 2 },
   },
 ];
 const stored: Record<string, unknown>[] = [];
@@ -141,6 +146,22 @@ t.test('the package embeds the pictures and the passage', async (t) => {
   t.match(manifest, /type="imsqti_stimulus_xmlv3p0"/);
   t.match(manifest, new RegExp(`<file href="media/${hashOf(inStem)}.png"/>`), 'the manifest lists the picture with its item');
   t.equal(manifest.match(/<dependency identifierref="/g)?.length, 2, 'each item depends on the passage');
+  t.same(Buffer.from(files.get(`media/${hashOf(TONE)}.m4a`)!), TONE, 'the recording is in the zip');
+  t.match(manifest, new RegExp(`<file href="media/${hashOf(TONE)}.m4a"/>`), 'and listed with its item');
+  const withAudio = items.map(text).find((x) => x.includes('max-choices="0"'))!;
+  t.match(withAudio, new RegExp(`<qti-item-body>\\s*<audio src="../media/${hashOf(TONE)}.m4a" controls="controls" data-max-plays="2"/>\\s*<div class="exam-stem">`), 'played before the stem, its limit in data-max-plays');
+  t.equal(exported.trailers['x-export-audio-dropped'], '0', 'QTI carries the recording');
+});
+
+t.test('formats that cannot carry a recording write the item and count the loss', async (t) => {
+  for (const format of ['moodle-xml', 'gift', 'csv']) {
+    const res = await author({ method: 'GET', url: `/api/items/export?format=${format}&topic=${topic}&type=multiple_choice` });
+    t.equal(res.statusCode, 200, format);
+    t.equal(res.trailers['x-export-items'], '1', `${format}: the item is written`);
+    t.equal(res.trailers['x-export-audio-dropped'], '1', `${format}: without its recording, and the trailer says so`);
+  }
+  const res = await author({ method: 'GET', url: `/api/items/export?format=moodle-xml&topic=${topic}&type=essay` });
+  t.equal(res.trailers['x-export-audio-dropped'], '0', 'an item without a recording loses nothing');
 });
 
 /** (element, attribute) pairs used by 1EdTech's QTI 3.0 examples in the corpus. */
@@ -174,6 +195,8 @@ const XHTML = ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table'
 t.test('every element and attribute of the export is one that 1EdTech\'s QTI 3.0 examples use', async (t) => {
   const known = vocabulary();
   for (const e of XHTML) known.add(e);
+  // HTML5 audio, which QTI 3.0 item bodies allow.
+  for (const a of ['audio', 'audio@src', 'audio@controls']) known.add(a);
   for (const a of ['table@class', 'td@colspan', 'td@rowspan', 'th@colspan', 'th@rowspan', 'img@width', 'img@height', 'img@alt', 'img@src', 'div@class']) known.add(a);
   t.ok(known.has('qti-choice-interaction@max-choices'), 'the examples were read');
   const unknown = new Set<string>();
@@ -228,11 +251,12 @@ t.test('the package re-imports equal: same pictures, passage, fixed position and
     t.same(pick(byType(again, type)), pick(byType(stored, type)), `${type} equal`);
     t.equal(byType(again, type).stimulusId, body.stimuli[0].id, `${type} refers to the re-imported passage`);
   }
-  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'hints', 'staffNotes', 'rubric'];
+  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'hints', 'staffNotes', 'rubric', 'audio'];
   const pickMore = (x: Record<string, unknown>) => Object.fromEntries(more.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
   for (const type of ['essay', 'cloze', 'multiple_choice']) {
-    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, hints, staff notes and choice blanks equal`);
+    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, hints, staff notes, choice blanks and recording equal`);
   }
+  t.same(byType(again, 'multiple_choice').audio, { media: hashOf(TONE), maxPlays: 2 }, 'the recording comes back: the same library file, the same limit');
   const prov = (x: Record<string, unknown>) => {
     const p = (x.provenance ?? {}) as { title?: string; externalId?: string };
     return { title: p.title, externalId: p.externalId };
