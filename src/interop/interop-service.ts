@@ -148,6 +148,8 @@ export interface ExportMedia {
   files(principal: Principal, content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
   /** Stores a file for the organisation `orgId` (or the caller's only author organisation), as POST /api/media does (MediaService.upload). */
   upload?(principal: Principal, bytes: Uint8Array, orgId?: string): Promise<{ hash: string; kind: string }>;
+  /** The media type of a file by its content, null for one the library does not keep (MediaService.typeOf). */
+  typeOf?(bytes: Uint8Array): string | null;
 }
 
 export class InteropService {
@@ -160,7 +162,8 @@ export class InteropService {
   async parse(format: FormatName, file: Buffer, options: ParseOptions = {}): Promise<ParseResult> {
     if (file.length === 0) throw new UnreadableFile('The file is empty');
     if (options.answerKey && format !== 'docx') throw new BadRequest(`A separate answer key file is read with format=docx only, not ${format}`);
-    const parsed = await FORMAT_MODULES[format].parse(file, options);
+    const media = this.media;
+    const parsed = await FORMAT_MODULES[format].parse(file, media?.typeOf ? { ...options, mediaType: (bytes) => media.typeOf!(bytes) } : options);
     const { items } = parsed;
     if (items.length > MAX_IMPORT_ITEMS) {
       throw new TooLarge(`The file holds ${items.length} questions; one import takes at most ${MAX_IMPORT_ITEMS}. Split the file, or use npm run import, which sends it in parts`);

@@ -129,6 +129,8 @@ export interface ParseOptions {
   formCode?: string;
   /** A separate answer-key document ("đáp án" file), read as the paper's answer area (docx). */
   answerKey?: Uint8Array;
+  /** The media type of a file the import carries, read from its content by the media library (null: none it keeps); without it, no recording is kept (QTI). */
+  mediaType?: (bytes: Uint8Array) => string | null;
 }
 
 export interface FormatModule {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Choice, ClozeBlank, ClozeChoiceBlank, ClozeItemBlank, ItemFeedback, ItemProvenance, Labelled } from '../bank/item-types.js';
-import { detectType, kindOf } from '../media/detect.js';
 import { defaultRubric, draft } from './drafts.js';
 import { mathmlElementToLatex } from './mathml-latex.js';
 import {
@@ -18,6 +17,7 @@ import {
   type PackageAudio,
   type ParsedEntry,
   type ParsedStimulus,
+  type ParseOptions,
   type ParseResult,
   type ReadMeta,
 } from './model.js';
@@ -132,6 +132,8 @@ export interface Resources {
   stimulus(ref: { identifier?: string; href: string; title?: string; html?: boolean }): string | undefined;
   /** The bytes of the package's file at `src` (relative to the document), or undefined when it has none. */
   file?(src: string): Uint8Array | undefined;
+  /** The media type of a file, read from its content (ParseOptions.mediaType). */
+  mediaType?(bytes: Uint8Array): string | null;
 }
 
 const NO_RESOURCES: Resources = { image: () => undefined, stimulus: () => undefined };
@@ -274,8 +276,8 @@ function recordingOf(ctx: Context): PackageAudio | undefined {
       ctx.warnings.push(`Audio ${named} is not stored: the package does not hold the file`);
       continue;
     }
-    const type = detectType(data);
-    if (!type || kindOf(type) !== 'audio') {
+    const type = ctx.resources.mediaType?.(data) ?? null;
+    if (!type?.startsWith('audio/')) {
       ctx.warnings.push(`Audio ${named} is not stored: the file is not an MP3, Ogg or M4A recording`);
       continue;
     }
@@ -916,7 +918,7 @@ function imageResolver(files: Map<string, Uint8Array>, file: string): (src: stri
   };
 }
 
-function parsePackage(input: Buffer): ParseResult {
+function parsePackage(input: Buffer, mediaType?: ParseOptions['mediaType']): ParseResult {
   const files = safeUnzip(input, 'The QTI package');
   const manifestName = [...files.keys()].find((n) => n.toLowerCase() === 'imsmanifest.xml');
   if (!manifestName) throw new UnreadableFile('The QTI package has no imsmanifest.xml at its root');
@@ -970,6 +972,7 @@ function parsePackage(input: Buffer): ParseResult {
     const found: Resources = {
       image: imageResolver(files, file),
       file: (src) => files.get(resolvePath(file, src)),
+      ...(mediaType ? { mediaType } : {}),
       stimulus: (ref) => passages.get(resolvePath(file, ref.href), ref, href),
     };
     const entry = parseEntry(items.length, decodeText(Buffer.from(data)), readMetaTags(keywords), found, href);
@@ -980,8 +983,8 @@ function parsePackage(input: Buffer): ParseResult {
   return { items, ...(passages.list.length ? { stimuli: passages.list } : {}) };
 }
 
-export function parse(input: Buffer): ParseResult {
-  if (isZip(input)) return parsePackage(input);
+export function parse(input: Buffer, options: ParseOptions = {}): ParseResult {
+  if (isZip(input)) return parsePackage(input, options.mediaType);
   const text = decodeText(input);
   const root = parseXml(text, 'The QTI item');
   if (root.name === 'manifest') throw new UnreadableFile('An imsmanifest.xml alone has no items; send the whole content package as a zip');

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { attr, findAll, parseXml, type XElement } from '../../src/interop/xml.js';
-import { safeUnzip } from '../../src/interop/zip.js';
+import { safeUnzip, ZipWriter } from '../../src/interop/zip.js';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
 
@@ -265,6 +266,42 @@ t.test('the package re-imports equal: same pictures, passage, fixed position and
   t.same(prov(byType(again, 'multiple_choice')), prov(byType(stored, 'multiple_choice')));
   t.same(prov(byType(again, 'essay')), { title: undefined, externalId: `item-${byType(stored, 'essay').id}` }, 'an item without an external id travels with its bank id; a made-up title is no title');
   t.match(byType(again, 'cloze').provenance, { source: { format: 'qti' } });
+});
+
+/** The exported package with one item document changed. */
+async function repacked(change: (name: string, xml: string) => string): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const zip = new ZipWriter(out);
+  for (const [name, data] of files) await zip.add(name, name.startsWith('items/') ? change(name, Buffer.from(data).toString('utf8')) : data);
+  await zip.finish();
+  out.end();
+  return Buffer.concat(chunks);
+}
+
+t.test('a recording the item cannot keep is named, the first good one is kept', async (t) => {
+  const png = `media/${hashOf(inStem)}.png`;
+  const pkg = await repacked((_, xml) =>
+    xml.includes('data-max-plays')
+      ? xml.replace('<qti-item-body>', `<qti-item-body><audio src="../media/missing.mp3"/><audio src="../${png}"/><audio src="../media/${hashOf(TONE)}.m4a" data-max-plays="99"/>`)
+      : xml.replace('<div class="exam-stem">', '<audio><source src="../media/none.ogg"/></audio><div class="exam-stem">'),
+  );
+  const res = await author({ method: 'POST', url: '/api/items/import?format=qti&dryRun=true', payload: pkg, headers: { 'content-type': 'application/zip' } });
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  const body = res.json();
+  t.same(body.failed, []);
+  const withAudio = body.items.find((x: { item: { audio?: unknown } }) => x.item.audio !== undefined);
+  t.same(withAudio.item.audio, { media: hashOf(TONE) }, 'the recording is kept; a play limit out of 1–10 is not');
+  t.same(body.warnings.find((w: { index: number }) => w.index === withAudio.index)?.messages, [
+    'Audio ../media/missing.mp3 is not stored: the package does not hold the file',
+    `Audio ../${png} is not stored: the file is not an MP3, Ogg or M4A recording`,
+    `Audio ../media/${hashOf(TONE)}.m4a is not stored: an item keeps one recording, and ../media/${hashOf(TONE)}.m4a is it`,
+  ]);
+  const others = body.warnings.filter((w: { index: number }) => w.index !== withAudio.index);
+  t.equal(others.length, 3, 'every other item names its missing recording');
+  for (const w of others) t.same(w.messages, ['Audio ../media/none.ogg is not stored: the package does not hold the file']);
+  t.equal(body.items.filter((x: { item: { audio?: unknown } }) => x.item.audio !== undefined).length, 1);
 });
 
 t.test('an author of another school cannot export what they cannot see, pictures included', async (t) => {
