@@ -319,6 +319,9 @@ export class InteropService {
       all: () => pages(filters),
       ofType: (type) => (filters.type !== undefined && filters.type !== type ? none() : pages({ ...filters, type })),
       ...(media ? { media: (content: unknown) => media.files(principal, content) } : {}),
+      audioDropped: () => {
+        counts.audioDropped++;
+      },
       stimulus: async (id) => {
         try {
           const view = await bank.stimuli.get(principal, id);

@@ -108,6 +108,8 @@ export interface ItemSource {
   media?(content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
   /** A passage that items refer to by `stimulusId`, for formats that carry passages; undefined when the caller may not read it. */
   stimulus?(id: string): Promise<ExportStimulus | undefined>;
+  /** Told of an item written without its recording by a format that carries recordings (the caller may not read the file). */
+  audioDropped?(): void;
 }
 
 /** A shared passage as an exporter writes it. */

@@ -411,7 +411,14 @@ export async function write(source: ItemSource, out: Writable): Promise<void> {
       const ref = stimulus ? `  <qti-assessment-stimulus-ref identifier="${stimulus.identifier}" href="../${stimulus.href}"/>\n` : '';
       const audio = audioOf(item);
       // The recording is named by its id, not by an address in the text: the package's copy is looked up by its address.
-      const { xml, files } = await media.embed(audio ? [item, `${AUDIO_URL}${audio.media}`] : item, serializeItem(item, ref));
+      const embedded = await media.embed(audio ? [item, `${AUDIO_URL}${audio.media}`] : item, serializeItem(item, ref));
+      let { xml } = embedded;
+      const { files } = embedded;
+      if (audio && xml.includes(`${AUDIO_URL}${audio.media}`)) {
+        // A recording the caller may not read is not written, nor pointed at on the server; the export counts it.
+        xml = xml.replace(/ {4}<audio src="\/api\/media\/[0-9a-f]{64}"[^>]*\/>\n/, '');
+        source.audioDropped?.();
+      }
       await zip.add(href, xml);
       const flags: Record<string, string> = {};
       if (item.type === 'ordering' && item.scoring === 'partial') flags.scoring = 'partial';

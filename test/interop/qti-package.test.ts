@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { attr, findAll, parseXml, type XElement } from '../../src/interop/xml.js';
+import type { ExportItem } from '../../src/interop/model.js';
+import { qti } from '../../src/interop/qti.js';
 import { safeUnzip, ZipWriter } from '../../src/interop/zip.js';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
@@ -302,6 +304,25 @@ t.test('a recording the item cannot keep is named, the first good one is kept', 
   t.equal(others.length, 3, 'every other item names its missing recording');
   for (const w of others) t.same(w.messages, ['Audio ../media/none.ogg is not stored: the package does not hold the file']);
   t.equal(body.items.filter((x: { item: { audio?: unknown } }) => x.item.audio !== undefined).length, 1);
+});
+
+t.test('a recording the exporter may not read is neither written nor pointed at, and is counted', async (t) => {
+  let dropped = 0;
+  const item = stored.find((x) => x.audio !== undefined) as unknown as ExportItem;
+  async function* one() {
+    yield item;
+  }
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  // No media library: the exporter reads no file.
+  await qti.write!({ all: one, ofType: one, audioDropped: () => dropped++ }, out);
+  out.end();
+  const written = safeUnzip(Buffer.concat(chunks));
+  const xml = Buffer.from([...written].find(([n]) => n.startsWith('items/'))![1]).toString('utf8');
+  t.notMatch(xml, /<audio|\/api\/media\//);
+  t.same([...written.keys()].filter((n) => n.startsWith('media/')), []);
+  t.equal(dropped, 1);
 });
 
 t.test('an author of another school cannot export what they cannot see, pictures included', async (t) => {
