@@ -157,7 +157,7 @@ t.test('the package embeds the pictures and the passage', async (t) => {
 });
 
 t.test('formats that cannot carry a recording write the item and count the loss', async (t) => {
-  for (const format of ['moodle-xml', 'gift', 'csv']) {
+  for (const format of ['moodle-xml', 'gift', 'csv', 'xlsx', 'docx']) {
     const res = await author({ method: 'GET', url: `/api/items/export?format=${format}&topic=${topic}&type=multiple_choice` });
     t.equal(res.statusCode, 200, format);
     t.equal(res.trailers['x-export-items'], '1', `${format}: the item is written`);
@@ -330,4 +330,15 @@ t.test('an author of another school cannot export what they cannot see, pictures
   t.equal(other.statusCode, 200);
   const theirs = safeUnzip(other.rawPayload);
   t.same([...theirs.keys()].filter((n) => n.startsWith('media/') || n.startsWith('items/') || n.startsWith('stimuli/')), [], 'no item, passage or picture of school A');
+});
+
+t.test('another school importing the package stores the recording in the library for itself', async (t) => {
+  const other = world.users.authorC;
+  t.equal((await other({ method: 'GET', url: `/api/media/${hashOf(TONE)}` })).statusCode, 404, 'school C could not read the file before');
+  const res = await other({ method: 'POST', url: '/api/items/import?format=qti', payload: exported.rawPayload, headers: { 'content-type': 'application/zip' } });
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  t.equal(res.json().imported, 4);
+  const items = await Promise.all(res.json().ids.map(async (id: string) => (await other({ method: 'GET', url: `/api/items/${id}` })).json()));
+  t.same(items.find((x) => x.audio)?.audio, { media: hashOf(TONE), maxPlays: 2 });
+  t.equal((await other({ method: 'GET', url: `/api/media/${hashOf(TONE)}` })).statusCode, 200, 'the import put the file in the library for school C');
 });
