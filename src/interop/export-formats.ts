@@ -8,7 +8,7 @@ import type { FormatModule, FormatName } from './model.js';
  * the convention the Word importer reads (src/interop/docx/write-bank.ts).
  */
 
-export type ExportModule = Pick<FormatModule, 'types' | 'contentType' | 'extension' | 'write'>;
+export type ExportModule = Pick<FormatModule, 'types' | 'contentType' | 'extension' | 'write' | 'audio'>;
 
 const DOCX_EXPORT: ExportModule = { types: DOCX_EXPORT_TYPES, contentType: DOCX_CONTENT_TYPE, extension: 'docx', write: writeBankTo };
 

@@ -11,7 +11,7 @@ import { topicMapProblem, type TopicMap } from './categories.js';
 import { itemFilterProperties } from '../contracts/list-queries.js';
 import { FORMAT_MODULES } from './formats.js';
 import { exportModule } from './export-formats.js';
-import type { ImportDefaults } from './interop-service.js';
+import type { ExportCounts, ImportDefaults } from './interop-service.js';
 import { FORMATS, MAX_IMPORT_ITEMS, TooLarge } from './model.js';
 import { templateWorkbook } from './xlsx.js';
 
@@ -202,7 +202,7 @@ async function interopRoutes(app: FastifyInstance) {
       tags: ['bank'],
       summary: 'Export the items matching the search filters as a file, streamed',
       description:
-        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts. docx writes the passages the items share, those the caller may read (GET /api/stimuli/:id), before their questions; the trailer `x-export-passages-withheld` counts the others, whose items are written without them.',
+        'Items whose key the caller may not read are left out. Types the format cannot carry are left out and named in the `x-export-skipped-types` header; asking for such a type with `type=` is a 400. Trailers `x-export-items` and `x-export-without-key` give the counts. docx writes the passages the items share, those the caller may read (GET /api/stimuli/:id), before their questions; the trailer `x-export-passages-withheld` counts the others, whose items are written without them. An item with a recording (`audio`) is written in every format; the trailer `x-export-audio-dropped` counts those written without it: in every format but qti, and in qti those whose file the caller may not read.',
       security: secured,
       querystring: exportQuery,
       produces: ['text/plain', 'application/xml', 'application/zip', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
@@ -218,7 +218,7 @@ async function interopRoutes(app: FastifyInstance) {
     const skipped = await interop.unsupportedPresent(request.principal, format, filters);
     await itemAudit.exporting(request, format, filters);
     const out = new PassThrough();
-    let counts = { written: 0, withoutKey: 0, passagesWithheld: 0 };
+    let counts: ExportCounts = { written: 0, withoutKey: 0, passagesWithheld: 0, audioDropped: 0 };
     const done = interop.exportTo(request.principal, format, filters, out).then(
       (c) => {
         counts = c;
@@ -248,6 +248,10 @@ async function interopRoutes(app: FastifyInstance) {
     reply.trailer('x-export-passages-withheld', async () => {
       await done;
       return String(counts.passagesWithheld);
+    });
+    reply.trailer('x-export-audio-dropped', async () => {
+      await done;
+      return String(counts.audioDropped);
     });
     return reply.send(out);
   });

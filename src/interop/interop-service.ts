@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { AppError, BadRequest } from '../errors.js';
 import type { ImportedStimulus, ImportFailure, ImportReport, ImportWarning, PlannedItem } from '../contracts/imports.js';
@@ -127,9 +128,28 @@ function errorBody(err: unknown): ItemErrorBody {
   throw err;
 }
 
+/** True when an item has a recording (its `audio` field, docs/item-types.md). */
+function hasAudio(item: unknown): boolean {
+  const audio = (item as { audio?: { media?: unknown } } | null)?.audio;
+  return typeof audio?.media === 'string';
+}
+
+/** What an export wrote and what it left out (the trailers of GET /api/items/export). */
+export interface ExportCounts {
+  written: number;
+  withoutKey: number;
+  passagesWithheld: number;
+  /** Items written without their recording (`audio`), which the format cannot carry. */
+  audioDropped: number;
+}
+
 /** The media library as exports see it: the files content shows that the caller may read (MediaService.files). */
 export interface ExportMedia {
   files(principal: Principal, content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
+  /** Stores a file for the organisation `orgId` (or the caller's only author organisation), as POST /api/media does (MediaService.upload). */
+  upload?(principal: Principal, bytes: Uint8Array, orgId?: string): Promise<{ hash: string; kind: string }>;
+  /** The media type of a file by its content, null for one the library does not keep (MediaService.typeOf). */
+  typeOf?(bytes: Uint8Array): string | null;
 }
 
 export class InteropService {
@@ -142,7 +162,8 @@ export class InteropService {
   async parse(format: FormatName, file: Buffer, options: ParseOptions = {}): Promise<ParseResult> {
     if (file.length === 0) throw new UnreadableFile('The file is empty');
     if (options.answerKey && format !== 'docx') throw new BadRequest(`A separate answer key file is read with format=docx only, not ${format}`);
-    const parsed = await FORMAT_MODULES[format].parse(file, options);
+    const media = this.media;
+    const parsed = await FORMAT_MODULES[format].parse(file, media?.typeOf ? { ...options, mediaType: (bytes) => media.typeOf!(bytes) } : options);
     const { items } = parsed;
     if (items.length > MAX_IMPORT_ITEMS) {
       throw new TooLarge(`The file holds ${items.length} questions; one import takes at most ${MAX_IMPORT_ITEMS}. Split the file, or use npm run import, which sends it in parts`);
@@ -200,6 +221,24 @@ export class InteropService {
       ready.push(fromFile ? { ...r, input: { ...r.input, stimulusId: passageIds.get(ref)! } } : r);
     }
 
+    // Recordings the file carries go into the media library (a dry run only names them by hash), and the items name them.
+    const recorded: ImportPlan['ready'] = [];
+    for (const r of ready) {
+      const audio = r.entry.audio;
+      if (!audio) {
+        recorded.push(r);
+        continue;
+      }
+      try {
+        const hash = dryRun || !this.media?.upload ? createHash('sha256').update(audio.data).digest('hex') : (await this.media.upload(principal, audio.data, r.input.ownerOrgId as string | undefined)).hash;
+        recorded.push({ ...r, input: { ...r.input, audio: { media: hash, ...(audio.maxPlays !== undefined ? { maxPlays: audio.maxPlays } : {}) } } });
+      } catch (err) {
+        const error = errorBody(err);
+        failed.push({ ...placeOf(r.entry), error: { ...error, message: `Its recording ${audio.src} cannot be stored: ${error.message}` } });
+      }
+    }
+    ready.splice(0, ready.length, ...recorded);
+
     const ids: string[] = [];
     const items: PlannedItem[] = [];
     const pending = new Set(dryRun ? passageIds.values() : []);
@@ -248,12 +287,12 @@ export class InteropService {
    * the caller may not see is not written (its items are, without it) and is
    * counted.
    */
-  async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<{ written: number; withoutKey: number; passagesWithheld: number }> {
+  async exportTo(principal: Principal, format: FormatName, filters: ExportFilters, out: Writable): Promise<ExportCounts> {
     const module = exportModule(format);
     const write = module.write;
     if (!write) throw new BadRequest(`The ${format} format is read by imports only; export in another format`);
     const supported = new Set(module.types);
-    const counts = { written: 0, withoutKey: 0, passagesWithheld: 0 };
+    const counts: ExportCounts = { written: 0, withoutKey: 0, passagesWithheld: 0, audioDropped: 0 };
     const bank = this.bank;
     async function* pages(query: ExportFilters): AsyncGenerator<ExportItem> {
       let cursor: string | undefined;
@@ -266,6 +305,8 @@ export class InteropService {
             continue;
           }
           counts.written++;
+          // The item goes out all the same; its recording, which the format cannot hold, is counted.
+          if (!module.audio && hasAudio(view)) counts.audioDropped++;
           // A view with its key is the item's content plus server fields, which the writers ignore.
           yield view as unknown as ExportItem;
         }
@@ -278,6 +319,9 @@ export class InteropService {
       all: () => pages(filters),
       ofType: (type) => (filters.type !== undefined && filters.type !== type ? none() : pages({ ...filters, type })),
       ...(media ? { media: (content: unknown) => media.files(principal, content) } : {}),
+      audioDropped: () => {
+        counts.audioDropped++;
+      },
       stimulus: async (id) => {
         try {
           const view = await bank.stimuli.get(principal, id);

@@ -38,6 +38,14 @@ type Classification = 'subject' | 'grade' | 'topic' | 'cognitiveLevel';
 export type ItemDraft = ItemContent extends infer T ? (T extends ItemContent ? Omit<T, Classification> & Partial<Pick<T, Classification>> : never) : never;
 
 /** One question of an imported file: the item, or why it cannot become one. */
+/** A recording found in an imported file (an MP3, Ogg or M4A file by its content), and its play limit. */
+export interface PackageAudio {
+  /** Where the file names it. */
+  src: string;
+  data: Uint8Array;
+  maxPlays?: number;
+}
+
 export interface ParsedEntry {
   /** Position among the file's questions, from 0. */
   index: number;
@@ -49,6 +57,8 @@ export interface ParsedEntry {
   warnings?: string[];
   /** The question's number as the file prints it ("Câu 12"), where the file numbers its questions. */
   number?: number;
+  /** The question's recording, read from the file: the import stores it in the media library and names it in the item's `audio`. */
+  audio?: PackageAudio;
   /** Title of the file's section the question is in ("PHẦN II…"). */
   section?: string;
   /** Position of the item among its passage's items, when `item.stimulusId` names one of the file's passages. */
@@ -98,6 +108,8 @@ export interface ItemSource {
   media?(content: unknown): Promise<Map<string, { type: string; data: Uint8Array }>>;
   /** A passage that items refer to by `stimulusId`, for formats that carry passages; undefined when the caller may not read it. */
   stimulus?(id: string): Promise<ExportStimulus | undefined>;
+  /** Told of an item written without its recording by a format that carries recordings (the caller may not read the file). */
+  audioDropped?(): void;
 }
 
 /** A shared passage as an exporter writes it. */
@@ -119,6 +131,8 @@ export interface ParseOptions {
   formCode?: string;
   /** A separate answer-key document ("đáp án" file), read as the paper's answer area (docx). */
   answerKey?: Uint8Array;
+  /** The media type of a file the import carries, read from its content by the media library (null: none it keeps); without it, no recording is kept (QTI). */
+  mediaType?: (bytes: Uint8Array) => string | null;
 }
 
 export interface FormatModule {
@@ -133,6 +147,8 @@ export interface FormatModule {
    * backpressure. Absent for a format that is only read.
    */
   write?(source: ItemSource, out: Writable): Promise<void>;
+  /** True when `write` carries an item's recording (`audio`); the others write the item without it, and the export counts it. */
+  audio?: boolean;
 }
 
 /** The file as a whole cannot be read (not XML, not a zip, no manifest). */

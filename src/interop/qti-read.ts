@@ -14,8 +14,10 @@ import {
   readMetaTags,
   UnreadableFile,
   type ItemDraft,
+  type PackageAudio,
   type ParsedEntry,
   type ParsedStimulus,
+  type ParseOptions,
   type ParseResult,
   type ReadMeta,
 } from './model.js';
@@ -128,6 +130,10 @@ export interface Resources {
   image(src: string): string | undefined;
   /** The passage's ref for a stimulus reference, or undefined when the package does not hold it. */
   stimulus(ref: { identifier?: string; href: string; title?: string; html?: boolean }): string | undefined;
+  /** The bytes of the package's file at `src` (relative to the document), or undefined when it has none. */
+  file?(src: string): Uint8Array | undefined;
+  /** The media type of a file, read from its content (ParseOptions.mediaType). */
+  mediaType?(bytes: Uint8Array): string | null;
 }
 
 const NO_RESOURCES: Resources = { image: () => undefined, stimulus: () => undefined };
@@ -240,9 +246,45 @@ function dropped(ctx: Context): void {
     w.push(`Link ${attr(a, 'href')} is not stored; its text is`);
   }
   for (const m of findAll(ctx.body, (e) => e.name === 'audio' || e.name === 'video')) {
+    if (ctx.used.has(m)) continue;
     const src = attr(m, 'src') ?? attr(findAll(m, (e) => e.name === 'source')[0] ?? m, 'src') ?? '';
     w.push(`${m.name === 'audio' ? 'Audio' : 'Video'} ${src} is not stored`);
   }
+}
+
+function mediaSrc(m: XElement): string {
+  return attr(m, 'src') ?? attr(findAll(m, (e) => e.name === 'source')[0] ?? m, 'src') ?? '';
+}
+
+/**
+ * The item's recording: the first `<audio>` of the body whose source is an
+ * MP3, Ogg or M4A file of the package (read from its content). Its
+ * `data-max-plays` (1–10) is the play limit. Any other audio is named.
+ */
+function recordingOf(ctx: Context): PackageAudio | undefined {
+  let found: PackageAudio | undefined;
+  for (const m of findAll(ctx.body, (e) => e.name === 'audio')) {
+    ctx.used.add(m);
+    const src = mediaSrc(m);
+    const named = src || '(no source)';
+    if (found) {
+      ctx.warnings.push(`Audio ${named} is not stored: an item keeps one recording, and ${found.src} is it`);
+      continue;
+    }
+    const data = src === '' || /^[a-z]+:/i.test(src) ? undefined : ctx.resources.file?.(src);
+    if (!data) {
+      ctx.warnings.push(`Audio ${named} is not stored: the package does not hold the file`);
+      continue;
+    }
+    const type = ctx.resources.mediaType?.(data) ?? null;
+    if (!type?.startsWith('audio/')) {
+      ctx.warnings.push(`Audio ${named} is not stored: the file is not an MP3, Ogg or M4A recording`);
+      continue;
+    }
+    const plays = Number(attr(m, 'data-max-plays'));
+    found = { src, data, ...(Number.isInteger(plays) && plays >= 1 && plays <= 10 ? { maxPlays: plays } : {}) };
+  }
+  return found;
 }
 
 function stemOf(ctx: Context, interaction: XElement | null, gap = false): string {
@@ -497,7 +539,7 @@ function stimulusOf(ctx: Context): string | undefined {
   return distinct[0];
 }
 
-function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warnings: string[]): ItemDraft {
+function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warnings: string[], found?: { audio?: PackageAudio }): ItemDraft {
   const root = asQti3(source);
   if (root.name !== 'qti-assessment-item') throw new ItemProblem(`<${source.name}> is not a QTI item (qti-assessment-item, or assessmentItem of QTI 2.1/2.2)`);
   const body = child(root, 'qti-item-body');
@@ -528,6 +570,8 @@ function parseItem(source: XElement, meta: ReadMeta, resources: Resources, warni
     for (const e of ends) warnings.unshift(`End-attempt button "${attr(e, 'title') ?? attr(e, 'response-identifier') ?? ''}" (hint or solution) is left out`);
   }
   const stimulusId = stimulusOf(ctx);
+  const recording = recordingOf(ctx);
+  if (recording && found) found.audio = recording;
   dropped(ctx);
   emptyParts(item, warnings);
   const provenance = provenanceOf(root, item);
@@ -783,9 +827,10 @@ function resolvePath(base: string, href: string): string {
 
 function parseEntry(index: number, xml: string, meta: ReadMeta, resources: Resources, where?: string): ParsedEntry {
   const warnings: string[] = [];
+  const found: { audio?: PackageAudio } = {};
   try {
-    const item = parseItem(parseXml(xml, where ?? 'The QTI item'), meta, resources, warnings);
-    return { index, item, ...(warnings.length ? { warnings } : {}) };
+    const item = parseItem(parseXml(xml, where ?? 'The QTI item'), meta, resources, warnings, found);
+    return { index, item, ...(found.audio ? { audio: found.audio } : {}), ...(warnings.length ? { warnings } : {}) };
   } catch (err) {
     return { index, error: where ? `${where}: ${messageOf(err)}` : messageOf(err) };
   }
@@ -873,7 +918,7 @@ function imageResolver(files: Map<string, Uint8Array>, file: string): (src: stri
   };
 }
 
-function parsePackage(input: Buffer): ParseResult {
+function parsePackage(input: Buffer, mediaType?: ParseOptions['mediaType']): ParseResult {
   const files = safeUnzip(input, 'The QTI package');
   const manifestName = [...files.keys()].find((n) => n.toLowerCase() === 'imsmanifest.xml');
   if (!manifestName) throw new UnreadableFile('The QTI package has no imsmanifest.xml at its root');
@@ -926,6 +971,8 @@ function parsePackage(input: Buffer): ParseResult {
     }
     const found: Resources = {
       image: imageResolver(files, file),
+      file: (src) => files.get(resolvePath(file, src)),
+      ...(mediaType ? { mediaType } : {}),
       stimulus: (ref) => passages.get(resolvePath(file, ref.href), ref, href),
     };
     const entry = parseEntry(items.length, decodeText(Buffer.from(data)), readMetaTags(keywords), found, href);
@@ -936,8 +983,8 @@ function parsePackage(input: Buffer): ParseResult {
   return { items, ...(passages.list.length ? { stimuli: passages.list } : {}) };
 }
 
-export function parse(input: Buffer): ParseResult {
-  if (isZip(input)) return parsePackage(input);
+export function parse(input: Buffer, options: ParseOptions = {}): ParseResult {
+  if (isZip(input)) return parsePackage(input, options.mediaType);
   const text = decodeText(input);
   const root = parseXml(text, 'The QTI item');
   if (root.name === 'manifest') throw new UnreadableFile('An imsmanifest.xml alone has no items; send the whole content package as a zip');

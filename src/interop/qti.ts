@@ -130,6 +130,16 @@ function feedbackXml(item: ItemContent, full: string): { decls: string; rules: s
   };
 }
 
+/** The library's address of a file (GET /api/media/:id), which a package swaps for its copy under media/. */
+const AUDIO_URL = '/api/media/';
+
+/** An item's recording (`audio`, docs/item-types.md), when it has one. */
+function audioOf(item: unknown): { media: string; maxPlays?: number } | undefined {
+  const audio = (item as { audio?: { media?: unknown; maxPlays?: unknown } }).audio;
+  if (typeof audio?.media !== 'string' || !/^[0-9a-f]{64}$/.test(audio.media)) return undefined;
+  return { media: audio.media, ...(typeof audio.maxPlays === 'number' ? { maxPlays: audio.maxPlays } : {}) };
+}
+
 const stemDiv = (stem: string) => `    <div class="exam-stem">${xmlHtml(stem)}</div>\n`;
 const choice = (tag: string, c: Labelled & { fixed?: boolean }, extra = '') => `      <${tag} identifier="${qtiId(c.id)}"${c.fixed ? ' fixed="true"' : ''}${extra}>${xmlHtml(c.text)}</${tag}>\n`;
 const shuffleAttr = (item: ItemContent) => `shuffle="${item.shuffleOptions === false ? 'false' : 'true'}"`;
@@ -249,6 +259,12 @@ export function serializeItem(item: ExportItem | ItemContent, stimulusRef = ''):
     processing = hints.length
       ? `  <qti-response-processing>\n    <qti-response-condition><qti-response-if><qti-variable identifier="HINTREQUEST"/><qti-set-outcome-value identifier="FEEDBACK_HINT"><qti-multiple>${hints.map((_, i) => `<qti-base-value base-type="identifier">HINT_${i + 1}</qti-base-value>`).join('')}</qti-multiple></qti-set-outcome-value></qti-response-if><qti-response-else>\n${rules}    </qti-response-else></qti-response-condition>\n  </qti-response-processing>\n`
       : `  <qti-response-processing>\n${rules}  </qti-response-processing>\n`;
+  }
+  // The recording, before the stem: HTML5 audio, its play limit in data-max-plays (QTI has no standard one in item bodies).
+  const audio = audioOf(item);
+  if (audio) {
+    const plays = audio.maxPlays !== undefined ? ` data-max-plays="${audio.maxPlays}"` : '';
+    bodyXml = `    <audio src="${AUDIO_URL}${audio.media}" controls="controls"${plays}/>\n${bodyXml}`;
   }
   if (item.staffNotes) {
     bodyXml += `    <qti-rubric-block use="instructions" view="tutor"><qti-content-body>${xmlHtml(item.staffNotes)}</qti-content-body></qti-rubric-block>\n`;
@@ -393,7 +409,16 @@ export async function write(source: ItemSource, out: Writable): Promise<void> {
       const href = `items/${identifier}.xml`;
       const stimulus = item.stimulusId ? await passage(item.stimulusId) : null;
       const ref = stimulus ? `  <qti-assessment-stimulus-ref identifier="${stimulus.identifier}" href="../${stimulus.href}"/>\n` : '';
-      const { xml, files } = await media.embed(item, serializeItem(item, ref));
+      const audio = audioOf(item);
+      // The recording is named by its id, not by an address in the text: the package's copy is looked up by its address.
+      const embedded = await media.embed(audio ? [item, `${AUDIO_URL}${audio.media}`] : item, serializeItem(item, ref));
+      let { xml } = embedded;
+      const { files } = embedded;
+      if (audio && xml.includes(`${AUDIO_URL}${audio.media}`)) {
+        // A recording the caller may not read is not written, nor pointed at on the server; the export counts it.
+        xml = xml.replace(/ {4}<audio src="\/api\/media\/[0-9a-f]{64}"[^>]*\/>\n/, '');
+        source.audioDropped?.();
+      }
       await zip.add(href, xml);
       const flags: Record<string, string> = {};
       if (item.type === 'ordering' && item.scoring === 'partial') flags.scoring = 'partial';
@@ -418,4 +443,5 @@ export const qti: FormatModule = {
   extension: 'qti.zip',
   parse,
   write,
+  audio: true,
 };

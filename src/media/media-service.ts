@@ -215,6 +215,11 @@ export class MediaService implements ContentMedia {
     }
   }
 
+  /** The media type of `bytes`, read from their content; null for a file the library does not keep (imports ask it about the files they carry). */
+  typeOf(bytes: Uint8Array): MediaType | null {
+    return detectType(bytes);
+  }
+
   /** POST /api/media: an upload by an author, for the organisation `orgId` (or their only author organisation). */
   async upload(principal: Principal, bytes: Uint8Array, orgId?: string): Promise<StoredMedia> {
     const c = await this.deps.bankAccess.caller(principal);

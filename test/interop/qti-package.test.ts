@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { attr, findAll, parseXml, type XElement } from '../../src/interop/xml.js';
-import { safeUnzip } from '../../src/interop/zip.js';
+import type { ExportItem } from '../../src/interop/model.js';
+import { qti } from '../../src/interop/qti.js';
+import { safeUnzip, ZipWriter } from '../../src/interop/zip.js';
 import { build } from '../helper.js';
 import { interopWorld } from '../support/fixtures/index.js';
 
@@ -24,6 +27,10 @@ const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
 
 const topic = `qti-pkg-${Date.now().toString(36)}`;
+/** A recording of the library (test/fixtures/media/tone.m4a), which an item plays at most twice. */
+const TONE = readFileSync(new URL('../fixtures/media/tone.m4a', import.meta.url));
+const tone = await author({ method: 'POST', url: '/api/media', payload: TONE, headers: { 'content-type': 'audio/mp4' } });
+if (tone.statusCode !== 201) throw new Error(tone.body);
 const inStem = picture('stem');
 const inPassage = picture('passage');
 
@@ -105,6 +112,7 @@ const originals = [
     feedback: { incorrect: 'Xem lại đường bờ biển' },
     hints: ['Nhìn bản đồ', '<p>Tìm tỉnh có <b>cảng</b></p>'],
     provenance: { externalId: 'dia-9-bien' },
+    audio: { media: hashOf(TONE), maxPlays: 2 },
   },
 ];
 const stored: Record<string, unknown>[] = [];
@@ -141,6 +149,22 @@ t.test('the package embeds the pictures and the passage', async (t) => {
   t.match(manifest, /type="imsqti_stimulus_xmlv3p0"/);
   t.match(manifest, new RegExp(`<file href="media/${hashOf(inStem)}.png"/>`), 'the manifest lists the picture with its item');
   t.equal(manifest.match(/<dependency identifierref="/g)?.length, 2, 'each item depends on the passage');
+  t.same(Buffer.from(files.get(`media/${hashOf(TONE)}.m4a`)!), TONE, 'the recording is in the zip');
+  t.match(manifest, new RegExp(`<file href="media/${hashOf(TONE)}.m4a"/>`), 'and listed with its item');
+  const withAudio = items.map(text).find((x) => x.includes('max-choices="0"'))!;
+  t.match(withAudio, new RegExp(`<qti-item-body>\\s*<audio src="../media/${hashOf(TONE)}.m4a" controls="controls" data-max-plays="2"/>\\s*<div class="exam-stem">`), 'played before the stem, its limit in data-max-plays');
+  t.equal(exported.trailers['x-export-audio-dropped'], '0', 'QTI carries the recording');
+});
+
+t.test('formats that cannot carry a recording write the item and count the loss', async (t) => {
+  for (const format of ['moodle-xml', 'gift', 'csv', 'xlsx', 'docx']) {
+    const res = await author({ method: 'GET', url: `/api/items/export?format=${format}&topic=${topic}&type=multiple_choice` });
+    t.equal(res.statusCode, 200, format);
+    t.equal(res.trailers['x-export-items'], '1', `${format}: the item is written`);
+    t.equal(res.trailers['x-export-audio-dropped'], '1', `${format}: without its recording, and the trailer says so`);
+  }
+  const res = await author({ method: 'GET', url: `/api/items/export?format=moodle-xml&topic=${topic}&type=essay` });
+  t.equal(res.trailers['x-export-audio-dropped'], '0', 'an item without a recording loses nothing');
 });
 
 /** (element, attribute) pairs used by 1EdTech's QTI 3.0 examples in the corpus. */
@@ -174,6 +198,8 @@ const XHTML = ['p', 'br', 'b', 'i', 'u', 'sub', 'sup', 'ul', 'ol', 'li', 'table'
 t.test('every element and attribute of the export is one that 1EdTech\'s QTI 3.0 examples use', async (t) => {
   const known = vocabulary();
   for (const e of XHTML) known.add(e);
+  // HTML5 audio, which QTI 3.0 item bodies allow.
+  for (const a of ['audio', 'audio@src', 'audio@controls']) known.add(a);
   for (const a of ['table@class', 'td@colspan', 'td@rowspan', 'th@colspan', 'th@rowspan', 'img@width', 'img@height', 'img@alt', 'img@src', 'div@class']) known.add(a);
   t.ok(known.has('qti-choice-interaction@max-choices'), 'the examples were read');
   const unknown = new Set<string>();
@@ -228,11 +254,12 @@ t.test('the package re-imports equal: same pictures, passage, fixed position and
     t.same(pick(byType(again, type)), pick(byType(stored, type)), `${type} equal`);
     t.equal(byType(again, type).stimulusId, body.stimuli[0].id, `${type} refers to the re-imported passage`);
   }
-  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'hints', 'staffNotes', 'rubric'];
+  const more = ['type', 'stem', 'options', 'correct', 'scoring', 'text', 'blanks', 'feedback', 'hints', 'staffNotes', 'rubric', 'audio'];
   const pickMore = (x: Record<string, unknown>) => Object.fromEntries(more.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
   for (const type of ['essay', 'cloze', 'multiple_choice']) {
-    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, hints, staff notes and choice blanks equal`);
+    t.same(pickMore(byType(again, type)), pickMore(byType(stored, type)), `${type}: feedback, option feedback, hints, staff notes, choice blanks and recording equal`);
   }
+  t.same(byType(again, 'multiple_choice').audio, { media: hashOf(TONE), maxPlays: 2 }, 'the recording comes back: the same library file, the same limit');
   const prov = (x: Record<string, unknown>) => {
     const p = (x.provenance ?? {}) as { title?: string; externalId?: string };
     return { title: p.title, externalId: p.externalId };
@@ -243,9 +270,75 @@ t.test('the package re-imports equal: same pictures, passage, fixed position and
   t.match(byType(again, 'cloze').provenance, { source: { format: 'qti' } });
 });
 
+/** The exported package with one item document changed. */
+async function repacked(change: (name: string, xml: string) => string): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const zip = new ZipWriter(out);
+  for (const [name, data] of files) await zip.add(name, name.startsWith('items/') ? change(name, Buffer.from(data).toString('utf8')) : data);
+  await zip.finish();
+  out.end();
+  return Buffer.concat(chunks);
+}
+
+t.test('a recording the item cannot keep is named, the first good one is kept', async (t) => {
+  const png = `media/${hashOf(inStem)}.png`;
+  const pkg = await repacked((_, xml) =>
+    xml.includes('data-max-plays')
+      ? xml.replace('<qti-item-body>', `<qti-item-body><audio src="../media/missing.mp3"/><audio src="../${png}"/><audio src="../media/${hashOf(TONE)}.m4a" data-max-plays="99"/>`)
+      : xml.replace('<div class="exam-stem">', '<audio><source src="../media/none.ogg"/></audio><div class="exam-stem">'),
+  );
+  const res = await author({ method: 'POST', url: '/api/items/import?format=qti&dryRun=true', payload: pkg, headers: { 'content-type': 'application/zip' } });
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  const body = res.json();
+  t.same(body.failed, []);
+  const withAudio = body.items.find((x: { item: { audio?: unknown } }) => x.item.audio !== undefined);
+  t.same(withAudio.item.audio, { media: hashOf(TONE) }, 'the recording is kept; a play limit out of 1–10 is not');
+  t.same(body.warnings.find((w: { index: number }) => w.index === withAudio.index)?.messages, [
+    'Audio ../media/missing.mp3 is not stored: the package does not hold the file',
+    `Audio ../${png} is not stored: the file is not an MP3, Ogg or M4A recording`,
+    `Audio ../media/${hashOf(TONE)}.m4a is not stored: an item keeps one recording, and ../media/${hashOf(TONE)}.m4a is it`,
+  ]);
+  const others = body.warnings.filter((w: { index: number }) => w.index !== withAudio.index);
+  t.equal(others.length, 3, 'every other item names its missing recording');
+  for (const w of others) t.same(w.messages, ['Audio ../media/none.ogg is not stored: the package does not hold the file']);
+  t.equal(body.items.filter((x: { item: { audio?: unknown } }) => x.item.audio !== undefined).length, 1);
+});
+
+t.test('a recording the exporter may not read is neither written nor pointed at, and is counted', async (t) => {
+  let dropped = 0;
+  const item = stored.find((x) => x.audio !== undefined) as unknown as ExportItem;
+  async function* one() {
+    yield item;
+  }
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  // No media library: the exporter reads no file.
+  await qti.write!({ all: one, ofType: one, audioDropped: () => dropped++ }, out);
+  out.end();
+  const written = safeUnzip(Buffer.concat(chunks));
+  const xml = Buffer.from([...written].find(([n]) => n.startsWith('items/'))![1]).toString('utf8');
+  t.notMatch(xml, /<audio|\/api\/media\//);
+  t.same([...written.keys()].filter((n) => n.startsWith('media/')), []);
+  t.equal(dropped, 1);
+});
+
 t.test('an author of another school cannot export what they cannot see, pictures included', async (t) => {
   const other = await world.users.authorC({ method: 'GET', url: `/api/items/export?format=qti&topic=${topic}` });
   t.equal(other.statusCode, 200);
   const theirs = safeUnzip(other.rawPayload);
   t.same([...theirs.keys()].filter((n) => n.startsWith('media/') || n.startsWith('items/') || n.startsWith('stimuli/')), [], 'no item, passage or picture of school A');
+});
+
+t.test('another school importing the package stores the recording in the library for itself', async (t) => {
+  const other = world.users.authorC;
+  t.equal((await other({ method: 'GET', url: `/api/media/${hashOf(TONE)}` })).statusCode, 404, 'school C could not read the file before');
+  const res = await other({ method: 'POST', url: '/api/items/import?format=qti', payload: exported.rawPayload, headers: { 'content-type': 'application/zip' } });
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  t.equal(res.json().imported, 4);
+  const items = await Promise.all(res.json().ids.map(async (id: string) => (await other({ method: 'GET', url: `/api/items/${id}` })).json()));
+  t.same(items.find((x) => x.audio)?.audio, { media: hashOf(TONE), maxPlays: 2 });
+  t.equal((await other({ method: 'GET', url: `/api/media/${hashOf(TONE)}` })).statusCode, 200, 'the import put the file in the library for school C');
 });
