@@ -110,7 +110,9 @@ export const examPage: Page = (ctx) => {
   const prevButton = h('button', { type: 'button', class: 'button button--secondary' }, t('exam.prev'));
   const nextButton = h('button', { type: 'button', class: 'button button--secondary' }, t('exam.next'));
   const position = h('span', { class: 'position', 'aria-live': 'polite' });
-  const nextItemButton = h('button', { type: 'button', class: 'button next-item-button', hidden: true }, t('exam.nextItem'));
+  const nextItemButton = h('button', { type: 'button', class: 'button next-item-button' }, t('exam.nextItem'));
+  // Only an adaptive exam's nav holds "Câu tiếp theo" (onAdaptiveState adds it): a fixed form's nav ends with "Câu sau".
+  const questionNav = h('div', { class: 'question-nav' }, prevButton, position, nextButton);
   const adaptiveStatus = h('p', { class: 'adaptive-status', role: 'status', 'aria-live': 'polite' });
   const dialog = buildDialog();
   const bar = h(
@@ -135,7 +137,7 @@ export const examPage: Page = (ctx) => {
         h('span', { class: 'legend-item legend-item--flagged' }, t('exam.legendFlagged')),
       ),
     ),
-    h('div', { class: 'question-area' }, cards, adaptiveStatus, h('div', { class: 'question-nav' }, prevButton, position, nextButton, nextItemButton)),
+    h('div', { class: 'question-area' }, cards, adaptiveStatus, questionNav),
   );
   const page = h('div', { class: 'exam', hidden: true }, bar, banner, layout, dialog.element, announcer);
   const loading = h('p', { class: 'loading', role: 'status' }, t('exam.loading'));
@@ -370,7 +372,7 @@ export const examPage: Page = (ctx) => {
     layout.querySelector('.navigator')?.setAttribute('hidden', '');
     prevButton.hidden = true;
     nextButton.hidden = true;
-    nextItemButton.hidden = false;
+    if (!nextItemButton.isConnected) questionNav.append(nextItemButton);
     const current = summary.current === null ? undefined : state.items.find((i) => itemIdOf(i) === summary.current);
     // A resume: if this candidate's answer to the current item is still on its way, its next item follows.
     const pending = current ? lastPending(itemIdOf(current), 'answer') : undefined;
