@@ -21,8 +21,7 @@ import { ARTIFACTS_DIR, buildWebClient, launchBrowser, logInAsCandidate, logInTo
 import { TestSocket, type Msg } from '../support/live-client.js';
 import { seedApproved, STAFF_PASSWORD, staffWorld, type StaffUser, type StaffWorld } from '../support/fixtures/index.js';
 import { frontServer, listenApp } from '../support/front-server.js';
-import { createWorkerContext } from '../../workers/context.js';
-import { startWorkers } from '../../workers/runner.js';
+import { inProcessWorkers } from '../support/grading.js';
 
 t.setTimeout(900_000);
 
@@ -198,12 +197,7 @@ t.test('staff workflow end to end', async (t) => {
   app = built.app;
   const appUrl = await listenApp(app);
   url = await frontServer(t, appUrl, webRoot);
-  const workerContext = await createWorkerContext(built.config);
-  const workers = startWorkers(workerContext, (msg) => t.comment(msg));
-  t.teardown(async () => {
-    await workers.close();
-    await workerContext.close();
-  });
+  await inProcessWorkers(t, built.config);
   world = await staffWorld(app, url, 6);
   // Approved single-choice items so that four forms can differ: 12 for ham-so and 8 for tich-phan, level 1.
   await seedApproved(app, world, [

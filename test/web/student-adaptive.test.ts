@@ -6,13 +6,12 @@
  * result shows the 10-point score with θ and its standard error.
  */
 import t from 'tap';
-import { createWorkerContext } from '../../workers/context.js';
-import { startWorkers } from '../../workers/runner.js';
 import { build } from '../helper.js';
 import { publishedAdaptiveExam } from '../support/adaptive-exam.js';
 import { buildWebClient, launchBrowser, logInAsCandidate, logInToStaff, watchProblems } from '../support/browser.js';
 import { WORLD_PASSWORD } from '../support/fixtures/world.js';
 import { frontServer, listenApp } from '../support/front-server.js';
+import { inProcessWorkers } from '../support/grading.js';
 
 t.test('a candidate sits an adaptive exam to its end and sees the result', async (t) => {
   const webRoot = await buildWebClient(t);
@@ -21,12 +20,7 @@ t.test('a candidate sits an adaptive exam to its end and sees the result', async
   const fx = await publishedAdaptiveExam(built.app, { candidates: 1, items: 10, maxItems: 3, prefix: 'cat' });
   const appUrl = await listenApp(built.app);
   const url = await frontServer(t, appUrl, webRoot);
-  const workerContext = await createWorkerContext(built.config);
-  const workers = startWorkers(workerContext, (msg) => t.comment(msg));
-  t.teardown(async () => {
-    await workers.close();
-    await workerContext.close();
-  });
+  await inProcessWorkers(t, built.config);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   t.teardown(() => context.close());

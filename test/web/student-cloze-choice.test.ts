@@ -6,13 +6,12 @@
  * and scored per blank once handed in.
  */
 import t from 'tap';
-import { createWorkerContext } from '../../workers/context.js';
-import { startWorkers } from '../../workers/runner.js';
 import { build } from '../helper.js';
 import { buildWebClient, launchBrowser, logInAsCandidate, watchProblems } from '../support/browser.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { WORLD_PASSWORD } from '../support/fixtures/world.js';
 import { frontServer, listenApp } from '../support/front-server.js';
+import { inProcessWorkers } from '../support/grading.js';
 
 const CLOZE = {
   type: 'cloze',
@@ -34,12 +33,7 @@ t.test('a candidate answers dropdown blanks, finds them after a reload, and is s
   const fx = await publishedExam(built.app, { candidates: 1, prefix: 'czc', bodies: [CLOZE] });
   const appUrl = await listenApp(built.app);
   const url = await frontServer(t, appUrl, webRoot);
-  const workerContext = await createWorkerContext(built.config);
-  const workers = startWorkers(workerContext, (msg) => t.comment(msg));
-  t.teardown(async () => {
-    await workers.close();
-    await workerContext.close();
-  });
+  await inProcessWorkers(t, built.config);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   t.teardown(() => context.close());

@@ -7,11 +7,10 @@
  */
 import t from 'tap';
 import { DEMO_EXAM_TITLE, DEMO_PASSWORD, newDemoSitting, seedDemo } from '../../src/demo/seed.js';
-import { createWorkerContext } from '../../workers/context.js';
-import { startWorkers } from '../../workers/runner.js';
 import { ADMIN, build } from '../helper.js';
 import { buildWebClient, launchBrowser, logInAsCandidate, screenshot, watchProblems } from '../support/browser.js';
 import { frontServer, listenApp } from '../support/front-server.js';
+import { inProcessWorkers } from '../support/grading.js';
 
 t.test('a demo candidate sits the demo exam and sees the score once it is graded', async (t) => {
   const webRoot = await buildWebClient(t);
@@ -19,12 +18,7 @@ t.test('a demo candidate sits the demo exam and sees the score once it is graded
   const built = await build(t);
   const appUrl = await listenApp(built.app);
   const url = await frontServer(t, appUrl, webRoot);
-  const workerContext = await createWorkerContext(built.config);
-  const workers = startWorkers(workerContext, (msg) => t.comment(msg));
-  t.teardown(async () => {
-    await workers.close();
-    await workerContext.close();
-  });
+  await inProcessWorkers(t, built.config);
   await seedDemo(appUrl, ADMIN);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
