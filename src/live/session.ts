@@ -170,6 +170,8 @@ export class LiveSession {
       endsAt: this.endsAt.toISOString(),
       serverNow: new Date().toISOString(),
       ...(view.stimuli.length ? { stimuli: view.stimuli } : {}),
+      // Plays of the recordings of items given, as a fixed form's `state` carries them (the limit survives a reconnect).
+      ...(s.plays.size ? { plays: Object.fromEntries([...s.plays].filter(([id]) => a.presented(id))) } : {}),
       adaptive: view.summary,
     });
     this.armDeadline();
