@@ -129,9 +129,9 @@ for (const bench of benches) {
     const out = path.join(tmp, `${bench.name}-${backend}.json`);
     console.log(`== ${bench.name} on ${backend}`);
     const t0 = Date.now();
-    const res = spawnSync(process.execPath, ['--import', '@tapjs/typescript/import', bench.script, ...bench.args(out, backend)], {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', bench.script, ...bench.args(out, backend)], {
       cwd: projectRoot(),
-      env: { ...baseEnv, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+      env: { ...baseEnv, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const run: Json = { bench: bench.name, backend, seconds: Math.round((Date.now() - t0) / 100) / 10, exit: res.status, loadavgAfter: loadavg() };

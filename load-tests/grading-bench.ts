@@ -189,10 +189,10 @@ async function runWith(workers: number, base: Config, env: NodeJS.ProcessEnv, ex
   const sector = await mongoose.createConnection(sectorUri(config)).asPromise();
   await sector.dropDatabase();
 
-  const execArgv = ['--import=@tapjs/typescript/import'];
+  const execArgv = ['--import=tsx'];
   const procs: ChildProcess[] = [];
   for (let i = 0; i < workers; i++) {
-    const child = spawn(process.execPath, [...execArgv, 'workers/index.ts'], { env: { ...process.env, ...env, QUEUE_PREFIX: prefix, TS_NODE_TRANSPILE_ONLY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...execArgv, 'workers/index.ts'], { env: { ...process.env, ...env, QUEUE_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {

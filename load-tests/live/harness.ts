@@ -108,10 +108,10 @@ export interface Server extends Proc {
 export async function startProcess(entry: string, env: Record<string, string>, ready: (p: Proc) => Promise<boolean>, what: string, prefix: string[] = []): Promise<Proc> {
   // LOAD_SERVER_NODE_ARGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, '--import', '@tapjs/typescript/import', entry];
+  const args = [...extra, '--import', 'tsx', entry];
   const child = spawn(prefix[0] ?? process.execPath, prefix.length ? [...prefix.slice(1), process.execPath, ...args] : args, {
     cwd: projectRoot(),
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
