@@ -126,21 +126,7 @@ export class LiveSession {
   /** Sends `state` and arms the deadline fallback. */
   start(): void {
     if (this.adaptive) return this.startAdaptive();
-    const s = this.state;
-    const msg: ServerMessage = {
-      type: 'state',
-      attemptId: this.attemptId,
-      formCode: this.info.formCode,
-      items: [],
-      // Stored in authored ids; the candidate knows only the form's delivered ones.
-      answers: this.form.ids.answersToDelivered(s.answers),
-      flags: [...s.flags],
-      lastSeq: s.lastSeq,
-      endsAt: this.endsAt.toISOString(),
-      serverNow: new Date().toISOString(),
-      ...(this.form.stimuli.length ? { stimuli: this.form.stimuli } : {}),
-      ...(s.plays.size ? { plays: Object.fromEntries(s.plays) } : {}),
-    };
+    const msg = this.stateMessage([], this.form.stimuli, () => true);
     // The items of a form are the same for all its candidates: serialise them once.
     const text = JSON.stringify(msg);
     const at = text.indexOf(ITEMS_PLACEHOLDER) + ITEMS_PLACEHOLDER.length - 2;
@@ -157,27 +143,37 @@ export class LiveSession {
    */
   private startAdaptive(): void {
     const a = this.adaptive!;
-    const s = this.state;
     const view = a.view();
-    this.transport.send({
-      type: 'state',
-      attemptId: this.attemptId,
-      formCode: this.info.formCode,
-      items: view.items,
-      answers: this.form.ids.answersToDelivered(s.answers),
-      flags: [...s.flags].filter((id) => a.presented(id)),
-      lastSeq: s.lastSeq,
-      endsAt: this.endsAt.toISOString(),
-      serverNow: new Date().toISOString(),
-      ...(view.stimuli.length ? { stimuli: view.stimuli } : {}),
-      // Plays of the recordings of items given, as a fixed form's `state` carries them (the limit survives a reconnect).
-      ...(s.plays.size ? { plays: Object.fromEntries([...s.plays].filter(([id]) => a.presented(id))) } : {}),
-      adaptive: view.summary,
-    });
+    this.transport.send({ ...this.stateMessage(view.items, view.stimuli, (id) => a.presented(id)), adaptive: view.summary });
     this.armDeadline();
     this.publishLive(true);
     this.cache();
-    if (a.finished && !s.submitted) this.handInFinished();
+    if (a.finished && !this.state.submitted) this.handInFinished();
+  }
+
+  /**
+   * The one `state` message of both modes: the items and passages the
+   * candidate may see, and what was stored of theirs (answers, flags, plays),
+   * flags and plays kept to the items `shown` (an adaptive test's given ones).
+   */
+  private stateMessage(items: readonly unknown[], stimuli: readonly unknown[], shown: (authoredId: string) => boolean): Extract<ServerMessage, { type: 'state' }> {
+    const s = this.state;
+    const plays = [...s.plays].filter(([id]) => shown(id));
+    return {
+      type: 'state',
+      attemptId: this.attemptId,
+      formCode: this.info.formCode,
+      items,
+      // Stored in authored ids; the candidate knows only the form's delivered ones.
+      answers: this.form.ids.answersToDelivered(s.answers),
+      flags: [...s.flags].filter(shown),
+      lastSeq: s.lastSeq,
+      endsAt: this.endsAt.toISOString(),
+      serverNow: new Date().toISOString(),
+      ...(stimuli.length ? { stimuli } : {}),
+      // The recordings' plays: the limit survives a reconnect.
+      ...(plays.length ? { plays: Object.fromEntries(plays) } : {}),
+    };
   }
 
   /** The stopping rule ended the test: store the hand-in (no client seq, nothing to acknowledge). */
