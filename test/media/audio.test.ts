@@ -9,6 +9,7 @@ import t from 'tap';
 import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { projectRoot } from '../../src/infra/paths.js';
 import { as, build } from '../helper.js';
+import { pick, publishedAdaptiveExam } from '../support/adaptive-exam.js';
 import { publishedExam } from '../support/exam-fixture.js';
 import { approvedBodies, examWorld, itemBody, ok } from '../support/fixtures/index.js';
 import { listen, TestSocket, type Msg } from '../support/live-client.js';
@@ -21,6 +22,9 @@ const recording = (label: string) => Buffer.concat([TONE, Buffer.from(label)]);
 const { app } = await build(t);
 const world = await examWorld(app, 4, 'au');
 const db = app.mongo.db!;
+let served: Promise<string> | undefined;
+/** The app listens once, for every test's sockets. */
+const address = () => (served ??= listen(app));
 
 async function upload(bytes: Buffer, type: string): Promise<{ id: string; url: string; kind: string; type: string }> {
   return ok(await world.author({ method: 'POST', url: '/api/media', payload: bytes, headers: { 'content-type': type } }), 201, 'upload');
@@ -136,7 +140,7 @@ t.test('plays are counted by the server and refused past the limit', async (t) =
       base('<p>Không có ghi âm.</p>'),
     ],
   });
-  const url = await listen(app);
+  const url = await address();
   const sockets: TestSocket[] = [];
   t.teardown(() => sockets.forEach((s) => s.terminate()));
   const join = async () => {
@@ -189,4 +193,39 @@ t.test('plays are counted by the server and refused past the limit', async (t) =
   t.ok(attempt, 'the attempt exists');
   const log = await db.collection<{ attemptId: string; frames: { type: string; itemId?: string }[] }>('attempt_log').find({ attemptId: attemptIdFor(fx.examId, fx.candidateIds[0]!) }).toArray();
   t.equal(log.flatMap((e) => e.frames).filter((f) => f.type === 'play').length, 6, 'every play accepted is in the attempt log, none refused is');
+});
+
+t.test('an adaptive exam: the item given carries its recording, its plays are counted, and a reconnect keeps them', async (t) => {
+  const fx = await publishedAdaptiveExam(app, { prefix: 'aa', items: 6, maxItems: 3, audio: { bytes: recording('adaptive'), type: 'audio/mp4', maxPlays: 1 } });
+  const url = await address();
+  const sockets: TestSocket[] = [];
+  t.teardown(() => sockets.forEach((s) => s.terminate()));
+  type Delivered = { itemId: string; audio?: { url: string; maxPlays?: number } };
+  const join = async () => {
+    const j = await TestSocket.join(url, fx.tokens[0]!, fx.examId);
+    sockets.push(j.socket);
+    return j as { socket: TestSocket; first: Msg & { items: Delivered[]; plays?: Record<string, number>; lastSeq: number } };
+  };
+  const { socket, first } = await join();
+  const one = first.items[0]!;
+  t.match(one.audio, { url: /^\/api\/media\/[0-9a-f]{64}$/, maxPlays: 1 }, 'the current item names its recording');
+  t.equal((await as(app, fx.tokens[0]!)({ method: 'GET', url: one.audio!.url })).statusCode, 200, 'which the candidate may fetch while sitting');
+  socket.send({ type: 'play', seq: 1, itemId: one.itemId });
+  t.same(await socket.reply(1), { type: 'ack', seq: 1 });
+  socket.send({ type: 'play', seq: 2, itemId: one.itemId });
+  t.match(await socket.reply(2), { type: 'nack', error: { code: 'play_limit' } }, 'the limit holds on an adaptive item');
+  socket.send({ type: 'answer', seq: 3, itemId: one.itemId, response: pick(one, true) });
+  t.same(await socket.reply(3), { type: 'ack', seq: 3 });
+  const two = (await socket.next((m) => m.type === 'item')).item as Delivered;
+  t.match(two.audio, { maxPlays: 1 }, 'the next item comes with its recording');
+  socket.close();
+  await socket.closed;
+
+  const again = await join();
+  t.same(again.first.items.map((i) => i.itemId), [one.itemId, two.itemId]);
+  t.same(again.first.plays, { [one.itemId]: 1 }, 'the state after a reconnect carries the plays of the items given');
+  again.socket.send({ type: 'play', seq: 4, itemId: one.itemId });
+  t.match(await again.socket.reply(4), { type: 'nack', error: { code: 'play_limit' } }, 'still refused after the reconnect');
+  again.socket.send({ type: 'play', seq: 5, itemId: two.itemId });
+  t.same(await again.socket.reply(5), { type: 'ack', seq: 5 }, 'the current item plays once');
 });

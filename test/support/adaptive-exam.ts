@@ -28,6 +28,8 @@ export interface AdaptiveExamOptions {
   showResults?: string;
   /** closesAt relative to now, in ms. @defaultValue 2 hours */
   closesInMs?: number;
+  /** A recording every item carries (uploaded to the author's library), with its play limit. */
+  audio?: { bytes: Buffer; type: string; maxPlays?: number };
 }
 
 export interface AdaptiveExam {
@@ -66,6 +68,10 @@ export async function calibratedBank(app: FastifyInstance, options: AdaptiveExam
   const topic = `cat-${Date.now().toString(36)}`;
   const count = options.items ?? 12;
   const pretestCount = options.pretestPositions?.length ?? 0;
+  const audio = options.audio && {
+    media: (await ok(await world.author({ method: 'POST', url: '/api/media', payload: options.audio.bytes, headers: { 'content-type': options.audio.type } }), 201, 'recording')).id as string,
+    ...(options.audio.maxPlays ? { maxPlays: options.audio.maxPlays } : {}),
+  };
   const bodies = Array.from({ length: count + pretestCount }, (_, i) => ({
     type: 'single_choice',
     subject: 'math',
@@ -75,6 +81,7 @@ export async function calibratedBank(app: FastifyInstance, options: AdaptiveExam
     stem: `<p>Câu thích ứng số ${i + 1}: ${topic}</p>`,
     options: ['A', 'B', 'C', 'D'].map((id) => ({ id, text: `Phương án ${i + 1}-${id}` })),
     correct: ['A'],
+    ...(audio ? { audio } : {}),
   }));
   const ids = await approvedBodies(world, bodies);
   const itemIds = ids.slice(0, count);
