@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { projectRoot } from '../../src/infra/paths.js';
 
 const run = promisify(execFile);
@@ -50,6 +50,24 @@ export async function launchBrowser(t: TestLike, extraArgs: string[] = []): Prom
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
   t.teardown(() => browser.close());
+  // Functions a test hands to page.evaluate are sent as their source, and the
+  // tests' loader (tsx, esbuild with keepNames) wraps named inner functions in
+  // a `__name(fn, "name")` call the page does not have. Every page gets that
+  // helper (an identity) before any of its scripts, so no test depends on how
+  // it writes a callback. The app's own scripts are built by tsc and never
+  // call it. A string, so the loader cannot rewrite it.
+  const withNameHelper = async (context: BrowserContext) => {
+    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
+    return context;
+  };
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => withNameHelper(await newContext(options));
+  browser.newPage = async (options) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.once('close', () => void context.close().catch(() => {}));
+    return page;
+  };
   return browser;
 }
 
