@@ -8,8 +8,8 @@
  * of items a candidate was never given. Their Rasch difficulties are written
  * onto the items' statistics as item analysis' write-back does.
  */
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { approvedBodies, examWorld, type ExamWorld } from './fixtures/index.js';
+import type { FastifyInstance } from 'fastify';
+import { approvedBodies, examWorld, ok, type ExamWorld } from './fixtures/index.js';
 
 export interface AdaptiveExamOptions {
   /** Calibrated items in the bank's one cell. @defaultValue 12 */
@@ -45,11 +45,6 @@ export interface AdaptiveExam {
   tokens: string[];
   managerToken: string;
   closesAt: Date;
-}
-
-async function ok(res: LightMyRequestResponse, status: number, what: string) {
-  if (res.statusCode !== status) throw new Error(`${what}: ${res.statusCode} ${res.body}`);
-  return res.json();
 }
 
 /** A calibrated bank for an adaptive exam: the items of one blueprint cell with their difficulties, and that blueprint. */
