@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -35,12 +36,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bad --log-level: %s\n", err)
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(newLazyHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 
 	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: *sqliteURL,
+		SQLiteURL: withMemoryTempStore(*sqliteURL),
 		Logger:    logger,
 	}
 	if *postgresURL != "" {
@@ -53,6 +54,24 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %s\n", err)
 		os.Exit(1)
+	}
+
+	// FERRETDB_CPU_PROFILE=<file>: a Go CPU profile of the whole run, written
+	// when the process stops (a profiling aid for the load tests).
+	if file := os.Getenv("FERRETDB_CPU_PROFILE"); file != "" {
+		out, err := os.Create(file)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "FERRETDB_CPU_PROFILE: %s\n", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			fmt.Fprintf(os.Stderr, "FERRETDB_CPU_PROFILE: %s\n", err)
+			os.Exit(2)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			out.Close()
+		}()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -72,6 +91,7 @@ func main() {
 	fmt.Fprintf(os.Stderr, "ferretdb listening on %s\n", f.MongoDBURI())
 	if err := f.Run(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %s\n", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
