@@ -1,12 +1,15 @@
 /**
  * What a group-commit write of the attempt log costs the database, per entry:
- * the same 13,000 log entries (the shape src/attempts/log-model.ts stores)
+ * the same 26,000 log entries (the shape src/attempts/log-model.ts stores)
  * inserted in writes of different sizes, and packed several to a document
  * (the "one document per window" layout), into a private FerretDB. CPU time
  * of FerretDB and of this process (the driver) per entry, not wall time, so
  * the figures hold on a shared machine.
  *
  *   npm run bench:commit            → load-tests/results/commit-bench.json
+ *
+ * FERRETDB_BIN=<runner binary> measures another build of the runner (an A/B
+ * of a runner change), COMMIT_BENCH_LABEL=<x> writes commit-bench-<x>.json.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +18,7 @@ import mongoose from 'mongoose';
 import { projectRoot } from '../src/infra/paths.js';
 import { privateFerret } from '../src/infra/services.js';
 
-const ENTRIES = 13_000;
+const ENTRIES = 26_000;
 const cpuMs = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
@@ -31,7 +34,7 @@ const entry = (attempt: number, n: number) => ({
   frames: [{ type: 'answer', seq: n, itemId: 'item-abcdef-12', response: n % 3 ? 'opt-3' : { s1: true, s2: false, s3: true }, at: new Date() }],
 });
 
-const ferret = await privateFerret();
+const ferret = await privateFerret({ bin: process.env.FERRETDB_BIN });
 const client = new mongoose.mongo.MongoClient(ferret.uri);
 await client.connect();
 const db = client.db('commit_bench');
@@ -40,6 +43,7 @@ const shapes = [
   { writeOf: 13, entriesPerDoc: 1 },
   { writeOf: 50, entriesPerDoc: 1 },
   { writeOf: 200, entriesPerDoc: 1 },
+  { writeOf: 1000, entriesPerDoc: 1 },
   { writeOf: 1, entriesPerDoc: 13 },
   { writeOf: 1, entriesPerDoc: 50 },
 ];
@@ -72,6 +76,6 @@ for (const { writeOf, entriesPerDoc } of shapes) {
 }
 await client.close();
 await ferret.stop();
-const out = path.join(projectRoot(), 'load-tests', 'results', 'commit-bench.json');
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), entries: ENTRIES, machine: { cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) }, database: 'private FerretDB 1.24 (SQLite)', rows }, null, 2)}\n`);
+const out = path.join(projectRoot(), 'load-tests', 'results', `commit-bench${process.env.COMMIT_BENCH_LABEL ? `-${process.env.COMMIT_BENCH_LABEL}` : ''}.json`);
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), entries: ENTRIES, machine: { cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) }, database: 'private FerretDB 1.24 (SQLite)', runner: path.basename(process.env.FERRETDB_BIN ?? 'this checkout'), rows }, null, 2)}\n`);
 console.log(`written: ${out}`);

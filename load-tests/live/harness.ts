@@ -1,7 +1,7 @@
 /**
  * The live-exam load generator shared by every scenario of `npm run load`
  * (load-tests/load.ts): its own FerretDB, API servers and worker processes
- * started from source, an exam world set up through the HTTP API, candidate
+ * run as production runs them (compiled, see builtEntry), an exam world set up through the HTTP API, candidate
  * sockets speaking the live exam protocol, HDR histograms for latencies, server
  * metrics, the loss audit and the JSON + Markdown reports.
  *
@@ -17,7 +17,7 @@
  * Linux). Candidates are spread over several loopback source addresses
  * (127.0.0.1 … 127.0.0.N, `--sources`), which Linux routes without setup.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -100,15 +100,34 @@ export interface Server extends Proc {
   wsUrl: string;
 }
 
+let built = false;
+
 /**
- * A process started from source with the TS loader tests use; resolves once
+ * The compiled form of a server-side entry (`src/server.ts` →
+ * `dist/src/server.js`), brought up to date first (`tsc -b`, incremental: a
+ * second or two when nothing changed). The processes under load run as
+ * production runs them, not through the test loader: transpiled on the fly,
+ * the API used about an eighth more CPU per answer (4,000 answers/s, 7 Dec
+ * 2026: 53.5 % of a core from source, 47 % compiled).
+ */
+export function builtEntry(entry: string): string {
+  if (!built) {
+    const r = spawnSync(path.join(projectRoot(), 'node_modules', '.bin', 'tsc'), ['-b', '.'], { cwd: projectRoot(), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tsc -b failed:\n${r.stdout}${r.stderr}`);
+    built = true;
+  }
+  return path.join('dist', entry.replace(/\.ts$/, '.js'));
+}
+
+/**
+ * A server-side process (its compiled entry, see builtEntry); resolves once
  * `ready()` holds. `prefix` runs it through another command that ends by
  * exec'ing it (e.g. `ip netns exec <ns>`), so the child's pid is node's own.
  */
 export async function startProcess(entry: string, env: Record<string, string>, ready: (p: Proc) => Promise<boolean>, what: string, prefix: string[] = []): Promise<Proc> {
   // LOAD_SERVER_NODE_ARGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, '--import', 'tsx', entry];
+  const args = [...extra, builtEntry(entry)];
   const child = spawn(prefix[0] ?? process.execPath, prefix.length ? [...prefix.slice(1), process.execPath, ...args] : args, {
     cwd: projectRoot(),
     env: { ...process.env, ...env },
