@@ -1,9 +1,10 @@
 /**
  * The live-exam load generator shared by every scenario of `npm run load`
  * (load-tests/load.ts): its own FerretDB, API servers and worker processes
- * run as production runs them (compiled, see builtEntry), an exam world set up through the HTTP API, candidate
- * sockets speaking the live exam protocol, HDR histograms for latencies, server
- * metrics, the loss audit and the JSON + Markdown reports.
+ * run as production runs them (compiled, see builtEntry), an exam world set
+ * up through the HTTP API, candidate sockets speaking the live exam protocol,
+ * HDR histograms for latencies, server metrics, the loss audit and the JSON +
+ * Markdown reports.
  *
  * Processes: the database is a FerretDB 1.24 of this run only (the embedded
  * default's binary on a free port and a temporary folder; `LOAD_MONGODB_URI`
