@@ -56,7 +56,8 @@ export function redisAnswers(port: number, host = '127.0.0.1', timeoutMs = 500):
   });
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Resolves once `check()` holds, polling every 100 ms; throws (naming `what`) after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -14,11 +14,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { ensureFerretBinary, freePort, portOpen } from '../../src/infra/services.js';
+import { ensureFerretBinary, freePort, portOpen, waitFor } from '../../src/infra/services.js';
 import { dataDir } from '../../src/infra/paths.js';
 import { TEST_DATA_DIR } from '../helper.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Runner {
   uri: string;
@@ -37,11 +35,10 @@ async function startRunner(t: Test, args: string[], env: NodeJS.ProcessEnv = {})
   let out = '';
   child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const until = Date.now() + 30_000;
-  while (!(await portOpen(port))) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`the runner did not start:\n${out}`);
-    await sleep(50);
-  }
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`the runner exited while starting:\n${out}`);
+    return portOpen(port);
+  }, 30_000, 'the runner');
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     return exited;
