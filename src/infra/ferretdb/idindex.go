@@ -4,11 +4,16 @@ package main
 // expression `_ferretdb_sjson->'$._id'`, but the unique `_id_` index it
 // creates is on `_ferretdb_sjson->"_id"`. SQLite only uses an index on an
 // expression for that very expression, so every `{_id: …}` find, update and
-// delete walks the whole table (updates and deletes always to the end). This
-// file adds, beside FerretDB's own index, one on the expression the queries
-// use, to every collection table, as soon as it appears. FerretDB neither
-// knows nor needs to know about it: SQLite keeps it up to date, and dropping
-// the collection drops it with the table.
+// delete would walk the whole table (updates and deletes always to the end).
+// This file redefines that index, as soon as FerretDB has created it, on the
+// expression the queries use: same name, still unique, one transaction.
+// FerretDB refers to its indexes by name only, so it neither knows nor needs
+// to know; dropping the collection drops the index with the table.
+//
+// Earlier builds added a second index on the lookup expression beside
+// FerretDB's; every insert then kept two indexes on `_id` up to date, which
+// cost 10-18 % of FerretDB's CPU per attempt-log entry (BENCHMARKS.md). Data
+// folders they wrote lose the second index the first time this runner sees them.
 
 import (
 	"context"
@@ -24,9 +29,17 @@ import (
 	"modernc.org/sqlite"
 )
 
-// idIndexSuffix names the added index: "<table>" + idIndexSuffix. FerretDB
-// names its own indexes "<table>_<index name>".
-const idIndexSuffix = "_engine_id_lookup"
+// ferretIDIndexSuffix names FerretDB's own unique `_id_` index: FerretDB
+// names its indexes "<table>_<index name>".
+const ferretIDIndexSuffix = "__id_"
+
+// idLookupExpr is the expression FerretDB's queries look `_id` up by.
+const idLookupExpr = "_ferretdb_sjson->'$._id'"
+
+// legacyIDIndexSuffix names the second, non-unique index on idLookupExpr that
+// earlier builds of this runner added beside FerretDB's; redefineIDIndex drops
+// it from data directories they wrote.
+const legacyIDIndexSuffix = "_engine_id_lookup"
 
 // dataDirOf returns the directory of a FerretDB SQLite URL such as "file:data/".
 func dataDirOf(sqliteURL string) (string, error) {
@@ -77,7 +90,7 @@ func watchIDIndexes(ctx context.Context, dir string, interval time.Duration, l *
 				continue
 			}
 			if n > 0 {
-				l.Debug("id indexes added", slog.String("file", f), slog.Int("count", n))
+				l.Debug("id indexes redefined", slog.String("file", f), slog.Int("count", n))
 			}
 			// The signature after our own change, so the index creation itself does not trigger a re-check.
 			seen[f] = fileSignature(f)
@@ -95,8 +108,9 @@ func watchIDIndexes(ctx context.Context, dir string, interval time.Duration, l *
 	}
 }
 
-// ensureIDIndexes adds the lookup index to every collection table of one
-// database file that lacks it and returns how many it added.
+// ensureIDIndexes redefines the `_id_` index of every collection table of one
+// database file that still has FerretDB's definition (or a legacy second
+// index) and returns how many it redefined; an error when one could not be.
 func ensureIDIndexes(ctx context.Context, file string) (int, error) {
 	// mode=rw: never create a file FerretDB has just removed.
 	db, err := sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(10000)")
@@ -123,7 +137,9 @@ func ensureIDIndexes(ctx context.Context, file string) (int, error) {
 		return 0, err
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT c.table_name FROM _ferretdb_collections c
-		WHERE NOT EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || ?)`, idIndexSuffix)
+		WHERE EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || ? AND m.sql NOT LIKE ?)
+		   OR EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || ?)`,
+		ferretIDIndexSuffix, "%"+idLookupExpr+"%", legacyIDIndexSuffix)
 	if err != nil {
 		return 0, err
 	}
@@ -140,17 +156,51 @@ func ensureIDIndexes(ctx context.Context, file string) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	added := 0
+	changed := 0
+	var failed error
 	for _, t := range tables {
 		if strings.ContainsAny(t, "\"\x00") {
 			continue
 		}
-		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS "%s" ON "%s" (_ferretdb_sjson->'$._id')`, t+idIndexSuffix, t)
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			// The table may have been dropped since the query above.
+		if err := redefineIDIndex(ctx, conn, t); err != nil {
+			// The table may be being created or dropped right now: the caller
+			// tries again at its next tick, as for any error.
+			failed = err
 			continue
 		}
-		added++
+		changed++
 	}
-	return added, nil
+	return changed, failed
+}
+
+// redefineIDIndex gives table's `_id_` index the expression FerretDB's
+// queries use, keeping its name and its uniqueness, and drops the legacy
+// second index, in one transaction: no moment without a unique index on
+// `_id`, and a failure leaves the table as it was. It does nothing while
+// FerretDB has not created its index yet (it creates the table first), so
+// FerretDB never finds the name taken.
+func redefineIDIndex(ctx context.Context, conn *sql.Conn, table string) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
+	name := table + ferretIDIndexSuffix
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: FerretDB's index is not there yet", table)
+	}
+	for _, q := range []string{
+		fmt.Sprintf(`DROP INDEX "%s"`, name),
+		fmt.Sprintf(`CREATE UNIQUE INDEX "%s" ON "%s" (%s)`, name, table, idLookupExpr),
+		fmt.Sprintf(`DROP INDEX IF EXISTS "%s"`, table+legacyIDIndexSuffix),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -19,6 +19,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// pgIDIndexSuffix names the added index: "<table>" + pgIDIndexSuffix.
+const pgIDIndexSuffix = "_engine_id_lookup"
+
 // missingPgIDIndexes lists collection tables (every table of FerretDB's with
 // a `_jsonb` column but its metadata tables) that lack the added index.
 const missingPgIDIndexes = `
@@ -69,7 +72,7 @@ func watchPgIDIndexes(ctx context.Context, pgURL string, interval time.Duration,
 }
 
 func addPgIDIndexes(ctx context.Context, conn *pgx.Conn, l *slog.Logger) error {
-	rows, err := conn.Query(ctx, missingPgIDIndexes, idIndexSuffix)
+	rows, err := conn.Query(ctx, missingPgIDIndexes, pgIDIndexSuffix)
 	if err != nil {
 		return err
 	}
@@ -89,10 +92,10 @@ func addPgIDIndexes(ctx context.Context, conn *pgx.Conn, l *slog.Logger) error {
 	}
 	for _, t := range tables {
 		index := t.name
-		if len(index)+len(idIndexSuffix) > 63 {
-			index = index[:63-len(idIndexSuffix)]
+		if len(index)+len(pgIDIndexSuffix) > 63 {
+			index = index[:63-len(pgIDIndexSuffix)]
 		}
-		index += idIndexSuffix
+		index += pgIDIndexSuffix
 		sql := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s.%s USING gin ((_jsonb -> '_id') jsonb_path_ops)`,
 			pgx.Identifier{index}.Sanitize(), pgx.Identifier{t.schema}.Sanitize(), pgx.Identifier{t.name}.Sanitize())
 		// A table dropped meanwhile is no error worth more than a debug line.
