@@ -12,7 +12,7 @@
  *   failover      --candidates [2000] --interval [5000] --ramp [20] --before [20] s --after [20] s --resume-within [10000] ms
  *                 (SIGKILL of one of two API processes; also run by `npm run faults`)
  *   ladder        --candidates [4000] --rates [1000,2000,4000,6000,8000] answers/s --duration [30] s per step
- *                 --ramp [30] s --p95-limit [2000] ms (the answer path's ceiling, one row per rate)
+ *                 --ramp [30] s --p95-limit [2000] ms --generator-nice [0] (the answer path's ceiling, one row per rate)
  *   adaptive      --candidates [2000] --items [40] test length (rounded to a multiple of 3) --bank [2000] pool items
  *                 --interval [5000] ms mean think time --window [20000] ms of joins (an adaptive exam, next-item latency)
  * Every scenario: --items [40] (form length), --sources [n] (loopback source addresses,
@@ -53,6 +53,7 @@ const { values: a, positionals } = parseArgs({
     'resume-within': { type: 'string', default: '10000' },
     rates: { type: 'string', default: '1000,2000,4000,6000,8000' },
     'p95-limit': { type: 'string', default: '2000' },
+    'generator-nice': { type: 'string', default: '0' },
     items: { type: 'string', default: '40' },
     sources: { type: 'string' },
     label: { type: 'string', default: '' },
@@ -92,7 +93,7 @@ const scenarios: Record<string, () => Scenario> = {
     return { parameters: { ...common, ...o }, run: (r) => adaptive(r, o), markdown: adaptiveMarkdown };
   },
   ladder: () => {
-    const o = { candidates, rates: a.rates.split(',').map(Number), stepS: num(a.duration, 30), rampS: num(a.ramp, 30), p95LimitMs: Number(a['p95-limit']) };
+    const o = { candidates, rates: a.rates.split(',').map(Number), stepS: num(a.duration, 30), rampS: num(a.ramp, 30), p95LimitMs: Number(a['p95-limit']), generatorNice: Number(a['generator-nice']) };
     return { parameters: { ...common, ...o }, run: (r) => ladder(r, o), markdown: ladderMarkdown };
   },
 };

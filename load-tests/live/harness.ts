@@ -21,7 +21,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -186,18 +186,45 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * CPU time of a process and its children in ms: its own and its reaped
+ * children's (user + system), plus each live child's, for a server that forks
+ * a process per connection (PostgreSQL). A child that exits between two
+ * readings moves into its parent's reaped time, so nothing is lost or counted twice.
+ */
+export function treeCpuMs(pid: number): number {
+  const times = (stat: string) => {
+    const f = stat.split(') ')[1]!.split(' ');
+    return { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10 };
+  };
+  let total = times(readFileSync(`/proc/${pid}/stat`, 'utf8')).ms;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    try {
+      const child = times(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (child.ppid === pid) total += child.ms;
+    } catch {
+      // gone meanwhile: its time is in the parent's now
+    }
+  }
+  return total;
+}
+
 /** CPU time of this process (the load generator) in ms (user + system). */
 export function ownCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
 
+/** The key `postgres` is PostgreSQL's postmaster with every process it forked; any other, one process. */
+const processCpuMs = (key: string, pid: number) => (key === 'postgres' ? treeCpuMs(pid) : cpuMs(pid));
+
 /**
  * CPU use of processes over a stretch of time, in % of one core. The key
- * `generator` (when given with a null pid) is this process.
+ * `generator` (when given with a null pid) is this process; `postgres`, see processCpuMs.
  */
 export function cpuMeter(pids: Record<string, number | null>) {
-  const read = (k: string, pid: number | null) => (pid ? cpuMs(pid) : k === 'generator' ? ownCpuMs() : 0);
+  const read = (k: string, pid: number | null) => (pid ? processCpuMs(k, pid) : k === 'generator' ? ownCpuMs() : 0);
   const t0 = performance.now();
   const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, read(k, pid)]));
   return () => {
@@ -212,7 +239,7 @@ export function cpuMeter(pids: Record<string, number | null>) {
  * figure that (unlike latency) changes little when other jobs share the cores.
  */
 export function cpuTimeMeter(pids: Record<string, number | null>) {
-  const read = (k: string, pid: number | null) => (pid ? cpuMs(pid) : k === 'generator' ? ownCpuMs() : NaN);
+  const read = (k: string, pid: number | null) => (pid ? processCpuMs(k, pid) : k === 'generator' ? ownCpuMs() : NaN);
   const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, read(k, pid)]));
   return (): Record<string, number | null> => Object.fromEntries(Object.entries(pids).map(([k, pid]) => {
     const d = read(k, pid) - start[k]!;
@@ -242,6 +269,38 @@ export async function localRedisPid(url: string): Promise<number | null> {
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * The postmaster pid of the PostgreSQL server under FerretDB's PostgreSQL
+ * backend (FERRETDB_POSTGRESQL_URL) when it runs on this machine, else null.
+ * Read from its data directory's postmaster.pid, which needs a superuser URL
+ * (as this machine's trust login is). Other users of the same server count into its CPU.
+ */
+export function localPostgresPid(url = postgresBackend()): number | null {
+  if (!url) return null;
+  try {
+    // The server's maintenance database: the URL's own is made per run by privateFerret.
+    const admin = new URL(url);
+    admin.pathname = '/postgres';
+    const dir = execFileSync('psql', [admin.toString(), '-tAc', 'SHOW data_directory'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const pid = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The processes whose CPU a scenario measures: the API server, the database
+ * (FerretDB; and PostgreSQL under its PostgreSQL backend), this generator and Redis.
+ */
+export async function measuredProcesses(run: Run, server: { pid: number }): Promise<Record<string, number | null>> {
+  const pids: Record<string, number | null> = { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) };
+  const postgres = run.ferret ? localPostgresPid() : null;
+  if (postgres) pids.postgres = postgres;
+  return pids;
 }
 
 // ------------------------------------------------------------------ the run's world

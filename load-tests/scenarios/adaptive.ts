@@ -15,7 +15,7 @@
 import { WebSocket } from 'ws';
 import { attemptIdFor } from '../../src/attempts/attempt-model.js';
 import { approveBodies, httpApi, sendAs } from '../../test/support/fixtures/index.js';
-import { cpuMeter, expo, generatorRandom, Latencies, loadavg, localRedisPid, pct, rssKiB, setupWorld, sleep, spread, waitFor, type Json, type Run } from '../live/harness.js';
+import { cpuMeter, expo, generatorRandom, Latencies, loadavg, measuredProcesses, pct, rssKiB, setupWorld, sleep, spread, waitFor, type Json, type Run } from '../live/harness.js';
 
 export interface AdaptiveLoadOptions {
   candidates: number;
@@ -91,7 +91,7 @@ export async function adaptive(run: Run, o: AdaptiveLoadOptions): Promise<void> 
   const acked = new Map<string, Set<string>>();
   let itemsGiven = 0;
   let finished = 0;
-  const pids = { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) };
+  const pids = await measuredProcesses(run, server);
   const cpu = cpuMeter(pids);
   const loadBefore = loadavg();
   const t0 = performance.now();

@@ -4,7 +4,7 @@
  * receive `state` within `--within` ms. Then each sends one answer, so the run
  * ends with a loss audit like every other.
  */
-import { cpuMeter, cpuTimeMeter, drain, loadavg, localRedisPid, perUnit, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Json, type Run } from '../live/harness.js';
+import { cpuMeter, cpuTimeMeter, drain, loadavg, measuredProcesses, perUnit, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Json, type Run } from '../live/harness.js';
 
 export interface JoinStormOptions {
   candidates: number;
@@ -19,7 +19,7 @@ export async function joinStorm(run: Run, o: JoinStormOptions): Promise<void> {
   const rssBefore = rssKiB(server.pid);
   console.log(`join storm: ${o.candidates} candidates within ${o.windowMs} ms …`);
   const m0 = await metricsText(server.base);
-  const pids = { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) };
+  const pids = await measuredProcesses(run, server);
   const cpu = cpuMeter(pids);
   const cpuTime = cpuTimeMeter(pids);
   const loadBefore = loadavg();

@@ -8,11 +8,15 @@
  * run. A step whose p95 exceeds `--p95-limit` ends the climb after it (the
  * steps above it would only queue).
  *
+ * `--generator-nice N` lowers the generator's priority for the steps (see
+ * LadderOptions.generatorNice).
+ *
  * Candidates answer at most 20 frames/s each (the server's flood limit), so
  * the default of 4,000 candidates reaches 8,000 answers/s at one frame every
  * 500 ms per socket.
  */
-import { cpuMeter, cpuTimeMeter, drain, examWorld, joinAll, localRedisPid, lossAudit, metricsText, pct, perUnit, round1, serverDelta, sleep, loadavg, type Json, type Run } from '../live/harness.js';
+import os from 'node:os';
+import { cpuMeter, cpuTimeMeter, drain, examWorld, joinAll, measuredProcesses, lossAudit, metricsText, pct, perUnit, round1, serverDelta, sleep, loadavg, type Json, type Run } from '../live/harness.js';
 
 export interface LadderOptions {
   candidates: number;
@@ -23,6 +27,13 @@ export interface LadderOptions {
   rampS: number;
   /** Stop climbing after a step whose client p95 is above this, in ms. */
   p95LimitMs: number;
+  /**
+   * Niceness the generator's main thread takes once every process is up and
+   * every candidate joined (0: unchanged), so that on a shared machine the
+   * generator yields the cores to the server and database when both want
+   * them. Processes started after it would inherit it; the ladder starts none.
+   */
+  generatorNice: number;
 }
 
 /** Moodle 5.1's quiz on the same kind of machine (issue 23), the reference of every step. */
@@ -35,7 +46,8 @@ export async function ladder(run: Run, o: LadderOptions): Promise<void> {
   console.log(`ladder: ${o.candidates} candidates join over ${o.rampS} s …`);
   const j = await joinAll(people, server.wsUrl, examId, o.rampS * 1000);
   console.log(`${j.joined.length} joined (${j.failed} failed)`);
-  const pids = { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) };
+  const pids = await measuredProcesses(run, server);
+  if (o.generatorNice) os.setPriority(o.generatorNice);
   const steps: Json[] = [];
   for (const rate of o.rates) {
     const intervalMs = (j.joined.length / rate) * 1000;

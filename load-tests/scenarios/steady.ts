@@ -3,7 +3,7 @@
  * `--interval` ms) for `--duration` s: ack latency (client and server side),
  * saves/s, errors, server memory per socket, CPU, then the loss audit.
  */
-import { cpuMeter, cpuTimeMeter, drain, loadavg, localRedisPid, perUnit, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Candidate, type Json, type Run, type Server, type Stats } from '../live/harness.js';
+import { cpuMeter, cpuTimeMeter, drain, loadavg, measuredProcesses, perUnit, examWorld, joinAll, lossAudit, metricsText, pct, rssKiB, serverDelta, sleep, type Candidate, type Json, type Run, type Server, type Stats } from '../live/harness.js';
 
 export interface AnswerPhaseResult extends Json {
   measuredSeconds: number;
@@ -83,7 +83,7 @@ export async function steady(run: Run, o: SteadyOptions): Promise<void> {
   await sleep(2000);
   const rssJoined = rssKiB(server.pid);
   console.log(`${j.joined.length} joined (${j.failed} failed); RSS ${Math.round(rssJoined / 1024)} MiB; answering for ${o.durationS} s …`);
-  const phase = await answerPhase(server, j.joined, stats, o.intervalMs, o.durationS, { server: server.pid, db: run.ferret?.pid ?? null, generator: null, redis: await localRedisPid(run.redisUrl) });
+  const phase = await answerPhase(server, j.joined, stats, o.intervalMs, o.durationS, await measuredProcesses(run, server));
   const rssEnd = rssKiB(server.pid);
   for (const p of j.joined) p.close();
   const audit = await lossAudit(run, examId, j.joined);
