@@ -180,9 +180,14 @@ export function rssKiB(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** The fields of /proc/<pid>/stat after the command name (index 0 is the state, 1 the parent pid). */
+function statFields(pid: number | string): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+}
+
 /** CPU time of a process in ms (user + system). */
 export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -193,15 +198,15 @@ export function cpuMs(pid: number): number {
  * readings moves into its parent's reaped time, so nothing is lost or counted twice.
  */
 export function treeCpuMs(pid: number): number {
-  const times = (stat: string) => {
-    const f = stat.split(') ')[1]!.split(' ');
+  const times = (p: number | string) => {
+    const f = statFields(p);
     return { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10 };
   };
-  let total = times(readFileSync(`/proc/${pid}/stat`, 'utf8')).ms;
+  let total = times(pid).ms;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
     try {
-      const child = times(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      const child = times(entry);
       if (child.ppid === pid) total += child.ms;
     } catch {
       // gone meanwhile: its time is in the parent's now
