@@ -32,6 +32,7 @@ import mongoose from 'mongoose';
 import seedrandom from 'seedrandom';
 import { WebSocket } from 'ws';
 import { projectRoot } from '../../src/infra/paths.js';
+import { API_NODE_FLAGS } from '../../src/infra/node-flags.js';
 import { freePort, postgresBackend, privateFerret, type PrivateFerret } from '../../src/infra/services.js';
 import { approveBodies, buildWorld, httpApi, itemBodies, sendAs } from '../../test/support/fixtures/index.js';
 
@@ -129,7 +130,9 @@ export function builtEntry(entry: string): string {
 export async function startProcess(entry: string, env: Record<string, string>, ready: (p: Proc) => Promise<boolean>, what: string, prefix: string[] = []): Promise<Proc> {
   // LOAD_SERVER_NODE_ARGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, builtEntry(entry)];
+  // The API runs with production's flags (src/infra/node-flags.ts).
+  const flags = entry === 'src/server.ts' ? API_NODE_FLAGS : [];
+  const args = [...flags, ...extra, builtEntry(entry)];
   const child = spawn(prefix[0] ?? process.execPath, prefix.length ? [...prefix.slice(1), process.execPath, ...args] : args, {
     cwd: projectRoot(),
     env: { ...process.env, ...env },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { ensureEmbeddedServices, stopServices, type StartedService } from '../infra/services.js';
 import { projectRoot } from '../infra/paths.js';
+import { API_NODE_FLAGS } from '../infra/node-flags.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed.js';
 
 /**
@@ -68,8 +69,8 @@ async function main() {
   services = await starting;
   if (stopping) return;
   const dist = path.join(projectRoot(), 'dist');
-  const run = (label: string, file: string) => {
-    const child = spawn(process.execPath, [path.join(dist, file)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const run = (label: string, file: string, flags: readonly string[] = []) => {
+    const child = spawn(process.execPath, [...flags, path.join(dist, file)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     child.stdout!.on('data', (d: Buffer) => process.env.DEMO_VERBOSE && process.stdout.write(`[${label}] ${d}`));
     child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
     child.once('exit', (code, signal) => {
@@ -82,7 +83,7 @@ async function main() {
     return child;
   };
 
-  run('api', 'src/server.js');
+  run('api', 'src/server.js', API_NODE_FLAGS);
   run('workers', 'workers/index.js');
 
   const base = `http://${config.HOST}:${config.PORT}`;

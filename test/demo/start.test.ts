@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { freePort } from '../../src/infra/services.js';
+import { API_NODE_FLAGS } from '../../src/infra/node-flags.js';
 import { TEST_DATA_DIR } from '../helper.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -117,6 +118,10 @@ t.test('SIGTERM to npm stops the launcher, the API, the worker and FerretDB', { 
   const commands = tree.map(commandOf);
   t.ok(commands.some((c) => c.includes('dist/src/demo/start.js')), 'the launcher runs');
   t.ok(commands.some((c) => c.includes('dist/src/server.js')), 'the API runs');
+  t.ok(
+    commands.some((c) => c.includes('dist/src/server.js') && API_NODE_FLAGS.every((f) => c.includes(f))),
+    `the API runs with production's Node flags (${API_NODE_FLAGS.join(' ')})`,
+  );
   t.ok(commands.some((c) => c.includes('dist/workers/index.js')), 'the worker runs');
   t.ok(commands.some((c) => c.includes('ferretdb-embedded')), 'its own FerretDB runs');
 
