@@ -2,7 +2,8 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
 /**
- * Production entry point: `node dist/src/server.js`. It connects to
+ * Production entry point: `node --max-semi-space-size=64 dist/src/server.js` (the flags in
+ * src/infra/node-flags.ts). It connects to
  * MONGODB_URI and REDIS_URL and never starts a database or Redis itself
  * (`npm start` and the tests start the embedded ones).
  */
